@@ -1,0 +1,52 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+STAMP  := $(VENV)/.installed
+# opencv-python(-headless) pulled by albumentations/grad-cam/rapidocr would overwrite the contrib
+# build's cv2 (and lose cv2.xfeatures2d); overrides.txt drops them so only the contrib build is there.
+OVERRIDES := requirements/overrides.txt
+
+.PHONY: demo test test-all lint bench install system-deps clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(STAMP): pyproject.toml $(OVERRIDES) | $(PY)
+	$(MAKE) system-deps
+	$(UV) pip install --python $(PY) --override $(OVERRIDES) -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages some topics drive (Tesseract for OCR). Installed only when missing and when we
+# are allowed to (root); otherwise the topics that need them raise a clear error and tests skip.
+system-deps:
+	@if ! command -v tesseract >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra >/dev/null) \
+	      || echo "warning: could not install tesseract-ocr; OCR tests will skip"; \
+	  else echo "note: tesseract-ocr not installed (needs root/apt-get); OCR tests will skip"; fi; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/oculi tour --out out/tour
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q -m "slow or not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) -m bench.io_jpeg
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

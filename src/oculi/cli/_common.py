@@ -1,0 +1,100 @@
+"""Shared CLI plumbing: error handling (one line, exit 2), a default-command group, output helpers."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from oculi.core.errors import OculiError
+
+#: set by the root callback's ``--debug``; when true, errors show their traceback
+DEBUG = {"on": False}
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print ``oculi: error: message`` on stderr and exit with ``code``."""
+    typer.echo(f"oculi: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+class OculiGroup(TyperGroup):
+    """A Typer group that turns :class:`OculiError` into one line on stderr and exit code 2.
+
+    ``--debug`` (on the root command) prints the traceback instead.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OculiError as exc:
+            if DEBUG["on"]:
+                traceback.print_exc()
+            one_line = " ".join(str(exc).split())
+            click.echo(f"oculi: error: {one_line}", err=True)
+            ctx.exit(2)
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            if DEBUG["on"]:
+                traceback.print_exc()
+            click.echo(f"oculi: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+class DefaultCommandGroup(OculiGroup):
+    """A group whose first argument, when it is not a sub-command, goes to a default command.
+
+    Lets a topic offer ``oculi explain IMAGE ...`` and ``oculi explain eval IMAGES ...`` together.
+    Create it with ``typer.Typer(cls=DefaultCommandGroup)`` and name the default command
+    ``default`` (hidden) or set ``default_command`` on a subclass.
+    """
+
+    default_command = "default"
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = [self.default_command, *args]
+        return super().resolve_command(ctx, args)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def topic_app(help: str, *, default_command: bool = False) -> typer.Typer:
+    """A Typer sub-app for a topic with oculi's error handling (and optional default command)."""
+    return typer.Typer(
+        help=help,
+        cls=DefaultCommandGroup if default_command else OculiGroup,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+
+
+def write_json(path: Path | str, obj: Any) -> None:
+    """Write a ``--json`` result atomically."""
+    from oculi.core.atomic import write_json_atomic
+
+    write_json_atomic(path, obj)
+
+
+def progress(description: str, total: int | None = None):  # noqa: ANN201
+    """A rich progress bar on stderr (disabled when stderr is not a terminal and CI is set)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
+    )

@@ -1,0 +1,57 @@
+"""``oculi`` root command. Topics are added from the explicit list below (no import-order magic).
+
+Each topic module defines a Typer ``app`` (see :func:`oculi.cli._common.topic_app`) or a single
+command function; heavy imports (torch, OpenCV) happen inside commands, so ``oculi --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from oculi.cli._common import DEBUG, OculiGroup
+
+app = typer.Typer(
+    name="oculi",
+    help="oculi: computer vision toolkit — features, stitching, flow, CNNs, explainability.",
+    cls=OculiGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+#: (name, module, attribute, kind): kind "app" adds a sub-app, "command" adds one command.
+TOPICS: list[tuple[str, str, str, str]] = [
+    ("info", "oculi.cli.basic", "info", "command"),
+    ("convert", "oculi.cli.basic", "convert", "command"),
+    ("tour", "oculi.cli.basic", "tour", "command"),
+]
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    DEBUG["on"] = debug
+
+
+def _install_topics() -> None:
+    for name, module, attr, kind in TOPICS:
+        obj = getattr(importlib.import_module(module), attr)
+        if kind == "app":
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+
+
+_install_topics()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,91 @@
+"""Atomic output: write to a temporary file beside the target, then rename over it.
+
+A reader never sees a half-written file, and a failure leaves any previous file untouched.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_path(d / "a.txt") as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> (d / "a.txt").read_text()
+    'hello'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from oculi.core.errors import ImageWriteError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], *, mkdir: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; on success it is renamed to ``path``.
+
+    The temporary name keeps the target's suffix, so writers that choose a format by suffix
+    (OpenCV, Pillow, matplotlib) behave as for the target.
+
+    Raises:
+        ImageWriteError: the folder cannot be created or the file cannot be renamed into place.
+    """
+    target = Path(path)
+    if mkdir:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImageWriteError(f"{target}: cannot create folder {target.parent}: {exc}") from exc
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically and return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically and return the path."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_json_atomic(path: str | os.PathLike[str], obj: Any, *, indent: int = 2) -> Path:
+    """Write ``obj`` as JSON (numpy arrays and scalars converted) atomically."""
+    return write_text_atomic(path, json.dumps(obj, indent=indent, default=_json_default) + "\n")
+
+
+def append_jsonl(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Append one JSON line (benchmarks' results files). Appends are line-atomic on POSIX."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(obj, default=_json_default) + "\n")
+    return target

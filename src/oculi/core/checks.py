@@ -1,0 +1,142 @@
+"""Small validation helpers. Use them instead of ``assert``: they raise oculi errors whose message
+names the argument, what was expected, what was received and the fix.
+
+    >>> import numpy as np
+    >>> from oculi.core.checks import check_image
+    >>> check_image(np.zeros((4, 5, 3), np.uint8)).shape
+    (4, 5, 3)
+    >>> check_image(np.zeros((4, 5, 3), np.float32) + 255, name="frame")
+    Traceback (most recent call last):
+    ...
+    oculi.core.errors.ValueRangeError: frame: expected uint8 or float in [0, 1], got float32 with max 255.0 — divide by 255
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from oculi.core.errors import DTypeError, ParameterError, ShapeError, ValueRangeError
+
+_FLOAT_TOL = 1e-3  # allowance above 1.0 for interpolation overshoot
+
+
+def check_image(
+    image: Any,
+    name: str = "image",
+    *,
+    channels: Iterable[int] | None = None,
+    dtypes: Iterable[str] = ("uint8", "uint16", "float32", "float64"),
+    min_size: int = 1,
+    check_range: bool = True,
+) -> np.ndarray:
+    """Validate an image at an API edge and return it as an ``ndarray``.
+
+    Args:
+        image: HW (grayscale) or HWC array.
+        name: the argument name used in messages.
+        channels: allowed channel counts; ``1`` admits HW (and HW1) images. ``None``: 1, 3 or 4.
+        dtypes: allowed dtype names.
+        min_size: minimum height and width in pixels (0 admits empty images).
+        check_range: for float images, reject values outside ``[0, 1]`` (the house convention).
+
+    Returns:
+        The same array (no copy).
+
+    Raises:
+        ShapeError: wrong number of dimensions, channels or a size below ``min_size``.
+        DTypeError: a dtype not in ``dtypes``.
+        ValueRangeError: a float image outside ``[0, 1]``.
+    """
+    if not isinstance(image, np.ndarray):
+        raise DTypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
+    allowed_ch = tuple(channels) if channels is not None else (1, 3, 4)
+    if image.ndim == 2:
+        ch = 1
+    elif image.ndim == 3:
+        ch = image.shape[2]
+    else:
+        raise ShapeError(
+            f"{name}: expected an HxW or HxWxC array, got {image.ndim} dimensions {image.shape}"
+        )
+    if ch not in allowed_ch:
+        raise ShapeError(
+            f"{name}: expected {' or '.join(map(str, allowed_ch))} channel(s), got {ch} "
+            f"(shape {image.shape})"
+        )
+    if image.dtype.name not in tuple(dtypes):
+        raise DTypeError(
+            f"{name}: expected dtype {' or '.join(dtypes)}, got {image.dtype.name}"
+        )
+    h, w = image.shape[:2]
+    if h < min_size or w < min_size:
+        raise ShapeError(
+            f"{name}: expected at least {min_size}x{min_size} pixels, got {h}x{w}"
+        )
+    if check_range and image.dtype.kind == "f" and image.size:
+        lo, hi = float(np.nanmin(image)), float(np.nanmax(image))
+        if hi > 1.0 + _FLOAT_TOL or lo < -_FLOAT_TOL:
+            fix = " — divide by 255" if hi > 1.0 + _FLOAT_TOL and hi <= 255.5 else ""
+            raise ValueRangeError(
+                f"{name}: expected uint8 or float in [0, 1], got {image.dtype.name} "
+                f"with {'max ' + str(hi) if hi > 1 + _FLOAT_TOL else 'min ' + str(lo)}{fix}"
+            )
+    return image
+
+
+def check_same_size(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("image1", "image2")) -> None:
+    """Raise :class:`ShapeError` unless ``a`` and ``b`` have the same height, width and channels."""
+    if a.shape[:2] != b.shape[:2]:
+        raise ShapeError(
+            f"{names[0]} and {names[1]}: expected the same size, got "
+            f"{a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]} — resize one of them"
+        )
+    ca = 1 if a.ndim == 2 else a.shape[2]
+    cb = 1 if b.ndim == 2 else b.shape[2]
+    if ca != cb:
+        raise ShapeError(
+            f"{names[0]} and {names[1]}: expected the same channel count, got {ca} and {cb} "
+            "— convert both to gray or both to RGB"
+        )
+
+
+def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
+    """Raise :class:`ParameterError` unless ``value`` is > 0 (or >= 0 with ``allow_zero``)."""
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or value != value:  # NaN check
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ParameterError(f"{name}: expected a number {bound}, got {value!r}")
+    return value
+
+
+def check_choice(value: str, choices: Iterable[str], name: str) -> str:
+    """Raise :class:`ParameterError` unless ``value`` is one of ``choices``."""
+    options = tuple(choices)
+    if value not in options:
+        raise ParameterError(f"{name}: expected one of {', '.join(options)}, got {value!r}")
+    return value
+
+
+def check_tensor_images(x: Any, name: str = "images", *, channels: int | None = None) -> Any:
+    """Validate an NCHW float tensor batch (deep-learning edge) and return it.
+
+    Raises:
+        ShapeError: not 4-D, or the wrong channel count.
+        DTypeError: not a floating-point tensor.
+    """
+    import torch
+
+    if not isinstance(x, torch.Tensor):
+        raise DTypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ShapeError(f"{name}: expected an NxCxHxW tensor, got shape {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise DTypeError(f"{name}: expected a float tensor in [0, 1], got {x.dtype}")
+    if channels is not None and x.shape[1] != channels:
+        raise ShapeError(
+            f"{name}: the model expects {channels} channel(s), got {x.shape[1]} "
+            f"(shape {tuple(x.shape)})" + (" — convert gray to RGB" if channels == 3 else "")
+        )
+    return x

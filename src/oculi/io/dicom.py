@@ -1,0 +1,128 @@
+"""DICOM reading through pydicom: pixel values in modality units (e.g. Hounsfield for CT).
+
+The preprocessing topic builds windowing, MONOCHROME1 inversion and 8-bit conversion on top.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from oculi.core.errors import ImageReadError, MissingDependencyError
+
+
+@dataclass
+class DicomImage:
+    """A decoded DICOM image.
+
+    Attributes:
+        pixels: float32 array in modality units after rescale slope/intercept: HxW, HxWx3 (RGB),
+            or FxHxW (multi-frame). Padding values (PixelPaddingValue) are kept as they are;
+            ``padding_mask`` marks them.
+        meta: selected attributes (modality, photometric interpretation, rescale, window, spacing,
+            patient/study identifiers are not copied).
+        padding_mask: bool array of ``pixels``' shape, True where the stored value was padding, or
+            ``None`` when the file declares no padding value.
+    """
+
+    pixels: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    padding_mask: np.ndarray | None = None
+
+
+_META_KEYS = (
+    "Modality",
+    "PhotometricInterpretation",
+    "Rows",
+    "Columns",
+    "NumberOfFrames",
+    "SamplesPerPixel",
+    "BitsAllocated",
+    "BitsStored",
+    "PixelRepresentation",
+    "RescaleSlope",
+    "RescaleIntercept",
+    "RescaleType",
+    "WindowCenter",
+    "WindowWidth",
+    "PixelSpacing",
+    "SliceThickness",
+    "PixelPaddingValue",
+    "DoseGridScaling",
+    "DoseUnits",
+    "SOPClassUID",
+    "TransferSyntaxUID",
+)
+
+
+def _plain(value: Any) -> Any:
+    try:
+        from pydicom.multival import MultiValue
+        from pydicom.valuerep import DSfloat, IS
+    except ImportError:  # pragma: no cover
+        return value
+    if isinstance(value, MultiValue | list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, DSfloat):
+        return float(value)
+    if isinstance(value, IS):
+        return int(value)
+    if isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> DicomImage:
+    """Read a DICOM file's pixels in modality units, with its metadata.
+
+    Args:
+        path: a DICOM Part 10 file (with or without the 128-byte preamble).
+        apply_rescale: apply RescaleSlope/RescaleIntercept (and DoseGridScaling for RT dose) so
+            CT comes out in Hounsfield units. With ``False`` the stored values are returned.
+
+    Returns:
+        :class:`DicomImage` with float32 pixels (HxW, HxWx3 or FxHxW).
+
+    Raises:
+        ImageReadError: missing file, not a DICOM file, or a DICOM without pixel data.
+    """
+    try:
+        import pydicom
+        from pydicom.errors import InvalidDicomError
+    except ImportError as exc:  # pragma: no cover - pydicom is a dependency
+        raise MissingDependencyError("pydicom is needed to read DICOM: pip install pydicom") from exc
+    p = Path(path)
+    if not p.is_file():
+        raise ImageReadError(f"{p}: no such file" if not p.exists() else f"{p}: not a file")
+    try:
+        ds = pydicom.dcmread(p)
+    except InvalidDicomError as exc:
+        raise ImageReadError(f"{p}: not a DICOM file ({exc})") from exc
+    except Exception as exc:
+        raise ImageReadError(f"{p}: corrupt DICOM file: {exc}") from exc
+    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        raise ImageReadError(f"{p}: DICOM file has no pixel data (a {ds.get('Modality', 'non-image')} object)")
+    try:
+        raw = ds.pixel_array
+    except Exception as exc:
+        raise ImageReadError(f"{p}: cannot decode DICOM pixel data: {exc}") from exc
+    meta = {k: _plain(ds.get(k)) for k in _META_KEYS if k in ds}
+    if "TransferSyntaxUID" not in meta and getattr(ds, "file_meta", None) is not None:
+        tsuid = ds.file_meta.get("TransferSyntaxUID")
+        if tsuid is not None:
+            meta["TransferSyntaxUID"] = str(tsuid)
+    pad = meta.get("PixelPaddingValue")
+    padding_mask = (raw == pad) if isinstance(pad, int) else None
+    pixels = raw.astype(np.float32)
+    if apply_rescale:
+        slope = float(meta.get("RescaleSlope", 1.0) or 1.0)
+        intercept = float(meta.get("RescaleIntercept", 0.0) or 0.0)
+        if "DoseGridScaling" in meta:
+            slope *= float(meta["DoseGridScaling"])
+        if slope != 1.0 or intercept != 0.0:
+            pixels = pixels * np.float32(slope) + np.float32(intercept)
+    return DicomImage(pixels=pixels, meta=meta, padding_mask=padding_mask)

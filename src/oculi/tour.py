@@ -1,0 +1,54 @@
+"""The guided tour: every topic adds a section to one HTML report, computed on embedded data.
+
+Sections are listed explicitly in :data:`SECTIONS` as ``(name, "module:function")``; each function
+has the signature ``section(report: Report, workdir: Path, quick: bool) -> None`` and adds one or
+more sections to the report. A section that raises is reported in the page and the tour goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from pathlib import Path
+
+from oculi.report import Report
+
+SECTIONS: list[tuple[str, str]] = [
+    ("io", "oculi.io.tour:section"),
+]
+
+
+def run_tour(
+    out: str | Path, *, sections: list[str] | None = None, quick: bool = False
+) -> tuple[Path, list[str]]:
+    """Run the tour sections (all, or those named) and write ``out/index.html``.
+
+    Returns:
+        The page's path and the names of the sections that failed.
+    """
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    out = Path(out)
+    work = out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    report = Report(
+        "oculi tour",
+        "Every capability of oculi run on embedded sample data; numbers are measured on this machine.",
+    )
+    failed: list[str] = []
+    chosen = [s for s in SECTIONS if sections is None or s[0] in sections]
+    for name, target in chosen:
+        module, func = target.split(":")
+        t0 = time.perf_counter()
+        with console.status(f"tour: {name}"):
+            try:
+                getattr(importlib.import_module(module), func)(report, work, quick)
+            except Exception as exc:  # the tour reports a broken section and goes on
+                failed.append(name)
+                sec = report.section(f"{name} (failed)")
+                sec.error(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
+        console.log(f"tour: {name} done in {time.perf_counter() - t0:.1f} s")
+    page = report.write(out)
+    return page, failed
