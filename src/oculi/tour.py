@@ -35,7 +35,7 @@ def run_tour(
     work.mkdir(parents=True, exist_ok=True)
     report = Report(
         "oculi tour",
-        "Every capability of oculi run on embedded sample data; numbers are measured on this machine.",
+        "Every capability of oculi run on embedded sample data; numbers measured on this machine.",
     )
     failed: list[str] = []
     chosen = [s for s in SECTIONS if sections is None or s[0] in sections]

@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: error handling (one line, exit 2), a default-command group, output helpers."""
+"""Shared CLI plumbing: errors as one line + exit 2, a default-command group, output helpers."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def write_json(path: Path | str, obj: Any) -> None:
     write_json_atomic(path, obj)
 
 
-def progress(description: str, total: int | None = None):  # noqa: ANN201
+def progress(description: str, total: int | None = None):
     """A rich progress bar on stderr (disabled when stderr is not a terminal and CI is set)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

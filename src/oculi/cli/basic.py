@@ -18,7 +18,9 @@ def info() -> None:
 def convert(
     src: Path = typer.Argument(..., help="Input image."),
     dst: Path = typer.Argument(..., help="Output image; the format follows the suffix."),
-    max_size: int = typer.Option(None, "--max-size", help="Shrink so the longer side is at most N."),
+    max_size: int = typer.Option(
+        None, "--max-size", help="Shrink so the longer side is at most N."
+    ),
     gray: bool = typer.Option(False, "--gray", help="Convert to grayscale."),
     quality: int = typer.Option(95, "--quality", help="JPEG/WebP quality 1..100."),
 ) -> None:

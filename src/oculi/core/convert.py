@@ -1,13 +1,13 @@
 """Array conversions, in one place. Nothing here rescales silently: each function says what it does.
 
-    >>> import numpy as np
-    >>> from oculi.core.convert import ensure_float01, ensure_uint8, to_gray
-    >>> ensure_float01(np.array([[0, 255]], np.uint8))
-    array([[0., 1.]], dtype=float32)
-    >>> ensure_uint8(np.array([[0.0, 0.5, 1.0]], np.float32))
-    array([[  0, 128, 255]], dtype=uint8)
-    >>> to_gray(np.full((2, 2, 3), 200, np.uint8))[0, 0]
-    np.uint8(200)
+>>> import numpy as np
+>>> from oculi.core.convert import ensure_float01, ensure_uint8, to_gray
+>>> ensure_float01(np.array([[0, 255]], np.uint8))
+array([[0., 1.]], dtype=float32)
+>>> ensure_uint8(np.array([[0.0, 0.5, 1.0]], np.float32))
+array([[  0, 128, 255]], dtype=uint8)
+>>> to_gray(np.full((2, 2, 3), 200, np.uint8))[0, 0]
+np.uint8(200)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def ensure_float01(image: np.ndarray, name: str = "image") -> np.ndarray:
 
 
 def ensure_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """Return ``image`` as uint8: float [0, 1] is scaled by 255 and rounded; uint16 is divided by 257."""
+    """Return ``image`` as uint8: float [0, 1] times 255, rounded; uint16 divided by 257."""
     check_image(image, name, channels=(1, 2, 3, 4))
     if image.dtype == np.uint8:
         return image
@@ -75,7 +75,7 @@ def to_rgb(image: np.ndarray, name: str = "image") -> np.ndarray:
     return np.ascontiguousarray(image[..., :3])
 
 
-def to_numpy_image(tensor) -> np.ndarray:  # noqa: ANN001 - torch is optional here
+def to_numpy_image(tensor) -> np.ndarray:
     """A CHW (or 1xCHW) float tensor in [0, 1] -> HWC float32 numpy array (HW for one channel)."""
     import torch
 
@@ -88,8 +88,8 @@ def to_numpy_image(tensor) -> np.ndarray:  # noqa: ANN001 - torch is optional he
     return arr[..., 0] if arr.shape[2] == 1 else arr
 
 
-def to_tensor_batch(images: list[np.ndarray] | np.ndarray):  # noqa: ANN201
-    """HWC uint8 or float [0, 1] image(s) -> NCHW float32 tensor in [0, 1] (gray becomes 1 channel)."""
+def to_tensor_batch(images: list[np.ndarray] | np.ndarray):
+    """HWC uint8 or float [0, 1] image(s) -> NCHW float32 tensor in [0, 1] (gray: 1 channel)."""
     import torch
 
     items = [images] if isinstance(images, np.ndarray) and images.ndim in (2, 3) else list(images)

@@ -45,7 +45,7 @@ class UnknownNameError(OculiError, KeyError):
 
 
 class MissingDependencyError(OculiError, ImportError):
-    """An optional dependency or external program is not installed; the message says how to get it."""
+    """An optional dependency or program is missing; the message says how to install it."""
 
 
 class DataError(OculiError, ValueError):

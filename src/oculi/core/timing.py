@@ -18,7 +18,12 @@ def time_call(fn: Callable[[], Any], *, repeat: int = 7, warmup: int = 1) -> dic
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "n": repeat}
+    return {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "n": repeat,
+    }
 
 
 def pin_threads(n: int | None = None) -> int:
@@ -45,5 +50,8 @@ def machine() -> dict[str, Any]:
     """A short description of the machine for benchmark JSON lines."""
     import platform
 
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(terse=True),
-            "python": platform.python_version()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(terse=True),
+        "python": platform.python_version(),
+    }

@@ -1,10 +1,10 @@
 """Embedded sample images (shipped inside scikit-image, so no download is ever needed).
 
-    >>> from oculi.data import load, names
-    >>> "chelsea" in names()
-    True
-    >>> load("camera").shape
-    (512, 512)
+>>> from oculi.data import load, names
+>>> "chelsea" in names()
+True
+>>> load("camera").shape
+(512, 512)
 """
 
 from __future__ import annotations

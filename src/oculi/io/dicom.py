@@ -62,7 +62,7 @@ _META_KEYS = (
 def _plain(value: Any) -> Any:
     try:
         from pydicom.multival import MultiValue
-        from pydicom.valuerep import DSfloat, IS
+        from pydicom.valuerep import IS, DSfloat
     except ImportError:  # pragma: no cover
         return value
     if isinstance(value, MultiValue | list | tuple):
@@ -94,7 +94,9 @@ def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> D
         import pydicom
         from pydicom.errors import InvalidDicomError
     except ImportError as exc:  # pragma: no cover - pydicom is a dependency
-        raise MissingDependencyError("pydicom is needed to read DICOM: pip install pydicom") from exc
+        raise MissingDependencyError(
+            "pydicom is needed to read DICOM: pip install pydicom"
+        ) from exc
     p = Path(path)
     if not p.is_file():
         raise ImageReadError(f"{p}: no such file" if not p.exists() else f"{p}: not a file")
@@ -105,7 +107,9 @@ def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> D
     except Exception as exc:
         raise ImageReadError(f"{p}: corrupt DICOM file: {exc}") from exc
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
-        raise ImageReadError(f"{p}: DICOM file has no pixel data (a {ds.get('Modality', 'non-image')} object)")
+        raise ImageReadError(
+            f"{p}: DICOM file has no pixel data (a {ds.get('Modality', 'non-image')} object)"
+        )
     try:
         raw = ds.pixel_array
     except Exception as exc:

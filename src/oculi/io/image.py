@@ -1,9 +1,10 @@
-"""Reading and writing images: HWC uint8 RGB (or HW gray) at the edges, BGR never leaves this module.
+"""Reading and writing images: HWC uint8 RGB (or HW gray) at the edges; BGR stays in here.
 
 JPEG goes through libjpeg-turbo (``simplejpeg``) with DCT-domain downscaling, so asking for a small
 image never pays for a full-size decode. Other formats go through Pillow (16-bit colour PNG/TIFF
-through OpenCV, which keeps 16 bits). Every failure raises :class:`~oculi.core.errors.ImageReadError`
-naming the file and the reason; truncated data is detected, never silently half-decoded.
+through OpenCV, which keeps 16 bits). Every failure raises
+:class:`~oculi.core.errors.ImageReadError` naming the file and the reason; truncated data is
+detected, never silently half-decoded.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +29,7 @@ Mode = Literal["rgb", "gray", "unchanged"]
 DEFAULT_MAX_PIXELS = 250_000_000
 _max_pixels = DEFAULT_MAX_PIXELS
 _SCALES = (1, 2, 4, 8)
+_MODES_16 = ("I;16", "I;16B", "I;16L", "I;16N")
 
 
 def set_max_pixels(limit: int | None) -> None:
@@ -61,7 +64,9 @@ def _check_pixels(source: str, h: int, w: int, max_pixels: int | None) -> None:
         )
 
 
-def _target_factor(h: int, w: int, max_size: int | None, short_side: int | None, scale: float | None) -> int:
+def _target_factor(
+    h: int, w: int, max_size: int | None, short_side: int | None, scale: float | None
+) -> int:
     """Largest DCT reduction (1, 2, 4, 8) that still leaves the requested size available."""
     if scale is not None:
         inv = 1.0 / scale
@@ -97,7 +102,7 @@ def _resize_to(image: np.ndarray, max_size: int | None, short_side: int | None) 
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def _exif_orientation_pillow(img) -> int:  # noqa: ANN001
+def _exif_orientation_pillow(img) -> int:
     try:
         return int(img.getexif().get(0x0112, 1) or 1)
     except Exception:  # malformed EXIF must not make a readable image unreadable
@@ -160,17 +165,20 @@ def _decode_jpeg(
     return image
 
 
-def _pillow_to_array(img, mode: Mode) -> np.ndarray:  # noqa: ANN001
+def _pillow_to_array(img, mode: Mode) -> np.ndarray:
     if mode == "unchanged":
-        if img.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        if img.mode in _MODES_16:
             return np.asarray(img).astype(np.uint16, copy=False)
-        if img.mode in ("1", "L", "P", "LA", "PA"):
-            img = img.convert("LA" if img.mode in ("LA", "PA") else ("RGBA" if img.mode == "P" and "transparency" in img.info else ("RGB" if img.mode == "P" else "L")))
+        if img.mode == "P":
+            img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+        elif img.mode == "PA":
+            img = img.convert("RGBA")
+        elif img.mode == "1":
+            img = img.convert("L")
         elif img.mode not in ("RGB", "RGBA", "L", "LA"):
             img = img.convert("RGB")
-        arr = np.asarray(img)
-        return arr
-    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        return np.asarray(img)
+    if img.mode in (*_MODES_16, "I"):
         arr16 = np.asarray(img).astype(np.float64)
         peak = 65535.0 if img.mode.startswith("I;16") else max(float(arr16.max()), 1.0)
         gray8 = np.clip(np.rint(arr16 * 255.0 / peak), 0, 255).astype(np.uint8)
@@ -185,27 +193,29 @@ def _decode_pillow(
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     Image.MAX_IMAGE_PIXELS = None  # our own limit below, with a clearer message
-    try:
-        img = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError as exc:
-        raise ImageReadError(f"{source}: not a readable image ({exc})") from exc
-    except Exception as exc:
-        raise ImageReadError(f"{source}: corrupt image header: {exc}") from exc
-    w, h = img.size
-    _check_pixels(source, h, w, max_pixels)
-    frames: list[np.ndarray] = []
-    n = getattr(img, "n_frames", 1) if all_pages else 1
-    try:
-        for i in range(n):
-            img.seek(i)
-            _check_pixels(source, img.size[1], img.size[0], max_pixels)
-            img.load()
-            arr = _pillow_to_array(img, mode)
-            frames.append(apply_orientation(arr, _exif_orientation_pillow(img)))
-    except ImageReadError:
-        raise
-    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error, ...
-        raise ImageReadError(f"{source}: corrupt or truncated image data: {exc}") from exc
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns on corrupt EXIF; we raise or carry on
+        try:
+            img = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError as exc:
+            raise ImageReadError(f"{source}: not a readable image ({exc})") from exc
+        except Exception as exc:
+            raise ImageReadError(f"{source}: corrupt image header: {exc}") from exc
+        w, h = img.size
+        _check_pixels(source, h, w, max_pixels)
+        frames: list[np.ndarray] = []
+        n = getattr(img, "n_frames", 1) if all_pages else 1
+        try:
+            for i in range(n):
+                img.seek(i)
+                _check_pixels(source, img.size[1], img.size[0], max_pixels)
+                img.load()
+                arr = _pillow_to_array(img, mode)
+                frames.append(apply_orientation(arr, _exif_orientation_pillow(img)))
+        except ImageReadError:
+            raise
+        except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error
+            raise ImageReadError(f"{source}: corrupt or truncated image data: {exc}") from exc
     return frames
 
 
@@ -277,8 +287,11 @@ def decode_image(
             f = _target_factor(frames[0].shape[0], frames[0].shape[1], None, None, scale)
             if f > 1:  # same output size as libjpeg's DCT scaling: ceil(size / f)
                 frames = [
-                    cv2.resize(fr, (-(-fr.shape[1] // f), -(-fr.shape[0] // f)),
-                               interpolation=cv2.INTER_AREA)
+                    cv2.resize(
+                        fr,
+                        (-(-fr.shape[1] // f), -(-fr.shape[0] // f)),
+                        interpolation=cv2.INTER_AREA,
+                    )
                     for fr in frames
                 ]
     frames = [_resize_to(fr, max_size, short_side) for fr in frames]
@@ -306,7 +319,7 @@ def read_image(
         mode: ``"rgb"`` → HxWx3 uint8 RGB; ``"gray"`` → HxW uint8 (BT.601 luma);
             ``"unchanged"`` → the stored layout: HxW gray, HxWx3 RGB or HxWx4 RGBA, with 16-bit
             PNG/TIFF kept as uint16.
-        max_size: if given, shrink (never enlarge) so that the longer side is at most this many pixels.
+        max_size: if given, shrink (never enlarge) so the longer side is at most this many pixels.
         short_side: if given, shrink so that the shorter side is this many pixels.
             JPEGs are decoded at the largest DCT reduction (1/2, 1/4, 1/8) that still leaves at
             least the requested size, then resized with area interpolation.
@@ -361,7 +374,9 @@ def encode_image(
 
         image = ensure_uint8(image, name)
     if image.dtype == np.uint16 and fmt not in ("png", "tiff", "pnm"):
-        raise ParameterError(f"{name}: 16-bit images can be written as PNG, TIFF or PGM/PPM, not {fmt}")
+        raise ParameterError(
+            f"{name}: 16-bit images can be written as PNG, TIFF or PGM/PPM, not {fmt}"
+        )
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim == 3:
@@ -411,7 +426,8 @@ def write_image(
     fmt = format_from_suffix(p.suffix)
     if fmt is None or fmt == "gif":
         raise ImageWriteError(
-            f"{p}: unknown output format {p.suffix!r}; use .jpg, .png, .tif, .bmp, .webp, .ppm or .pgm"
+            f"{p}: unknown output format {p.suffix!r}; "
+            "use .jpg, .png, .tif, .bmp, .webp, .ppm or .pgm"
         )
     data = encode_image(image, fmt, quality=quality, compression=compression, name=str(p))
     try:

@@ -34,7 +34,9 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         "bench/io_jpeg.py runs the full benchmark.",
     )
     rocket = read_image(sample_path("rocket"))
-    big = cv2.resize(rocket, (rocket.shape[1] * 4, rocket.shape[0] * 4), interpolation=cv2.INTER_CUBIC)
+    big = cv2.resize(
+        rocket, (rocket.shape[1] * 4, rocket.shape[0] * 4), interpolation=cv2.INTER_CUBIC
+    )
     data = encode_image(big, "jpeg", quality=90)
     path = workdir / "rocket_x4.jpg"
     path.write_bytes(data)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import ClassVar
 
 import numpy as np
 
@@ -86,13 +87,20 @@ class VideoWriter:
         fourcc: four-character codec code, overriding the default for the suffix.
     """
 
-    _DEFAULT_FOURCC = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "mp4v", ".mov": "mp4v"}
+    _DEFAULT_FOURCC: ClassVar[dict[str, str]] = {
+        ".mp4": "mp4v",
+        ".avi": "MJPG",
+        ".mkv": "mp4v",
+        ".mov": "mp4v",
+    }
 
     def __init__(self, path: str | os.PathLike[str], fps: float = 25.0, fourcc: str | None = None):
         self.path = Path(path)
         code = fourcc or self._DEFAULT_FOURCC.get(self.path.suffix.lower())
         if code is None:
-            raise ImageWriteError(f"{self.path}: unknown video suffix; use .mp4, .avi, .mkv or .mov")
+            raise ImageWriteError(
+                f"{self.path}: unknown video suffix; use .mp4, .avi, .mkv or .mov"
+            )
         self.fps = float(fps)
         self._fourcc = code
         self._tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix}")
@@ -132,7 +140,10 @@ class VideoWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
             self.close()

@@ -1,7 +1,7 @@
 """HTML report builder: a title, sections with text, tables, images with captions.
 
-Images are written as PNG files into ``assets/`` beside ``index.html``; the page uses no external CSS,
-fonts or scripts, so it opens offline. The page is written atomically.
+Images are written as PNG files into ``assets/`` beside ``index.html``; the page uses no external
+CSS, fonts or scripts, so it opens offline. The page is written atomically.
 
     >>> import numpy as np, tempfile, pathlib
     >>> r = Report("demo")
@@ -26,8 +26,8 @@ import numpy as np
 from oculi.core.atomic import write_text_atomic
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
-color:#222;padding:0 1em}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
+max-width:1200px;color:#222;padding:0 1em}
 h1{border-bottom:2px solid #444}h2{margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f0f0f0}
@@ -74,14 +74,14 @@ class Section:
         """A highlighted error message (a step that failed without stopping the report)."""
         self.text(text, cls="err")
 
-    def table(
-        self, headers: list[str], rows: list[list[Any]], caption: str | None = None
-    ) -> None:
+    def table(self, headers: list[str], rows: list[list[Any]], caption: str | None = None) -> None:
         """A table; floats are shown with 4 significant digits."""
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
         body = "".join("<tr>" + "".join(f"<td>{_fmt(c)}</td>" for c in r) + "</tr>" for r in rows)
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-        self.parts.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        self.parts.append(
+            f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
     def image(
         self,
@@ -113,7 +113,9 @@ class Section:
         plt.close(fig)
         fname = self.report._add_asset_bytes(buf.getvalue(), name or caption or self.title, ".png")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self.parts.append(f'<figure><img src="assets/{fname}" alt="{html.escape(caption)}">{cap}</figure>')
+        self.parts.append(
+            f'<figure><img src="assets/{fname}" alt="{html.escape(caption)}">{cap}</figure>'
+        )
 
 
 class Report:
@@ -162,7 +164,8 @@ class Report:
             f'<a href="#{_slug(s.title)}">{html.escape(s.title)}</a>' for s in self.sections
         )
         body = "".join(
-            f'<section id="{_slug(s.title)}"><h2>{html.escape(s.title)}</h2>{"".join(s.parts)}</section>'
+            f'<section id="{_slug(s.title)}"><h2>{html.escape(s.title)}</h2>'
+            f'{"".join(s.parts)}</section>'
             for s in self.sections
         )
         intro = f"<p>{html.escape(self.intro)}</p>" if self.intro else ""
