@@ -1,0 +1,205 @@
+import io
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageOps
+
+from oculi.core.errors import ImageReadError, ImageWriteError, OculiError, ParameterError
+from oculi.data import load, sample_path
+from oculi.io import decode_image, encode_image, read_image, set_max_pixels, write_image
+
+
+@pytest.fixture(scope="module")
+def chelsea():
+    return load("chelsea")
+
+
+@pytest.fixture(scope="module")
+def jpeg_bytes(chelsea):
+    return encode_image(chelsea, "jpeg", quality=95)
+
+
+def test_modes(tmp_path, chelsea):
+    p = write_image(tmp_path / "c.png", chelsea)
+    rgb = read_image(p)
+    assert rgb.dtype == np.uint8 and rgb.shape == (300, 451, 3)
+    assert np.array_equal(rgb, chelsea)
+    gray = read_image(p, mode="gray")
+    assert np.abs(gray.astype(int) - cv2.cvtColor(chelsea, cv2.COLOR_RGB2GRAY)).max() <= 1
+    assert read_image(sample_path("camera"), mode="unchanged").ndim == 2
+    assert read_image(sample_path("camera")).shape == (512, 512, 3)
+    assert read_image(sample_path("logo"), mode="unchanged").shape[2] == 4
+
+
+@pytest.mark.parametrize("fmt", ["png", "tiff", "bmp", "pnm", "webp", "jpeg"])
+def test_write_read_round_trip(tmp_path, chelsea, fmt):
+    suffix = {"png": ".png", "tiff": ".tif", "bmp": ".bmp", "pnm": ".ppm", "webp": ".webp",
+              "jpeg": ".jpg"}[fmt]
+    p = write_image(tmp_path / f"x{suffix}", chelsea, quality=95)
+    back = read_image(p)
+    err = np.abs(back.astype(int) - chelsea).mean()
+    assert err == 0 if fmt not in ("webp", "jpeg") else err < 3
+    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".")]  # no temp files left
+
+
+def test_jpeg_matches_opencv_and_pillow(jpeg_bytes):
+    ours = decode_image(jpeg_bytes)
+    ocv = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg_bytes, np.uint8), 1), cv2.COLOR_BGR2RGB)
+    pil = np.asarray(Image.open(io.BytesIO(jpeg_bytes)).convert("RGB"))
+    assert np.abs(ours.astype(int) - ocv).max() <= 2
+    assert np.abs(ours.astype(int) - pil).max() <= 2
+
+
+@pytest.mark.parametrize(("scale", "shape"), [(0.5, (150, 226)), (0.25, (75, 113)), (0.125, (38, 57))])
+def test_dct_scaled_decode(jpeg_bytes, chelsea, scale, shape):
+    small = decode_image(jpeg_bytes, scale=scale)
+    assert small.shape[:2] == shape
+    # DCT scaling by f averages f x f blocks: compare the complete blocks with an exact area resize
+    f = round(1 / scale)
+    h, w = chelsea.shape[0] // f, chelsea.shape[1] // f
+    ref = cv2.resize(chelsea[: h * f, : w * f], (w, h), interpolation=cv2.INTER_AREA)
+    assert np.abs(small[:h, :w].astype(float) - ref).mean() < 3.0
+
+
+def test_short_side_and_max_size(jpeg_bytes, tmp_path, chelsea):
+    a = decode_image(jpeg_bytes, short_side=100)
+    assert min(a.shape[:2]) == 100
+    b = decode_image(jpeg_bytes, max_size=200)
+    assert max(b.shape[:2]) == 200
+    # never enlarges
+    assert decode_image(jpeg_bytes, max_size=5000).shape == chelsea.shape
+    p = write_image(tmp_path / "c.png", chelsea)
+    assert max(read_image(p, max_size=100).shape[:2]) == 100
+    assert read_image(p, scale=0.5).shape[:2] == (150, 226)
+    with pytest.raises(ParameterError, match="scale"):
+        decode_image(jpeg_bytes, scale=0.3)
+    with pytest.raises(ParameterError, match="max_size"):
+        decode_image(jpeg_bytes, max_size=0)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_matches_pillow(chelsea, orientation):
+    im = Image.fromarray(chelsea[:60, :90])
+    exif = im.getexif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=100, exif=exif.tobytes())
+    data = buf.getvalue()
+    ours = decode_image(data)
+    ref = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))
+    assert ours.shape == ref.shape
+    assert np.abs(ours.astype(int) - ref).max() <= 2
+    buf = io.BytesIO()
+    im.save(buf, "PNG", exif=exif.tobytes())
+    assert decode_image(buf.getvalue()).shape == ref.shape
+
+
+def test_sixteen_bit_kept_unchanged(tmp_path, rng):
+    g16 = rng.integers(0, 65535, (20, 30), dtype=np.uint16)
+    c16 = rng.integers(0, 65535, (20, 30, 3), dtype=np.uint16)
+    for name, arr in (("g.png", g16), ("c.png", c16), ("g.tif", g16)):
+        p = write_image(tmp_path / name, arr)
+        back = read_image(p, mode="unchanged")
+        assert back.dtype == np.uint16 and np.array_equal(back, arr), name
+    eight = read_image(tmp_path / "g.png", mode="gray")
+    assert eight.dtype == np.uint8
+    assert np.abs(eight.astype(int) - np.rint(g16 / 257)).max() <= 1
+
+
+def test_multipage_tiff(tmp_path, chelsea):
+    pages = [Image.fromarray(chelsea), Image.fromarray(chelsea[::-1].copy())]
+    p = tmp_path / "m.tif"
+    pages[0].save(p, save_all=True, append_images=pages[1:])
+    first = read_image(p)
+    both = read_image(p, all_pages=True)
+    assert np.array_equal(first, chelsea)
+    assert len(both) == 2 and np.array_equal(both[1], chelsea[::-1])
+
+
+def test_bad_files_name_the_file_and_reason(tmp_path, jpeg_bytes, chelsea):
+    cases = {
+        "missing.jpg": (None, "no such file"),
+        "empty.jpg": (b"", "empty file"),
+        "text.png": (b"hello, I am not an image\n" * 3, "unknown image format"),
+        "trunc.jpg": (jpeg_bytes[: len(jpeg_bytes) // 2], "truncated JPEG"),
+        "trunc.png": (encode_image(chelsea, "png")[:5000], "truncated"),
+    }
+    for name, (data, reason) in cases.items():
+        p = tmp_path / name
+        if data is not None:
+            p.write_bytes(data)
+        with pytest.raises(ImageReadError, match=reason) as info:
+            read_image(p)
+        assert str(p) in str(info.value)
+    with pytest.raises(ImageReadError, match="is a directory"):
+        read_image(tmp_path)
+
+
+def test_decompression_bomb_limit(tmp_path, chelsea):
+    p = write_image(tmp_path / "c.jpg", chelsea)
+    with pytest.raises(ImageReadError, match="exceeds the limit"):
+        read_image(p, max_pixels=1000)
+    set_max_pixels(1000)
+    try:
+        with pytest.raises(ImageReadError, match="decompression bomb"):
+            read_image(write_image(tmp_path / "c.png", chelsea))
+    finally:
+        set_max_pixels(None)
+    assert read_image(p).shape == chelsea.shape
+
+
+def test_write_errors(tmp_path, chelsea):
+    with pytest.raises(ImageWriteError, match="unknown output format"):
+        write_image(tmp_path / "x.xyz", chelsea)
+    with pytest.raises(OculiError):
+        write_image(tmp_path / "x.png", np.zeros((0, 5), np.uint8))
+    with pytest.raises(OculiError, match="16-bit"):
+        write_image(tmp_path / "x.jpg", np.zeros((5, 5), np.uint16))
+    target = tmp_path / "keep.png"
+    write_image(target, chelsea)
+    before = target.read_bytes()
+    with pytest.raises(OculiError):
+        write_image(target, np.zeros((5, 5, 2), np.uint8))
+    assert target.read_bytes() == before
+
+
+_VALID = {}
+
+
+def _valid_files():
+    if not _VALID:
+        small = load("chelsea")[:40, :50]
+        for fmt in ("jpeg", "png", "tiff", "bmp", "webp", "pnm"):
+            _VALID[fmt] = encode_image(small, fmt)
+    return _VALID
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(min_size=0, max_size=512))
+def test_fuzz_random_bytes_never_crash(data):
+    try:
+        out = decode_image(data)
+    except OculiError:
+        return
+    assert isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.size > 0
+
+
+@settings(max_examples=200, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fmt=st.sampled_from(["jpeg", "png", "tiff", "bmp", "webp", "pnm"]),
+    cut=st.floats(0.0, 1.0),
+    flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=4),
+)
+def test_fuzz_truncated_and_corrupted_files(fmt, cut, flips):
+    data = bytearray(_valid_files()[fmt])
+    for pos, value in flips:
+        data[int(pos * (len(data) - 1))] = value
+    data = bytes(data[: int(cut * len(data))])
+    try:
+        out = decode_image(data, mode="unchanged")
+    except OculiError:
+        return
+    assert isinstance(out, np.ndarray) and out.size > 0
