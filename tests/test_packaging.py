@@ -1,5 +1,6 @@
 """Install-level promises: the OpenCV build, cheap imports, the public API surface, doctests."""
 
+import contextlib
 import doctest
 import importlib
 import importlib.metadata as md
@@ -16,10 +17,8 @@ def test_opencv_contrib_is_the_cv2_on_disk():
     assert hasattr(cv2, "xfeatures2d") and hasattr(cv2, "optflow")
     assert cv2.__version__ == ".".join(contrib.split(".")[:3])
     for other in ("opencv-python", "opencv-python-headless"):
-        try:
+        with contextlib.suppress(md.PackageNotFoundError):
             assert md.version(other) == contrib, f"{other} differs from the contrib build"
-        except md.PackageNotFoundError:
-            pass
 
 
 def test_pinned_torch():
