@@ -56,7 +56,7 @@ def test_public_api_surface(module):
 @pytest.mark.parametrize(
     "module",
     ["oculi.core.registry", "oculi.core.checks", "oculi.core.convert", "oculi.core.atomic",
-     "oculi.io.image", "oculi.io._format", "oculi.data", "oculi.report.builder"],
+     "oculi.io.image", "oculi.io._format", "oculi.io._exif", "oculi.data", "oculi.report.builder"],
 )
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

@@ -21,6 +21,7 @@ import numpy as np
 from oculi.core.atomic import atomic_path
 from oculi.core.checks import check_image
 from oculi.core.errors import ImageReadError, ImageWriteError, ParameterError, ShapeError
+from oculi.io._exif import jpeg_orientation
 from oculi.io._format import format_from_suffix, sniff_format
 
 Mode = Literal["rgb", "gray", "unchanged"]
@@ -64,58 +65,43 @@ def _check_pixels(source: str, h: int, w: int, max_pixels: int | None) -> None:
         )
 
 
-def _target_factor(
-    h: int, w: int, max_size: int | None, short_side: int | None, scale: float | None
-) -> int:
-    """Largest DCT reduction (1, 2, 4, 8) that still leaves the requested size available."""
-    if scale is not None:
-        inv = 1.0 / scale
-        factor = round(inv)
-        if factor not in _SCALES or abs(inv - factor) > 1e-6:
-            raise ParameterError(f"scale: expected 1, 1/2, 1/4 or 1/8, got {scale!r}")
-        return factor
-    if max_size is None and short_side is None:
-        return 1
-    best = 1
-    for f in _SCALES:
-        hh, ww = math.ceil(h / f), math.ceil(w / f)
-        if max_size is not None and max(hh, ww) < min(max_size, max(h, w)):
-            break
-        if short_side is not None and min(hh, ww) < min(short_side, min(h, w)):
-            break
-        best = f
-    return best
+def _exact_factor(scale: float) -> int:
+    """The DCT reduction 1, 2, 4 or 8 for ``scale`` = 1, 1/2, 1/4, 1/8."""
+    inv = 1.0 / scale if scale > 0 else 0.0
+    factor = round(inv)
+    if factor not in _SCALES or abs(inv - factor) > 1e-6:
+        raise ParameterError(f"scale: expected 1, 1/2, 1/4 or 1/8, got {scale!r}")
+    return factor
+
+
+def _shrink_scale(h: int, w: int, max_size: int | None, short_side: int | None) -> float:
+    """The factor (<= 1) that meets ``short_side`` and caps the longer side at ``max_size``."""
+    s = 1.0
+    if short_side is not None:
+        s = short_side / min(h, w)
+    if max_size is not None:
+        s = min(s, max_size / max(h, w))
+    return min(s, 1.0)
 
 
 def _resize_to(image: np.ndarray, max_size: int | None, short_side: int | None) -> np.ndarray:
     import cv2
 
     h, w = image.shape[:2]
-    s = 1.0
-    if short_side is not None:
-        s = short_side / min(h, w)
-    if max_size is not None:
-        s = min(s, max_size / max(h, w)) if short_side is not None else max_size / max(h, w)
+    s = _shrink_scale(h, w, max_size, short_side)
     if s >= 1.0:
         return image
     size = (max(1, round(w * s)), max(1, round(h * s)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    # Area averaging for real reductions; above 1/2 (e.g. after DCT scaling took the bulk)
+    # bilinear samples every input pixel already and costs a third of INTER_AREA.
+    interp = cv2.INTER_LINEAR if s >= 0.5 else cv2.INTER_AREA
+    return cv2.resize(image, size, interpolation=interp)
 
 
 def _exif_orientation_pillow(img) -> int:
     try:
         return int(img.getexif().get(0x0112, 1) or 1)
     except Exception:  # malformed EXIF must not make a readable image unreadable
-        return 1
-
-
-def _jpeg_orientation(data: bytes) -> int:
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as img:  # parses headers only
-            return _exif_orientation_pillow(img)
-    except Exception:
         return 1
 
 
@@ -135,8 +121,17 @@ def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def _decode_jpeg(
-    data: bytes, source: str, mode: Mode, factor: int, max_pixels: int | None
+    data: bytes,
+    source: str,
+    mode: Mode,
+    max_pixels: int | None,
+    *,
+    max_size: int | None,
+    short_side: int | None,
+    scale: float | None,
 ) -> np.ndarray:
+    """libjpeg-turbo decode, reduced in the DCT domain by the largest factor M/8 that still
+    leaves the requested size (or by exactly ``scale``)."""
     import simplejpeg
 
     try:
@@ -144,6 +139,13 @@ def _decode_jpeg(
     except ValueError as exc:
         raise ImageReadError(f"{source}: corrupt JPEG header: {exc}") from exc
     _check_pixels(source, h, w, max_pixels)
+    if scale is not None:
+        factor = _exact_factor(scale)
+        min_h, min_w = math.ceil(h / factor), math.ceil(w / factor)
+    else:
+        factor = 1
+        s = _shrink_scale(h, w, max_size, short_side)
+        min_h, min_w = math.ceil(h * s - 1e-9), math.ceil(w * s - 1e-9)
     gray = mode == "gray" or (mode == "unchanged" and colorspace.lower() == "gray")
     try:
         if colorspace.upper() in ("CMYK", "YCCK"):
@@ -151,8 +153,8 @@ def _decode_jpeg(
         image = simplejpeg.decode_jpeg(
             data,
             colorspace="GRAY" if gray else "RGB",
-            min_height=math.ceil(h / factor),
-            min_width=math.ceil(w / factor),
+            min_height=min_h,
+            min_width=min_w,
             min_factor=factor,
             strict=True,
         )
@@ -266,16 +268,10 @@ def decode_image(
             "expected JPEG, PNG, TIFF, BMP, WebP, GIF or PPM/PGM"
         )
     if fmt == "jpeg":
-        hdr = None
-        try:
-            import simplejpeg
-
-            hdr = simplejpeg.decode_jpeg_header(data)
-        except ValueError as exc:
-            raise ImageReadError(f"{source}: corrupt JPEG header: {exc}") from exc
-        factor = _target_factor(hdr[0], hdr[1], max_size, short_side, scale)
-        image = _decode_jpeg(data, source, mode, factor, max_pixels)
-        image = apply_orientation(image, _jpeg_orientation(data))
+        image = _decode_jpeg(
+            data, source, mode, max_pixels, max_size=max_size, short_side=short_side, scale=scale
+        )
+        image = apply_orientation(image, jpeg_orientation(data))
         frames = [image]
     elif fmt == "png" and mode == "unchanged" and _png_is_16bit_colour(data):
         frames = [_decode_cv2_16bit(data, source, max_pixels)]
@@ -284,7 +280,7 @@ def decode_image(
         if scale is not None:
             import cv2
 
-            f = _target_factor(frames[0].shape[0], frames[0].shape[1], None, None, scale)
+            f = _exact_factor(scale)
             if f > 1:  # same output size as libjpeg's DCT scaling: ceil(size / f)
                 frames = [
                     cv2.resize(
