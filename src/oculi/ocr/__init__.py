@@ -1,0 +1,44 @@
+"""OCR: Tesseract and PP-OCR behind one pipeline, document preprocessing, CER/WER metrics.
+
+    >>> from oculi.ocr import engines, cer
+    >>> engines.names()
+    ['ppocr', 'tesseract']
+    >>> cer("hello world", "hello  world")
+    0.0
+"""
+
+from oculi.ocr.engines import PPOCREngine, TesseractEngine, engines
+from oculi.ocr.metrics import (
+    ErrorRates,
+    cer,
+    edit_distance,
+    error_rates,
+    line_error_rates,
+    normalize_text,
+    wer,
+)
+from oculi.ocr.page import PreparedPage, prepare_page
+from oculi.ocr.pipeline import create_engine, read_text, recognize
+from oculi.ocr.result import Line, OcrResult, Word, draw_boxes
+
+__all__ = [
+    "ErrorRates",
+    "Line",
+    "OcrResult",
+    "PPOCREngine",
+    "PreparedPage",
+    "TesseractEngine",
+    "Word",
+    "cer",
+    "create_engine",
+    "draw_boxes",
+    "edit_distance",
+    "engines",
+    "error_rates",
+    "line_error_rates",
+    "normalize_text",
+    "prepare_page",
+    "read_text",
+    "recognize",
+    "wer",
+]
