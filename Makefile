@@ -27,7 +27,7 @@ system-deps:
 	@if ! command -v tesseract >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra >/dev/null) \
+	      tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-osd >/dev/null) \
 	      || echo "warning: could not install tesseract-ocr; OCR tests will skip"; \
 	  else echo "note: tesseract-ocr not installed (needs root/apt-get); OCR tests will skip"; fi; \
 	fi

@@ -68,7 +68,8 @@ class PreparedPage:
         image: HxW uint8, dark text on white, ready for a recognizer.
         matrix: 3x3 float64 affine map from original ``(x, y, 1)`` to prepared-image coordinates.
         original_size: ``(height, width)`` of the input.
-        orientation: clockwise rotation (0, 90, 180, 270) the input page had; it has been undone.
+        orientation: counter-clockwise rotation (0, 90, 180, 270) the input page had (as
+            :func:`rotate` would produce it); it has been undone.
         skew: measured text-line angle in degrees (after orientation), undone by deskewing.
         x_height: estimated x-height of the input in pixels (``nan`` when no text was found).
         scale: the resize factor applied.
@@ -206,9 +207,10 @@ def detect_orientation(gray: np.ndarray, *, min_confidence: float = 1.0) -> tupl
         min_confidence: below this OSD orientation confidence the page is taken as upright.
 
     Returns:
-        ``(rotation, confidence)``: the clockwise rotation the page *has* (undo it with
-        :func:`rotate` by ``-rotation``) and OSD's confidence; ``(0, 0.0)`` when OSD finds too
-        few characters.
+        ``(rotation, confidence)``: the counter-clockwise rotation the page *has* (OSD's
+        "Rotate", the clockwise turn that fixes it; undo with :func:`rotate` by ``-rotation``)
+        and OSD's confidence; ``(0, confidence)`` when it is below ``min_confidence`` and
+        ``(0, 0.0)`` when OSD finds too few characters.
 
     Raises:
         MissingDependencyError: the tesseract binary or ``osd.traineddata`` is missing.
@@ -422,8 +424,8 @@ def prepare_page(
             record("orientation", t0, None, skipped=str(exc))
         else:
             if rot:
-                gray, m = rotate(gray, rot)  # the page is rotated clockwise by rot: undo it
-                mask = np.ascontiguousarray(np.rot90(mask, rot // 90))
+                gray, m = rotate(gray, -rot)  # the page is turned counter-clockwise by rot
+                mask = np.ascontiguousarray(np.rot90(mask, -rot // 90))
                 page.matrix = m @ page.matrix
             page.orientation = rot
             record("orientation", t0, gray, rotation=rot, confidence=round(conf, 2))
@@ -432,7 +434,7 @@ def prepare_page(
         t0 = time.perf_counter()
         skew = estimate_skew(mask, max_angle=max_skew)
         if abs(skew) >= min_skew:
-            gray, m = rotate(gray, skew)
+            gray, m = rotate(gray, -skew)
             mask = text_mask(gray)
             page.matrix = m @ page.matrix
         else:
