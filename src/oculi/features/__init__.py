@@ -1,0 +1,63 @@
+"""Feature detection, description, matching and evaluation.
+
+One API over SIFT, SURF (oculi's own), FAST, BRIEF, ORB, BRISK and AKAZE::
+
+    from oculi.features import detect_and_describe, match_descriptors
+    f1 = detect_and_describe(image1, "surf")
+    f2 = detect_and_describe(image2, "surf")
+    matches = match_descriptors(f1, f2, ratio=0.8, mutual=True)
+    xy1, xy2 = matches.points(f1, f2)
+
+Results are plain arrays: :class:`Keypoints` (x, y, size, angle in degrees, response, octave),
+:class:`Features` (keypoints + descriptors with their kind and norm) and :class:`Matches` (index
+arrays + distances). SURF may still be covered by patents in some countries for commercial use.
+"""
+
+from oculi.features.compare import DEFAULT_METHODS, MethodSummary, compare_methods, format_table
+from oculi.features.datasets import HomographyPair, load_pairs, read_homography
+from oculi.features.evaluate import (
+    PairResult,
+    corner_error,
+    evaluate_pair,
+    project,
+    repeatability,
+)
+from oculi.features.match import match_descriptors, mutual_nearest, ratio_test
+from oculi.features.methods import (
+    FeatureMethod,
+    create_method,
+    detect_and_describe,
+    detect_keypoints,
+    method_info,
+    methods,
+)
+from oculi.features.surf import detect_and_describe_surf
+from oculi.features.types import Features, Keypoints, Matches
+
+__all__ = [
+    "DEFAULT_METHODS",
+    "FeatureMethod",
+    "Features",
+    "HomographyPair",
+    "Keypoints",
+    "Matches",
+    "MethodSummary",
+    "PairResult",
+    "compare_methods",
+    "corner_error",
+    "create_method",
+    "detect_and_describe",
+    "detect_and_describe_surf",
+    "detect_keypoints",
+    "evaluate_pair",
+    "format_table",
+    "load_pairs",
+    "match_descriptors",
+    "method_info",
+    "methods",
+    "mutual_nearest",
+    "project",
+    "ratio_test",
+    "read_homography",
+    "repeatability",
+]

@@ -1,0 +1,259 @@
+"""One API for every detector/descriptor: a registry of methods, each a callable image -> Features.
+
+Registered methods (``methods.names()``): ``sift``, ``surf`` (oculi's own, see
+:mod:`oculi.features.surf`), ``usurf`` (upright SURF), ``fast`` (corners only, no descriptor),
+``brief`` (CenSurE/STAR detector + BRIEF), ``orb``, ``brisk`` and ``akaze``. All but SURF wrap
+OpenCV. Each entry carries the facts of the practitioners' comparison table as metadata (``year``,
+``detector``, ``orientation``, ``distance``).
+
+    >>> import numpy as np
+    >>> from oculi.data import load
+    >>> f = detect_and_describe(load("camera"), "orb")
+    >>> f.kind, f.norm, f.descriptors.dtype, f.descriptors.shape[1]
+    ('binary', 'hamming', dtype('uint8'), 32)
+    >>> detect_and_describe(np.zeros((1, 1), np.uint8), "sift").keypoints.xy.shape
+    (0, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from oculi.core.errors import ParameterError
+from oculi.core.registry import Registry
+from oculi.features._image import gray_uint8
+from oculi.features.types import Features, Keypoints
+
+#: smallest side (pixels) on which the OpenCV methods are run; smaller images give no keypoints
+_MIN_SIDE = 8
+
+
+@dataclass
+class FeatureMethod:
+    """A configured detector (+ descriptor). Call it on an image to get :class:`Features`.
+
+    Attributes:
+        name: registry name.
+        params: the parameters it was created with.
+        info: table facts (year, detector, orientation, distance, descriptor).
+    """
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, image: Any) -> Features:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def detect(self, image: Any) -> Keypoints:
+        """Keypoints only (descriptors computed and dropped for OpenCV's joint methods)."""
+        return self(image).keypoints
+
+
+class _OpenCVMethod(FeatureMethod):
+    """A method built from an OpenCV detector and (optionally) a descriptor extractor."""
+
+    def __init__(
+        self, name: str, params: dict[str, Any], info: dict[str, Any], detector: Any,
+        extractor: Any | None, kind: str | None, norm: str | None, joint: bool,
+    ) -> None:
+        super().__init__(name, params, info)
+        self._detector = detector
+        self._extractor = extractor
+        self._kind = kind
+        self._norm = norm
+        self._joint = joint
+
+    def _features(self, image: Any, describe: bool) -> Features:
+        gray = gray_uint8(image)
+        h, w = gray.shape
+        kps: Any = ()
+        desc = None
+        if min(h, w) >= _MIN_SIDE:
+            if self._extractor is None or not describe:
+                kps = self._detector.detect(gray, None)
+            elif self._joint:
+                kps, desc = self._detector.detectAndCompute(gray, None)
+            else:
+                kps = self._detector.detect(gray, None)
+                kps, desc = self._extractor.compute(gray, kps)
+        has_desc = self._extractor is not None and describe
+        if has_desc and (desc is None or len(kps) == 0):
+            width = self._extractor.descriptorSize()
+            dtype = np.float32 if self._kind == "float" else np.uint8
+            desc = np.zeros((0, width), dtype)
+        return Features(
+            Keypoints.from_cv(kps), desc if has_desc else None,
+            self._kind if has_desc else None, self._norm if has_desc else None,  # type: ignore[arg-type]
+            self.name, (h, w),
+        )
+
+    def __call__(self, image: Any) -> Features:
+        return self._features(image, True)
+
+    def detect(self, image: Any) -> Keypoints:
+        return self._features(image, False).keypoints
+
+
+class _SurfMethod(FeatureMethod):
+    def __call__(self, image: Any) -> Features:
+        from oculi.features.surf import detect_and_describe_surf
+
+        f = detect_and_describe_surf(image, **self.params)
+        return Features(f.keypoints, f.descriptors, f.kind, f.norm, self.name, f.image_size,
+                        f.laplacian, f.meta)
+
+    def detect(self, image: Any) -> Keypoints:
+        from oculi.features.surf import detect_and_describe_surf
+
+        return detect_and_describe_surf(image, **self.params, describe=False).keypoints
+
+
+methods: Registry[Any] = Registry("feature method")
+
+
+def _cv2() -> Any:
+    import cv2
+
+    return cv2
+
+
+def _info(year: int, detector: str, orientation: str, distance: str, descriptor: str) -> dict:
+    return {"year": year, "detector": detector, "orientation": orientation,
+            "distance": distance, "descriptor": descriptor}
+
+
+_INFO = {
+    "sift": _info(1999, "difference of Gaussians", "gradient histogram", "L2", "128-d float"),
+    "surf": _info(2006, "fast Hessian (box filters)", "Haar, 60° window", "L2", "64-d float"),
+    "usurf": _info(2006, "fast Hessian (box filters)", "none (upright)", "L2", "64-d float"),
+    "fast": _info(2006, "FAST-9 segment test", "none", "–", "none"),
+    "brief": _info(2010, "CenSurE (STAR)", "none", "Hamming", "256-bit binary"),
+    "orb": _info(2011, "oFAST (FAST + Harris, pyramid)", "intensity centroid", "Hamming",
+                 "256-bit rBRIEF"),
+    "brisk": _info(2011, "AGAST, scale space", "long-pair gradients", "Hamming",
+                   "512-bit binary"),
+    "akaze": _info(2013, "nonlinear (FED) Hessian", "gradient sectors", "Hamming",
+                   "486-bit M-LDB"),
+}
+
+
+def _check_known(params: dict[str, Any], allowed: set[str], name: str) -> None:
+    bad = sorted(set(params) - allowed)
+    if bad:
+        raise ParameterError(
+            f"{name}: unknown parameter(s) {', '.join(bad)}; expected {', '.join(sorted(allowed))}"
+        )
+
+
+@methods.register("sift", help="SIFT (Lowe 1999/2004) via OpenCV: DoG detector, 128-d float")
+def _sift(max_keypoints: int = 0, contrast_threshold: float = 0.04, edge_threshold: float = 10,
+          sigma: float = 1.6) -> FeatureMethod:
+    cv2 = _cv2()
+    det = cv2.SIFT_create(nfeatures=int(max_keypoints or 0), contrastThreshold=contrast_threshold,
+                          edgeThreshold=edge_threshold, sigma=sigma)
+    return _OpenCVMethod("sift", {"max_keypoints": max_keypoints}, _INFO["sift"], det, det,
+                         "float", "l2", True)
+
+
+@methods.register("surf", help="SURF (Bay et al. 2006), oculi's own: fast Hessian, 64-d float")
+def _surf(**params: Any) -> FeatureMethod:
+    import inspect
+
+    from oculi.features.surf import detect_and_describe_surf
+
+    allowed = set(inspect.signature(detect_and_describe_surf).parameters) - {"image", "describe"}
+    _check_known(params, allowed, "surf")
+    upright = bool(params.get("upright", False))
+    return _SurfMethod("usurf" if upright else "surf", params,
+                       _INFO["usurf" if upright else "surf"])
+
+
+@methods.register("usurf", help="U-SURF: upright SURF (no orientation), oculi's own")
+def _usurf(**params: Any) -> FeatureMethod:
+    return _surf(**{**params, "upright": True})
+
+
+@methods.register("fast", help="FAST corners (Rosten & Drummond 2006) via OpenCV; no descriptor")
+def _fast(threshold: int = 20, nonmax: bool = True) -> FeatureMethod:
+    cv2 = _cv2()
+    det = cv2.FastFeatureDetector_create(threshold=int(threshold), nonmaxSuppression=nonmax)
+    return _OpenCVMethod("fast", {"threshold": threshold}, _INFO["fast"], det, None, None, None,
+                         False)
+
+
+@methods.register("brief", help="BRIEF (Calonder et al. 2010) on CenSurE/STAR keypoints, OpenCV")
+def _brief(bytes: int = 32, max_size: int = 45, response_threshold: int = 30) -> FeatureMethod:
+    cv2 = _cv2()
+    det = cv2.xfeatures2d.StarDetector_create(maxSize=max_size,
+                                              responseThreshold=response_threshold)
+    ext = cv2.xfeatures2d.BriefDescriptorExtractor_create(bytes=int(bytes))
+    return _OpenCVMethod("brief", {"bytes": bytes}, _INFO["brief"], det, ext, "binary",
+                         "hamming", False)
+
+
+@methods.register("orb", help="ORB (Rublee et al. 2011) via OpenCV: oFAST + rBRIEF")
+def _orb(max_keypoints: int = 2000, scale_factor: float = 1.2, levels: int = 8,
+         fast_threshold: int = 20) -> FeatureMethod:
+    cv2 = _cv2()
+    det = cv2.ORB_create(nfeatures=int(max_keypoints), scaleFactor=scale_factor, nlevels=levels,
+                         fastThreshold=fast_threshold)
+    return _OpenCVMethod("orb", {"max_keypoints": max_keypoints}, _INFO["orb"], det, det,
+                         "binary", "hamming", True)
+
+
+@methods.register("brisk", help="BRISK (Leutenegger et al. 2011) via OpenCV contrib")
+def _brisk(threshold: int = 30, octaves: int = 3) -> FeatureMethod:
+    cv2 = _cv2()
+    det = cv2.xfeatures2d.BRISK_create(thresh=int(threshold), octaves=int(octaves))
+    return _OpenCVMethod("brisk", {"threshold": threshold}, _INFO["brisk"], det, det, "binary",
+                         "hamming", True)
+
+
+@methods.register("akaze", help="AKAZE (Alcantarilla et al. 2013) via OpenCV contrib")
+def _akaze(threshold: float = 0.001) -> FeatureMethod:
+    cv2 = _cv2()
+    det = cv2.xfeatures2d.AKAZE_create(threshold=threshold)
+    return _OpenCVMethod("akaze", {"threshold": threshold}, _INFO["akaze"], det, det, "binary",
+                         "hamming", True)
+
+
+def create_method(name: str, **params: Any) -> FeatureMethod:
+    """A configured :class:`FeatureMethod` by registry name (``methods.names()`` lists them).
+
+    Raises:
+        UnknownNameError: an unknown name; the message lists the known ones.
+        ParameterError / TypeError: a parameter the method does not take.
+    """
+    return methods.create(name, **params)
+
+
+def detect_and_describe(image: Any, method: str = "sift", **params: Any) -> Features:
+    """Detect keypoints and compute descriptors with one registered method.
+
+    Args:
+        image: HW or HWC array, uint8/uint16 or float in [0, 1]; colour is converted to gray
+            (BT.601). Empty or tiny images (< 8 px a side for OpenCV methods) give no keypoints.
+        method: registry name (``sift``, ``surf``, ``usurf``, ``fast``, ``brief``, ``orb``,
+            ``brisk``, ``akaze``).
+        **params: method parameters (e.g. ``max_keypoints`` for sift/orb, ``threshold``).
+
+    Returns:
+        :class:`Features`; ``descriptors`` is ``None`` for ``fast``.
+    """
+    return create_method(method, **params)(image)
+
+
+def detect_keypoints(image: Any, method: str = "sift", **params: Any) -> Keypoints:
+    """Keypoints only; see :func:`detect_and_describe` for the arguments."""
+    return create_method(method, **params).detect(image)
+
+
+def method_info(name: str) -> dict[str, Any]:
+    """Table facts of a method: ``year``, ``detector``, ``orientation``, ``distance``,
+    ``descriptor``."""
+    key = methods.entry(name).name
+    return dict(_INFO[key])

@@ -1,0 +1,181 @@
+"""SURF (Bay, Tuytelaars, Van Gool 2006/2008), implemented by oculi.
+
+The pip builds of OpenCV exclude SURF (it lives in the "nonfree" module), so oculi has its own.
+SURF may still be covered by patents in some countries for commercial use.
+
+Pipeline (Bay et al., CVIU 2008):
+
+1. integral image of the gray image scaled to [0, 1];
+2. fast-Hessian: ``det(H) = Dxx Dyy - (0.9 Dxy)^2`` from box filters of side 9, 15, 21, 27 (octave
+   0), 15, 27, 39, 51 (octave 1), 27, 51, 75, 99 (octave 2), 51, 99, 147, 195 (octave 3), sampled
+   every ``step * 2**octave`` pixels;
+3. 3x3x3 non-maximum suppression over the two middle layers of each octave, above ``threshold``,
+   refined by fitting a 3-D quadratic (sub-pixel position and sub-scale size);
+4. orientation: Haar responses (side 4 s) in a disc of radius 6 s, Gaussian weighted, summed in a
+   sliding 60-degree window (skipped by upright U-SURF, whose angle is 0);
+5. descriptor: a 4x4 grid of sub-regions of the oriented window, each contributing
+   ``sum dx, sum |dx|, sum dy, sum |dy|`` (64-d) or the 128-d extended split, unit-normalised;
+6. the sign of the Laplacian is kept for matching (only keypoints of equal sign are compared).
+
+``s = 1.2 L / 9`` is the scale of a keypoint found with filter side ``L``; the reported keypoint
+``size`` is ``L`` (pixels), as in OpenCV's SURF.
+
+    >>> import numpy as np
+    >>> from oculi.data import load
+    >>> f = detect_and_describe_surf(load("camera"))
+    >>> f.descriptors.shape[1], f.kind, f.norm, len(f) > 300
+    (64, 'float', 'l2', True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from oculi.core.checks import check_positive
+from oculi.core.errors import ParameterError
+from oculi.features._image import gray_float
+from oculi.features.types import Features, Keypoints
+
+#: default det(H) threshold for images scaled to [0, 1] (filters normalised by 1/L^2)
+DEFAULT_THRESHOLD = 2e-4
+
+
+def filter_sizes(octave: int, intervals: int = 4) -> list[int]:
+    """Box-filter sides ``L`` of one octave: ``3 * (2**(octave+1) * (i+1) + 1)``.
+
+    >>> filter_sizes(0), filter_sizes(1)
+    ([9, 15, 21, 27], [15, 27, 39, 51])
+    """
+    return [3 * ((2 ** (octave + 1)) * (i + 1) + 1) for i in range(intervals)]
+
+
+def fast_hessian(
+    integral: np.ndarray, *, octaves: int = 4, intervals: int = 4, step: int = 1,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> np.ndarray:
+    """Scale-space maxima of the box-filter Hessian determinant.
+
+    Args:
+        integral: ``(H + 1, W + 1)`` float64 integral image (row 0 and column 0 are zeros).
+        octaves: number of octaves (1..6).
+        intervals: filters per octave (>= 3); maxima are searched in the inner ones.
+        step: sampling step of octave 0 in pixels (doubles every octave).
+        threshold: minimum determinant response.
+
+    Returns:
+        ``(N, 6)`` float32 rows ``x, y, size L, response, laplacian sign, octave``.
+    """
+    from oculi.features import _surf_kernels as k
+
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    found: list[np.ndarray] = []
+    for o in range(octaves):
+        sizes = filter_sizes(o, intervals)
+        st = step * 2**o
+        rows, cols = (h + st - 1) // st, (w + st - 1) // st
+        if rows < 3 or cols < 3 or sizes[-1] >= min(h, w):
+            break
+        dets = np.empty((len(sizes), rows, cols), np.float32)
+        signs = np.empty((len(sizes), rows, cols), np.int8)
+        k.hessian_octave(integral, np.array(sizes, np.int64), st, dets, signs)
+        for m in range(1, intervals - 1):
+            margin = (sizes[m + 1] - 1) // 2 // st + 2
+            out = np.empty((rows * cols // 4 + 16, 5), np.float32)
+            n = k.find_extrema(
+                dets[m - 1], dets[m], dets[m + 1], signs[m], st, sizes[m],
+                sizes[m] - sizes[m - 1], margin, threshold, out,
+            )
+            if n:
+                found.append(np.column_stack([out[:n], np.full(n, o, np.float32)]))
+    if not found:
+        return np.zeros((0, 6), np.float32)
+    return np.concatenate(found)
+
+
+def detect_and_describe_surf(
+    image: Any,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    octaves: int = 4,
+    intervals: int = 4,
+    step: int = 1,
+    upright: bool = False,
+    extended: bool = False,
+    modified: bool = True,
+    max_keypoints: int | None = None,
+    describe: bool = True,
+) -> Features:
+    """Detect SURF keypoints and compute their descriptors.
+
+    Args:
+        image: HW or HWC image, uint8/uint16 or float in [0, 1]; colour is converted to gray.
+        threshold: minimum Hessian determinant (image scaled to [0, 1]); lower gives more points.
+        octaves: number of octaves (4 in Bay et al.).
+        intervals: filters per octave (4 in Bay et al.).
+        step: sampling step of the first octave in pixels (1 or 2; Bay et al. use 2).
+        upright: U-SURF: no orientation (angle 0), faster, not rotation invariant.
+        extended: 128-d descriptor instead of 64-d.
+        modified: M-SURF window (24 s, overlapping sub-regions, two Gaussians; Agrawal et al.
+            2008) instead of Bay's 20 s window; both are 4x4 sub-regions of dx, |dx|, dy, |dy|.
+        max_keypoints: keep only the strongest ones (by response) when given.
+        describe: compute descriptors (otherwise ``descriptors`` is ``None``).
+
+    Returns:
+        :class:`Features` with ``(N, 64)`` / ``(N, 128)`` float32 unit descriptors, ``norm="l2"``,
+        ``laplacian`` signs, keypoint ``size`` = filter side ``L`` in pixels, ``angle`` in degrees.
+
+    Raises:
+        ParameterError: a non-positive threshold, octave count or step.
+    """
+    check_positive(threshold, "threshold", allow_zero=True)
+    if not 1 <= octaves <= 6:
+        raise ParameterError(f"octaves: expected 1..6, got {octaves}")
+    if intervals < 3:
+        raise ParameterError(f"intervals: expected >= 3, got {intervals}")
+    if step < 1:
+        raise ParameterError(f"step: expected an integer >= 1, got {step}")
+    gray = gray_float(image)
+    h, w = gray.shape
+    dim = 128 if extended else 64
+    name = "usurf" if upright else "surf"
+    meta = {"extended": extended, "upright": upright}
+
+    def _empty() -> Features:
+        d = np.zeros((0, dim), np.float32) if describe else None
+        return Features(
+            Keypoints.empty(), d, "float" if describe else None, "l2" if describe else None,
+            name, (h, w), np.zeros(0, np.int8), meta,
+        )
+
+    if h < 3 or w < 3:
+        return _empty()
+    integral = np.zeros((h + 1, w + 1), np.float64)
+    np.cumsum(np.cumsum(gray, axis=0, dtype=np.float64), axis=1, out=integral[1:, 1:])
+    pts = fast_hessian(
+        integral, octaves=octaves, intervals=intervals, step=step, threshold=threshold
+    )
+    if max_keypoints is not None and len(pts) > max_keypoints:
+        keep = np.argsort(-pts[:, 3], kind="stable")[:max_keypoints]
+        pts = pts[np.sort(keep)]
+    if len(pts) == 0:
+        return _empty()
+    from oculi.features import _surf_kernels as k
+
+    x = np.ascontiguousarray(pts[:, 0], np.float64)
+    y = np.ascontiguousarray(pts[:, 1], np.float64)
+    scale = 1.2 / 9.0 * pts[:, 2].astype(np.float64)
+    angle = np.zeros(len(pts), np.float64)
+    if not upright:
+        k.orientations(integral, x, y, scale, angle)
+    desc = None
+    if describe:
+        desc = np.empty((len(pts), dim), np.float32)
+        k.descriptors(integral, x, y, scale, angle, extended, modified, desc)
+    deg = np.mod(np.degrees(angle), 360.0)
+    kps = Keypoints(pts[:, :2], pts[:, 2], deg, pts[:, 3], pts[:, 5].astype(np.int32))
+    return Features(
+        kps, desc, "float" if describe else None, "l2" if describe else None, name, (h, w),
+        pts[:, 4].astype(np.int8), meta,
+    )
