@@ -138,6 +138,19 @@ def test_bad_files_name_the_file_and_reason(tmp_path, jpeg_bytes, chelsea):
         read_image(tmp_path)
 
 
+def test_zero_size_images_are_rejected_by_header():
+    for data in (b"P5\n0 0\n255\n", b"P6\n0 5\n255\n"):
+        with pytest.raises(ImageReadError, match="zero-size image"):
+            decode_image(data, source="z.pgm")
+
+
+@given(st.binary(max_size=200))
+def test_exif_parser_never_raises(tail):
+    from oculi.io._exif import jpeg_orientation
+
+    assert 1 <= jpeg_orientation(b"\xff\xd8\xff\xe1" + tail) <= 8
+
+
 def test_decompression_bomb_limit(tmp_path, chelsea):
     p = write_image(tmp_path / "c.jpg", chelsea)
     with pytest.raises(ImageReadError, match="exceeds the limit"):

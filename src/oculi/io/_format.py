@@ -53,3 +53,34 @@ def format_from_suffix(suffix: str) -> str | None:
         if s in exts:
             return fmt
     return None
+
+
+def header_size(fmt: str, data: bytes) -> tuple[int, int] | None:
+    """(height, width) read from a PNG, BMP, GIF or PNM header without decoding; else ``None``.
+
+        >>> header_size("pnm", b"P5\\n3 2\\n255\\n")
+        (2, 3)
+        >>> header_size("png", b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8)) is None
+        True
+    """
+    import re
+    import struct
+
+    try:
+        if fmt == "png" and data[12:16] == b"IHDR":
+            w, h = struct.unpack(">II", data[16:24])
+            return h, w
+        if fmt == "bmp" and len(data) >= 26:
+            w, h = struct.unpack("<ii", data[18:26])
+            return abs(h), w
+        if fmt == "gif" and len(data) >= 10:
+            w, h = struct.unpack("<HH", data[6:10])
+            return h, w
+        if fmt == "pnm":
+            text = re.sub(rb"#[^\n]*", b" ", data[:256])
+            fields = text.split()
+            if len(fields) >= 3:
+                return int(fields[2]), int(fields[1])
+    except (struct.error, ValueError):
+        return None
+    return None

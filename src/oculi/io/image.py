@@ -22,7 +22,7 @@ from oculi.core.atomic import atomic_path
 from oculi.core.checks import check_image
 from oculi.core.errors import ImageReadError, ImageWriteError, ParameterError, ShapeError
 from oculi.io._exif import jpeg_orientation
-from oculi.io._format import format_from_suffix, sniff_format
+from oculi.io._format import format_from_suffix, header_size, sniff_format
 
 Mode = Literal["rgb", "gray", "unchanged"]
 
@@ -200,7 +200,9 @@ def _decode_pillow(
         try:
             img = Image.open(io.BytesIO(data))
         except UnidentifiedImageError as exc:
-            raise ImageReadError(f"{source}: not a readable image ({exc})") from exc
+            raise ImageReadError(
+                f"{source}: not a readable image (Pillow cannot identify the data)"
+            ) from exc
         except Exception as exc:
             raise ImageReadError(f"{source}: corrupt image header: {exc}") from exc
         w, h = img.size
@@ -267,6 +269,9 @@ def decode_image(
             f"{source}: unknown image format (first bytes {head}); "
             "expected JPEG, PNG, TIFF, BMP, WebP, GIF or PPM/PGM"
         )
+    dims = header_size(fmt, data)
+    if dims is not None:
+        _check_pixels(source, dims[0], dims[1], max_pixels)
     if fmt == "jpeg":
         image = _decode_jpeg(
             data, source, mode, max_pixels, max_size=max_size, short_side=short_side, scale=scale
