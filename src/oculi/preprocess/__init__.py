@@ -3,5 +3,31 @@ subtraction and DICOM windowing. numpy/OpenCV only: ``import oculi.preprocess`` 
 """
 
 from oculi.preprocess.contrast import clahe, equalize_hist, gamma
+from oculi.preprocess.normalize import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    ChannelStats,
+    Normalizer,
+    denormalize,
+    fit_normalization,
+    normalize,
+    standardize,
+)
+from oculi.preprocess.whitening import PCAWhitening, ZCAWhitening, extract_patches
 
-__all__ = ["clahe", "equalize_hist", "gamma"]
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "ChannelStats",
+    "Normalizer",
+    "PCAWhitening",
+    "ZCAWhitening",
+    "clahe",
+    "denormalize",
+    "equalize_hist",
+    "extract_patches",
+    "fit_normalization",
+    "gamma",
+    "normalize",
+    "standardize",
+]
