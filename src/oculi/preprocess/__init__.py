@@ -3,6 +3,7 @@ subtraction and DICOM windowing. numpy/OpenCV only: ``import oculi.preprocess`` 
 """
 
 from oculi.preprocess.contrast import clahe, equalize_hist, gamma
+from oculi.preprocess.local_mean import local_mean, subtract_local_mean
 from oculi.preprocess.normalize import (
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -28,6 +29,8 @@ __all__ = [
     "extract_patches",
     "fit_normalization",
     "gamma",
+    "local_mean",
     "normalize",
     "standardize",
+    "subtract_local_mean",
 ]
