@@ -52,6 +52,9 @@ _META_KEYS = (
     "PixelSpacing",
     "SliceThickness",
     "PixelPaddingValue",
+    "PixelPaddingRangeLimit",
+    "WindowCenterWidthExplanation",
+    "VOILUTFunction",
     "DoseGridScaling",
     "DoseUnits",
     "SOPClassUID",
@@ -74,6 +77,23 @@ def _plain(value: Any) -> Any:
     if isinstance(value, int | float | str):
         return value
     return str(value)
+
+
+def _padding_mask(raw: np.ndarray, meta: dict[str, Any]) -> np.ndarray | None:
+    """Stored values that are padding: PixelPaddingValue, or the closed range between it and
+    PixelPaddingRangeLimit (PS3.3 C.7.5.1.1.2). Colour images have no padding."""
+    pad = meta.get("PixelPaddingValue")
+    if isinstance(pad, list):  # some writers store it multi-valued
+        pad = pad[0] if pad else None
+    if not isinstance(pad, int) or int(meta.get("SamplesPerPixel", 1) or 1) != 1:
+        return None
+    limit = meta.get("PixelPaddingRangeLimit")
+    if isinstance(limit, list):
+        limit = limit[0] if limit else None
+    if isinstance(limit, int):
+        lo, hi = min(pad, limit), max(pad, limit)
+        return (raw >= lo) & (raw <= hi)
+    return raw == pad
 
 
 def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> DicomImage:
@@ -119,8 +139,7 @@ def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> D
         tsuid = ds.file_meta.get("TransferSyntaxUID")
         if tsuid is not None:
             meta["TransferSyntaxUID"] = str(tsuid)
-    pad = meta.get("PixelPaddingValue")
-    padding_mask = (raw == pad) if isinstance(pad, int) else None
+    padding_mask = _padding_mask(raw, meta)
     pixels = raw.astype(np.float32)
     if apply_rescale:
         slope = float(meta.get("RescaleSlope", 1.0) or 1.0)

@@ -3,6 +3,17 @@ subtraction and DICOM windowing. numpy/OpenCV only: ``import oculi.preprocess`` 
 """
 
 from oculi.preprocess.contrast import clahe, equalize_hist, gamma
+from oculi.preprocess.dicom import (
+    WINDOW_PRESETS,
+    convert_dicom,
+    dicom_info,
+    dicom_to_uint8,
+    montage,
+    parse_window,
+    to_display,
+    window,
+    window_preset,
+)
 from oculi.preprocess.local_mean import local_mean, subtract_local_mean
 from oculi.preprocess.normalize import (
     IMAGENET_MEAN,
@@ -19,18 +30,27 @@ from oculi.preprocess.whitening import PCAWhitening, ZCAWhitening, extract_patch
 __all__ = [
     "IMAGENET_MEAN",
     "IMAGENET_STD",
+    "WINDOW_PRESETS",
     "ChannelStats",
     "Normalizer",
     "PCAWhitening",
     "ZCAWhitening",
     "clahe",
+    "convert_dicom",
     "denormalize",
+    "dicom_info",
+    "dicom_to_uint8",
     "equalize_hist",
     "extract_patches",
     "fit_normalization",
     "gamma",
     "local_mean",
+    "montage",
     "normalize",
+    "parse_window",
     "standardize",
     "subtract_local_mean",
+    "to_display",
+    "window",
+    "window_preset",
 ]
