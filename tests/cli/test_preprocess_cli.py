@@ -1,0 +1,91 @@
+"""``oculi preprocess ...`` and ``oculi dicom ...`` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+from typer.testing import CliRunner
+
+from oculi.cli.main import app
+from oculi.data import load
+from oculi.io import read_dicom, read_image, write_image
+from oculi.preprocess import window
+from tests.conftest import shared_set
+
+runner = CliRunner()
+
+
+def test_clahe_command_matches_opencv(tmp_path: Path) -> None:
+    gray = load("camera", mode="gray")
+    src = write_image(tmp_path / "cam.png", gray)
+    out = tmp_path / "cam_clahe.png"
+    res = runner.invoke(app, ["preprocess", "clahe", str(src), "-o", str(out), "--clip-limit",
+                              "3", "--tiles", "4x6", "--json", str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    ref = cv2.createCLAHE(3.0, (6, 4)).apply(gray)
+    assert np.array_equal(read_image(out, mode="unchanged"), ref)
+    summary = json.loads((tmp_path / "r.json").read_text())
+    assert summary["params"]["tiles"] == [4, 6]
+
+
+def test_equalize_gamma_local_mean_and_batch_failures(tmp_path: Path) -> None:
+    gray = load("camera", mode="gray")
+    src = write_image(tmp_path / "a.png", gray)
+    res = runner.invoke(app, ["preprocess", "equalize", str(src), "-o", str(tmp_path / "e.png")])
+    assert res.exit_code == 0, res.output
+    assert np.array_equal(read_image(tmp_path / "e.png", mode="unchanged"), cv2.equalizeHist(gray))
+    res = runner.invoke(app, ["preprocess", "gamma", str(src), "-o", str(tmp_path / "g.png"),
+                              "--gamma", "0.5"])
+    assert res.exit_code == 0, res.output
+    g = read_image(tmp_path / "g.png", mode="unchanged")
+    assert int(g[100, 100]) == round(255 * (gray[100, 100] / 255) ** 0.5)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    outdir = tmp_path / "out"
+    res = runner.invoke(app, ["preprocess", "local-mean", str(src), str(bad), "-o", str(outdir),
+                              "--sigma", "5"])
+    assert res.exit_code == 2
+    assert "bad.png" in res.output
+    lm = read_image(outdir / "a.png", mode="unchanged")
+    ref = cv2.addWeighted(gray, 4, cv2.GaussianBlur(gray, (0, 0), 5), -4, 128)
+    assert np.array_equal(lm, ref)
+
+
+def test_bad_option_is_one_line_error(tmp_path: Path) -> None:
+    src = write_image(tmp_path / "a.png", load("camera", mode="gray"))
+    res = runner.invoke(app, ["preprocess", "clahe", str(src), "-o", str(tmp_path / "o.png"),
+                              "--tiles", "axb"])
+    assert res.exit_code == 2
+    assert "--tiles" in res.output
+
+
+def test_dicom_info_and_convert(tmp_path: Path) -> None:
+    folder = shared_set("dicom_pydicom")
+    res = runner.invoke(app, ["dicom", "info", str(folder / "CT_small.dcm"), "--json",
+                              str(tmp_path / "i.json")])
+    assert res.exit_code == 0, res.output
+    assert "HU" in res.output
+    info = json.loads((tmp_path / "i.json").read_text())
+    assert info["min"] == -896.0
+    out = tmp_path / "ct.png"
+    res = runner.invoke(app, ["dicom", "convert", str(folder / "CT_small.dcm"), "-o", str(out),
+                              "--window", "-600,1500"])
+    assert res.exit_code == 0, res.output
+    hu = read_dicom(folder / "CT_small.dcm").pixels
+    assert np.array_equal(read_image(out, mode="unchanged"),
+                          np.rint(window(hu, -600, 1500) * 255).astype(np.uint8))
+    res = runner.invoke(app, ["dicom", "convert", str(folder / "rtdose.dcm"), "-o",
+                              str(tmp_path / "d.png"), "--frame", "3"])
+    assert res.exit_code == 0, res.output
+    assert read_image(tmp_path / "d.png", mode="unchanged").shape == (10, 10)
+
+
+def test_dicom_errors(tmp_path: Path) -> None:
+    junk = tmp_path / "x.dcm"
+    junk.write_bytes(b"hello" * 50)
+    res = runner.invoke(app, ["dicom", "info", str(junk)])
+    assert res.exit_code == 2
+    assert "not a DICOM" in res.output
