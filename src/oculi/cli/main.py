@@ -26,6 +26,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("info", "oculi.cli.basic", "info", "command"),
     ("convert", "oculi.cli.basic", "convert", "command"),
     ("tour", "oculi.cli.basic", "tour", "command"),
+    ("ocr", "oculi.cli.ocr", "app", "app"),
     ("preprocess", "oculi.cli.preprocess", "app", "app"),
     ("dicom", "oculi.cli.dicom", "app", "app"),
 ]

@@ -8,6 +8,8 @@
 """
 
 from oculi.ocr.engines import PPOCREngine, TesseractEngine, engines
+from oculi.ocr.evaluate import EvalReport, PageScore, evaluate_dir, find_pairs
+from oculi.ocr.export import write_result
 from oculi.ocr.metrics import (
     ErrorRates,
     cer,
@@ -23,9 +25,11 @@ from oculi.ocr.result import Line, OcrResult, Word, draw_boxes
 
 __all__ = [
     "ErrorRates",
+    "EvalReport",
     "Line",
     "OcrResult",
     "PPOCREngine",
+    "PageScore",
     "PreparedPage",
     "TesseractEngine",
     "Word",
@@ -35,10 +39,13 @@ __all__ = [
     "edit_distance",
     "engines",
     "error_rates",
+    "evaluate_dir",
+    "find_pairs",
     "line_error_rates",
     "normalize_text",
     "prepare_page",
     "read_text",
     "recognize",
     "wer",
+    "write_result",
 ]

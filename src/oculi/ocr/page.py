@@ -48,6 +48,7 @@ __all__ = [
 
 #: target x-height in pixels (Tesseract is most accurate with lower-case letters 20-40 px high)
 TARGET_X_HEIGHT = 30.0
+_MIN_PAGE_SIDE = 200
 
 
 @dataclass
@@ -166,7 +167,9 @@ def remove_border(gray: np.ndarray, *, mask: np.ndarray | None = None) -> tuple[
     """Whiten dark scanner borders: large ink components that touch the image edge.
 
     A component is a border when it touches an edge and is either longer than 1/3 of that edge or
-    covers more than 2% of the page; text and figures inside the page are kept.
+    covers more than 2% of the page (a scanner band, the facing page, a bleeding photograph);
+    text and figures inside the page are kept. Images with a side under 200 px are crops, not
+    pages, and are returned unchanged.
 
     Args:
         gray: HxW uint8 page.
@@ -178,8 +181,10 @@ def remove_border(gray: np.ndarray, *, mask: np.ndarray | None = None) -> tuple[
     import cv2
 
     g = _as_gray_u8(gray)
-    m = text_mask(g) if mask is None else mask
     h, w = g.shape
+    if min(h, w) < _MIN_PAGE_SIDE:  # a word or line crop: its glyphs touch the edges
+        return g, 0
+    m = text_mask(g) if mask is None else mask
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
     out = g.copy()
     removed = 0
