@@ -5,5 +5,16 @@ albumentations presets.
 """
 
 from oculi.augment.mixing import Mixer, MixInfo, cutmix, cutmix_box, mixup, to_soft_targets
+from oculi.augment.presets import AUGMENT_PRESETS, augment_preset, preset_names
 
-__all__ = ["MixInfo", "Mixer", "cutmix", "cutmix_box", "mixup", "to_soft_targets"]
+__all__ = [
+    "AUGMENT_PRESETS",
+    "MixInfo",
+    "Mixer",
+    "augment_preset",
+    "cutmix",
+    "cutmix_box",
+    "mixup",
+    "preset_names",
+    "to_soft_targets",
+]
