@@ -1,0 +1,187 @@
+"""Model solvers: Hartley normalisation, the (weighted) normalised DLT, batched minimal solvers.
+
+Everything works on ``float64`` ``(N, 2)`` arrays of ``(x, y)`` pixels and returns ``3x3`` matrices
+mapping column vectors ``[x, y, 1]`` of the first point set to the second. The minimal solvers take
+``B`` samples at once (``(B, k, 2)``) so RANSAC evaluates hundreds of hypotheses per numpy call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def normalize_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hartley normalisation: centroid to the origin, mean distance sqrt(2).
+
+    Args:
+        xy: ``(N, 2)`` points.
+
+    Returns:
+        ``(normalised (N, 2), T (3, 3))`` with ``normalised = T @ [x, y, 1]``.
+    """
+    c = xy.mean(axis=0)
+    d = np.sqrt(((xy - c) ** 2).sum(axis=1)).mean()
+    s = np.sqrt(2.0) / d if d > 0 else 1.0
+    t = np.array([[s, 0.0, -s * c[0]], [0.0, s, -s * c[1]], [0.0, 0.0, 1.0]])
+    return (xy - c) * s, t
+
+
+def dlt_homography(xy1: np.ndarray, xy2: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Normalised DLT (Hartley & Zisserman, alg. 4.2), optionally weighted, for N >= 4 pairs.
+
+    Returns:
+        ``(3, 3)`` float64 homography with ``H[2, 2] = 1`` (or NaNs when the system is degenerate).
+    """
+    p1, t1 = normalize_points(xy1)
+    p2, t2 = normalize_points(xy2)
+    n = len(p1)
+    x, y = p1[:, 0], p1[:, 1]
+    u, v = p2[:, 0], p2[:, 1]
+    z, o = np.zeros(n), np.ones(n)
+    a = np.empty((2 * n, 9))
+    a[0::2] = np.stack([x, y, o, z, z, z, -u * x, -u * y, -u], axis=1)
+    a[1::2] = np.stack([z, z, z, x, y, o, -v * x, -v * y, -v], axis=1)
+    if weights is not None:
+        a *= np.repeat(np.sqrt(weights), 2)[:, None]
+    # the right singular vector of the smallest singular value; 9x9 normal matrix is cheaper
+    _, vecs = np.linalg.eigh(a.T @ a)
+    hn = vecs[:, 0].reshape(3, 3)
+    h = np.linalg.inv(t2) @ hn @ t1
+    return _unit(h)
+
+
+def _unit(h: np.ndarray) -> np.ndarray:
+    s = h[..., 2:3, 2:3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = h / np.where(np.abs(s) > 1e-12, s, np.nan)
+    return out
+
+
+def _basis(p: np.ndarray) -> np.ndarray:
+    """``(B, 3, 3)`` matrices mapping the canonical projective basis to the 4 points ``p (B,4,2)``."""
+    ph = np.concatenate([p, np.ones((*p.shape[:2], 1))], axis=2)  # (B, 4, 3)
+    m = ph[:, :3].transpose(0, 2, 1)  # columns p1 p2 p3
+    lam = _solve3(m, ph[:, 3])  # m @ lam = p4
+    return m * lam[:, None, :]
+
+
+def _adjugate3(m: np.ndarray) -> np.ndarray:
+    """Adjugate of ``(B, 3, 3)`` matrices (inverse times determinant), no division."""
+    c0 = np.cross(m[:, :, 1], m[:, :, 2])
+    c1 = np.cross(m[:, :, 2], m[:, :, 0])
+    c2 = np.cross(m[:, :, 0], m[:, :, 1])
+    return np.stack([c0, c1, c2], axis=1)  # rows of the adjugate
+
+
+def _solve3(m: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``m @ x = b`` for ``(B, 3, 3)`` m, ``(B, 3)`` b; rows with det 0 give inf/nan."""
+    adj = _adjugate3(m)
+    det = np.einsum("bi,bi->b", m[:, :, 0], adj[:, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.einsum("bij,bj->bi", adj, b) / det[:, None]
+
+
+def minimal_homography(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Homographies from B samples of 4 pairs: ``p1, p2 (B, 4, 2)`` -> ``(B, 3, 3)``, H[2,2]=1.
+
+    Exact through the projective bases of both quadruples (``H = B2 @ inv(B1)``); degenerate
+    samples (three collinear points) give NaN matrices.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        b1 = _basis(p1)
+        b2 = _basis(p2)
+        h = b2 @ _adjugate3(b1)  # the adjugate is the inverse up to scale
+        return _unit(h)
+
+
+def minimal_affine(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Affine maps from B samples of 3 pairs: ``(B, 3, 2)`` each -> ``(B, 3, 3)``."""
+    ph = np.concatenate([p1, np.ones((*p1.shape[:2], 1))], axis=2)  # (B, 3, 3) rows [x y 1]
+    adj = _adjugate3(ph)
+    det = np.einsum("bi,bi->b", ph[:, :, 0], adj[:, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = adj / det[:, None, None]
+    top = (inv @ p2).transpose(0, 2, 1)  # (B, 2, 3): solves ph @ X = p2
+    last = np.broadcast_to(np.array([0.0, 0.0, 1.0]), (len(p1), 1, 3))
+    return np.concatenate([top, last], axis=1)
+
+
+def minimal_similarity(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Similarities (rotation, uniform scale, shift) from B samples of 2 pairs ``(B, 2, 2)``."""
+    z1 = p1[..., 0] + 1j * p1[..., 1]
+    z2 = p2[..., 0] + 1j * p2[..., 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (z2[:, 1] - z2[:, 0]) / (z1[:, 1] - z1[:, 0])
+    b = z2[:, 0] - a * z1[:, 0]
+    return _similarity_matrix(a, b)
+
+
+def _similarity_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = np.atleast_1d(a)
+    b = np.atleast_1d(b)
+    m = np.zeros((len(a), 3, 3))
+    m[:, 0, 0], m[:, 0, 1], m[:, 0, 2] = a.real, -a.imag, b.real
+    m[:, 1, 0], m[:, 1, 1], m[:, 1, 2] = a.imag, a.real, b.imag
+    m[:, 2, 2] = 1.0
+    return m
+
+
+def lstsq_affine(xy1: np.ndarray, xy2: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Least-squares affine map (optimal for the one-sided reprojection error), ``(3, 3)``."""
+    a = np.column_stack([xy1, np.ones(len(xy1))])
+    b = xy2
+    if weights is not None:
+        w = np.sqrt(weights)[:, None]
+        a, b = a * w, b * w
+    x, *_ = np.linalg.lstsq(a, b, rcond=None)
+    return np.vstack([x.T, [0.0, 0.0, 1.0]])
+
+
+def lstsq_similarity(
+    xy1: np.ndarray, xy2: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Least-squares similarity (Umeyama without reflection), ``(3, 3)``."""
+    w = np.ones(len(xy1)) if weights is None else weights
+    z1 = xy1[:, 0] + 1j * xy1[:, 1]
+    z2 = xy2[:, 0] + 1j * xy2[:, 1]
+    m1 = (w * z1).sum() / w.sum()
+    m2 = (w * z2).sum() / w.sum()
+    d1, d2 = z1 - m1, z2 - m2
+    den = (w * np.abs(d1) ** 2).sum()
+    a = (w * np.conj(d1) * d2).sum() / den if den > 0 else np.nan + 0j
+    return _similarity_matrix(a, m2 - a * m1)[0]
+
+
+def collinear_any(p: np.ndarray, tol: float) -> np.ndarray:
+    """Whether any 3 of the k points of each sample are (nearly) collinear; ``p (B, k, 2)``.
+
+    The test is ``|cross| <= tol * (longest side)**2`` for every triple, scale invariant.
+    """
+    k = p.shape[1]
+    bad = np.zeros(len(p), bool)
+    for i in range(k):
+        for j in range(i + 1, k):
+            for m in range(j + 1, k):
+                a = p[:, j] - p[:, i]
+                b = p[:, m] - p[:, i]
+                cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+                scale = np.maximum((a**2).sum(1), (b**2).sum(1))
+                bad |= np.abs(cross) <= tol * np.maximum(scale, 1e-300)
+    return bad
+
+
+def orientation_flipped(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Whether a 4-point sample flips the orientation of some triples but not all, ``(B, 4, 2)``.
+
+    A homography of points in front of both cameras keeps the sign of every triple's cross
+    product, or flips all of them (a mirror); a mix means no valid homography (OpenCV's check).
+    """
+    flips = np.zeros(len(p1), np.int64)
+    for i, j, m in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)):
+        s = []
+        for p in (p1, p2):
+            a = p[:, j] - p[:, i]
+            b = p[:, m] - p[:, i]
+            s.append(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+        flips += (s[0] * s[1]) < 0
+    return (flips > 0) & (flips < 4)
