@@ -26,7 +26,9 @@ def normalize_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (xy - c) * s, t
 
 
-def dlt_homography(xy1: np.ndarray, xy2: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def dlt_homography(
+    xy1: np.ndarray, xy2: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Normalised DLT (Hartley & Zisserman, alg. 4.2), optionally weighted, for N >= 4 pairs.
 
     Returns:
@@ -58,7 +60,7 @@ def _unit(h: np.ndarray) -> np.ndarray:
 
 
 def _basis(p: np.ndarray) -> np.ndarray:
-    """``(B, 3, 3)`` matrices mapping the canonical projective basis to the 4 points ``p (B,4,2)``."""
+    """``(B, 3, 3)`` maps of the canonical projective basis to the 4 points ``p (B, 4, 2)``."""
     ph = np.concatenate([p, np.ones((*p.shape[:2], 1))], axis=2)  # (B, 4, 3)
     m = ph[:, :3].transpose(0, 2, 1)  # columns p1 p2 p3
     lam = _solve3(m, ph[:, 3])  # m @ lam = p4
