@@ -16,6 +16,7 @@ from oculi.report import Report
 
 SECTIONS: list[tuple[str, str]] = [
     ("io", "oculi.io.tour:section"),
+    ("preprocess", "oculi.preprocess.tour:section"),
 ]
 
 
