@@ -51,6 +51,10 @@ TARGET_X_HEIGHT = 30.0
 _MIN_PAGE_SIDE = 200
 
 
+class _Skip(Exception):
+    pass
+
+
 @dataclass
 class PageStep:
     """One preprocessing step as it ran: name, what it found or did, its time, an optional image."""
@@ -424,8 +428,10 @@ def prepare_page(
         from oculi.core.errors import MissingDependencyError
 
         try:
-            rot, conf = detect_orientation(gray) if mask.any() else (0, 0.0)
-        except MissingDependencyError as exc:
+            if min(gray.shape) < _MIN_PAGE_SIDE or not mask.any():
+                raise _Skip("a crop or an empty page: too little text for OSD")
+            rot, conf = detect_orientation(gray)
+        except (MissingDependencyError, _Skip) as exc:
             record("orientation", t0, None, skipped=str(exc))
         else:
             if rot:
