@@ -119,8 +119,10 @@ def resize_crop(
     if short_side is None:
         target = size
     else:
-        s = short_side / min(h, w)
-        target = (max(size[0], round(h * s)), max(size[1], round(w * s)))
+        # torchvision's Resize(int): the long side truncated, as timm's eval transform does
+        target = ((short_side, int(short_side * w / h)) if h <= w
+                  else (int(short_side * h / w), short_side))
+        target = (max(size[0], target[0]), max(size[1], target[1]))
     if (h, w) != tuple(target):
         mode = interpolation
         kw: dict[str, Any] = {}
