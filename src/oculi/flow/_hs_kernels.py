@@ -5,109 +5,135 @@ Private: :mod:`oculi.flow.hs` is the public entry. Arrays are HxW float32, C-con
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
-# The four colours of a 2x2 tiling: pixels of one colour never touch each other in the
-# 8-neighbourhood, so each colour can be updated in parallel (Gauss–Seidel between colours).
-_COLOURS = ((0, 0), (1, 1), (0, 1), (1, 0))
-
-
-@njit(cache=True, fastmath=True, nogil=True)
-def _update_pixel(i, j, du, dv, u0, v0, ix, iy, it, alpha2, w_edge, w_diag,
-                  omega, robust, eps2, expo):  # pragma: no cover - compiled
-    h, w = du.shape
-    sw = 0.0
-    su = 0.0
-    sv = 0.0
-    if i > 0:
-        sw += w_edge
-        su += w_edge * (u0[i - 1, j] + du[i - 1, j])
-        sv += w_edge * (v0[i - 1, j] + dv[i - 1, j])
-    if i < h - 1:
-        sw += w_edge
-        su += w_edge * (u0[i + 1, j] + du[i + 1, j])
-        sv += w_edge * (v0[i + 1, j] + dv[i + 1, j])
-    if j > 0:
-        sw += w_edge
-        su += w_edge * (u0[i, j - 1] + du[i, j - 1])
-        sv += w_edge * (v0[i, j - 1] + dv[i, j - 1])
-    if j < w - 1:
-        sw += w_edge
-        su += w_edge * (u0[i, j + 1] + du[i, j + 1])
-        sv += w_edge * (v0[i, j + 1] + dv[i, j + 1])
-    if w_diag > 0.0:
-        for di in (-1, 1):
-            ii = i + di
-            if ii < 0 or ii >= h:
-                continue
-            for dj in (-1, 1):
-                jj = j + dj
-                if jj < 0 or jj >= w:
-                    continue
-                sw += w_diag
-                su += w_diag * (u0[ii, jj] + du[ii, jj])
-                sv += w_diag * (v0[ii, jj] + dv[ii, jj])
+@njit(cache=True, fastmath=True, inline="always")
+def _solve_pixel(u, v, i, j, sw, su, sv, u0, v0, ix, iy, it, alpha2, omega, robust, eps2,
+                 expo):  # pragma: no cover - compiled
+    """Block-SOR update of pixel (i, j) given the weighted neighbour sums; returns the change."""
+    up = u[i, j]
+    vp = v[i, j]
+    u0p = u0[i, j]
+    v0p = v0[i, j]
     gx = ix[i, j]
     gy = iy[i, j]
     gt = it[i, j]
-    dup = du[i, j]
-    dvp = dv[i, j]
     psi = 1.0
     if robust:
-        r = gx * dup + gy * dvp + gt
-        psi = (r * r + eps2) ** (expo - 1.0)
+        r = gx * (up - u0p) + gy * (vp - v0p) + gt
+        q = r * r + eps2
+        psi = 1.0 / math.sqrt(q) if expo == 0.5 else q ** (expo - 1.0)
     s = alpha2 * sw
     a = psi * gx * gx + s
     b = psi * gx * gy
     c = psi * gy * gy + s
-    bu = -psi * gx * gt + alpha2 * (su - sw * u0[i, j])
-    bv = -psi * gy * gt + alpha2 * (sv - sw * v0[i, j])
+    bu = -psi * gx * gt + alpha2 * (su - sw * u0p)
+    bv = -psi * gy * gt + alpha2 * (sv - sw * v0p)
     det = a * c - b * b
     if det <= 1e-20:
         return 0.0
-    nu = (c * bu - b * bv) / det
-    nv = (a * bv - b * bu) / det
-    nu = dup + omega * (nu - dup)
-    nv = dvp + omega * (nv - dvp)
-    du[i, j] = nu
-    dv[i, j] = nv
-    return max(abs(nu - dup), abs(nv - dvp))
+    nu = u0p + (c * bu - b * bv) / det
+    nv = v0p + (a * bv - b * bu) / det
+    nu = up + omega * (nu - up)
+    nv = vp + omega * (nv - vp)
+    u[i, j] = nu
+    v[i, j] = nv
+    return max(abs(nu - up), abs(nv - vp))
 
 
-@njit(cache=True, fastmath=True, parallel=True)
-def sor_solve(du, dv, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega, max_iter, tol,
+@njit(cache=True, fastmath=True, inline="always")
+def _border_pixel(u, v, i, j, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega, robust, eps2,
+                  expo):  # pragma: no cover - compiled
+    h, w = u.shape
+    sw = 0.0
+    su = 0.0
+    sv = 0.0
+    for di in range(-1, 2):
+        ii = i + di
+        if ii < 0 or ii >= h:
+            continue
+        for dj in range(-1, 2):
+            jj = j + dj
+            if jj < 0 or jj >= w or (di == 0 and dj == 0):
+                continue
+            wt = w_edge if di == 0 or dj == 0 else w_diag
+            if wt == 0.0:
+                continue
+            sw += wt
+            su += wt * u[ii, jj]
+            sv += wt * v[ii, jj]
+    return _solve_pixel(u, v, i, j, sw, su, sv, u0, v0, ix, iy, it, alpha2, omega, robust,
+                        eps2, expo)
+
+
+def _sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega, max_iter, tol,
               robust, eps2, expo):  # pragma: no cover - compiled
-    """Iterate four-colour block SOR on the Euler–Lagrange equations of the increment.
+    """Block SOR on the Euler–Lagrange equations of one warp; ``u``, ``v`` updated in place.
 
-    Solves, for the increment ``(du, dv)`` around the current flow ``(u0, v0)``,
-    ``psi*Ix*(Ix du + Iy dv + It) = alpha2 * sum_n w_n ((u0+du)_n - (u0+du)_p)`` and the same for
-    ``v``, where ``psi`` is 1 (quadratic data term) or the lagged generalised-Charbonnier weight
-    ``(r^2 + eps2)^(expo - 1)``. ``du`` and ``dv`` are updated in place.
+    Solves for the flow ``(u, v)`` around the linearisation point ``(u0, v0)``:
+    ``psi*Ix*(Ix du + Iy dv + It) = alpha2 * sum_n w_n (u_n - u_p)`` (and the same for ``v``), with
+    ``du = u - u0``, edge neighbours weighted ``w_edge`` and diagonal ones ``w_diag``, and ``psi``
+    1 (quadratic data term) or the lagged generalised-Charbonnier weight
+    ``(r^2 + eps2)^(expo - 1)`` of the current residual ``r``. Pixels are swept in the four colours
+    of a 2x2 tiling (two, red-black, when ``w_diag`` is 0), rows of one colour in parallel.
 
     Returns:
-        The number of sweeps done (stops early once the largest update is below ``tol`` px).
+        The number of sweeps done (stops once the largest change in a sweep is below ``tol`` px).
     """
-    h, w = du.shape
+    h, w = u.shape
     rowmax = np.zeros(h, np.float64)
+    ncol = 4 if w_diag > 0.0 else 2
     for k in range(max_iter):
         rowmax[:] = 0.0
-        for c in range(4):
-            ci = (0, 1, 0, 1)[c]
-            cj = (0, 1, 1, 0)[c]
-            nrows = (h - ci + 1) // 2
-            for r in prange(nrows):
-                i = ci + 2 * r
+        for c in range(ncol):
+            for i in prange(h):
+                if ncol == 4:
+                    if (i & 1) != (c >> 1):
+                        continue
+                    j0 = c & 1
+                else:
+                    j0 = (i + c) & 1
                 m = rowmax[i]
-                for j in range(cj, w, 2):
-                    d = _update_pixel(i, j, du, dv, u0, v0, ix, iy, it, alpha2, w_edge,
+                if i == 0 or i == h - 1:
+                    for j in range(j0, w, 2):
+                        d = _border_pixel(u, v, i, j, u0, v0, ix, iy, it, alpha2, w_edge, w_diag,
+                                          omega, robust, eps2, expo)
+                        m = max(m, d)
+                    rowmax[i] = m
+                    continue
+                if j0 == 0:
+                    d = _border_pixel(u, v, i, 0, u0, v0, ix, iy, it, alpha2, w_edge, w_diag,
+                                      omega, robust, eps2, expo)
+                    m = max(m, d)
+                    j0 = 2
+                for j in range(j0, w - 1, 2):
+                    su = w_edge * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])
+                    sv = w_edge * (v[i - 1, j] + v[i + 1, j] + v[i, j - 1] + v[i, j + 1])
+                    if ncol == 4:
+                        su += w_diag * (u[i - 1, j - 1] + u[i - 1, j + 1] + u[i + 1, j - 1]
+                                        + u[i + 1, j + 1])
+                        sv += w_diag * (v[i - 1, j - 1] + v[i - 1, j + 1] + v[i + 1, j - 1]
+                                        + v[i + 1, j + 1])
+                    d = _solve_pixel(u, v, i, j, 4.0 * (w_edge + w_diag), su, sv, u0, v0, ix,
+                                     iy, it, alpha2, omega, robust, eps2, expo)
+                    m = max(m, d)
+                if (w - 1 - j0) % 2 == 0 and w > 1:
+                    d = _border_pixel(u, v, i, w - 1, u0, v0, ix, iy, it, alpha2, w_edge,
                                       w_diag, omega, robust, eps2, expo)
-                    if d > m:
-                        m = d
+                    m = max(m, d)
                 rowmax[i] = m
         if rowmax.max() < tol:
             return k + 1
     return max_iter
+
+
+#: serial and parallel (row-parallel colours) compilations of the same solver; the serial one is
+#: the default because barriers between colours cost more than they save on a loaded 2-core box.
+sor_solve = njit(cache=True, fastmath=True)(_sor_solve)
+sor_solve_parallel = njit(cache=True, fastmath=True, parallel=True)(_sor_solve)
 
 
 @njit(cache=True, fastmath=True, parallel=True)

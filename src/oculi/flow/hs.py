@@ -32,10 +32,10 @@ _DERIV5 = np.array([[1.0, -8.0, 0.0, 8.0, -1.0]], np.float32) / 12.0
 class HSParams:
     """Settings of :func:`horn_schunck` (see there for their meaning)."""
 
-    alpha: float = 10.0
+    alpha: float = 4.0
     robust: bool = True
     epsilon: float = 1e-3
-    exponent: float = 0.45
+    exponent: float = 0.5
     pyramid_scale: float = 0.5
     min_size: int = 16
     warps: int = 3
@@ -48,16 +48,17 @@ class HSParams:
     blend: float = 0.5
 
 
-def _texture(image: np.ndarray, weight: float) -> np.ndarray:
-    """Texture part ``I - weight * structure(I)``, structure from an edge-preserving smoothing."""
+def _texture(i1: np.ndarray, i2: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Texture parts ``I - weight * structure(I)`` of both frames, jointly rescaled to 0..255."""
     if weight <= 0:
-        return image
+        return i1, i2
     import cv2
 
-    structure = cv2.GaussianBlur(image, (0, 0), 3.0)
-    tex = image - np.float32(weight) * structure
-    lo, hi = float(tex.min()), float(tex.max())
-    return ((tex - lo) * np.float32(255.0 / max(hi - lo, 1e-6))).astype(np.float32)
+    t1, t2 = (im - np.float32(weight) * cv2.GaussianBlur(im, (0, 0), 3.0) for im in (i1, i2))
+    lo = min(float(t1.min()), float(t2.min()))
+    hi = max(float(t1.max()), float(t2.max()))
+    k = np.float32(255.0 / max(hi - lo, 1e-6))
+    return (t1 - lo) * k, (t2 - lo) * k
 
 
 def _pyramid(image: np.ndarray, scale: float, levels: int) -> list[np.ndarray]:
@@ -141,6 +142,7 @@ def horn_schunck(
     texture: float = HSParams.texture,
     blend: float = HSParams.blend,
     initial_flow: np.ndarray | None = None,
+    parallel: bool = False,
 ) -> np.ndarray:
     """Dense Horn–Schunck flow from ``image1`` to ``image2``.
 
@@ -170,6 +172,8 @@ def horn_schunck(
         blend: weight of the warped second frame in the spatial derivatives (the rest from the
             first frame).
         initial_flow: optional HxWx2 starting flow (pixels), e.g. the previous frame's.
+        parallel: sweep the rows of each colour on all numba threads (faster on an idle
+            multi-core machine; the serial default is steadier on a shared one).
 
     Returns:
         HxWx2 float32 flow ``(u, v)`` in pixels: pixel ``(x, y)`` of ``image1`` moves to
@@ -192,7 +196,9 @@ def horn_schunck(
         >>> bool(abs(np.median(flow[..., 0]) - 1.5) < 0.1)
         True
     """
-    from oculi.flow._hs_kernels import sor_solve
+    from oculi.flow._hs_kernels import sor_solve, sor_solve_parallel
+
+    solve = sor_solve_parallel if parallel else sor_solve
 
     check_positive(alpha, "alpha")
     check_positive(epsilon, "epsilon")
@@ -214,7 +220,7 @@ def horn_schunck(
 
     i1, i2 = gray_pair(image1, image2)
     h, w = i1.shape
-    i1, i2 = _texture(i1, texture), _texture(i2, texture)
+    i1, i2 = _texture(i1, i2, texture)
     n = levels if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
     if int(n) != n or n < 1:
         raise ParameterError(f"levels: expected a positive integer or None, got {levels!r}")
@@ -236,13 +242,10 @@ def horn_schunck(
         g1 = _derivs(l1)
         for _ in range(warps):
             ix, iy, it = _linearise(l1, l2, g1, u, v, blend)
-            du = np.zeros_like(u)
-            dv = np.zeros_like(v)
-            sor_solve(du, dv, u, v, ix, iy, it, float(alpha) ** 2, w_edge, w_diag, float(omega),
+            u0, v0 = u.copy(), v.copy()
+            solve(u, v, u0, v0, ix, iy, it, float(alpha) ** 2, w_edge, w_diag, float(omega),
                       int(iterations), float(tol), bool(robust), float(epsilon) ** 2,
                       float(exponent))
-            u = u + du
-            v = v + dv
             if median_size > 1:
                 import cv2
 
