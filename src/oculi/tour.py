@@ -17,6 +17,7 @@ from oculi.report import Report
 SECTIONS: list[tuple[str, str]] = [
     ("io", "oculi.io.tour:section"),
     ("preprocess", "oculi.preprocess.tour:section"),
+    ("ocr", "oculi.ocr.tour:section"),
 ]
 
 
