@@ -110,7 +110,7 @@ def _solve3(a, g):  # pragma: no cover - compiled
 
 
 @nb.njit(**_NB)
-def find_extrema(lo, mid, hi, sign, step, size_mid, size_step, margin, threshold, out):
+def find_extrema(lo, mid, hi, sign, step, size_mid, size_step, margin, threshold, max_offset, out):
     """3x3x3 maxima of ``mid`` above ``threshold`` with sub-pixel/sub-scale interpolation.
 
     Args:
@@ -120,6 +120,7 @@ def find_extrema(lo, mid, hi, sign, step, size_mid, size_step, margin, threshold
         size_mid: filter size of ``mid``; ``size_step`` the size difference between layers.
         margin: first/last grid index kept (the largest filter must fit).
         threshold: minimum det response.
+        max_offset: largest accepted interpolation offset (grid units) in x, y and scale.
         out: ``(capacity, 5)`` float32 buffer for ``x, y, size, response, sign``.
 
     Returns:
@@ -163,7 +164,7 @@ def find_extrema(lo, mid, hi, sign, step, size_mid, size_step, margin, threshold
             a[2, 0] = a[0, 2]
             a[2, 1] = a[1, 2]
             ok, ox, oy, os = _solve3(a, g)
-            if not ok or abs(ox) > 1.0 or abs(oy) > 1.0 or abs(os) > 1.0:
+            if not ok or abs(ox) > max_offset or abs(oy) > max_offset or abs(os) > max_offset:
                 continue
             if n >= cap:
                 return n

@@ -40,6 +40,8 @@ from oculi.features.types import Features, Keypoints
 
 #: default det(H) threshold for images scaled to [0, 1] (filters normalised by 1/L^2)
 DEFAULT_THRESHOLD = 2e-4
+#: SURF scale ``s`` per unit of filter side ``L`` (9x9 box ~ Gaussian sigma 1.2)
+SCALE_PER_SIZE = 1.2 / 9.0
 
 
 def filter_sizes(octave: int, intervals: int = 4) -> list[int]:
@@ -53,7 +55,7 @@ def filter_sizes(octave: int, intervals: int = 4) -> list[int]:
 
 def fast_hessian(
     integral: np.ndarray, *, octaves: int = 4, intervals: int = 4, step: int = 1,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = DEFAULT_THRESHOLD, max_offset: float = 1.0, dense_octaves: int = 1,
 ) -> np.ndarray:
     """Scale-space maxima of the box-filter Hessian determinant.
 
@@ -63,6 +65,8 @@ def fast_hessian(
         intervals: filters per octave (>= 3); maxima are searched in the inner ones.
         step: sampling step of octave 0 in pixels (doubles every octave).
         threshold: minimum determinant response.
+        max_offset: largest interpolation offset (in grid samples / layers) that is accepted.
+        dense_octaves: how many octaves are sampled at ``step``; later ones double it each time.
 
     Returns:
         ``(N, 6)`` float32 rows ``x, y, size L, response, laplacian sign, octave``.
@@ -73,7 +77,7 @@ def fast_hessian(
     found: list[np.ndarray] = []
     for o in range(octaves):
         sizes = filter_sizes(o, intervals)
-        st = step * 2**o
+        st = step * 2 ** max(o - dense_octaves + 1, 0)
         rows, cols = (h + st - 1) // st, (w + st - 1) // st
         if rows < 3 or cols < 3 or sizes[-1] >= min(h, w):
             break
@@ -85,7 +89,7 @@ def fast_hessian(
             out = np.empty((rows * cols // 4 + 16, 5), np.float32)
             n = k.find_extrema(
                 dets[m - 1], dets[m], dets[m + 1], signs[m], st, sizes[m],
-                sizes[m] - sizes[m - 1], margin, threshold, out,
+                sizes[m] - sizes[m - 1], margin, threshold, max_offset, out,
             )
             if n:
                 found.append(np.column_stack([out[:n], np.full(n, o, np.float32)]))
@@ -105,6 +109,8 @@ def detect_and_describe_surf(
     extended: bool = False,
     modified: bool = True,
     max_keypoints: int | None = None,
+    max_offset: float = 1.0,
+    dense_octaves: int = 1,
     describe: bool = True,
 ) -> Features:
     """Detect SURF keypoints and compute their descriptors.
@@ -120,6 +126,8 @@ def detect_and_describe_surf(
         modified: M-SURF window (24 s, overlapping sub-regions, two Gaussians; Agrawal et al.
             2008) instead of Bay's 20 s window; both are 4x4 sub-regions of dx, |dx|, dy, |dy|.
         max_keypoints: keep only the strongest ones (by response) when given.
+        max_offset: reject maxima whose interpolated offset exceeds this (grid samples/layers).
+        dense_octaves: octaves sampled at ``step`` (Bay et al.: 1; later octaves double it).
         describe: compute descriptors (otherwise ``descriptors`` is ``None``).
 
     Returns:
@@ -154,7 +162,8 @@ def detect_and_describe_surf(
     integral = np.zeros((h + 1, w + 1), np.float64)
     np.cumsum(np.cumsum(gray, axis=0, dtype=np.float64), axis=1, out=integral[1:, 1:])
     pts = fast_hessian(
-        integral, octaves=octaves, intervals=intervals, step=step, threshold=threshold
+        integral, octaves=octaves, intervals=intervals, step=step, threshold=threshold,
+        max_offset=max_offset, dense_octaves=dense_octaves,
     )
     if max_keypoints is not None and len(pts) > max_keypoints:
         keep = np.argsort(-pts[:, 3], kind="stable")[:max_keypoints]
@@ -165,7 +174,7 @@ def detect_and_describe_surf(
 
     x = np.ascontiguousarray(pts[:, 0], np.float64)
     y = np.ascontiguousarray(pts[:, 1], np.float64)
-    scale = 1.2 / 9.0 * pts[:, 2].astype(np.float64)
+    scale = SCALE_PER_SIZE * pts[:, 2].astype(np.float64)
     angle = np.zeros(len(pts), np.float64)
     if not upright:
         k.orientations(integral, x, y, scale, angle)

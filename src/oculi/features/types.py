@@ -187,6 +187,14 @@ class Features:
             None if self.laplacian is None else self.laplacian[index], dict(self.meta),
         )
 
+    def strongest(self, k: int | None) -> Features:
+        """The ``k`` keypoints of largest ``response`` (all when ``k`` is None or >= N), in their
+        original order."""
+        if k is None or k >= len(self):
+            return self
+        keep = np.argsort(-self.keypoints.response, kind="stable")[: max(int(k), 0)]
+        return self[np.sort(keep)]
+
     def summary(self) -> dict[str, Any]:
         """Counts and descriptor facts, for printing and JSON."""
         return {
