@@ -40,6 +40,16 @@ def test_clahe_uint16_identical_to_opencv(clip: float) -> None:
     assert int(np.abs(ours.astype(int) - ref.astype(int)).max()) == 0
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_clahe_numpy_reference_backend_identical(dtype: type) -> None:
+    from oculi.preprocess._clahe_core import clahe_gray
+
+    image = (_RNG.random((61, 83)) * np.iinfo(dtype).max).astype(dtype)
+    ref = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(5, 3)).apply(image)
+    assert np.array_equal(clahe_gray(image, 3.0, (3, 5), backend="numpy"), ref)
+    assert np.array_equal(clahe_gray(image, 3.0, (3, 5), backend="numba"), ref)
+
+
 def _lab_hue_deg(rgb: np.ndarray) -> np.ndarray:
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     return np.degrees(np.arctan2(lab[..., 2], lab[..., 1])), np.hypot(lab[..., 1], lab[..., 2])

@@ -81,7 +81,8 @@ def clahe(
 ) -> np.ndarray:
     """Contrast-limited adaptive histogram equalisation (Zuiderveld 1994), as OpenCV does it.
 
-    The core is oculi's own numpy implementation (``_clahe_core``), bit-identical to
+    The core is oculi's own implementation (``_clahe_core``: numba-compiled histogram and
+    interpolation loops, with a vectorised numpy reference), bit-identical to
     ``cv2.createCLAHE(clip_limit, (tiles_x, tiles_y)).apply`` on uint8 and uint16 gray images.
 
     Args:
