@@ -50,8 +50,7 @@ def write_result(
         return write_text_atomic(p, result.to_tsv())
     if suffix in (".hocr", ".html"):
         return write_text_atomic(p, result.to_hocr(title=p.stem))
-    page = getattr(result, "page", None)
-    source = page.image if page is not None else image
+    source = result.page.image if result.page is not None else image
     if source is None:
         raise ParameterError(f"{p}: a searchable PDF needs the image; pass image=")
     from oculi.ocr.engines import TesseractEngine

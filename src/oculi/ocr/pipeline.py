@@ -63,7 +63,7 @@ def recognize(
             engine's default.
         preprocess: ``True`` runs :func:`oculi.ocr.page.prepare_page` with the engine's defaults,
             a dict overrides its options, ``False`` feeds the image as is.
-        keep_images: keep each preprocessing step's image in ``result.pages[0].steps``.
+        keep_images: keep each preprocessing step's image in ``result.page.steps``.
         **engine_options: passed to the engine's constructor (``psm=6``, ``min_score=0.6`` ...).
 
     Returns:
@@ -87,12 +87,10 @@ def recognize(
         page = None
         lines = eng.recognize(image, lang)
         steps = []
-    result = OcrResult(
+    return OcrResult(
         lines, image.shape[:2], eng.name, lang or getattr(eng, "default_lang", ""), steps,
-        time.perf_counter() - t0,
+        time.perf_counter() - t0, page,
     )
-    result.page = page  # type: ignore[attr-defined]  # the prepared page, for reports
-    return result
 
 
 def read_text(path: str | Path, **kwargs: Any) -> OcrResult:

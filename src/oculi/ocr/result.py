@@ -92,6 +92,8 @@ class OcrResult:
         lang: the language(s) asked for.
         preprocessing: what each preprocessing step did (name, parameters, seconds).
         seconds: wall time of preprocessing + recognition.
+        page: the :class:`~oculi.ocr.page.PreparedPage` the engine read (``None`` without
+            preprocessing).
     """
 
     lines: list[Line]
@@ -100,6 +102,7 @@ class OcrResult:
     lang: str = ""
     preprocessing: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    page: Any = field(default=None, repr=False, compare=False)
 
     @property
     def words(self) -> list[Word]:
