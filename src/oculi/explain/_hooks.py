@@ -8,6 +8,7 @@ in a ``finally`` block, so an exception inside the model cannot leave a hook beh
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import difflib
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -263,10 +264,25 @@ def make_targets(targets: Any, logits: torch.Tensor) -> tuple[torch.Tensor, bool
     return t.to(logits.device), multi
 
 
+_RANGE_CHECK: contextvars.ContextVar[bool] = contextvars.ContextVar("range_check", default=True)
+
+
+@contextlib.contextmanager
+def noisy_inputs() -> Iterator[None]:
+    """Inside, :func:`check_images` accepts values outside [0, 1] (SmoothGrad's noisy copies)."""
+    token = _RANGE_CHECK.set(False)
+    try:
+        yield
+    finally:
+        _RANGE_CHECK.reset(token)
+
+
 def check_images(images: Any, model: nn.Module) -> torch.Tensor:
-    """Validate an NCHW float batch against the model's expected channel count."""
+    """Validate an NCHW float batch in [0, 1] against the model's expected channel count."""
     channels = _in_channels(model)
     check_tensor_images(images, channels=channels)
+    if not _RANGE_CHECK.get():
+        return images
     lo, hi = float(images.min()), float(images.max())
     if hi > 1.0 + 1e-3 or lo < -1e-3:
         raise ShapeError(
