@@ -29,6 +29,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("ocr", "oculi.cli.ocr", "app", "app"),
     ("preprocess", "oculi.cli.preprocess", "app", "app"),
     ("dicom", "oculi.cli.dicom", "app", "app"),
+    ("features", "oculi.cli.features", "app", "app"),
 ]
 
 
