@@ -18,6 +18,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("io", "oculi.io.tour:section"),
     ("preprocess", "oculi.preprocess.tour:section"),
     ("ocr", "oculi.ocr.tour:section"),
+    ("features", "oculi.features.tour:section"),
 ]
 
 
