@@ -67,18 +67,22 @@ def clahe_luts(
     th, tw = ext.shape[0] // ty, ext.shape[1] // tx
     area = th * tw
     ext = ext[: ty * th, : tx * tw]
+    limit = max(int(clip_limit * area / bins), 1) if clip_limit > 0 else 0
+    lut_scale = np.float32(bins - 1) / np.float32(area)
     if backend == "numba":
-        hist = np.zeros((ty * tx, bins), np.int64)
+        hist_k, lut_k, _ = _kernels()
+        hist = np.zeros((ty * tx, bins), np.int32)
         col_tile = np.arange(tx * tw, dtype=np.int64) // tw
-        _kernels()[0](np.ascontiguousarray(ext), th, col_tile, tx, hist)
-    else:
-        # tile index of every pixel, combined with its value into one bincount
-        blocks = ext.reshape(ty, th, tx, tw).transpose(0, 2, 1, 3).reshape(ty * tx, area)
-        offsets = (np.arange(ty * tx, dtype=np.int64) * bins)[:, None]
-        hist = np.bincount((blocks.astype(np.int64) + offsets).ravel(), minlength=ty * tx * bins)
-        hist = hist.reshape(ty * tx, bins)
-    if clip_limit > 0:
-        limit = max(int(clip_limit * area / bins), 1)
+        hist_k(np.ascontiguousarray(ext), th, col_tile, tx, hist)
+        lut = np.empty((ty * tx, bins), image.dtype)
+        lut_k(hist, limit, lut_scale, lut)
+        return lut.reshape(ty, tx, bins), (th, tw)
+    # numpy reference: tile index of every pixel, combined with its value into one bincount
+    blocks = ext.reshape(ty, th, tx, tw).transpose(0, 2, 1, 3).reshape(ty * tx, area)
+    offsets = (np.arange(ty * tx, dtype=np.int64) * bins)[:, None]
+    hist = np.bincount((blocks.astype(np.int64) + offsets).ravel(), minlength=ty * tx * bins)
+    hist = hist.reshape(ty * tx, bins)
+    if limit > 0:
         clipped = np.maximum(hist - limit, 0).sum(axis=1)
         hist = np.minimum(hist, limit)
         batch = clipped // bins
@@ -88,7 +92,6 @@ def clahe_luts(
         pos = np.arange(bins)[None, :]
         extra = (pos % step[:, None] == 0) & (pos // step[:, None] < residual[:, None])
         hist += extra
-    lut_scale = np.float32(bins - 1) / np.float32(area)
     cdf = np.cumsum(hist, axis=1).astype(np.float32)
     lut = np.rint(cdf * lut_scale)
     lut = np.clip(lut, 0, bins - 1).astype(image.dtype)
@@ -109,7 +112,7 @@ _KERNELS: tuple | None = None
 
 
 def _kernels() -> tuple:
-    """``(histograms, interpolate)``, compiled on first use (and cached on disk by numba)."""
+    """``(histograms, luts, interpolate)``, compiled on first use (and cached on disk by numba)."""
     global _KERNELS
     if _KERNELS is None:
         import numba
@@ -122,6 +125,37 @@ def _kernels() -> tuple:
                 base = (y // th) * tx
                 for x in range(cols):
                     hist[base + col_tile[x], ext[y, x]] += 1
+
+        @numba.njit(cache=True, nogil=True)
+        def luts(hist, limit, lut_scale, out):  # clip, redistribute, cumulate, scale, round
+            tiles, bins = hist.shape
+            top = np.float32(bins - 1)
+            for t in range(tiles):
+                h = hist[t]
+                if limit > 0:
+                    clipped = 0
+                    for i in range(bins):
+                        if h[i] > limit:
+                            clipped += h[i] - limit
+                            h[i] = limit
+                    batch = clipped // bins
+                    residual = clipped - batch * bins
+                    for i in range(bins):
+                        h[i] += batch
+                    if residual != 0:
+                        step = max(bins // residual, 1)
+                        i = 0
+                        while i < bins and residual > 0:
+                            h[i] += 1
+                            i += step
+                            residual -= 1
+                total = 0
+                for i in range(bins):
+                    total += h[i]
+                    v = np.rint(np.float32(total) * lut_scale)
+                    if v > top:
+                        v = top
+                    out[t, i] = v
 
         @numba.njit(cache=True, nogil=True)
         def interpolate(image, flat, y1, y2, ya, x1, x2, xa, tx, bins, top, out):
@@ -148,7 +182,7 @@ def _kernels() -> tuple:
                         r = top
                     out[y, x] = r
 
-        _KERNELS = (histograms, interpolate)
+        _KERNELS = (histograms, luts, interpolate)
     return _KERNELS
 
 
@@ -163,7 +197,7 @@ def clahe_gray(
     x1, x2, xa = _axis_weights(w, tw, tx)
     if backend == "numba":
         out = np.empty((h, w), image.dtype)
-        _kernels()[1](
+        _kernels()[2](
             np.ascontiguousarray(image), luts.reshape(-1), y1, y2, ya, x1, x2, xa,
             tx, luts.shape[2], np.float32(luts.shape[2] - 1), out,
         )
