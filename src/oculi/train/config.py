@@ -1,0 +1,159 @@
+"""Training configuration: one dataclass whose fields are the keys of ``run.yaml``.
+
+    >>> cfg = TrainConfig(model="resnet18", epochs=3)
+    >>> TrainConfig.from_dict(cfg.to_dict()) == cfg
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import DataError, ParameterError
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of a training run (classification fields; other tasks add their own keys in
+    ``task_options``). Defaults are the "tricks" recipe for fine-tuning a pretrained CNN.
+
+    Attributes:
+        model: zoo name (:func:`oculi.models.create_model`).
+        pretrained: start from ImageNet weights (offline sources only unless ``allow_download``).
+        weights: optional weights file to start from.
+        head: ``"linear"`` or ``"conv"``.
+        image_size: training crop size in pixels (None: the model's input spec).
+        scale_min: smallest area fraction of the random-resized crop.
+        drop_rate: dropout before the classifier.
+        eval_size: evaluation size (None: the model's input spec).
+        epochs, batch_size: schedule length and per-process batch.
+        optimizer: ``"adamw"`` or ``"sgd"`` (Nesterov momentum ``momentum``).
+        lr, weight_decay: learning rate (for ``batch_size``) and decoupled weight decay;
+            norms and biases are excluded from decay unless ``decay_norm_bias``.
+        schedule: ``"cosine"`` (with linear ``warmup_epochs``) or ``"constant"``.
+        min_lr_ratio: final cosine LR as a fraction of ``lr``.
+        label_smoothing: ``s`` in [0, 1).
+        mixup_alpha, cutmix_alpha, mix_prob, switch_prob: batch-level MixUp/CutMix
+            (:class:`oculi.augment.Mixer`); ``mix_prob`` 0 disables both.
+        ema_decay: model EMA decay (0 disables); evaluation uses the EMA weights when enabled.
+        clip_grad_norm: gradient clipping (0 disables).
+        amp: mixed precision on CUDA (ignored on CPU).
+        balanced: class-balanced sampling (inverse class frequency).
+        early_stop_patience: epochs without improvement of ``monitor`` before stopping (0: off).
+        monitor: metric to select the best checkpoint (``"val_top1"`` or ``"val_loss"``).
+        seed, deterministic: seeding and deterministic algorithms.
+        workers: data-loading worker processes.
+        cache_images: decode each image once and keep it in memory (small data sets).
+        val_split: when the data has no ``val/`` folder, hold out this fraction of ``train/``.
+        device: "auto", "cpu" or "cuda".
+        threads: torch intra-op threads (0: leave torch's default).
+    """
+
+    model: str = "efficientnet_lite0"
+    pretrained: bool = True
+    weights: str | None = None
+    head: str = "linear"
+    image_size: int | None = None
+    eval_size: int | None = None
+    epochs: int = 10
+    batch_size: int = 32
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.05
+    decay_norm_bias: bool = False
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    min_lr_ratio: float = 0.01
+    label_smoothing: float = 0.1
+    mixup_alpha: float = 0.2
+    cutmix_alpha: float = 1.0
+    mix_prob: float = 0.5
+    switch_prob: float = 0.5
+    ema_decay: float = 0.0
+    clip_grad_norm: float = 1.0
+    amp: bool = True
+    balanced: bool = False
+    early_stop_patience: int = 0
+    monitor: str = "val_top1"
+    seed: int = 0
+    deterministic: bool = False
+    workers: int = 0
+    cache_images: bool = True
+    val_split: float = 0.0
+    scale_min: float = 0.25
+    drop_rate: float = 0.0
+    device: str = "auto"
+    threads: int = 0
+    task_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ParameterError` for a value out of range."""
+        check_choice(self.optimizer, ("adamw", "sgd"), "optimizer")
+        check_choice(self.schedule, ("cosine", "constant"), "schedule")
+        check_choice(self.head, ("linear", "conv"), "head")
+        check_choice(self.monitor, ("val_top1", "val_loss"), "monitor")
+        check_choice(self.device, ("auto", "cpu", "cuda"), "device")
+        for name in ("epochs", "batch_size", "lr"):
+            check_positive(getattr(self, name), name)
+        for name in ("weight_decay", "warmup_epochs", "mixup_alpha", "cutmix_alpha",
+                     "clip_grad_norm", "workers", "early_stop_patience",
+                     "threads", "drop_rate"):
+            check_positive(getattr(self, name), name, allow_zero=True)
+        for name in ("label_smoothing", "ema_decay", "val_split"):
+            v = getattr(self, name)
+            if not 0.0 <= v < 1.0:
+                raise ParameterError(f"{name}: expected a value in [0, 1), got {v!r}")
+        for name in ("mix_prob", "switch_prob", "min_lr_ratio"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ParameterError(f"{name}: expected a value in [0, 1], got {v!r}")
+        if not 0.0 < self.scale_min <= 1.0:
+            raise ParameterError(f"scale_min: expected (0, 1], got {self.scale_min}")
+        if self.mix_prob > 0 and self.mixup_alpha == 0 and self.cutmix_alpha == 0:
+            raise ParameterError("mix_prob > 0 but mixup_alpha and cutmix_alpha are both 0")
+
+    @classmethod
+    def plain(cls, **overrides: Any) -> TrainConfig:
+        """The baseline recipe: no EMA, no mixing, no label smoothing, constant LR, no clipping."""
+        base = dict(schedule="constant", warmup_epochs=0.0, label_smoothing=0.0, mix_prob=0.0,
+                    ema_decay=0.0, clip_grad_norm=0.0, decay_norm_bias=True)
+        base.update(overrides)
+        return cls(**base)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Build from a mapping; unknown keys are an error that lists the valid ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ParameterError(f"config: unknown key(s) {unknown}; valid keys: {sorted(known)}")
+        return cls(**data)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str], **overrides: Any) -> TrainConfig:
+        """Read ``run.yaml`` (keys = field names), then apply ``overrides`` (non-None values)."""
+        import yaml
+
+        p = Path(path)
+        if not p.is_file():
+            raise DataError(f"config: file not found: {p}")
+        data = yaml.safe_load(p.read_text()) or {}
+        if not isinstance(data, dict):
+            raise DataError(f"config: {p} must hold a mapping of field: value")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)

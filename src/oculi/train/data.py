@@ -1,0 +1,306 @@
+"""ImageFolder data for classification: scanning with broken-file detection, datasets, samplers.
+
+A data root holds ``train/<class>/*`` and ``val/<class>/*``. Files that are not readable images
+(a GIF saved as ``.jpg``, truncated JPEGs, text files) are skipped and listed in the
+:class:`FolderIndex` summary, never fatal; a file that breaks later, mid-epoch, is replaced by
+another sample and counted.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from oculi.core.errors import DataError, OculiError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm",
+                  ".pgm"}
+
+
+@dataclass
+class FolderIndex:
+    """The readable samples of one split and what was skipped.
+
+    Attributes:
+        root: the split folder.
+        classes: class names (sorted folder names).
+        samples: (path, class index) pairs of readable images.
+        skipped: (path, reason) for files left out.
+    """
+
+    root: Path
+    classes: list[str]
+    samples: list[tuple[Path, int]]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def targets(self) -> list[int]:
+        return [t for _, t in self.samples]
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(self.targets)
+        return {name: c.get(i, 0) for i, name in enumerate(self.classes)}
+
+    def summary(self) -> dict[str, Any]:
+        return {"root": str(self.root), "images": len(self.samples), "classes": self.classes,
+                "per_class": self.counts(),
+                "skipped": [{"path": str(p), "reason": r} for p, r in self.skipped]}
+
+
+def probe_image(path: Path) -> str | None:
+    """None if ``path`` decodes as an image oculi reads, else the reason (one line)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            fmt = im.format
+            if fmt not in ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "PPM", "MPO"):
+                return f"unsupported format {fmt} for training (convert it to JPEG/PNG)"
+            im.verify()
+        return None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return f"not a readable image ({type(exc).__name__}: {str(exc)[:80]})"
+
+
+def scan_folder(root: str | os.PathLike[str], classes: Sequence[str] | None = None,
+                *, probe: bool = True) -> FolderIndex:
+    """Index ``root/<class>/<file>``; unreadable and non-image files go to ``skipped``.
+
+    Args:
+        root: a split folder (``.../train``).
+        classes: expected class names (e.g. the train split's, for ``val``); None: the folders.
+        probe: open each file's header to catch broken files up front.
+
+    Raises:
+        DataError: ``root`` missing, no class folders, or a class folder of ``classes`` missing.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: folder not found — expected <data>/train/<class>/... and "
+                        "<data>/val/<class>/...")
+    found = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if classes is None:
+        classes = found
+        if not classes:
+            raise DataError(f"{root}: no class folders — expected {root}/<class>/<image>")
+    else:
+        classes = list(classes)
+        extra = sorted(set(found) - set(classes))
+        if extra:
+            raise DataError(f"{root}: class folder(s) {extra} are not among the training "
+                            f"classes {classes}")
+    samples: list[tuple[Path, int]] = []
+    skipped: list[tuple[Path, str]] = []
+    for idx, name in enumerate(classes):
+        folder = root / name
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if path.name.startswith("."):
+                continue
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                skipped.append((path, f"not an image file suffix ({path.suffix or 'none'})"))
+                continue
+            reason = probe_image(path) if probe else None
+            if reason:
+                skipped.append((path, reason))
+            else:
+                samples.append((path, idx))
+    return FolderIndex(root, list(classes), samples, skipped)
+
+
+@dataclass
+class ClassificationData:
+    """Train and validation indices with the checks a training run needs."""
+
+    train: FolderIndex
+    val: FolderIndex
+
+    @property
+    def classes(self) -> list[str]:
+        return self.train.classes
+
+    def summary(self) -> dict[str, Any]:
+        return {"classes": self.classes, "train": self.train.summary(),
+                "val": self.val.summary(),
+                "skipped": len(self.train.skipped) + len(self.val.skipped)}
+
+
+def load_image_folder(data: str | os.PathLike[str], *, val_split: float = 0.0,
+                      seed: int = 0) -> ClassificationData:
+    """Scan ``data/train`` and ``data/val`` (or split ``train`` when ``val_split`` > 0).
+
+    Raises:
+        DataError: missing folders, fewer than two classes, a training class with no readable
+            image, or no validation images; each message names the folder and the fix.
+    """
+    data = Path(data)
+    if not data.is_dir():
+        raise DataError(f"{data}: data folder not found")
+    train_dir = data / "train"
+    if not train_dir.is_dir():
+        raise DataError(f"{data}: no train/ folder — expected {data}/train/<class>/<image>")
+    train = scan_folder(train_dir)
+    if len(train.classes) < 2:
+        raise DataError(f"{train_dir}: found {len(train.classes)} class folder(s) "
+                        f"{train.classes}; classification needs at least 2")
+    empty = [c for c, n in train.counts().items() if n == 0]
+    if empty:
+        raise DataError(f"{train_dir}: class folder(s) {empty} hold no readable image — add "
+                        "images or remove the folder")
+    val_dir = data / "val"
+    if val_dir.is_dir():
+        val = scan_folder(val_dir, train.classes)
+    elif val_split > 0:
+        rng = random.Random(seed)
+        order = list(range(len(train.samples)))
+        rng.shuffle(order)
+        n_val = max(1, round(val_split * len(order)))
+        held = set(order[:n_val])
+        val = FolderIndex(train_dir, train.classes,
+                          [s for i, s in enumerate(train.samples) if i in held])
+        train = FolderIndex(train_dir, train.classes,
+                            [s for i, s in enumerate(train.samples) if i not in held],
+                            train.skipped)
+    else:
+        raise DataError(f"{data}: no val/ folder — add {data}/val/<class>/<image> or hold out "
+                        "part of train with val_split=0.2 (--val-split 0.2)")
+    if not val.samples:
+        raise DataError(f"{val.root}: no readable validation images")
+    return ClassificationData(train, val)
+
+
+def _decode(path: Path, short_side: int | None) -> np.ndarray:
+    from oculi.io import read_image
+
+    return read_image(path, short_side=short_side)
+
+
+class ImageFolderDataset(Dataset):
+    """(image tensor, class) pairs from a :class:`FolderIndex`.
+
+    Images are decoded with :func:`oculi.io.read_image` at ``decode_short_side`` (JPEG DCT
+    scaling makes that fast), optionally cached, then turned into a CHW float tensor in [0, 1]
+    by ``transform`` (which takes and returns such a tensor).
+
+    A sample that fails to decode mid-epoch is replaced by the next readable one and its path
+    recorded in :attr:`failed` (per process).
+    """
+
+    def __init__(self, index: FolderIndex, transform: Any, *, decode_short_side: int | None,
+                 cache: bool = False) -> None:
+        self.index = index
+        self.transform = transform
+        self.short_side = decode_short_side
+        self.failed: dict[str, str] = {}
+        self._cache: list[np.ndarray | None] | None = None
+        if cache:
+            self._cache = []
+            for path, _ in index.samples:
+                try:
+                    self._cache.append(_decode(path, self.short_side))
+                except (OculiError, OSError) as exc:
+                    self.failed[str(path)] = str(exc)
+                    self._cache.append(None)
+
+    def __len__(self) -> int:
+        return len(self.index.samples)
+
+    def _image(self, i: int) -> np.ndarray | None:
+        if self._cache is not None:
+            return self._cache[i]
+        path = self.index.samples[i][0]
+        try:
+            return _decode(path, self.short_side)
+        except (OculiError, OSError) as exc:
+            self.failed[str(path)] = " ".join(str(exc).split())
+            return None
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        n = len(self)
+        for k in range(n):
+            j = (i + k) % n
+            image = self._image(j)
+            if image is not None:
+                x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+                return self.transform(x.float().div_(255.0)), self.index.samples[j][1]
+        raise DataError(f"{self.index.root}: no image could be decoded")
+
+
+class TrainTransform:
+    """Random-resized crop (area ``scale`` of the image, aspect 3/4..4/3) + horizontal flip on a
+    CHW [0, 1] tensor -> CHW tensor of ``size`` x ``size``."""
+
+    def __init__(self, size: int, scale: tuple[float, float] = (0.25, 1.0),
+                 interpolation: str = "bilinear") -> None:
+        from torchvision.transforms import v2
+
+        mode = {"bilinear": v2.InterpolationMode.BILINEAR,
+                "bicubic": v2.InterpolationMode.BICUBIC}.get(interpolation,
+                                                             v2.InterpolationMode.BILINEAR)
+        self.tf = v2.Compose([v2.RandomResizedCrop(size, scale=scale, interpolation=mode,
+                                                   antialias=True),
+                              v2.RandomHorizontalFlip()])
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.tf(x).clamp_(0, 1)
+
+
+class EvalTransform:
+    """The model spec's evaluation transform (short side to size / crop_pct, centre crop)."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        from oculi.models.spec import resize_crop
+
+        return resize_crop(x[None], self.spec.size, self.spec.interpolation,
+                           self.spec.resize_short_side)[0]
+
+
+class ShardedSampler(Sampler[int]):
+    """Epoch-seeded shuffling (or class-balanced sampling with replacement), split over ranks.
+
+    Every rank draws the same permutation from ``seed + epoch`` and takes every ``world``-th
+    index from ``rank``, padding so all ranks see the same number of samples (DDP needs equal
+    step counts). ``balanced`` draws with probability proportional to 1 / class count.
+    """
+
+    def __init__(self, targets: Sequence[int], *, seed: int = 0, rank: int = 0, world: int = 1,
+                 shuffle: bool = True, balanced: bool = False) -> None:
+        self.targets = list(targets)
+        self.seed, self.rank, self.world = seed, rank, world
+        self.shuffle, self.balanced = shuffle, balanced
+        self.epoch = 0
+        self.per_rank = math.ceil(len(self.targets) / world)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _order(self) -> list[int]:
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        n = len(self.targets)
+        if self.balanced:
+            counts = Counter(self.targets)
+            w = torch.tensor([1.0 / counts[t] for t in self.targets], dtype=torch.double)
+            return torch.multinomial(w, self.per_rank * self.world, True, generator=g).tolist()
+        order = torch.randperm(n, generator=g).tolist() if self.shuffle else list(range(n))
+        pad = self.per_rank * self.world - n
+        return order + order[:pad]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._order()[self.rank :: self.world])
+
+    def __len__(self) -> int:
+        return self.per_rank
