@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from skimage import data, exposure
 
 from oculi.core.errors import DTypeError, ParameterError, ValueRangeError
@@ -150,3 +152,27 @@ def test_bad_inputs() -> None:
         gamma(data.camera(), 0.0)
     with pytest.raises(DTypeError):
         equalize_hist([[1, 2], [3, 4]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    ty=st.integers(1, 9),
+    tx=st.integers(1, 9),
+    clip=st.sampled_from([0.0, 0.5, 1.0, 2.5, 40.0]),
+    seed=st.integers(0, 2**16),
+    sixteen=st.booleans(),
+)
+def test_clahe_property_identical_to_opencv(
+    h: int, w: int, ty: int, tx: int, clip: float, seed: int, sixteen: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    top = 65535 if sixteen else 255
+    # a few levels or the full range, so both sparse and dense histograms occur
+    levels = rng.integers(1, top + 1)
+    image = (rng.integers(0, levels, (h, w)) * (top // max(levels - 1, 1))).astype(
+        np.uint16 if sixteen else np.uint8
+    )
+    ref = cv2.createCLAHE(clipLimit=clip, tileGridSize=(tx, ty)).apply(image)
+    assert np.array_equal(clahe(image, clip_limit=clip, tiles=(ty, tx)), ref)
