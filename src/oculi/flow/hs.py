@@ -52,13 +52,17 @@ def _texture(i1: np.ndarray, i2: np.ndarray, weight: float) -> tuple[np.ndarray,
     """Texture parts ``I - weight * structure(I)`` of both frames, jointly rescaled to 0..255."""
     if weight <= 0:
         return i1, i2
-    import cv2
+    from oculi.flow._hs_kernels import rof_structure
 
-    t1, t2 = (im - np.float32(weight) * cv2.GaussianBlur(im, (0, 0), 3.0) for im in (i1, i2))
+    def tex(im: np.ndarray) -> np.ndarray:
+        f = im * np.float32(2 / 255) - 1  # ROF on [-1, 1] as in Sun et al.
+        return f - np.float32(weight) * rof_structure(f, 0.125, 40)
+
+    t1, t2 = tex(i1), tex(i2)
     lo = min(float(t1.min()), float(t2.min()))
     hi = max(float(t1.max()), float(t2.max()))
     k = np.float32(255.0 / max(hi - lo, 1e-6))
-    return (t1 - lo) * k, (t2 - lo) * k
+    return ((t1 - lo) * k).astype(np.float32), ((t2 - lo) * k).astype(np.float32)
 
 
 def _pyramid(image: np.ndarray, scale: float, levels: int) -> list[np.ndarray]:
