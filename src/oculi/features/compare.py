@@ -143,7 +143,7 @@ def compare_methods(
     out = []
     for name in methods:
         method = create_method(name, **(params or {}).get(name, {}))
-        method(np.zeros((64, 64), np.uint8))  # warm-up (JIT load, OpenCV init)
+        method(_WARMUP)  # warm-up: loads compiled kernels, initialises OpenCV
         feats: dict[Path, Features] = {}
         times: list[float] = []
         for path, im in images.items():
@@ -167,6 +167,9 @@ def compare_methods(
         out.append(summary)
     return out
 
+
+#: a textured image on which every method finds keypoints (warm-up before timing)
+_WARMUP = (np.random.default_rng(0).random((96, 96)) > 0.5).astype(np.uint8) * 255
 
 TABLE_HEADERS = [
     "method", "year", "detector", "orientation", "distance", "keypoints", "ms/image",
