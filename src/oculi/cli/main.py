@@ -30,6 +30,10 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("preprocess", "oculi.cli.preprocess", "app", "app"),
     ("dicom", "oculi.cli.dicom", "app", "app"),
     ("features", "oculi.cli.features", "app", "app"),
+    ("models", "oculi.cli.models", "app", "app"),
+    ("classify", "oculi.cli.models", "classify", "command"),
+    ("train", "oculi.cli.train", "app", "app"),
+    ("eval", "oculi.cli.eval", "app", "app"),
 ]
 
 
