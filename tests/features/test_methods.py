@@ -1,0 +1,92 @@
+"""The method registry: every method on every kind of image, parity with OpenCV, bad input."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from oculi.core.errors import ParameterError, ShapeError, UnknownNameError
+from oculi.data import load
+from oculi.features import create_method, detect_and_describe, detect_keypoints, methods
+
+ALL = ["sift", "surf", "usurf", "fast", "brief", "orb", "brisk", "akaze"]
+DESC = {"sift": (128, "float"), "surf": (64, "float"), "usurf": (64, "float"),
+        "brief": (32, "binary"), "orb": (32, "binary"), "brisk": (64, "binary"),
+        "akaze": (61, "binary")}
+
+
+def test_registry_lists_the_seven_methods_and_usurf():
+    assert sorted(methods.names()) == sorted(ALL)
+
+
+def test_unknown_method_lists_the_known_ones():
+    with pytest.raises(UnknownNameError) as exc:
+        detect_and_describe(load("camera"), "surff")
+    msg = str(exc.value)
+    assert "'surf'" in msg and all(name in msg for name in ALL)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_method_on_gray_and_colour(name):
+    rgb = cv2.resize(load("astronaut"), (256, 256), interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    for img in (rgb, gray, rgb.astype(np.float32) / 255):
+        f = detect_and_describe(img, name)
+        assert len(f) > 20, name
+        assert f.image_size == (256, 256)
+        assert np.all((f.xy >= 0) & (f.xy < 256))
+        if name == "fast":
+            assert f.descriptors is None and f.kind is None
+        else:
+            width, kind = DESC[name]
+            assert f.descriptors.shape == (len(f), width) and f.kind == kind
+            assert f.norm == ("l2" if kind == "float" else "hamming")
+            assert f.descriptors.dtype == (np.float32 if kind == "float" else np.uint8)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_degenerate_images_give_zero_keypoints(name):
+    for img in (np.zeros((0, 0), np.uint8), np.zeros((0, 5, 3), np.uint8),
+                np.zeros((1, 1), np.uint8), np.full((120, 90), 77, np.uint8),
+                np.zeros((4, 4, 3), np.float32)):
+        f = detect_and_describe(img, name)
+        assert len(f) == 0
+        if name != "fast":
+            assert f.descriptors.shape[0] == 0
+
+
+def test_sift_and_orb_equal_opencv_output():
+    gray = load("camera")
+    ours = detect_and_describe(gray, "sift")
+    kps, desc = cv2.SIFT_create().detectAndCompute(gray, None)
+    assert len(ours) == len(kps)
+    np.testing.assert_allclose(ours.xy, cv2.KeyPoint_convert(kps), atol=1e-4)
+    np.testing.assert_array_equal(ours.descriptors, desc)
+    orb = detect_and_describe(gray, "orb", max_keypoints=500)
+    kps, desc = cv2.ORB_create(nfeatures=500).detectAndCompute(gray, None)
+    np.testing.assert_array_equal(orb.descriptors, desc)
+    assert orb.keypoints.angle == pytest.approx([k.angle for k in kps], abs=1e-3)
+
+
+def test_fast_equals_opencv_and_has_no_angle():
+    gray = load("camera")
+    k = detect_keypoints(gray, "fast", threshold=30)
+    ref = cv2.FastFeatureDetector_create(threshold=30).detect(gray, None)
+    assert len(k) == len(ref)
+    assert np.all(np.isnan(k.angle))
+
+
+def test_bad_input_and_parameters():
+    m = create_method("surf")
+    with pytest.raises(ShapeError):
+        m(np.zeros((10, 10, 2), np.uint8))
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        create_method("surf", octavs=3)
+
+
+def test_method_info_has_table_facts():
+    from oculi.features import method_info
+
+    assert method_info("SURF")["year"] == 2006
+    assert method_info("orb")["distance"] == "Hamming"
