@@ -232,7 +232,8 @@ class ImageFolderDataset(Dataset):
             j = (i + k) % n
             image = self._image(j)
             if image is not None:
-                x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+                arr = image if image.flags.writeable else image.copy()
+                x = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)
                 return self.transform(x.float().div_(255.0)), self.index.samples[j][1]
         raise DataError(f"{self.index.root}: no image could be decoded")
 

@@ -279,6 +279,8 @@ def fit(
             scaler.load_state_dict(state["scaler"])
         start, best, best_epoch = int(state["epoch"]) + 1, state["best"], int(state["best_epoch"])
         bad, history = int(state["bad_epochs"]), list(state["history"])
+        if "torch_rng" in state and not info.distributed:
+            torch.set_rng_state(state["torch_rng"])
         task_state = state.get("task")
         if task_state is not None and hasattr(task, "load_state"):
             task.load_state(task_state)
@@ -348,7 +350,8 @@ def fit(
                 state = {"epoch": epoch, "optimizer": optimizer.state_dict(),
                          "scheduler": scheduler.state_dict(), "best": best,
                          "best_epoch": best_epoch, "bad_epochs": bad, "history": history,
-                         "ema_updates": ema.updates if ema is not None else 0}
+                         "ema_updates": ema.updates if ema is not None else 0,
+                         "torch_rng": torch.get_rng_state()}
                 if use_amp:
                     state["scaler"] = scaler.state_dict()
                 if hasattr(task, "state"):
