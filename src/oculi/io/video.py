@@ -14,6 +14,17 @@ from oculi.core.checks import check_image
 from oculi.core.errors import ImageReadError, ImageWriteError, ShapeError
 
 
+def _open_capture(path: Path):
+    import cv2
+
+    if not path.is_file():
+        raise ImageReadError(f"{path}: no such file")
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise ImageReadError(f"{path}: cannot open as a video")
+    return cap
+
+
 def iter_video_frames(
     path: str | os.PathLike[str], *, step: int = 1, max_frames: int | None = None
 ) -> Iterator[np.ndarray]:
@@ -30,11 +41,7 @@ def iter_video_frames(
     import cv2
 
     p = Path(path)
-    if not p.is_file():
-        raise ImageReadError(f"{p}: no such file")
-    cap = cv2.VideoCapture(str(p))
-    if not cap.isOpened():
-        raise ImageReadError(f"{p}: cannot open as a video")
+    cap = _open_capture(p)
     try:
         index = yielded = 0
         while max_frames is None or yielded < max_frames:
@@ -55,12 +62,7 @@ def video_info(path: str | os.PathLike[str]) -> dict[str, float]:
     """Frame count, frames per second, width and height of a video file."""
     import cv2
 
-    p = Path(path)
-    if not p.is_file():
-        raise ImageReadError(f"{p}: no such file")
-    cap = cv2.VideoCapture(str(p))
-    if not cap.isOpened():
-        raise ImageReadError(f"{p}: cannot open as a video")
+    cap = _open_capture(Path(path))
     try:
         return {
             "frames": int(cap.get(cv2.CAP_PROP_FRAME_COUNT)),
