@@ -116,8 +116,10 @@ def corner_error(
         return float("inf")
     h, w = size1
     corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
-    err = np.linalg.norm(project(estimate, corners) - project(truth, corners), axis=1)
-    return float(np.mean(err)) if np.all(np.isfinite(err)) else float("inf")
+    a, b = project(estimate, corners), project(truth, corners)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
+    return float(np.mean(np.linalg.norm(a - b, axis=1)))
 
 
 def estimate_homography_ransac(
