@@ -9,6 +9,8 @@ import oculi.augment
 import oculi.preprocess
 
 PREPROCESS_API = {
+    "CLAHE", "TRANSFORMS", "EqualizeHist", "Gamma", "LocalMeanSubtraction", "Normalize",
+    "Pipeline", "Standardize", "Window", "create_transform",
     "IMAGENET_MEAN", "IMAGENET_STD", "WINDOW_PRESETS", "ChannelStats", "Normalizer",
     "PCAWhitening", "ZCAWhitening", "clahe", "convert_dicom", "denormalize", "dicom_info",
     "dicom_to_uint8", "equalize_hist", "extract_patches", "fit_normalization", "gamma",
