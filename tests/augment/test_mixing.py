@@ -186,3 +186,24 @@ def test_bad_inputs() -> None:
         Mixer(label_smoothing=1.0)
     with pytest.raises(ParameterError, match="mode"):
         Mixer(mode="pair")
+
+
+@pytest.mark.gpu
+def test_mixer_on_cuda_matches_cpu() -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    x = torch.rand(6, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    t = torch.tensor([0, 1, 2, 3, 4, 5])
+    for mode in ("batch", "elem"):
+        cpu = Mixer(num_classes=6, mode=mode, seed=4)(x, t)
+        gpu = Mixer(num_classes=6, mode=mode, seed=4)(x.cuda(), t.cuda())
+        assert gpu[0].device.type == "cuda"
+        torch.testing.assert_close(gpu[0].cpu(), cpu[0])
+        torch.testing.assert_close(gpu[1].cpu(), cpu[1])
+
+
+def test_soft_targets_work_with_torch_cross_entropy() -> None:
+    logits = torch.randn(8, 5, generator=torch.Generator().manual_seed(0))
+    _, soft = Mixer(num_classes=5, seed=0)(torch.rand(8, 3, 8, 8), torch.arange(8) % 5)
+    ours = torch.sum(-soft * torch.log_softmax(logits, 1), 1).mean()
+    torch.testing.assert_close(torch.nn.functional.cross_entropy(logits, soft), ours)
