@@ -40,6 +40,17 @@ def test_streaming_fit_matches_two_pass_numpy() -> None:
     np.testing.assert_allclose(again.std, stats.std, atol=1e-13)
 
 
+def test_fit_from_paths_equals_fit_from_arrays(tmp_path: Path) -> None:
+    from oculi.io import write_image
+
+    images = _images()[:5]
+    paths = [write_image(tmp_path / f"{i}.png", im) for i, im in enumerate(images)]
+    a = fit_normalization(paths)
+    b = fit_normalization(images)
+    np.testing.assert_allclose(a.mean, b.mean, atol=1e-15)
+    np.testing.assert_allclose(a.std, b.std, atol=1e-15)
+
+
 def test_streaming_fit_is_numerically_stable() -> None:
     # a large offset and a tiny spread: sum(x^2)/n - mean^2 cancels catastrophically here
     rng = np.random.default_rng(1)

@@ -94,7 +94,7 @@ class ChannelStats:
 
 
 def fit_normalization(
-    images: Iterable[np.ndarray], *, as_float01: bool = True
+    images: Iterable[np.ndarray | str | os.PathLike[str]], *, as_float01: bool = True
 ) -> ChannelStats:
     """Per-channel mean and standard deviation over a dataset, in one streaming pass.
 
@@ -104,7 +104,8 @@ def fit_normalization(
 
     Args:
         images: an iterable (a generator is fine) of HxW or HxWxC arrays with the same channel
-            count.
+            count, or of image paths (read with ``oculi.io.read_image(mode="unchanged")``, one at
+            a time).
         as_float01: measure in [0, 1] units (see module docs) or in raw values.
 
     Returns:
@@ -115,7 +116,13 @@ def fit_normalization(
         ShapeError: the channel count changes between images.
     """
     moments: RunningMoments | None = None
-    for i, image in enumerate(images):
+    for i, item in enumerate(images):
+        if isinstance(item, str | os.PathLike):
+            from oculi.io import read_image
+
+            image = read_image(item, mode="unchanged")
+        else:
+            image = item
         x = _as_values(image, f"images[{i}]", as_float01)
         if moments is None:
             moments = RunningMoments(x.shape[2])
