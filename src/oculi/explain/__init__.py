@@ -25,6 +25,7 @@ from oculi.explain.gradient import (
     integrated_gradients,
     saliency,
 )
+from oculi.explain.metrics import evaluate
 from oculi.explain.smoothgrad import smoothgrad
 
 
@@ -40,6 +41,7 @@ __all__ = [
     "Explanation",
     "cam",
     "deconvnet",
+    "evaluate",
     "explain",
     "features",
     "gradcam",
