@@ -318,13 +318,18 @@ def _final_refinement(spec: ModelSpec, model, xy1, xy2, t2: float) -> np.ndarray
         if not np.all(np.isfinite(cand)):
             break
         model = cand
-    if spec.polish is not None:  # robust polish: soft-L1 on the points within 3 t
-        sel = _sq_errors(model[None], xy1, xy2)[0] <= 9.0 * t2
-        if sel.sum() >= 2 * spec.sample_size:
-            cand = spec.polish(model, xy1[sel], xy2[sel], loss="soft_l1",
-                               scale=_POLISH_SCALE * np.sqrt(t2))
-            if np.all(np.isfinite(cand)):
-                model = cand
+    if spec.polish is not None:  # robust polish: soft-L1 on the points within 3 t, by IRLS
+        c2 = (_POLISH_SCALE**2) * t2
+        for _ in range(3):
+            e2 = _sq_errors(model[None], xy1, xy2)[0]
+            sel = e2 <= 9.0 * t2
+            if sel.sum() < 2 * spec.sample_size:
+                break
+            w = 1.0 / np.sqrt(1.0 + e2[sel] / c2)  # soft-L1 weights rho'(r^2)
+            cand = spec.polish(model, xy1[sel], xy2[sel], weights=w)
+            if not np.all(np.isfinite(cand)):
+                break
+            model = cand
     return model
 
 

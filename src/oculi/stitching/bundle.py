@@ -1,0 +1,176 @@
+"""Global bundle adjustment of all images at once (scipy least squares).
+
+* rotation model (a camera turning about its centre): per image a rotation vector and a focal
+  length; the residual of an inlier match ``x_i <-> x_j`` is the transfer error
+  ``proj(K_j R_j R_i^T K_i^-1 x_i) - x_j`` in pixels of image j, and the same from j to i;
+* homography model (a flat scene, scans): per image a homography to the reference plane; the
+  residual is ``proj(H_j^-1 H_i x_i) - x_j`` and its reverse.
+
+The reference image is held fixed (the gauge). Matches are capped per pair (spread over the
+inliers) to bound the cost; they are RANSAC inliers already, so the cost is plain least squares
+(MINPACK Levenberg–Marquardt). The result carries the mean transfer error of the inliers in
+pixels before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.optimize import least_squares
+from scipy.spatial.transform import Rotation
+
+from oculi.stitching.cameras import Camera
+
+#: matches used per pair in the adjustment (evenly spread over the inliers)
+MAX_PER_PAIR = 2000
+
+
+@dataclass
+class BundleResult:
+    """Adjusted transforms and the inlier transfer errors (pixels) before and after."""
+
+    error_before: float
+    error_after: float
+    n_residuals: int
+    success: bool
+
+
+def _stack(pairs: list, max_per_pair: int):
+    ii, jj, a, b = [], [], [], []
+    for p in pairs:
+        m = len(p.xy_i)
+        sel = np.linspace(0, m - 1, min(m, max_per_pair)).round().astype(int) if m else []
+        ii.append(np.full(len(sel), p.i))
+        jj.append(np.full(len(sel), p.j))
+        a.append(p.xy_i[sel])
+        b.append(p.xy_j[sel])
+    return np.concatenate(ii), np.concatenate(jj), np.concatenate(a), np.concatenate(b)
+
+
+def _project(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Map ``(M, 2)`` points through per-point ``(M, 3, 3)`` matrices (perspective division)."""
+    q = np.einsum("mij,mj->mi", m, np.column_stack([xy, np.ones(len(xy))]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = q[:, :2] / q[:, 2:3]
+    return np.where(np.isfinite(out), out, 1e6)
+
+
+def _solve(residuals, x0: np.ndarray):
+    """MINPACK Levenberg–Marquardt (scipy) with a forward-difference Jacobian: a few dozen
+    parameters and thousands of residuals, where the trust-region solvers' SVD/LSMR cost more."""
+    return least_squares(residuals, x0, method="lm", x_scale="jac", max_nfev=30 * (len(x0) + 1))
+
+
+def adjust_rotations(
+    cams: dict[int, Camera], pairs: list, root: int, *, shared_focal: bool = False,
+    max_per_pair: int = MAX_PER_PAIR,
+) -> tuple[dict[int, Camera], BundleResult]:
+    """Rotation + focal bundle adjustment (see module docs); ``cams`` keyed by image index.
+
+    Parameters: a rotation-vector update for every image but ``root`` (the gauge) and a log
+    focal length per image, or one for all with ``shared_focal`` (one camera, one zoom: fewer
+    unknowns, and a better-determined focal when the overlaps are narrow).
+    """
+    nodes = sorted(cams)
+    free = [v for v in nodes if v != root]
+    slot = {v: k for k, v in enumerate(nodes)}
+    ii, jj, a, b = _stack(pairs, max_per_pair)
+    n = len(ii)
+    ii_s = np.array([slot[int(v)] for v in ii], dtype=np.int64)
+    jj_s = np.array([slot[int(v)] for v in jj], dtype=np.int64)
+    rot0 = np.stack([cams[v].R for v in nodes])
+    cxy = np.array([[cams[v].cx, cams[v].cy] for v in nodes])
+    nf = 3 * len(free)
+    focals = np.log([cams[v].focal for v in nodes])
+    x0 = np.concatenate([np.zeros(nf), [np.median(focals)] if shared_focal else focals])
+    free_idx = np.array([slot[v] for v in free], dtype=np.int64)
+
+    def mats(x: np.ndarray):
+        rv = np.zeros((len(nodes), 3))
+        rv[free_idx] = x[:nf].reshape(-1, 3)
+        r = Rotation.from_rotvec(rv).as_matrix() @ rot0
+        f = np.exp(x[nf:]) * np.ones(len(nodes))
+        k_mat = np.zeros((len(nodes), 3, 3))
+        k_mat[:, 0, 0] = k_mat[:, 1, 1] = f
+        k_mat[:, :2, 2] = cxy
+        k_mat[:, 2, 2] = 1.0
+        k_inv = np.zeros((len(nodes), 3, 3))
+        k_inv[:, 0, 0] = k_inv[:, 1, 1] = 1 / f
+        k_inv[:, :2, 2] = -cxy / f[:, None]
+        k_inv[:, 2, 2] = 1.0
+        return k_mat @ r, r.transpose(0, 2, 1) @ k_inv, r, f
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        fwd, back, _, _ = mats(x)
+        m = fwd[:, None] @ back[None]  # [j, i]: image i -> image j
+        pj = _project(m[jj_s, ii_s], a) - b
+        pi = _project(m[ii_s, jj_s], b) - a
+        return np.concatenate([pj[:, 0], pj[:, 1], pi[:, 0], pi[:, 1]])
+
+    r0 = residuals(x0)
+    sol = _solve(residuals, x0)
+    x = sol.x if np.all(np.isfinite(sol.x)) else x0
+    _, _, r, f = mats(x)
+    out = {v: replace(cams[v], R=r[slot[v]], focal=float(f[slot[v]])) for v in nodes}
+    return out, BundleResult(_mean_norm(r0), _mean_norm(residuals(x)), 2 * n, bool(sol.success))
+
+
+def _mean_norm(r: np.ndarray) -> float:
+    q = len(r) // 4
+    d = np.hypot(np.concatenate([r[:q], r[2 * q:3 * q]]), np.concatenate([r[q:2 * q], r[3 * q:]]))
+    return float(d.mean()) if len(d) else float("nan")
+
+
+def adjust_homographies(
+    hs: dict[int, np.ndarray], pairs: list, root: int, *, max_per_pair: int = MAX_PER_PAIR,
+) -> tuple[dict[int, np.ndarray], BundleResult]:
+    """Homography-model bundle adjustment: ``hs[v]`` maps image v to the reference plane
+    (the root's pixels); the root stays the identity."""
+    nodes = sorted(hs)
+    free = [v for v in nodes if v != root]
+    slots = {v: k for k, v in enumerate(free)}
+    ii, jj, a, b = _stack(pairs, max_per_pair)
+    n = len(ii)
+    x0 = np.concatenate([(hs[v] / hs[v][2, 2]).reshape(-1)[:8] for v in free]) if free else \
+        np.zeros(0)
+    all_slots = {v: k for k, v in enumerate(nodes)}
+    ii_s = np.array([all_slots[int(v)] for v in ii])
+    jj_s = np.array([all_slots[int(v)] for v in jj])
+
+    def mats(x: np.ndarray):
+        h = np.zeros((len(nodes), 3, 3))
+        for v, k in all_slots.items():
+            if v == root:
+                h[k] = np.eye(3)
+            else:
+                h[k] = np.append(x[8 * slots[v]:8 * slots[v] + 8], 1.0).reshape(3, 3)
+        return h, np.linalg.inv(h)
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        h, hinv = mats(x)
+        pj = _project(hinv[jj_s] @ h[ii_s], a) - b
+        pi = _project(hinv[ii_s] @ h[jj_s], b) - a
+        return np.concatenate([pj[:, 0], pj[:, 1], pi[:, 0], pi[:, 1]])
+
+    r0 = residuals(x0)
+    if not free:
+        return dict(hs), BundleResult(_mean_norm(r0), _mean_norm(r0), 2 * n, True)
+    sol = _solve(residuals, x0)
+    x = sol.x if np.all(np.isfinite(sol.x)) else x0
+    h, _ = mats(x)
+    out = {v: h[all_slots[v]] for v in nodes}
+    r1 = residuals(x)
+    return out, BundleResult(_mean_norm(r0), _mean_norm(r1), 2 * n, bool(sol.success))
+
+
+def pair_errors(pairs: list, homography) -> np.ndarray:
+    """Mean inlier transfer error (pixels of j) of every pair under ``homography(i, j)``."""
+    out = []
+    for p in pairs:
+        h = homography(p.i, p.j)
+        q = np.column_stack([p.xy_i, np.ones(len(p.xy_i))]) @ h.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.linalg.norm(q[:, :2] / q[:, 2:3] - p.xy_j, axis=1)
+        out.append(float(np.nanmean(d)) if len(d) else 0.0)
+    return np.array(out)

@@ -1,0 +1,205 @@
+"""Pairwise registration and the match graph.
+
+Features come from :mod:`oculi.features` (detect, describe, ratio-test matching); each pair of
+images gets a robust homography from :mod:`oculi.geometry` and a confidence after Brown & Lowe
+(2007): ``inliers / (8 + 0.3 * matches in the overlap)``, where "in the overlap" counts matches
+whose first point maps inside the second image. Pairs with confidence >= a threshold are edges of
+the match graph; the largest connected set of images is kept and a maximum spanning tree (edge
+weight = inlier count) gives the initial placement.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from oculi.core.errors import NoMatchError
+from oculi.geometry import estimate_homography, transform_points
+
+#: a local area scale (Jacobian determinant at the inliers' centroid) outside this range is no
+#: plausible overlap of two photos
+_DET_RANGE = (0.2, 5.0)
+
+
+@dataclass
+class PairMatch:
+    """A verified pair of images ``i < j`` with the homography ``i -> j`` (work-scale pixels).
+
+    Attributes:
+        i, j: image indices.
+        homography: ``(3, 3)`` float64, maps ``[x, y, 1]`` of image i to image j.
+        xy_i, xy_j: ``(M, 2)`` float64 inlier correspondences (pixels of i and j).
+        n_matches: ratio-test matches of the pair.
+        n_overlap: matches whose point in i maps inside image j.
+        n_inliers: RANSAC inliers.
+        confidence: ``n_inliers / (8 + 0.3 * n_overlap)``.
+    """
+
+    i: int
+    j: int
+    homography: np.ndarray
+    xy_i: np.ndarray
+    xy_j: np.ndarray
+    n_matches: int
+    n_overlap: int
+    n_inliers: int
+    confidence: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain numbers for JSON."""
+        return {"i": self.i, "j": self.j, "matches": self.n_matches, "overlap": self.n_overlap,
+                "inliers": self.n_inliers, "confidence": round(self.confidence, 3)}
+
+
+def _workers(n: int) -> int:
+    return max(1, min(n, os.cpu_count() or 1))
+
+
+def detect_all(images: list[np.ndarray], method: str = "sift", **params: Any) -> list[Any]:
+    """Features of every image with one :mod:`oculi.features` method, in parallel threads."""
+    from oculi.features import create_method
+
+    detector = create_method(method, **params)
+    with ThreadPoolExecutor(_workers(len(images))) as pool:
+        return list(pool.map(detector, images))
+
+
+def _plausible(h: np.ndarray, at: np.ndarray) -> bool:
+    """Whether ``h`` scales areas near the point ``at`` by a plausible factor."""
+    if not np.all(np.isfinite(h)):
+        return False
+    x, y = at
+    w = h[2, 0] * x + h[2, 1] * y + h[2, 2]
+    if w <= 0:
+        return False
+    det = float(np.linalg.det(h)) / w**3  # Jacobian determinant of the projective map
+    return _DET_RANGE[0] < det < _DET_RANGE[1]
+
+
+def match_pair(
+    f_i: Any, f_j: Any, i: int, j: int, size_j: tuple[int, int], *, ratio: float = 0.8,
+    threshold: float = 3.0, seed: int = 0,
+) -> PairMatch | None:
+    """Match two feature sets and verify them with a RANSAC homography; ``None`` when no model.
+
+    Args:
+        f_i, f_j: :class:`oculi.features.Features` of images i and j.
+        i, j: their indices (kept in the result).
+        size_j: ``(height, width)`` of image j, for the overlap count.
+        ratio: Lowe's ratio test.
+        threshold: RANSAC inlier threshold, pixels.
+        seed: RANSAC seed.
+    """
+    from oculi.features import match_descriptors
+
+    if len(f_i) < 4 or len(f_j) < 4:
+        return None
+    matches = match_descriptors(f_i, f_j, ratio=ratio)
+    if len(matches) < 4:
+        return None
+    a, b = (p.astype(np.float64) for p in matches.points(f_i, f_j))
+    try:
+        est = estimate_homography(a, b, threshold=threshold, seed=seed)
+    except NoMatchError:
+        return None
+    h = est.model
+    if est.n_inliers < 4 or not _plausible(h, a[est.inliers].mean(axis=0)):
+        return None
+    q = transform_points(h, a)
+    hh, ww = size_j
+    inside = (q[:, 0] >= 0) & (q[:, 0] <= ww - 1) & (q[:, 1] >= 0) & (q[:, 1] <= hh - 1)
+    n_overlap = int(inside.sum())
+    conf = est.n_inliers / (8.0 + 0.3 * n_overlap)
+    inl = est.inliers
+    return PairMatch(i, j, h, a[inl], b[inl], len(matches), n_overlap, est.n_inliers, conf)
+
+
+def match_all(
+    features: list[Any], sizes: list[tuple[int, int]], *, ratio: float = 0.8,
+    threshold: float = 3.0, pairs: list[tuple[int, int]] | None = None,
+) -> list[PairMatch]:
+    """Verified matches of every pair ``i < j`` (or of ``pairs``), in parallel threads."""
+    n = len(features)
+    todo = pairs if pairs is not None else [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+    def run(ij: tuple[int, int]) -> PairMatch | None:
+        i, j = ij
+        return match_pair(features[i], features[j], i, j, sizes[j], ratio=ratio,
+                          threshold=threshold, seed=i * 1000 + j)
+
+    with ThreadPoolExecutor(_workers(len(todo))) as pool:
+        return [m for m in pool.map(run, todo) if m is not None]
+
+
+def connected_components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of an undirected graph on ``0..n-1``, largest first (union-find)."""
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for v in range(n):
+        groups.setdefault(find(v), []).append(v)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def max_spanning_tree(
+    nodes: list[int], edges: list[tuple[int, int, float]]
+) -> tuple[int, list[tuple[int, int]]]:
+    """Maximum spanning tree (Kruskal) of a connected node set, rooted at its centre.
+
+    Args:
+        nodes: the node ids.
+        edges: ``(a, b, weight)``; only edges inside ``nodes`` are used.
+
+    Returns:
+        ``(root, [(parent, child), ...])`` in breadth-first order from the root, the root being
+        the node of smallest eccentricity (fewest hops to the farthest node), so that chained
+        errors stay short.
+    """
+    inside = set(nodes)
+    parent = {v: v for v in nodes}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    adj: dict[int, list[int]] = {v: [] for v in nodes}
+    for a, b, _ in sorted((e for e in edges if e[0] in inside and e[1] in inside),
+                          key=lambda e: -e[2]):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+            adj[a].append(b)
+            adj[b].append(a)
+
+    def bfs(root: int) -> tuple[list[tuple[int, int]], int]:
+        order, seen, frontier, depth = [], {root}, [root], 0
+        while frontier:
+            nxt = []
+            for u in frontier:
+                for v in sorted(adj[u]):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append((u, v))
+                        nxt.append(v)
+            frontier = nxt
+            depth += 1 if nxt else 0
+        return order, depth
+
+    root = min(nodes, key=lambda r: (bfs(r)[1], r))
+    return root, bfs(root)[0]
