@@ -36,7 +36,7 @@ class HSParams:
     robust: bool = True
     epsilon: float = 1e-3
     exponent: float = 0.5
-    pyramid_scale: float = 0.5
+    pyramid_scale: float = 0.7
     min_size: int = 16
     warps: int = 3
     iterations: int = 30
@@ -44,14 +44,13 @@ class HSParams:
     omega: float = 1.9
     median_size: int = 5
     stencil: str = "hs"
-    texture: float = 0.0
+    channels: str = "gray"
+    texture: float = 0.95
     blend: float = 0.5
 
 
 def _texture(i1: np.ndarray, i2: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
     """Texture parts ``I - weight * structure(I)`` of both frames, jointly rescaled to 0..255."""
-    if weight <= 0:
-        return i1, i2
     from oculi.flow._hs_kernels import rof_structure
 
     def tex(im: np.ndarray) -> np.ndarray:
@@ -143,6 +142,7 @@ def horn_schunck(
     omega: float = HSParams.omega,
     median_size: int = HSParams.median_size,
     stencil: str = HSParams.stencil,
+    channels: str = HSParams.channels,
     texture: float = HSParams.texture,
     blend: float = HSParams.blend,
     initial_flow: np.ndarray | None = None,
@@ -171,8 +171,11 @@ def horn_schunck(
         median_size: median filter (3 or 5) applied to the flow after each warp; 0 or 1 disables.
         stencil: ``"hs"`` (the 8-neighbour 1/6, 1/12 averaging stencil of Horn & Schunck) or
             ``"4"`` (4-neighbour Laplacian).
-        texture: weight ``w`` of the structure removed from the input, ``I - w * smooth(I)``
-            (0 disables; 0.95 is the "Secrets" setting for ROF structure).
+        channels: the data term's inputs: ``"gray"`` (intensity), ``"texture"`` (the texture
+            part of a ROF structure/texture decomposition, robust to shading) or
+            ``"gray+texture"`` (both, each with its own robust penalty).
+        texture: weight ``w`` of the ROF structure removed for the texture channel,
+            ``I - w * ROF(I)`` (0.95 in "Secrets").
         blend: weight of the warped second frame in the spatial derivatives (the rest from the
             first frame).
         initial_flow: optional HxWx2 starting flow (pixels), e.g. the previous frame's.
@@ -200,9 +203,7 @@ def horn_schunck(
         >>> bool(abs(np.median(flow[..., 0]) - 1.5) < 0.1)
         True
     """
-    from oculi.flow._hs_kernels import sor_solve, sor_solve_parallel
-
-    solve = sor_solve_parallel if parallel else sor_solve
+    from oculi.flow._hs_kernels import SOLVERS
 
     check_positive(alpha, "alpha")
     check_positive(epsilon, "epsilon")
@@ -214,6 +215,7 @@ def horn_schunck(
         raise ParameterError(f"omega: expected a number in (0, 2), got {omega!r}")
     if median_size not in (0, 1, 3, 5):
         raise ParameterError(f"median_size: expected 0, 1, 3 or 5, got {median_size!r}")
+    check_choice(channels, ("gray", "texture", "gray+texture"), "channels")
     if not 0.0 <= texture < 1.0:
         raise ParameterError(f"texture: expected a number in [0, 1), got {texture!r}")
     for value, name in ((warps, "warps"), (iterations, "iterations"), (min_size, "min_size")):
@@ -224,32 +226,37 @@ def horn_schunck(
 
     i1, i2 = gray_pair(image1, image2)
     h, w = i1.shape
-    i1, i2 = _texture(i1, i2, texture)
+    pairs = []
+    if channels in ("gray", "gray+texture"):
+        pairs.append((i1, i2))
+    if channels in ("texture", "gray+texture"):
+        pairs.append(_texture(i1, i2, texture))
     n = levels if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
     if int(n) != n or n < 1:
         raise ParameterError(f"levels: expected a positive integer or None, got {levels!r}")
-    p1, p2 = _pyramid(i1, pyramid_scale, n), _pyramid(i2, pyramid_scale, n)
+    pyrs = [(_pyramid(a, pyramid_scale, n), _pyramid(b, pyramid_scale, n)) for a, b in pairs]
     w_edge, w_diag = (1.0 / 6.0, 1.0 / 12.0) if stencil == "hs" else (0.25, 0.0)
+    solve = SOLVERS[len(pyrs), bool(parallel)]
 
-    ch, cw = p1[-1].shape
+    ch, cw = pyrs[0][0][-1].shape
     if initial_flow is not None:
         flow = _resize_flow(check_flow(initial_flow, "initial_flow", shape=(h, w)).copy(), ch, cw)
     else:
         flow = np.zeros((ch, cw, 2), np.float32)
     for lvl in range(n - 1, -1, -1):
-        l1, l2 = p1[lvl], p2[lvl]
-        lh, lw = l1.shape
+        lh, lw = pyrs[0][0][lvl].shape
         if flow.shape[:2] != (lh, lw):
             flow = _resize_flow(flow, lh, lw)
         u = np.ascontiguousarray(flow[..., 0])
         v = np.ascontiguousarray(flow[..., 1])
-        g1 = _derivs(l1)
+        grads = [_derivs(p1[lvl]) for p1, _ in pyrs]
         for _ in range(warps):
-            ix, iy, it = _linearise(l1, l2, g1, u, v, blend)
+            terms = [_linearise(p1[lvl], p2[lvl], g, u, v, blend)
+                     for (p1, p2), g in zip(pyrs, grads)]
+            data = (*terms[0], *terms[-1])  # the second channel is ignored by the 1-channel solver
             u0, v0 = u.copy(), v.copy()
-            solve(u, v, u0, v0, ix, iy, it, float(alpha) ** 2, w_edge, w_diag, float(omega),
-                      int(iterations), float(tol), bool(robust), float(epsilon) ** 2,
-                      float(exponent))
+            solve(u, v, u0, v0, *data, float(alpha) ** 2, w_edge, w_diag, float(omega),
+                  int(iterations), float(tol), bool(robust), float(epsilon) ** 2, float(exponent))
             if median_size > 1:
                 import cv2
 
