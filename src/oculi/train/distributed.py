@@ -77,6 +77,19 @@ def all_reduce_mean(value: float, info: DistInfo) -> float:
     return float(t.item()) / info.world
 
 
+def sync_buffers(module: torch.nn.Module, info: DistInfo, src: int = 0) -> None:
+    """Copy rank ``src``'s buffers (BatchNorm running statistics) to every rank.
+
+    DDP broadcasts buffers at the start of each forward, so after the last step every rank holds
+    the statistics of its own last batch; this makes the final weights identical (rank 0's, as DDP
+    itself would use at the next forward).
+    """
+    if not info.distributed:
+        return
+    for b in module.buffers():
+        dist.broadcast(b.data, src=src)
+
+
 def cleanup(info: DistInfo) -> None:
     if info.distributed and dist.is_initialized():
         dist.destroy_process_group()

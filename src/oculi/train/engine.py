@@ -38,7 +38,14 @@ from oculi.core.atomic import append_jsonl, atomic_path, write_json_atomic, writ
 from oculi.core.errors import DataError
 from oculi.train.config import TrainConfig
 from oculi.train.data import ShardedSampler
-from oculi.train.distributed import DistInfo, all_reduce_mean, barrier, broadcast_object, setup
+from oculi.train.distributed import (
+    DistInfo,
+    all_reduce_mean,
+    barrier,
+    broadcast_object,
+    setup,
+    sync_buffers,
+)
 from oculi.train.optim import ModelEma, build_optimizer, lr_factor
 
 
@@ -318,6 +325,9 @@ def fit(
                            f"loss {tot_loss / max(tot_n, 1):.3f}" + "".join(
                                f" {k} {v / max(tot_n, 1):.3f}" for k, v in tot_stats.items()))
             train_time = time.perf_counter() - t0
+            sync_buffers(model, info)
+            if ema is not None:
+                sync_buffers(ema.module, info)
             record: dict[str, Any] = {
                 "epoch": epoch, "lr": optimizer.param_groups[0]["lr"],
                 "train_loss": all_reduce_mean(tot_loss / max(tot_n, 1), info),
