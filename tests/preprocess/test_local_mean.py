@@ -8,7 +8,7 @@ import pytest
 from scipy import ndimage
 from skimage import data
 
-from oculi.core.errors import ParameterError, ValueRangeError
+from oculi.core.errors import ParameterError, ShapeError, ValueRangeError
 from oculi.preprocess import local_mean, subtract_local_mean
 
 
@@ -50,6 +50,20 @@ def test_retina_float_and_uint16_agree_with_uint8() -> None:
     # uint8 rounds the blur to integers first (as the OpenCV recipe does): a few levels apart
     assert float(np.abs(f * 255 - u8).mean()) < 2.0
     assert float(np.abs(u16 - f).max()) < 1e-5
+
+
+def test_mask_blanks_outside_and_keeps_inside() -> None:
+    image = data.astronaut()
+    yy, xx = np.mgrid[:512, :512]
+    mask = (yy - 256) ** 2 + (xx - 256) ** 2 < 200**2
+    full = subtract_local_mean(image, sigma=8, style="retina")
+    masked = subtract_local_mean(image, sigma=8, style="retina", mask=mask)
+    assert np.array_equal(masked[mask], full[mask])
+    assert np.all(masked[~mask] == 128)
+    signed = subtract_local_mean(data.camera(), sigma=3, mask=mask)
+    assert float(np.abs(signed[~mask]).max()) == 0.0
+    with pytest.raises(ShapeError, match="mask"):
+        subtract_local_mean(image, sigma=3, mask=mask[:10])
 
 
 def test_local_mean_and_bad_inputs() -> None:
