@@ -162,7 +162,7 @@ class PPOCREngine:
                         unclip_ratio=self.unclip_ratio, text_score=self.min_score)
         if not res:
             return []
-        lines = []
+        quads, lines = [], []
         for item in res:
             quad = np.asarray(item[0], np.float64) - p
             text, score = str(item[1]), float(item[2])
@@ -170,8 +170,12 @@ class PPOCREngine:
             char_scores = item[5] if len(item) > 5 else None
             words = _split_words(text, score, quad, char_boxes, char_scores, p)
             if words:
-                lines.append(Line(words, block=0))
-        return _order_lines(lines)
+                quads.append(quad)
+                lines.append(words)
+        from oculi.ocr._layout import reading_order
+
+        return [Line([w for i in row for w in lines[i]], block=blk)
+                for row, blk in reading_order(np.array(quads))]
 
 
 def _split_words(
@@ -204,22 +208,3 @@ def _split_words(
         scores.append(float(sc))
     flush()
     return words
-
-
-def _order_lines(lines: list[Line]) -> list[Line]:
-    """Reading order: top to bottom; lines that overlap vertically, left to right."""
-    if not lines:
-        return lines
-    lines = sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
-    rows: list[list[Line]] = []
-    for ln in lines:
-        cy = (ln.box[1] + ln.box[3]) / 2
-        if rows:
-            last = rows[-1][0]
-            half = (last.box[3] - last.box[1]) / 2
-            if abs(cy - (last.box[1] + last.box[3]) / 2) < half:
-                rows[-1].append(ln)
-                continue
-        rows.append([ln])
-    return [ln for row in rows for ln in sorted(row, key=lambda ln: ln.box[0])]
-
