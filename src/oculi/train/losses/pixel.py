@@ -29,7 +29,8 @@ class CrossEntropyLoss(nn.Module):
         label_smoothing: torch's label smoothing in [0, 1).
 
     Shapes:
-        logits ``(N, C, *spatial)``; target ``(N, *spatial)`` integer. Returns a scalar.
+        logits ``(N, C, *spatial)``; target ``(N, *spatial)`` integer. Returns a scalar. A
+        one-channel output (a binary model) gets the binary cross entropy instead.
     """
 
     def __init__(
@@ -45,6 +46,8 @@ class CrossEntropyLoss(nn.Module):
         self.label_smoothing = float(label_smoothing)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if logits.shape[1] == 1:  # a one-channel (binary) output: softmax CE is BCE here
+            return BCELoss(ignore_index=self.ignore_index)(logits, target)
         t = class_target(logits, target, self.ignore_index)
         w = self.class_weights.to(logits) if self.class_weights is not None else None
         ignore = self.ignore_index if self.ignore_index is not None else -100

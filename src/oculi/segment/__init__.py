@@ -1,0 +1,87 @@
+"""Segmentation: models (smp architectures on registry encoders, FCN, SegNet, ENet, V-Net,
+3-D U-Net), image+mask and NIfTI data, mask-aware augmentation, training as a trainer task,
+tiled / sliding-window prediction and evaluation.
+
+    >>> from oculi.segment import create_segmenter
+    >>> model = create_segmenter("fpn", num_classes=12, pretrained=False)
+    >>> model.out_channels
+    12
+
+Losses and metrics live in :mod:`oculi.train.losses` and :mod:`oculi.train.metrics`.
+"""
+
+from oculi.segment.data import (
+    MASK_KINDS,
+    SegmentationFolder,
+    find_pairs,
+    mask_to_target,
+    split_indices,
+    train_augmentation,
+)
+from oculi.segment.infer import (
+    colorize,
+    labels_from_logits,
+    overlay,
+    predict_image,
+    predict_volume,
+    probabilities,
+    sliding_window,
+)
+from oculi.segment.models import (
+    DEFAULT_ENCODER,
+    Segmenter,
+    create_segmenter,
+    rebuild,
+    segmenters,
+)
+from oculi.segment.shapes import SHAPE_CLASSES, make_shapes, write_shapes
+from oculi.segment.task import (
+    SegmentationTask,
+    SegOptions,
+    evaluate_dataset,
+    load_segmenter,
+    train_segmenter,
+)
+from oculi.segment.volume import (
+    PatchSampler,
+    Volume,
+    check_label,
+    read_volume,
+    window,
+    write_volume,
+)
+
+__all__ = [
+    "DEFAULT_ENCODER",
+    "MASK_KINDS",
+    "SHAPE_CLASSES",
+    "PatchSampler",
+    "SegOptions",
+    "SegmentationFolder",
+    "SegmentationTask",
+    "Segmenter",
+    "Volume",
+    "check_label",
+    "colorize",
+    "create_segmenter",
+    "evaluate_dataset",
+    "find_pairs",
+    "labels_from_logits",
+    "load_segmenter",
+    "make_shapes",
+    "mask_to_target",
+    "overlay",
+    "predict_image",
+    "predict_volume",
+    "probabilities",
+    "read_volume",
+    "rebuild",
+    "segmenters",
+    "sliding_window",
+    "split_indices",
+    "train_augmentation",
+    "train_segmenter",
+    "window",
+    "write_shapes",
+    "write_volume",
+]

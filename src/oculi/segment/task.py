@@ -1,0 +1,333 @@
+"""Segmentation as a task of oculi's trainer (:func:`oculi.train.fit`): the same run folder,
+progress, checkpoints, resume and DDP as classification.
+
+``TrainConfig`` fields used: ``model`` (the architecture, e.g. ``"unet"``), ``pretrained``,
+``weights``, ``image_size`` (training crop), ``epochs``, ``batch_size``, ``optimizer``, ``lr``,
+``weight_decay``, ``schedule``, ``warmup_epochs``, ``clip_grad_norm``, ``ema_decay``, ``seed``,
+``workers``, ``threads``, ``device``, ``val_split``, ``scale_min``; segmentation keys live in
+``task_options`` (see :class:`SegOptions`). Checkpoints carry the model's config in their
+metadata (key ``oculi_segment``), so :func:`load_segmenter` rebuilds the model from the run alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from oculi.core.errors import DataError, ParameterError
+from oculi.segment.data import SegmentationFolder, find_pairs, split_indices, train_augmentation
+from oculi.segment.models import DEFAULT_ENCODER, Segmenter, create_segmenter, rebuild
+
+
+@dataclass
+class SegOptions:
+    """Segmentation keys of ``TrainConfig.task_options``.
+
+    Attributes:
+        encoder: registry encoder of the smp architectures.
+        loss: loss expression (``"iou+dice+0.8*bce"``, ``"ce"``, ...).
+        mask_kind: ``"index"``, ``"binary"`` or ``"instance"``.
+        num_classes: classes including background (None: from the masks).
+        ignore_index: mask value left out of losses and metrics.
+        invert: binary masks: the dark pixels are the foreground.
+        class_weights: ``"balanced"`` (median-frequency weights from the training masks), a list,
+            or None; passed to the terms that accept them (ce, bce, focal, dice...).
+        repeat: crops drawn from each training image per epoch.
+        flips: ``"h"``, ``"hv"`` or ``""`` (see :func:`train_augmentation`).
+        color: brightness/contrast jitter.
+        boundary_tolerance: pixels for the boundary F1 in evaluation.
+        arch_options: extra architecture keyword arguments.
+        class_names: names per class.
+    """
+
+    encoder: str = DEFAULT_ENCODER
+    loss: str = "dice+ce"
+    mask_kind: str = "index"
+    num_classes: int | None = None
+    ignore_index: int | None = None
+    invert: bool = False
+    class_weights: Any = None
+    repeat: int = 8
+    flips: str = "h"
+    color: float = 0.2
+    boundary_tolerance: float = 2.0
+    arch_options: dict[str, Any] = field(default_factory=dict)
+    class_names: list[str] | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SegOptions:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known - {"dims", "patch", "window", "val_slices"})
+        if unknown:
+            raise ParameterError(f"task_options: unknown key(s) {unknown}; valid: {sorted(known)}")
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+class _Repeat(Dataset):
+    def __init__(self, base: Dataset, times: int) -> None:
+        self.base, self.times = base, max(1, int(times))
+
+    def __len__(self) -> int:
+        return len(self.base) * self.times
+
+    def __getitem__(self, i: int):
+        return self.base[i % len(self.base)]
+
+
+def resolve_split(root: str | os.PathLike[str], val_split: float, seed: int):
+    """``(train pairs, val pairs)``: ``root/train`` + ``root/val`` when present, else a held-out
+    ``val_split`` fraction (default 0.2) of ``root``'s pairs."""
+    root = Path(root)
+    if (root / "train").is_dir() and (root / "val").is_dir():
+        return find_pairs(root / "train"), find_pairs(root / "val")
+    pairs = find_pairs(root)
+    tr, va = split_indices(len(pairs), val_split or 0.2, seed=seed)
+    return [pairs[i] for i in tr], [pairs[i] for i in va]
+
+
+def median_frequency_weights(counts: np.ndarray) -> list[float]:
+    """Median-frequency balancing (Eigen & Fergus; SegNet's CamVid weights): median(f) / f_c."""
+    f = counts / max(counts.sum(), 1)
+    med = np.median(f[f > 0]) if (f > 0).any() else 1.0
+    return [float(med / v) if v > 0 else 0.0 for v in f]
+
+
+class SegmentationTask:
+    """2-D segmentation of an image + mask folder (see :func:`resolve_split`)."""
+
+    name = "segment"
+
+    def __init__(
+        self,
+        data: str | os.PathLike[str] | None = None,
+        *,
+        train_set: SegmentationFolder | None = None,
+        val_set: SegmentationFolder | None = None,
+    ) -> None:
+        self.root = Path(data) if data is not None else None
+        self.train_set, self.val_set = train_set, val_set
+        self.opts = SegOptions()
+        self.loss_fn: nn.Module | None = None
+
+    def _load(self, cfg: Any) -> None:
+        self.opts = SegOptions.from_dict(cfg.task_options)
+        if self.train_set is None:
+            if self.root is None:
+                raise DataError("segment: no data given")
+            tr, va = resolve_split(self.root, cfg.val_split, cfg.seed)
+            kw = dict(
+                mask_kind=self.opts.mask_kind,
+                num_classes=self.opts.num_classes,
+                ignore_index=self.opts.ignore_index,
+                invert=self.opts.invert,
+                class_names=self.opts.class_names,
+            )
+            self.train_set = SegmentationFolder(tr, **kw)
+            self.val_set = SegmentationFolder(va, **kw)
+        if self.opts.num_classes is None:
+            self.opts.num_classes = max(self.train_set.num_classes, self.val_set.num_classes)
+
+    def build_model(self, cfg: Any) -> nn.Module:
+        self._load(cfg)
+        model = create_segmenter(
+            cfg.model,
+            num_classes=int(self.opts.num_classes),
+            encoder=self.opts.encoder,
+            pretrained=cfg.pretrained and cfg.weights is None,
+            class_names=self.opts.class_names,
+            **self.opts.arch_options,
+        )
+        if cfg.weights:
+            from oculi.models.weights import load_weights
+
+            load_weights(model, cfg.weights)
+        return model
+
+    def build_data(self, cfg: Any, model: nn.Module, info: Any):
+        from oculi.train import TaskData
+        from oculi.train.losses import create_loss
+
+        o = self.opts
+        crop = cfg.image_size or 256
+        stride = max(getattr(model, "stride", (32, 32)))
+        crop = int(np.ceil(crop / stride) * stride)
+        self.train_set.transform = train_augmentation(
+            crop,
+            scale=(cfg.scale_min, 1.0),
+            flips=o.flips,
+            color=o.color,
+            ignore_index=o.ignore_index,
+        )
+        weights = o.class_weights
+        if isinstance(weights, str):
+            if weights != "balanced":
+                raise ParameterError(
+                    f"class_weights: expected 'balanced' or a list, got {weights!r}"
+                )
+            weights = median_frequency_weights(self.train_set.class_pixels())
+        kw: dict[str, Any] = {"ignore_index": o.ignore_index}
+        if weights is not None:
+            kw["class_weights"] = weights if o.num_classes != 2 else None
+        self.loss_fn = create_loss(o.loss, **kw)
+        self.class_weights = weights
+        train = _Repeat(self.train_set, o.repeat)
+        summary = {
+            "task": self.name,
+            "train_images": len(self.train_set),
+            "val_images": len(self.val_set),
+            "num_classes": o.num_classes,
+            "class_names": o.class_names,
+            "crop": crop,
+            "loss": o.loss,
+            "class_weights": weights,
+            "options": asdict(o),
+            "train_names": [s.name for s in self.train_set.samples],
+            "val_names": [s.name for s in self.val_set.samples],
+        }
+        return TaskData(train, self.val_set, [0] * len(train), summary)
+
+    def train_step(self, model: nn.Module, batch: Any, device: torch.device):
+        images, targets = batch
+        images, targets = images.to(device), targets.to(device)
+        logits = model(images)
+        loss = self.loss_fn(logits.float(), targets)
+        return loss, {}, int(images.shape[0])
+
+    def evaluate(
+        self, model: nn.Module, loader: DataLoader, device: torch.device
+    ) -> dict[str, Any]:
+        return evaluate_dataset(
+            model,
+            loader.dataset,
+            loss_fn=self.loss_fn,
+            ignore_index=self.opts.ignore_index,
+            boundary_tolerance=self.opts.boundary_tolerance,
+        )
+
+    def write_artifacts(self, run_dir: Path, evaluation: dict[str, Any]) -> None:
+        from oculi.core.atomic import write_json_atomic
+
+        write_json_atomic(
+            run_dir / "evaluation.json", {k: v for k, v in evaluation.items() if k != "examples"}
+        )
+
+    def checkpoint_metadata(self, model: nn.Module) -> dict[str, str]:
+        return {"oculi_segment": json.dumps(model.config()), "task": self.name}
+
+
+@torch.no_grad()
+def evaluate_dataset(
+    model: nn.Module,
+    dataset: Dataset,
+    *,
+    loss_fn: nn.Module | None = None,
+    ignore_index: int | None = None,
+    boundary_tolerance: float = 2.0,
+    tile: int | None = 1024,
+) -> dict[str, Any]:
+    """Whole-image evaluation of a dataset of ``(image, target)`` items, streaming.
+
+    Returns ``val_miou``, ``val_mdice``, ``val_pixel_accuracy``, ``val_bf1``, ``val_loss``
+    (floats) and the per-class ``iou``/``dice`` lists (binary tasks also ``val_fg_dice``, the
+    foreground-class Dice, and ``val_pixel_error``).
+    """
+    from oculi.segment.infer import sliding_window
+    from oculi.train.metrics import BoundaryF1, ConfusionMatrix
+
+    model.eval()
+    device = next(model.parameters()).device
+    k = int(getattr(model, "num_classes", 2))
+    cm = ConfusionMatrix(k, ignore_index=ignore_index)
+    bf = BoundaryF1(
+        k, tolerance=boundary_tolerance, ignore_index=ignore_index, classes=[1] if k == 2 else None
+    )
+    loss_sum, n = 0.0, 0
+    for i in range(len(dataset)):
+        x, t = dataset[i]
+        x, t = x[None].to(device), t[None].to(device)
+        h, w = x.shape[-2:]
+        win = [h, w] if tile is None or max(h, w) <= tile else [tile, tile]
+        logits = sliding_window(model, x, win, overlap=0.25)
+        if loss_fn is not None:
+            loss_sum += float(loss_fn(logits, t))
+        cm.update(logits, t)
+        bf.update(logits, t)
+        n += 1
+    r = cm.compute()
+    b = bf.compute()
+    out = {
+        "val_miou": r["miou"],
+        "val_mdice": r["mdice"],
+        "val_pixel_accuracy": r["pixel_accuracy"],
+        "val_bf1": b["bf1"],
+        "iou": r["iou"],
+        "dice": r["dice"],
+        "boundary": b,
+        "images": n,
+    }
+    if loss_fn is not None:
+        out["val_loss"] = loss_sum / max(n, 1)
+    if k == 2:
+        out["val_fg_dice"] = r["dice"][1] if r["dice"][1] is not None else 0.0
+        out["val_fg_iou"] = r["iou"][1] if r["iou"][1] is not None else 0.0
+        out["val_pixel_error"] = 1.0 - r["pixel_accuracy"]
+    return out
+
+
+def find_checkpoint(run: str | os.PathLike[str]) -> Path:
+    """``best.safetensors`` of a run folder (or the file itself)."""
+    p = Path(run)
+    if p.is_file():
+        return p
+    for name in ("best.safetensors", "last.safetensors"):
+        if (p / name).is_file():
+            return p / name
+    raise DataError(f"{p}: no best.safetensors or last.safetensors — not a segmentation run folder")
+
+
+def load_segmenter(run: str | os.PathLike[str]) -> Segmenter:
+    """Rebuild a trained :class:`Segmenter` from a run folder (or its ``.safetensors`` file)."""
+    from oculi.models.weights import load_weights, read_metadata
+
+    ckpt = find_checkpoint(run)
+    meta = read_metadata(ckpt)
+    if "oculi_segment" not in meta:
+        raise DataError(f"{ckpt}: not a segmentation checkpoint (no oculi_segment metadata)")
+    model = rebuild(json.loads(meta["oculi_segment"]))
+    load_weights(model, ckpt)
+    return model.eval()
+
+
+def train_segmenter(
+    data: str | os.PathLike[str] | None,
+    cfg: Any,
+    out: str | os.PathLike[str],
+    *,
+    resume: bool = False,
+    progress: bool | None = None,
+    train_set: SegmentationFolder | None = None,
+    val_set: SegmentationFolder | None = None,
+):
+    """Train a 2-D segmentation model with :func:`oculi.train.fit`.
+
+    Args:
+        data: folder with ``train/`` and ``val/`` (each ``image/`` + ``label/``), or one such pair
+            folder split by ``cfg.val_split``; or None with ``train_set``/``val_set``.
+        cfg: :class:`oculi.train.TrainConfig` (``model`` = architecture; see the module doc).
+        out: run folder.
+
+    Returns:
+        The trainer's :class:`~oculi.train.FitResult`.
+    """
+    from oculi.train import fit
+
+    task = SegmentationTask(data, train_set=train_set, val_set=val_set)
+    return fit(task, cfg, out, resume=resume, progress=progress)
