@@ -251,47 +251,58 @@ def descriptors(ii, x, y, scale, angle, extended, modified, out):  # pragma: no 
     sub-region, one Gaussian (sigma 3.3 s). ``modified=True``: the M-SURF variant (Agrawal et al.
     2008): 24 s window, sub-regions of 9x9 samples overlapping their neighbours by 2 samples,
     Gaussian (2.5 s) around each sub-region centre and a second one (1.5 units) over sub-regions.
-    The vector is normalised to unit length.
+    The Haar responses are computed once on the window's sample grid (20x20 or 24x24) and shared
+    by overlapping sub-regions. The vector is normalised to unit length.
     """
     n = x.shape[0]
     dim = out.shape[1]
+    grid = 24 if modified else 20
+    half = grid // 2
+    span = 9 if modified else 5  # samples per sub-region side
+    # Gaussian weights: per sample offset inside a sub-region (M-SURF) or over the window (Bay)
+    g_sub = np.empty((span, span))
+    for p in range(span):
+        for q in range(span):
+            dv = p - (span - 1) / 2.0
+            du = q - (span - 1) / 2.0
+            g_sub[p, q] = math.exp(-(du * du + dv * dv) / (2.0 * 2.5 * 2.5))
+    g_win = np.empty((grid, grid))
+    for a in range(grid):
+        for b in range(grid):
+            v = a - half + 0.5
+            u = b - half + 0.5
+            g_win[a, b] = math.exp(-(u * u + v * v) / (2.0 * 3.3 * 3.3))
     for k in nb.prange(n):
         s = scale[k]
         co = math.cos(angle[k])
         si = math.sin(angle[k])
         hs = 2 * max(math.floor(s + 0.5), 1)  # 2 s, even
+        rdx = np.empty((grid, grid))
+        rdy = np.empty((grid, grid))
+        for a in range(grid):
+            v = a - half + 0.5
+            for b in range(grid):
+                u = b - half + 0.5
+                # sample (u, v) in units of s, keypoint frame (u along the orientation)
+                r = math.floor(y[k] + (u * si + v * co) * s + 0.5)
+                c = math.floor(x[k] + (u * co - v * si) * s + 0.5)
+                hx = _haar_x(ii, r, c, hs)
+                hy = _haar_y(ii, r, c, hs)
+                rdx[a, b] = hx * co + hy * si
+                rdy[a, b] = -hx * si + hy * co
         desc = np.zeros(dim)
+        width = 8 if extended else 4
         idx = 0
         for sr in range(4):
             for sc in range(4):
                 vals = np.zeros(8)
-                if modified:
-                    cu = (sc - 1.5) * 5.0
-                    cv = (sr - 1.5) * 5.0
-                    lo_t, hi_t = -4, 5
-                else:
-                    cu = (sc - 1.5) * 5.0
-                    cv = (sr - 1.5) * 5.0
-                    lo_t, hi_t = -2, 3
-                for p in range(lo_t, hi_t):
-                    for q in range(lo_t, hi_t):
-                        # sample offsets in units of s, keypoint frame (u right, v down)
-                        if modified:
-                            u = cu + q
-                            v = cv + p
-                            gw = math.exp(-((u - cu) ** 2 + (v - cv) ** 2) / (2.0 * 2.5 * 2.5))
-                        else:
-                            u = cu + q
-                            v = cv + p
-                            gw = math.exp(-(u * u + v * v) / (2.0 * 3.3 * 3.3))
-                        px = x[k] + (u * co - v * si) * s
-                        py = y[k] + (u * si + v * co) * s
-                        r = math.floor(py + 0.5)
-                        c = math.floor(px + 0.5)
-                        hx = _haar_x(ii, r, c, hs)
-                        hy = _haar_y(ii, r, c, hs)
-                        dx = gw * (hx * co + hy * si)
-                        dy = gw * (-hx * si + hy * co)
+                for p in range(span):
+                    for q in range(span):
+                        a = sr * 5 + p
+                        b = sc * 5 + q
+                        gw = g_sub[p, q] if modified else g_win[a, b]
+                        dx = gw * rdx[a, b]
+                        dy = gw * rdy[a, b]
                         if extended:
                             if dy >= 0.0:
                                 vals[0] += dx
@@ -313,7 +324,6 @@ def descriptors(ii, x, y, scale, angle, extended, modified, out):  # pragma: no 
                 wsub = 1.0
                 if modified:
                     wsub = math.exp(-((sc - 1.5) ** 2 + (sr - 1.5) ** 2) / (2.0 * 1.5 * 1.5))
-                width = 8 if extended else 4
                 for t in range(width):
                     desc[idx + t] = vals[t] * wsub
                 idx += width
@@ -321,9 +331,5 @@ def descriptors(ii, x, y, scale, angle, extended, modified, out):  # pragma: no 
         for t in range(dim):
             norm += desc[t] * desc[t]
         norm = math.sqrt(norm)
-        if norm > 0.0:
-            for t in range(dim):
-                out[k, t] = desc[t] / norm
-        else:
-            for t in range(dim):
-                out[k, t] = 0.0
+        for t in range(dim):
+            out[k, t] = desc[t] / norm if norm > 0.0 else 0.0

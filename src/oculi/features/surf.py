@@ -75,6 +75,8 @@ def fast_hessian(
 
     h, w = integral.shape[0] - 1, integral.shape[1] - 1
     found: list[np.ndarray] = []
+    prev: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    prev_step = 0
     for o in range(octaves):
         sizes = filter_sizes(o, intervals)
         st = step * 2 ** max(o - dense_octaves + 1, 0)
@@ -83,7 +85,21 @@ def fast_hessian(
             break
         dets = np.empty((len(sizes), rows, cols), np.float32)
         signs = np.empty((len(sizes), rows, cols), np.int8)
-        k.hessian_octave(integral, np.array(sizes, np.int64), st, dets, signs)
+        # layers shared with the previous octave at half its step are subsampled, not recomputed
+        reuse = [i for i, L in enumerate(sizes) if L in prev and st == 2 * prev_step]
+        todo = [i for i in range(len(sizes)) if i not in reuse]
+        for i in reuse:
+            dets[i] = prev[sizes[i]][0][::2, ::2]
+            signs[i] = prev[sizes[i]][1][::2, ::2]
+        if todo:
+            d_new = np.empty((len(todo), rows, cols), np.float32)
+            s_new = np.empty((len(todo), rows, cols), np.int8)
+            k.hessian_octave(integral, np.array([sizes[i] for i in todo], np.int64), st,
+                             d_new, s_new)
+            dets[todo] = d_new
+            signs[todo] = s_new
+        prev = {L: (dets[i], signs[i]) for i, L in enumerate(sizes)}
+        prev_step = st
         for m in range(1, intervals - 1):
             margin = (sizes[m + 1] - 1) // 2 // st + 2
             out = np.empty((rows * cols // 4 + 16, 5), np.float32)
