@@ -9,7 +9,12 @@ import torch
 from oculi.augment import Mixer, cutmix, cutmix_box, mixup, to_soft_targets
 from oculi.core.errors import DTypeError, ParameterError, ShapeError
 
-timm_mixup = pytest.importorskip("timm.data.mixup")
+
+def _reference_target(t: torch.Tensor, k: int, lam: float, smoothing: float) -> torch.Tensor:
+    """timm's ``mixup_target`` written out: smoothed one-hot mixed with its batch reversal."""
+    off = smoothing / k
+    y = torch.full((t.numel(), k), off).scatter_(1, t.view(-1, 1), 1.0 - smoothing + off)
+    return y * lam + y.flip(0) * (1.0 - lam)
 
 
 def _id_images(n: int, h: int = 16, w: int = 20) -> torch.Tensor:
@@ -24,21 +29,21 @@ def _own_fraction(mixed: torch.Tensor) -> np.ndarray:
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.3])
-def test_soft_targets_match_timm_one_hot(smoothing: float) -> None:
+def test_soft_targets_match_reference_one_hot(smoothing: float) -> None:
     t = torch.tensor([0, 3, 2, 9, 3])
     ours = to_soft_targets(t, 10, label_smoothing=smoothing)
-    ref = timm_mixup.mixup_target(t, 10, lam=1.0, smoothing=smoothing)
+    ref = _reference_target(t, 10, lam=1.0, smoothing=smoothing)
     torch.testing.assert_close(ours, ref, atol=1e-7, rtol=0)
 
 
 @pytest.mark.parametrize("lam", [0.0, 0.3, 0.75, 1.0])
-def test_mixup_matches_timm_targets_and_blends_pixels(lam: float) -> None:
+def test_mixup_matches_reference_targets_and_blends_pixels(lam: float) -> None:
     g = torch.Generator().manual_seed(1)
     x = torch.rand(6, 3, 8, 8, generator=g)
     t = torch.tensor([1, 0, 4, 4, 2, 3])
     before = x.clone()
     mixed, soft = mixup(x, t, lam=lam, num_classes=5, label_smoothing=0.1)
-    ref = timm_mixup.mixup_target(t, 5, lam=lam, smoothing=0.1)
+    ref = _reference_target(t, 5, lam=lam, smoothing=0.1)
     torch.testing.assert_close(soft, ref, atol=1e-6, rtol=0)
     torch.testing.assert_close(mixed, lam * x + (1 - lam) * x.flip(0), atol=1e-6, rtol=0)
     assert torch.equal(x, before)  # the input is not modified
@@ -131,7 +136,7 @@ def test_mixer_prob_zero_and_prob_rate() -> None:
     off = Mixer(prob=0.0, num_classes=3, label_smoothing=0.1, seed=0)
     out, soft = off(x, t)
     assert torch.equal(out, x)
-    torch.testing.assert_close(soft, timm_mixup.mixup_target(t, 3, lam=1.0, smoothing=0.1))
+    torch.testing.assert_close(soft, _reference_target(t, 3, lam=1.0, smoothing=0.1))
     half = Mixer(prob=0.4, num_classes=3, seed=1)
     applied = 0
     for _ in range(1000):
@@ -207,3 +212,15 @@ def test_soft_targets_work_with_torch_cross_entropy() -> None:
     _, soft = Mixer(num_classes=5, seed=0)(torch.rand(8, 3, 8, 8), torch.arange(8) % 5)
     ours = torch.sum(-soft * torch.log_softmax(logits, 1), 1).mean()
     torch.testing.assert_close(torch.nn.functional.cross_entropy(logits, soft), ours)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lam", [0.0, 0.35, 1.0])
+def test_targets_identical_to_timm(lam: float) -> None:
+    timm_mixup = pytest.importorskip("timm.data.mixup")
+    t = torch.tensor([1, 0, 4, 4, 2, 3, 0])
+    for smoothing in (0.0, 0.1):
+        _, ours = mixup(torch.rand(7, 3, 4, 4), t, lam=lam, num_classes=5,
+                        label_smoothing=smoothing)
+        ref = timm_mixup.mixup_target(t, 5, lam=lam, smoothing=smoothing)
+        torch.testing.assert_close(ours, ref, atol=1e-7, rtol=0)
