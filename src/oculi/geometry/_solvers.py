@@ -69,10 +69,14 @@ def _basis(p: np.ndarray) -> np.ndarray:
 
 def _adjugate3(m: np.ndarray) -> np.ndarray:
     """Adjugate of ``(B, 3, 3)`` matrices (inverse times determinant), no division."""
-    c0 = np.cross(m[:, :, 1], m[:, :, 2])
-    c1 = np.cross(m[:, :, 2], m[:, :, 0])
-    c2 = np.cross(m[:, :, 0], m[:, :, 1])
-    return np.stack([c0, c1, c2], axis=1)  # rows of the adjugate
+    a, b, c = m[:, 0, 0], m[:, 0, 1], m[:, 0, 2]
+    d, e, f = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
+    g, h, i = m[:, 2, 0], m[:, 2, 1], m[:, 2, 2]
+    out = np.empty_like(m)
+    out[:, 0, 0], out[:, 0, 1], out[:, 0, 2] = e * i - f * h, c * h - b * i, b * f - c * e
+    out[:, 1, 0], out[:, 1, 1], out[:, 1, 2] = f * g - d * i, a * i - c * g, c * d - a * f
+    out[:, 2, 0], out[:, 2, 1], out[:, 2, 2] = d * h - e * g, b * g - a * h, a * e - b * d
+    return out
 
 
 def _solve3(m: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -154,6 +158,13 @@ def lstsq_similarity(
     return _similarity_matrix(a, m2 - a * m1)[0]
 
 
+def _cross2(p: np.ndarray, i: int, j: int, m: int) -> np.ndarray:
+    """z of ``(p_j - p_i) x (p_m - p_i)`` per sample."""
+    ax, ay = p[:, j, 0] - p[:, i, 0], p[:, j, 1] - p[:, i, 1]
+    bx, by = p[:, m, 0] - p[:, i, 0], p[:, m, 1] - p[:, i, 1]
+    return ax * by - ay * bx
+
+
 def collinear_any(p: np.ndarray, tol: float) -> np.ndarray:
     """Whether any 3 of the k points of each sample are (nearly) collinear; ``p (B, k, 2)``.
 
@@ -164,11 +175,10 @@ def collinear_any(p: np.ndarray, tol: float) -> np.ndarray:
     for i in range(k):
         for j in range(i + 1, k):
             for m in range(j + 1, k):
-                a = p[:, j] - p[:, i]
-                b = p[:, m] - p[:, i]
-                cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-                scale = np.maximum((a**2).sum(1), (b**2).sum(1))
-                bad |= np.abs(cross) <= tol * np.maximum(scale, 1e-300)
+                a2 = (p[:, j, 0] - p[:, i, 0]) ** 2 + (p[:, j, 1] - p[:, i, 1]) ** 2
+                b2 = (p[:, m, 0] - p[:, i, 0]) ** 2 + (p[:, m, 1] - p[:, i, 1]) ** 2
+                scale = np.maximum(np.maximum(a2, b2), 1e-300)
+                bad |= np.abs(_cross2(p, i, j, m)) <= tol * scale
     return bad
 
 
@@ -180,10 +190,5 @@ def orientation_flipped(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
     """
     flips = np.zeros(len(p1), np.int64)
     for i, j, m in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)):
-        s = []
-        for p in (p1, p2):
-            a = p[:, j] - p[:, i]
-            b = p[:, m] - p[:, i]
-            s.append(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
-        flips += (s[0] * s[1]) < 0
+        flips += (_cross2(p1, i, j, m) * _cross2(p2, i, j, m)) < 0
     return (flips > 0) & (flips < 4)

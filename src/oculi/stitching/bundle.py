@@ -36,24 +36,30 @@ class BundleResult:
     success: bool
 
 
-def _stack(pairs: list, max_per_pair: int):
-    ii, jj, a, b = [], [], [], []
+def _stack(pairs: list, max_per_pair: int) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Per pair ``(i, j, xy_i, xy_j)`` homogeneous ``(m, 3)``, at most ``max_per_pair`` matches
+    spread evenly over the inliers."""
+    out = []
     for p in pairs:
         m = len(p.xy_i)
         sel = np.linspace(0, m - 1, min(m, max_per_pair)).round().astype(int) if m else []
-        ii.append(np.full(len(sel), p.i))
-        jj.append(np.full(len(sel), p.j))
-        a.append(p.xy_i[sel])
-        b.append(p.xy_j[sel])
-    return np.concatenate(ii), np.concatenate(jj), np.concatenate(a), np.concatenate(b)
+        one = np.ones((len(sel), 1))
+        out.append((p.i, p.j, np.hstack([p.xy_i[sel], one]), np.hstack([p.xy_j[sel], one])))
+    return out
 
 
-def _project(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Map ``(M, 2)`` points through per-point ``(M, 3, 3)`` matrices (perspective division)."""
-    q = np.einsum("mij,mj->mi", m, np.column_stack([xy, np.ones(len(xy))]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = q[:, :2] / q[:, 2:3]
-    return np.where(np.isfinite(out), out, 1e6)
+def _transfer(terms, hfun) -> np.ndarray:
+    """Residuals ``proj(H_ij x_i) - x_j`` and ``proj(H_ji x_j) - x_i`` of every pair, flattened so
+    that ``reshape(-1, 2)`` gives one 2-D residual per row; ``hfun(i, j)`` gives ``H_ij``."""
+    out = []
+    for i, j, a, b in terms:
+        h = hfun(i, j)
+        for src, dst, m in ((a, b, h), (b, a, np.linalg.inv(h))):
+            q = src @ m.T
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = q[:, :2] / q[:, 2:3] - dst[:, :2]
+            out.append(np.where(np.isfinite(d), d, 1e6).ravel())
+    return np.concatenate(out) if out else np.zeros(0)
 
 
 def _solve(residuals, x0: np.ndarray):
@@ -75,10 +81,8 @@ def adjust_rotations(
     nodes = sorted(cams)
     free = [v for v in nodes if v != root]
     slot = {v: k for k, v in enumerate(nodes)}
-    ii, jj, a, b = _stack(pairs, max_per_pair)
-    n = len(ii)
-    ii_s = np.array([slot[int(v)] for v in ii], dtype=np.int64)
-    jj_s = np.array([slot[int(v)] for v in jj], dtype=np.int64)
+    terms = _stack(pairs, max_per_pair)
+    n = sum(len(t[2]) for t in terms)
     rot0 = np.stack([cams[v].R for v in nodes])
     cxy = np.array([[cams[v].cx, cams[v].cy] for v in nodes])
     nf = 3 * len(free)
@@ -103,10 +107,7 @@ def adjust_rotations(
 
     def residuals(x: np.ndarray) -> np.ndarray:
         fwd, back, _, _ = mats(x)
-        m = fwd[:, None] @ back[None]  # [j, i]: image i -> image j
-        pj = _project(m[jj_s, ii_s], a) - b
-        pi = _project(m[ii_s, jj_s], b) - a
-        return np.concatenate([pj[:, 0], pj[:, 1], pi[:, 0], pi[:, 1]])
+        return _transfer(terms, lambda i, j: fwd[slot[j]] @ back[slot[i]])
 
     r0 = residuals(x0)
     sol = _solve(residuals, x0)
@@ -117,8 +118,7 @@ def adjust_rotations(
 
 
 def _mean_norm(r: np.ndarray) -> float:
-    q = len(r) // 4
-    d = np.hypot(np.concatenate([r[:q], r[2 * q:3 * q]]), np.concatenate([r[q:2 * q], r[3 * q:]]))
+    d = np.linalg.norm(r.reshape(-1, 2), axis=1)
     return float(d.mean()) if len(d) else float("nan")
 
 
@@ -130,13 +130,11 @@ def adjust_homographies(
     nodes = sorted(hs)
     free = [v for v in nodes if v != root]
     slots = {v: k for k, v in enumerate(free)}
-    ii, jj, a, b = _stack(pairs, max_per_pair)
-    n = len(ii)
+    terms = _stack(pairs, max_per_pair)
+    n = sum(len(t[2]) for t in terms)
     x0 = np.concatenate([(hs[v] / hs[v][2, 2]).reshape(-1)[:8] for v in free]) if free else \
         np.zeros(0)
     all_slots = {v: k for k, v in enumerate(nodes)}
-    ii_s = np.array([all_slots[int(v)] for v in ii])
-    jj_s = np.array([all_slots[int(v)] for v in jj])
 
     def mats(x: np.ndarray):
         h = np.zeros((len(nodes), 3, 3))
@@ -149,9 +147,7 @@ def adjust_homographies(
 
     def residuals(x: np.ndarray) -> np.ndarray:
         h, hinv = mats(x)
-        pj = _project(hinv[jj_s] @ h[ii_s], a) - b
-        pi = _project(hinv[ii_s] @ h[jj_s], b) - a
-        return np.concatenate([pj[:, 0], pj[:, 1], pi[:, 0], pi[:, 1]])
+        return _transfer(terms, lambda i, j: hinv[all_slots[j]] @ h[all_slots[i]])
 
     r0 = residuals(x0)
     if not free:

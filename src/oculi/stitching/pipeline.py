@@ -43,7 +43,10 @@ from oculi.stitching.warp import (
     warp_to_pano,
 )
 
-MODELS = ("rotation", "homography")
+MODELS = ("auto", "rotation", "homography")
+#: ``model="auto"`` picks the homography model when its adjusted error is below this fraction of
+#: the rotation model's
+AUTO_RATIO = 0.6
 #: refuse to allocate panoramas larger than this (pixels); planar views near 90 degrees explode
 MAX_PANO_PIXELS = 150_000_000
 
@@ -192,7 +195,7 @@ def stitch(
     projection: str = "spherical",
     blend: str = "multiband",
     crop: bool = False,
-    model: str = "rotation",
+    model: str = "auto",
     features: str = "sift",
     max_keypoints: int | None = 3000,
     feature_params: dict[str, Any] | None = None,
@@ -212,8 +215,10 @@ def stitch(
         projection: ``"spherical"``, ``"cylindrical"`` or ``"planar"``.
         blend: ``"multiband"``, ``"feather"`` or ``"none"``.
         crop: crop to the largest rectangle inside the panorama.
-        model: ``"rotation"`` (camera turning about its centre) or ``"homography"`` (flat scene;
-            composed on the plane of the reference image, ``projection`` is ignored).
+        model: ``"rotation"`` (camera turning about its centre), ``"homography"`` (flat scene;
+            composed on the plane of the reference image, ``projection`` is ignored) or
+            ``"auto"``: both are adjusted and the homography model is kept only when its error
+            is below ``AUTO_RATIO`` times the rotation model's.
         features: :mod:`oculi.features` method name (``sift``, ``surf``, ``orb``, ...).
         max_keypoints: keep the strongest keypoints per image (``sift`` and ``orb``; ``None``
             keeps all); bounds matching time on detailed images.
@@ -280,8 +285,18 @@ def stitch(
     dropped: list[str] = []
     t0 = time.perf_counter()
     same_size = len({sizes_full[v] for v in comp}) == 1  # one camera: one focal length
+    chosen = model
     while True:
-        root, _, cams, hs, ba = _register(comp, pairs, sizes, model, same_size)
+        if model == "auto":
+            r_rot = _register(comp, pairs, sizes, "rotation", same_size)
+            r_h = _register(comp, pairs, sizes, "homography", same_size)
+            # the homography model has 8 unknowns per image against 3 (+ focal): it is chosen only
+            # when it explains the matches much better (a flat scene seen from moving viewpoints)
+            use_h = r_h[4].error_after < AUTO_RATIO * r_rot[4].error_after
+            chosen = "homography" if use_h else "rotation"
+            root, _, cams, hs, ba = r_h if use_h else r_rot
+        else:
+            root, _, cams, hs, ba = _register(comp, pairs, sizes, model, same_size)
         errs = bundle.pair_errors(pairs, _pair_homography(cams, hs))
         worst = int(np.argmax(errs))
         if errs[worst] <= max(threshold, 2.0 * float(np.median(errs))) or len(pairs) <= 1:
@@ -295,6 +310,7 @@ def stitch(
         bad = pairs[worst]
         dropped.append(f"{names[bad.i]}-{names[bad.j]} ({errs[worst]:.1f} px after adjustment)")
         pairs = rest
+    model = chosen
     if model == "rotation" and wave_correction:
         rs = cameras.wave_correct([cams[v].R for v in comp])
         cams = {v: cameras.Camera(cams[v].focal, cams[v].cx, cams[v].cy, r)

@@ -138,6 +138,39 @@ def pano_roi(transform, size: tuple[int, int]) -> tuple[int, int, int, int] | No
             int(np.ceil(v.max())) + 1)
 
 
+def pano_maps(transform, roi: tuple[int, int, int, int], step: int = 4):
+    """Inverse maps (panorama box -> image pixels), float32 ``(H, W)`` each, for ``cv2.remap``.
+
+    The projection is evaluated exactly on a grid every ``step`` pixels and interpolated
+    bilinearly in between (the maps are smooth: the error is far below a hundredth of a pixel
+    for the projections here); pixels with no source (behind the camera) get -1e6.
+    """
+    import cv2
+
+    x0, y0, x1, y1 = roi
+    w, h = x1 - x0, y1 - y0
+    # nodes at the pixel positions where cv2.resize puts source samples (centres of step-blocks),
+    # one extra node on each side so that the border pixels are interpolated, not clamped
+    gw, gh = -(-w // step) + 2, -(-h // step) + 2
+    gu = x0 + (np.arange(gw) - 1 + 0.5) * step - 0.5
+    gv = y0 + (np.arange(gh) - 1 + 0.5) * step - 0.5
+    uu, vv = np.meshgrid(gu, gv)
+    mx, my = transform.from_pano(uu, vv)
+    if step == 1 or not (np.isfinite(mx).all() and np.isfinite(my).all()):
+        # exact evaluation when part of the box has no source (behind the camera)
+        uu, vv = np.meshgrid(np.arange(x0, x1, dtype=np.float64),
+                             np.arange(y0, y1, dtype=np.float64))
+        mx, my = transform.from_pano(uu, vv)
+        return (np.nan_to_num(mx, nan=-1e6).astype(np.float32),
+                np.nan_to_num(my, nan=-1e6).astype(np.float32))
+    out = []
+    for m in (mx, my):
+        big = cv2.resize(m.astype(np.float64), (gw * step, gh * step),
+                         interpolation=cv2.INTER_LINEAR)
+        out.append(np.ascontiguousarray(big[step:step + h, step:step + w], dtype=np.float32))
+    return out[0], out[1]
+
+
 def warp_to_pano(
     image: np.ndarray, transform, roi: tuple[int, int, int, int], *, interpolation: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -150,11 +183,7 @@ def warp_to_pano(
     """
     import cv2
 
-    x0, y0, x1, y1 = roi
-    uu, vv = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
-    mx, my = transform.from_pano(uu, vv)
-    mx = np.nan_to_num(mx, nan=-1e6).astype(np.float32)
-    my = np.nan_to_num(my, nan=-1e6).astype(np.float32)
+    mx, my = pano_maps(transform, roi)
     h, w = image.shape[:2]
     warped = cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REFLECT)
     mask = ((mx >= 0.5) & (mx <= w - 1.5) & (my >= 0.5) & (my <= h - 1.5)).astype(np.uint8) * 255
