@@ -46,3 +46,19 @@ def test_compare_shared_graf_and_evd():
     assert len(s.pairs) == 2
     graf = s.pairs[0]
     assert graf.repeatability > 0.2 and graf.corner_error < 10  # graf 1->3: 40 deg viewpoint
+
+
+@pytest.mark.slow
+def test_all_methods_on_all_shared_sets():
+    """Every method through compare on every shared set with ground truth (640 px)."""
+    from oculi.features import DEFAULT_METHODS
+
+    pairs = [p for s in ("hpatches_v_dogman", "hpatches_v_churchill", "oxford_graf_1to3",
+                         "homography_pairs_evd") for p in load_pairs(shared_set(s))]
+    res = compare_methods(pairs, DEFAULT_METHODS, max_size=640)
+    assert [s.method for s in res] == list(DEFAULT_METHODS)
+    for s in res:
+        assert len(s.pairs) == 16 and s.keypoints > 100 and 0 < s.repeatability < 1, s.method
+    by = {s.method: s for s in res}
+    assert by["sift"].homography_accuracy[5.0] >= 0.5
+    assert by["surf"].homography_accuracy[5.0] >= by["sift"].homography_accuracy[5.0] - 0.15
