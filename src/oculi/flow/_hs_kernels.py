@@ -219,22 +219,29 @@ def rof_structure(f, theta, n_iter):  # pragma: no cover - compiled
     p1 = np.zeros((h, w), np.float32)
     p2 = np.zeros((h, w), np.float32)
     term = np.empty((h, w), np.float32)
-    tau = 0.249
+    g = (f / np.float32(theta)).astype(np.float32)
+    tau = np.float32(0.249)
     for _ in range(n_iter):
         for i in range(h):
             for j in range(w):
-                d = p1[i, j] if j < w - 1 else 0.0
+                d = p1[i, j] if j < w - 1 else np.float32(0.0)
                 if j > 0:
                     d -= p1[i, j - 1]
-                d += p2[i, j] if i < h - 1 else 0.0
+                if i < h - 1:
+                    d += p2[i, j]
                 if i > 0:
                     d -= p2[i - 1, j]
-                term[i, j] = d - f[i, j] / theta
+                term[i, j] = d - g[i, j]
         for i in range(h):
-            for j in range(w):
-                gx = term[i, j + 1] - term[i, j] if j < w - 1 else 0.0
-                gy = term[i + 1, j] - term[i, j] if i < h - 1 else 0.0
-                n = 1.0 + tau * math.sqrt(gx * gx + gy * gy)
+            for j in range(w - 1):
+                gx = term[i, j + 1] - term[i, j]
+                gy = term[i + 1, j] - term[i, j] if i < h - 1 else np.float32(0.0)
+                n = np.float32(1.0) + tau * math.sqrt(gx * gx + gy * gy)
                 p1[i, j] = (p1[i, j] + tau * gx) / n
                 p2[i, j] = (p2[i, j] + tau * gy) / n
-    return f - theta * (term + f / theta)
+            j = w - 1
+            gy = term[i + 1, j] - term[i, j] if i < h - 1 else np.float32(0.0)
+            n = np.float32(1.0) + tau * abs(gy)
+            p1[i, j] = p1[i, j] / n
+            p2[i, j] = (p2[i, j] + tau * gy) / n
+    return (-np.float32(theta) * term).astype(np.float32)

@@ -50,18 +50,14 @@ class HSParams:
 
 
 def _texture(i1: np.ndarray, i2: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """Texture parts ``I - weight * structure(I)`` of both frames, jointly rescaled to 0..255."""
+    """Texture parts ``I - weight * ROF(I)`` of both frames, in the frames' intensity units."""
     from oculi.flow._hs_kernels import rof_structure
 
     def tex(im: np.ndarray) -> np.ndarray:
         f = im * np.float32(2 / 255) - 1  # ROF on [-1, 1] as in Sun et al.
-        return f - np.float32(weight) * rof_structure(f, 0.125, 40)
+        return f - np.float32(weight) * rof_structure(f, 0.125, 20)
 
-    t1, t2 = tex(i1), tex(i2)
-    lo = min(float(t1.min()), float(t2.min()))
-    hi = max(float(t1.max()), float(t2.max()))
-    k = np.float32(255.0 / max(hi - lo, 1e-6))
-    return ((t1 - lo) * k).astype(np.float32), ((t2 - lo) * k).astype(np.float32)
+    return tex(i1) * np.float32(127.5), tex(i2) * np.float32(127.5)
 
 
 def _pyramid(image: np.ndarray, scale: float, levels: int) -> list[np.ndarray]:
