@@ -197,7 +197,7 @@ def stitch(
     crop: bool = False,
     model: str = "auto",
     features: str = "sift",
-    max_keypoints: int | None = 3000,
+    max_keypoints: int | None = 2000,
     feature_params: dict[str, Any] | None = None,
     work_megapix: float = 0.6,
     compose_scale: float = 1.0,

@@ -82,7 +82,7 @@ def _plausible(h: np.ndarray, at: np.ndarray) -> bool:
 
 def match_pair(
     f_i: Any, f_j: Any, i: int, j: int, size_j: tuple[int, int], *, ratio: float = 0.8,
-    threshold: float = 3.0, seed: int = 0,
+    threshold: float = 3.0, seed: int = 0, matcher: str = "flann",
 ) -> PairMatch | None:
     """Match two feature sets and verify them with a RANSAC homography; ``None`` when no model.
 
@@ -93,12 +93,13 @@ def match_pair(
         ratio: Lowe's ratio test.
         threshold: RANSAC inlier threshold, pixels.
         seed: RANSAC seed.
+        matcher: ``"flann"`` (approximate, fast) or ``"bf"`` (exact) descriptor matching.
     """
     from oculi.features import match_descriptors
 
     if len(f_i) < 4 or len(f_j) < 4:
         return None
-    matches = match_descriptors(f_i, f_j, ratio=ratio)
+    matches = match_descriptors(f_i, f_j, ratio=ratio, matcher=matcher)
     if len(matches) < 4:
         return None
     a, b = (p.astype(np.float64) for p in matches.points(f_i, f_j))
@@ -120,7 +121,7 @@ def match_pair(
 
 def match_all(
     features: list[Any], sizes: list[tuple[int, int]], *, ratio: float = 0.8,
-    threshold: float = 3.0, pairs: list[tuple[int, int]] | None = None,
+    threshold: float = 3.0, pairs: list[tuple[int, int]] | None = None, matcher: str = "flann",
 ) -> list[PairMatch]:
     """Verified matches of every pair ``i < j`` (or of ``pairs``), in parallel threads."""
     n = len(features)
@@ -129,7 +130,7 @@ def match_all(
     def run(ij: tuple[int, int]) -> PairMatch | None:
         i, j = ij
         return match_pair(features[i], features[j], i, j, sizes[j], ratio=ratio,
-                          threshold=threshold, seed=i * 1000 + j)
+                          threshold=threshold, seed=i * 1000 + j, matcher=matcher)
 
     with ThreadPoolExecutor(_workers(len(todo))) as pool:
         return [m for m in pool.map(run, todo) if m is not None]
@@ -203,3 +204,58 @@ def max_spanning_tree(
 
     root = min(nodes, key=lambda r: (bfs(r)[1], r))
     return root, bfs(root)[0]
+
+
+@dataclass
+class PairRegistration:
+    """The homography between two images and its support (see :func:`register_pair`).
+
+    Attributes:
+        estimate: the :class:`oculi.geometry.Estimate` (model maps image 1 -> image 2, pixels
+            of the inputs).
+        xy1, xy2: ``(M, 2)`` all ratio-test matches (the estimate's mask selects the inliers).
+        n_keypoints: keypoints found in image 1 and image 2.
+    """
+
+    estimate: Any
+    xy1: np.ndarray
+    xy2: np.ndarray
+    n_keypoints: tuple[int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain numbers for JSON."""
+        return {**self.estimate.as_dict(), "keypoints": list(self.n_keypoints)}
+
+
+def register_pair(
+    image1: np.ndarray, image2: np.ndarray, *, features: str = "sift", ratio: float = 0.8,
+    threshold: float = 3.0, max_keypoints: int | None = None, seed: int = 0,
+) -> PairRegistration:
+    """Detect, match and robustly fit the homography from ``image1`` to ``image2``.
+
+    Args:
+        image1, image2: HxW or HxWxC images (uint8, uint16 or float in [0, 1]).
+        features: an :mod:`oculi.features` method name.
+        ratio: Lowe's ratio test.
+        threshold: RANSAC inlier threshold in pixels.
+        max_keypoints: cap per image (``sift``/``orb``), ``None`` for all.
+        seed: RANSAC seed.
+
+    Raises:
+        NoMatchError: fewer than 4 matches or no consistent homography.
+    """
+    from oculi.features import create_method, match_descriptors
+
+    params = {"max_keypoints": max_keypoints} if max_keypoints and features in ("sift", "orb") \
+        else {}
+    det = create_method(features, **params)
+    f1, f2 = det(image1), det(image2)
+    m = match_descriptors(f1, f2, ratio=ratio)
+    a, b = (p.astype(np.float64) for p in m.points(f1, f2))
+    if len(a) < 4:
+        raise NoMatchError(
+            f"image1 and image2: only {len(a)} {features} matches pass the ratio test "
+            f"({len(f1)} and {len(f2)} keypoints) — the images may not overlap"
+        )
+    est = estimate_homography(a, b, threshold=threshold, seed=seed)
+    return PairRegistration(est, a, b, (len(f1), len(f2)))

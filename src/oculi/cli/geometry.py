@@ -1,0 +1,48 @@
+"""``oculi homography IMG1 IMG2``: the homography between two overlapping images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def homography(
+    image1: Path = typer.Argument(..., help="First image (the homography maps it to the second)."),
+    image2: Path = typer.Argument(..., help="Second image."),
+    json_path: Path = typer.Option(None, "--json", help="Write the estimate as JSON."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write image 1 warped into image 2's frame (PNG/JPEG)."
+    ),
+    features: str = typer.Option("sift", "--features", help="Feature method (oculi.features)."),
+    threshold: float = typer.Option(3.0, "--threshold", help="RANSAC inlier threshold, pixels."),
+    ratio: float = typer.Option(0.8, "--ratio", help="Lowe's ratio test."),
+) -> None:
+    """Match two images and fit a robust homography (LO-RANSAC + Levenberg-Marquardt).
+
+    Exit code 2 with a one-line message when no homography can be found.
+    """
+    import numpy as np
+
+    from oculi.cli._common import write_json
+    from oculi.core.errors import NoMatchError
+    from oculi.geometry import warp_image
+    from oculi.io import read_image, write_image
+    from oculi.stitching.registration import register_pair
+
+    im1, im2 = read_image(image1), read_image(image2)
+    try:
+        reg = register_pair(im1, im2, features=features, ratio=ratio, threshold=threshold)
+    except NoMatchError as exc:
+        raise NoMatchError(f"{image1} and {image2}: {exc}") from exc
+    est = reg.estimate
+    h = est.model
+    typer.echo(f"{image1} -> {image2}: {est.n_inliers}/{len(est.inliers)} inliers, "
+               f"rms {est.rms:.2f} px, {est.iterations} hypotheses")
+    text = np.array2string(h, precision=6, suppress_small=True)
+    typer.echo("H = " + text.replace("\n", "\n    "))
+    if json_path is not None:
+        write_json(json_path, {"image1": str(image1), "image2": str(image2), **reg.as_dict()})
+    if output is not None:
+        write_image(output, warp_image(im1, h, im2.shape[:2]))
+        typer.echo(f"warped image 1 -> {output}")
