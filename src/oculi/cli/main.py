@@ -26,6 +26,8 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("info", "oculi.cli.basic", "info", "command"),
     ("convert", "oculi.cli.basic", "convert", "command"),
     ("tour", "oculi.cli.basic", "tour", "command"),
+    ("stitch", "oculi.cli.stitching", "stitch", "command"),
+    ("homography", "oculi.cli.geometry", "homography", "command"),
     ("ocr", "oculi.cli.ocr", "app", "app"),
     ("preprocess", "oculi.cli.preprocess", "app", "app"),
     ("dicom", "oculi.cli.dicom", "app", "app"),
