@@ -65,7 +65,7 @@ class SegOptions:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SegOptions:
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known - {"dims", "patch", "window", "val_slices"})
+        unknown = sorted(set(d) - known)
         if unknown:
             raise ParameterError(f"task_options: unknown key(s) {unknown}; valid: {sorted(known)}")
         return cls(**{k: v for k, v in d.items() if k in known})

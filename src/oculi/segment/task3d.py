@@ -9,7 +9,7 @@ metrics are reported on the held-out slab and on the whole volume.
 ``task_options`` keys: ``loss`` (default ``"dice+ce"``), ``patch`` (d, h, w), ``window``
 (CT intensity window, default (-160, 240) HU; None: min-max scaling), ``val_slices``,
 ``arch_options`` (e.g. ``{"strides": [[1,2,2],[1,2,2],[2,2,2]]}``), ``repeat`` (patches per
-epoch), ``num_classes``.
+epoch), ``num_classes``, ``val_overlap`` (sliding-window overlap in validation, 0.5).
 """
 
 from __future__ import annotations
