@@ -11,160 +11,134 @@ import numpy as np
 from numba import njit, prange
 
 
-def _make_solver(NCH):  # noqa: N803 - a compile-time constant, so the channel loop unrolls
-    """The SOR solver specialised to ``NCH`` data channels (numba folds the constant)."""
-
-    @njit(fastmath=True, inline="always")
-    def _solve_pixel(u, v, i, j, sw, su, sv, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, omega, robust, eps2,
-                     expo):  # pragma: no cover - compiled
-        """Block-SOR update of pixel (i, j) given the weighted neighbour sums; returns the change."""
-        up = u[i, j]
-        vp = v[i, j]
-        u0p = u0[i, j]
-        v0p = v0[i, j]
-        du = up - u0p
-        dv = vp - v0p
-        gx = ix[i, j]
-        gy = iy[i, j]
-        gt = it[i, j]
-        psi = 1.0
-        if robust:
-            r = gx * du + gy * dv + gt
-            q = r * r + eps2
-            psi = 1.0 / math.sqrt(q) if expo == 0.5 else q ** (expo - 1.0)
-        a = psi * gx * gx
-        b = psi * gx * gy
-        c = psi * gy * gy
-        bu = -psi * gx * gt
-        bv = -psi * gy * gt
-        if NCH == 2:
-            gx = ix2[i, j]
-            gy = iy2[i, j]
-            gt = it2[i, j]
-            psi = 1.0
-            if robust:
-                r = gx * du + gy * dv + gt
-                q = r * r + eps2
-                psi = 1.0 / math.sqrt(q) if expo == 0.5 else q ** (expo - 1.0)
-            a += psi * gx * gx
-            b += psi * gx * gy
-            c += psi * gy * gy
-            bu -= psi * gx * gt
-            bv -= psi * gy * gt
-        s = alpha2 * sw
-        a += s
-        c += s
-        bu += alpha2 * (su - sw * u0p)
-        bv += alpha2 * (sv - sw * v0p)
-        det = a * c - b * b
-        if det <= 1e-20:
-            return 0.0
-        nu = u0p + (c * bu - b * bv) / det
-        nv = v0p + (a * bv - b * bu) / det
-        nu = up + omega * (nu - up)
-        nv = vp + omega * (nv - vp)
-        u[i, j] = nu
-        v[i, j] = nv
-        return max(abs(nu - up), abs(nv - vp))
+@njit(cache=True, fastmath=True, inline="always")
+def _weight(r, robust, eps2, expo):  # pragma: no cover - compiled
+    """Lagged robust weight of a residual: 1, or the generalised Charbonnier's psi'."""
+    if not robust:
+        return 1.0
+    q = r * r + eps2
+    return 1.0 / math.sqrt(q) if expo == 0.5 else q ** (expo - 1.0)
 
 
-    @njit(fastmath=True, inline="always")
-    def _border_pixel(u, v, i, j, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, w_edge, w_diag, omega, robust, eps2,
-                      expo):  # pragma: no cover - compiled
-        h, w = u.shape
-        sw = 0.0
-        su = 0.0
-        sv = 0.0
-        for di in range(-1, 2):
-            ii = i + di
-            if ii < 0 or ii >= h:
+@njit(cache=True, fastmath=True, inline="always")
+def _solve_pixel(u, v, i, j, sw, su, sv, u0, v0, ix, iy, it, alpha2, omega,
+                 robust, eps2, expo):  # pragma: no cover - compiled
+    """Block-SOR update of pixel (i, j) given the weighted neighbour sums; returns the change."""
+    up = u[i, j]
+    vp = v[i, j]
+    u0p = u0[i, j]
+    v0p = v0[i, j]
+    du = up - u0p
+    dv = vp - v0p
+    gx = ix[i, j]
+    gy = iy[i, j]
+    gt = it[i, j]
+    psi = _weight(gx * du + gy * dv + gt, robust, eps2, expo)
+    a = psi * gx * gx
+    b = psi * gx * gy
+    c = psi * gy * gy
+    bu = -psi * gx * gt
+    bv = -psi * gy * gt
+    s = alpha2 * sw
+    a += s
+    c += s
+    bu += alpha2 * (su - sw * u0p)
+    bv += alpha2 * (sv - sw * v0p)
+    det = a * c - b * b
+    if det <= 1e-20:
+        return 0.0
+    nu = u0p + (c * bu - b * bv) / det
+    nv = v0p + (a * bv - b * bu) / det
+    nu = up + omega * (nu - up)
+    nv = vp + omega * (nv - vp)
+    u[i, j] = nu
+    v[i, j] = nv
+    return max(abs(nu - up), abs(nv - vp))
+
+
+@njit(cache=True, fastmath=True)
+def _border_pixel(u, v, i, j, u0, v0, ix, iy, it, alpha2, w_edge, w_diag,
+                  omega, robust, eps2, expo):  # pragma: no cover - compiled
+    """As :func:`_solve_pixel` for a pixel on the image border (missing neighbours dropped)."""
+    h, w = u.shape
+    sw = 0.0
+    su = 0.0
+    sv = 0.0
+    for di in range(-1, 2):
+        ii = i + di
+        if ii < 0 or ii >= h:
+            continue
+        for dj in range(-1, 2):
+            jj = j + dj
+            if jj < 0 or jj >= w or (di == 0 and dj == 0):
                 continue
-            for dj in range(-1, 2):
-                jj = j + dj
-                if jj < 0 or jj >= w or (di == 0 and dj == 0):
-                    continue
-                wt = w_edge if di == 0 or dj == 0 else w_diag
-                if wt == 0.0:
-                    continue
-                sw += wt
-                su += wt * u[ii, jj]
-                sv += wt * v[ii, jj]
-        return _solve_pixel(u, v, i, j, sw, su, sv, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, omega, robust,
-                            eps2, expo)
+            wt = w_edge if di == 0 or dj == 0 else w_diag
+            if wt == 0.0:
+                continue
+            sw += wt
+            su += wt * u[ii, jj]
+            sv += wt * v[ii, jj]
+    return _solve_pixel(u, v, i, j, sw, su, sv, u0, v0, ix, iy, it, alpha2,
+                        omega, robust, eps2, expo)
 
 
-    def _sor_solve(u, v, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, w_edge, w_diag, omega, max_iter, tol,
-                  robust, eps2, expo):  # pragma: no cover - compiled
-        """Block SOR on the Euler–Lagrange equations of one warp; ``u``, ``v`` updated in place.
+@njit(cache=True, fastmath=True)
+def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
+              max_iter, tol, robust, eps2, expo):  # pragma: no cover - compiled
+    """Block SOR on the Euler–Lagrange equations of one warp; ``u``, ``v`` updated in place.
 
-        ``ix``, ``iy``, ``it`` are CxHxW: one linearised constancy term per data channel, each with
-        its own robust weight (summed in the data term).
+    Solves for the flow ``(u, v)`` around the linearisation point ``(u0, v0)``:
+    ``psi*Ix*(Ix du + Iy dv + It) = alpha2 * sum_n w_n (u_n - u_p)`` (and the same for ``v``),
+    with ``du = u - u0``, edge neighbours weighted ``w_edge`` and diagonal ones ``w_diag``, and
+    ``psi`` 1 (quadratic data term) or the lagged generalised-Charbonnier weight
+    ``(r^2 + eps2)^(expo - 1)`` of the current residual ``r = Ix du + Iy dv + It``. Pixels are swept in the four colours of
+    a 2x2 tiling (two, red-black, when ``w_diag`` is 0): Gauss–Seidel between colours.
 
-        Solves for the flow ``(u, v)`` around the linearisation point ``(u0, v0)``:
-        ``psi*Ix*(Ix du + Iy dv + It) = alpha2 * sum_n w_n (u_n - u_p)`` (and the same for ``v``), with
-        ``du = u - u0``, edge neighbours weighted ``w_edge`` and diagonal ones ``w_diag``, and ``psi``
-        1 (quadratic data term) or the lagged generalised-Charbonnier weight
-        ``(r^2 + eps2)^(expo - 1)`` of the current residual ``r``. Pixels are swept in the four colours
-        of a 2x2 tiling (two, red-black, when ``w_diag`` is 0), rows of one colour in parallel.
-
-        Returns:
-            The number of sweeps done (stops once the largest change in a sweep is below ``tol`` px).
-        """
-        h, w = u.shape
-        rowmax = np.zeros(h, np.float64)
-        ncol = 4 if w_diag > 0.0 else 2
-        for k in range(max_iter):
-            rowmax[:] = 0.0
-            for c in range(ncol):
-                for i in prange(h):
-                    if ncol == 4:
-                        if (i & 1) != (c >> 1):
-                            continue
-                        j0 = c & 1
-                    else:
-                        j0 = (i + c) & 1
-                    m = rowmax[i]
-                    if i == 0 or i == h - 1:
-                        for j in range(j0, w, 2):
-                            d = _border_pixel(u, v, i, j, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, w_edge, w_diag,
-                                              omega, robust, eps2, expo)
-                            m = max(m, d)
-                        rowmax[i] = m
+    Returns:
+        The number of sweeps done (stops once the largest change in a sweep is below ``tol`` px).
+    """
+    h, w = u.shape
+    ncol = 4 if w_diag > 0.0 else 2
+    sw_in = 4.0 * (w_edge + w_diag)
+    for k in range(max_iter):
+        change = 0.0
+        for c in range(ncol):
+            for i in range(h):
+                if ncol == 4:
+                    if (i & 1) != (c >> 1):
                         continue
-                    if j0 == 0:
-                        d = _border_pixel(u, v, i, 0, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, w_edge, w_diag,
-                                          omega, robust, eps2, expo)
-                        m = max(m, d)
-                        j0 = 2
-                    for j in range(j0, w - 1, 2):
-                        su = w_edge * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])
-                        sv = w_edge * (v[i - 1, j] + v[i + 1, j] + v[i, j - 1] + v[i, j + 1])
-                        if ncol == 4:
-                            su += w_diag * (u[i - 1, j - 1] + u[i - 1, j + 1] + u[i + 1, j - 1]
-                                            + u[i + 1, j + 1])
-                            sv += w_diag * (v[i - 1, j - 1] + v[i - 1, j + 1] + v[i + 1, j - 1]
-                                            + v[i + 1, j + 1])
-                        d = _solve_pixel(u, v, i, j, 4.0 * (w_edge + w_diag), su, sv, u0, v0, ix,
-                                         iy, it, ix2, iy2, it2, alpha2, omega, robust, eps2, expo)
-                        m = max(m, d)
-                    if (w - 1 - j0) % 2 == 0 and w > 1:
-                        d = _border_pixel(u, v, i, w - 1, u0, v0, ix, iy, it, ix2, iy2, it2, alpha2, w_edge,
-                                          w_diag, omega, robust, eps2, expo)
-                        m = max(m, d)
-                    rowmax[i] = m
-            if rowmax.max() < tol:
-                return k + 1
-        return max_iter
-
-
-    return _sor_solve
-
-
-#: serial and parallel (row-parallel colours) solvers for 1 and 2 data channels; the serial one
-#: is the default because barriers between colours cost more than they save on a loaded box.
-_PY = {1: _make_solver(1), 2: _make_solver(2)}
-SOLVERS = {(n, par): njit(cache=True, fastmath=True, parallel=par)(fn)
-           for n, fn in _PY.items() for par in (False, True)}
+                    j0 = c & 1
+                else:
+                    j0 = (i + c) & 1
+                if i == 0 or i == h - 1:
+                    for j in range(j0, w, 2):
+                        d = _border_pixel(u, v, i, j, u0, v0, ix, iy, it, 
+                                          alpha2, w_edge, w_diag, omega, robust, eps2, expo)
+                        change = max(change, d)
+                    continue
+                if j0 == 0:
+                    d = _border_pixel(u, v, i, 0, u0, v0, ix, iy, it, alpha2,
+                                      w_edge, w_diag, omega, robust, eps2, expo)
+                    change = max(change, d)
+                    j0 = 2
+                for j in range(j0, w - 1, 2):
+                    su = w_edge * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])
+                    sv = w_edge * (v[i - 1, j] + v[i + 1, j] + v[i, j - 1] + v[i, j + 1])
+                    if ncol == 4:
+                        su += w_diag * (u[i - 1, j - 1] + u[i - 1, j + 1] + u[i + 1, j - 1]
+                                        + u[i + 1, j + 1])
+                        sv += w_diag * (v[i - 1, j - 1] + v[i - 1, j + 1] + v[i + 1, j - 1]
+                                        + v[i + 1, j + 1])
+                    d = _solve_pixel(u, v, i, j, sw_in, su, sv, u0, v0, ix, iy, it,
+                                     alpha2, omega, robust, eps2, expo)
+                    change = max(change, d)
+                if (w - 1 - j0) % 2 == 0 and w > 1:
+                    d = _border_pixel(u, v, i, w - 1, u0, v0, ix, iy, it, 
+                                      alpha2, w_edge, w_diag, omega, robust, eps2, expo)
+                    change = max(change, d)
+        if change < tol:
+            return k + 1
+    return max_iter
 
 
 @njit(cache=True, fastmath=True, parallel=True)

@@ -8,7 +8,7 @@ coarse-to-fine on an image pyramid with several warps per level (each warp solve
 increment around the current flow, so motions of tens of pixels are found), with an optional
 generalised-Charbonnier data term (lagged weights, IRLS inside the solver), a structure/texture
 decomposition of the input, and a median filter on the flow after every warp. The linear system
-of each warp is solved by four-colour block SOR in numba (parallel, no Python loop over pixels).
+of each warp is solved by four-colour block SOR compiled with numba (no Python loop over pixels).
 
 Intensities are on a 0..255 scale inside, as in the paper and most tutorials, so ``alpha`` has
 the usual meaning for the quadratic data term (``robust=False``).
@@ -32,7 +32,7 @@ _DERIV5 = np.array([[1.0, -8.0, 0.0, 8.0, -1.0]], np.float32) / 12.0
 class HSParams:
     """Settings of :func:`horn_schunck` (see there for their meaning)."""
 
-    alpha: float = 4.0
+    alpha: float = 3.0
     robust: bool = True
     epsilon: float = 1e-3
     exponent: float = 0.5
@@ -44,8 +44,8 @@ class HSParams:
     omega: float = 1.9
     median_size: int = 5
     stencil: str = "hs"
-    channels: str = "gray"
-    texture: float = 0.95
+    channels: str = "texture"
+    texture: float = 0.6
     blend: float = 0.5
 
 
@@ -142,7 +142,6 @@ def horn_schunck(
     texture: float = HSParams.texture,
     blend: float = HSParams.blend,
     initial_flow: np.ndarray | None = None,
-    parallel: bool = False,
 ) -> np.ndarray:
     """Dense Horn–Schunck flow from ``image1`` to ``image2``.
 
@@ -167,16 +166,15 @@ def horn_schunck(
         median_size: median filter (3 or 5) applied to the flow after each warp; 0 or 1 disables.
         stencil: ``"hs"`` (the 8-neighbour 1/6, 1/12 averaging stencil of Horn & Schunck) or
             ``"4"`` (4-neighbour Laplacian).
-        channels: the data term's inputs: ``"gray"`` (intensity), ``"texture"`` (the texture
-            part of a ROF structure/texture decomposition, robust to shading) or
-            ``"gray+texture"`` (both, each with its own robust penalty).
-        texture: weight ``w`` of the ROF structure removed for the texture channel,
-            ``I - w * ROF(I)`` (0.95 in "Secrets").
+        channels: what the data term compares: ``"gray"`` (intensity) or ``"texture"``
+            (``I - texture * ROF(I)``, a structure/texture decomposition that damps shading
+            and illumination changes).
+        texture: weight of the ROF structure (total-variation smoothed image) removed for the
+            texture input, in [0, 1) ("Secrets" uses 0.95; 0.6 keeps enough large-scale
+            contrast for large motions).
         blend: weight of the warped second frame in the spatial derivatives (the rest from the
             first frame).
         initial_flow: optional HxWx2 starting flow (pixels), e.g. the previous frame's.
-        parallel: sweep the rows of each colour on all numba threads (faster on an idle
-            multi-core machine; the serial default is steadier on a shared one).
 
     Returns:
         HxWx2 float32 flow ``(u, v)`` in pixels: pixel ``(x, y)`` of ``image1`` moves to
@@ -199,7 +197,7 @@ def horn_schunck(
         >>> bool(abs(np.median(flow[..., 0]) - 1.5) < 0.1)
         True
     """
-    from oculi.flow._hs_kernels import SOLVERS
+    from oculi.flow._hs_kernels import sor_solve
 
     check_positive(alpha, "alpha")
     check_positive(epsilon, "epsilon")
@@ -211,7 +209,7 @@ def horn_schunck(
         raise ParameterError(f"omega: expected a number in (0, 2), got {omega!r}")
     if median_size not in (0, 1, 3, 5):
         raise ParameterError(f"median_size: expected 0, 1, 3 or 5, got {median_size!r}")
-    check_choice(channels, ("gray", "texture", "gray+texture"), "channels")
+    check_choice(channels, ("gray", "texture"), "channels")
     if not 0.0 <= texture < 1.0:
         raise ParameterError(f"texture: expected a number in [0, 1), got {texture!r}")
     for value, name in ((warps, "warps"), (iterations, "iterations"), (min_size, "min_size")):
@@ -222,37 +220,32 @@ def horn_schunck(
 
     i1, i2 = gray_pair(image1, image2)
     h, w = i1.shape
-    pairs = []
-    if channels in ("gray", "gray+texture"):
-        pairs.append((i1, i2))
-    if channels in ("texture", "gray+texture"):
-        pairs.append(_texture(i1, i2, texture))
+    if channels == "texture":
+        i1, i2 = _texture(i1, i2, texture)
     n = levels if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
     if int(n) != n or n < 1:
         raise ParameterError(f"levels: expected a positive integer or None, got {levels!r}")
-    pyrs = [(_pyramid(a, pyramid_scale, n), _pyramid(b, pyramid_scale, n)) for a, b in pairs]
+    p1, p2 = _pyramid(i1, pyramid_scale, n), _pyramid(i2, pyramid_scale, n)
     w_edge, w_diag = (1.0 / 6.0, 1.0 / 12.0) if stencil == "hs" else (0.25, 0.0)
-    solve = SOLVERS[len(pyrs), bool(parallel)]
 
-    ch, cw = pyrs[0][0][-1].shape
+    ch, cw = p1[-1].shape
     if initial_flow is not None:
         flow = _resize_flow(check_flow(initial_flow, "initial_flow", shape=(h, w)).copy(), ch, cw)
     else:
         flow = np.zeros((ch, cw, 2), np.float32)
     for lvl in range(n - 1, -1, -1):
-        lh, lw = pyrs[0][0][lvl].shape
+        lh, lw = p1[lvl].shape
         if flow.shape[:2] != (lh, lw):
             flow = _resize_flow(flow, lh, lw)
         u = np.ascontiguousarray(flow[..., 0])
         v = np.ascontiguousarray(flow[..., 1])
-        grads = [_derivs(p1[lvl]) for p1, _ in pyrs]
+        g1 = _derivs(p1[lvl])
         for _ in range(warps):
-            terms = [_linearise(p1[lvl], p2[lvl], g, u, v, blend)
-                     for (p1, p2), g in zip(pyrs, grads)]
-            data = (*terms[0], *terms[-1])  # the second channel is ignored by the 1-channel solver
+            ix, iy, it = _linearise(p1[lvl], p2[lvl], g1, u, v, blend)
             u0, v0 = u.copy(), v.copy()
-            solve(u, v, u0, v0, *data, float(alpha) ** 2, w_edge, w_diag, float(omega),
-                  int(iterations), float(tol), bool(robust), float(epsilon) ** 2, float(exponent))
+            sor_solve(u, v, u0, v0, ix, iy, it, float(alpha) ** 2, w_edge, w_diag,
+                      float(omega), int(iterations), float(tol), bool(robust),
+                      float(epsilon) ** 2, float(exponent))
             if median_size > 1:
                 import cv2
 
