@@ -36,6 +36,8 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("classify", "oculi.cli.models", "classify", "command"),
     ("train", "oculi.cli.train", "app", "app"),
     ("eval", "oculi.cli.eval", "app", "app"),
+    ("segment", "oculi.cli.segment", "app", "app"),
+    ("explain", "oculi.cli.explain", "app", "app"),
 ]
 
 

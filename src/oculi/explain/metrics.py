@@ -82,12 +82,15 @@ def blur(images: torch.Tensor, sigma: float = 5.0, size: int = 11) -> torch.Tens
 @torch.no_grad()
 def perturbation_curve(
     model: nn.Module, images: torch.Tensor, maps: torch.Tensor, targets: Any = None, *,
-    mode: str = "deletion", steps: int = 32, batch_size: int = 64, output: OutputSelector = None,
+    mode: str = "deletion", steps: int = 32, fill: str | float = "mean", batch_size: int = 64,
+    output: OutputSelector = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The deletion or insertion curve: ``(fractions (steps+1,), probs (N, steps+1))``.
 
-    Deletion replaces the top ``f`` fraction of pixels (by map value) with 0; insertion copies
-    them onto a blurred image.
+    Deletion replaces the top ``f`` fraction of pixels (by map value) with ``fill``: ``"mean"``
+    (the model's normalisation mean, i.e. RISE's zero in normalised space; 0.5 when the model has
+    none), ``"black"``, ``"blur"`` or a value in [0, 1]. Insertion copies the pixels onto a
+    blurred image.
     """
     check_positive(steps, "steps")
     check_images(images, model)
@@ -98,7 +101,7 @@ def perturbation_curve(
         ranks = _ranks(maps).view(n, 1, h, w)
         counts = torch.round(torch.linspace(0, h * w, steps + 1)).long().to(images.device)
         start = images if mode == "deletion" else blur(images)
-        end = torch.zeros_like(images) if mode == "deletion" else images
+        end = _fill(model, images, fill) if mode == "deletion" else images
         probs = torch.empty(n, steps + 1)
         per = max(1, batch_size)
         for i in range(n):
@@ -108,6 +111,22 @@ def perturbation_curve(
                 x = start[i] * (1 - m) + end[i] * m
                 probs[i, s0 : s0 + per] = _probs(model, x, t[i].expand(len(x)), output, per)
     return counts.float().cpu() / (h * w), probs
+
+
+def _fill(model: nn.Module, images: torch.Tensor, fill: str | float) -> torch.Tensor:
+    """The deletion substrate for ``images``."""
+    if fill == "black":
+        return torch.zeros_like(images)
+    if fill == "blur":
+        return blur(images)
+    if fill == "mean":
+        spec = getattr(model, "spec", None)
+        mean = getattr(spec, "mean", None)
+        value = torch.tensor(mean if mean is not None else [0.5] * images.shape[1])
+        return value.to(images).view(1, -1, 1, 1).expand_as(images)
+    if isinstance(fill, (int, float)) and 0 <= fill <= 1:
+        return torch.full_like(images, float(fill))
+    raise ShapeError(f"fill: expected 'mean', 'black', 'blur' or a value in [0, 1], got {fill!r}")
 
 
 def _auc(probs: torch.Tensor) -> torch.Tensor:
