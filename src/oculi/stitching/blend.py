@@ -223,6 +223,19 @@ def _multiband(tiles, seams, box, levels, gains):
         img = img.reshape(img.shape[0], img.shape[1], ch)
         wt = cv2.copyMakeBorder(s.astype(np.float32) * np.float32(1 / 255), top, bottom, left,
                                 right, cv2.BORDER_CONSTANT, value=0)
+        # where a level's filters reach outside the tile's valid pixels its band is polluted by
+        # the padding: such pixels keep only a token weight, so a tile that is valid there wins
+        valid = cv2.copyMakeBorder((t.mask > 0).astype(np.float32), top, bottom, left, right,
+                                   cv2.BORDER_CONSTANT, value=0)
+        # the array's own edges count as invalid where another tile may continue the canvas
+        if tx0 > 0:
+            valid[:, 0] = 0
+        if ty0 > 0:
+            valid[0, :] = 0
+        if tx1 < gw and t.roi[2] < box[2]:
+            valid[:, -1] = 0
+        if ty1 < gh and t.roi[3] < box[3]:
+            valid[-1, :] = 0
         g = img
         for lv in range(levels + 1):
             y0, x0 = ty0 >> lv, tx0 >> lv
@@ -234,11 +247,13 @@ def _multiband(tiles, seams, box, levels, gains):
                 lap = g - up
             else:
                 lap = g
-            bands[lv][y0:y0 + hh, x0:x0 + ww] += lap * wt[..., None]
-            wsums[lv][y0:y0 + hh, x0:x0 + ww] += wt
+            w_eff = wt * (np.float32(1e-3) + (valid > 0.999))
+            bands[lv][y0:y0 + hh, x0:x0 + ww] += lap * w_eff[..., None]
+            wsums[lv][y0:y0 + hh, x0:x0 + ww] += w_eff
             if lv < levels:
                 g = down
                 wt = cv2.pyrDown(wt)
+                valid = cv2.erode(cv2.pyrDown(valid), np.ones((7, 7), np.uint8))
     out = None
     for lv in range(levels, -1, -1):
         b = bands[lv] / np.maximum(wsums[lv], 1e-5)[..., None]

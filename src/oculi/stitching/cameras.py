@@ -121,12 +121,16 @@ def place_on_tree(
 
 
 def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
-    """Horizontal wave correction (Brown & Lowe 2007): turn the world so that its up axis is the
-    direction most perpendicular to every camera's x axis, keeping the mean view direction.
+    """Horizontal wave correction: turn the world so that its up axis is the axis the camera
+    turned about, keeping the mean view direction.
 
-    With cameras spread in yaw the up axis is the smallest eigenvector of ``sum x_i x_i^T``; when
-    the x axes are nearly parallel (few views) that eigenvector is ambiguous and the mean camera
-    "down" axis, made perpendicular to the mean x axis, is used instead.
+    A photographer turns about the vertical, so the viewing directions ``z_i`` trace a circle in
+    a horizontal plane whatever the roll and the (common) pitch: the normal of the plane fitted
+    to the ``z_i`` (smallest eigenvector of their centred scatter) is the vertical. When that
+    plane is ill-defined (two views, or a narrow sweep dominated by pitch jitter) the method of
+    Brown & Lowe (2007) is used instead: the direction most perpendicular to every camera's x
+    axis (smallest eigenvector of ``sum x_i x_i^T``), or, when the x axes are nearly parallel,
+    the mean camera "down" axis made perpendicular to them.
 
     Returns:
         The corrected world -> camera rotations (``R_i @ W^T``).
@@ -134,14 +138,19 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
     xs = np.array([r[0] for r in rotations])  # camera x axes in world coordinates
     ys = np.array([r[1] for r in rotations])  # camera y (down) axes
     zs = np.array([r[2] for r in rotations])  # viewing directions
-    vals, vecs = np.linalg.eigh(xs.T @ xs)
     down_mean = ys.sum(0)
-    if vals[1] > 0.05 * vals[2]:  # x axes span a plane: its normal is up
-        down = vecs[:, 0]
+    zc = zs - zs.mean(0)
+    zvals, zvecs = np.linalg.eigh(zc.T @ zc)
+    if len(rotations) >= 3 and zvals[1] > 4.0 * zvals[0] and zvals[1] > 1e-3 * len(rotations):
+        down = zvecs[:, 0]
     else:
-        xm = vecs[:, 2]
-        down = down_mean - xm * (down_mean @ xm)
-    down /= np.linalg.norm(down)
+        vals, vecs = np.linalg.eigh(xs.T @ xs)
+        if vals[1] > 0.05 * vals[2]:  # x axes span a plane: its normal is up
+            down = vecs[:, 0]
+        else:
+            xm = vecs[:, 2]
+            down = down_mean - xm * (down_mean @ xm)
+    down = down / np.linalg.norm(down)
     if down @ down_mean < 0:
         down = -down
     fwd = zs.sum(0)
