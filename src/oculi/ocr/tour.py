@@ -53,6 +53,11 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
               [[s["step"], ", ".join(f"{k}={v}" for k, v in s.items()
                                      if k not in ("step", "seconds")), s["seconds"]]
                for s in ours.preprocessing])
+    if ours.page is not None:
+        for step in ours.page.steps:
+            if step.image is not None and step.name in ("deskew", "binarize"):
+                sec.image(step.image, f"after {step.name}", name=f"ocr-step-{step.name}",
+                          width=360)
     sec.image(draw_boxes(page, ours), "word boxes (green: confident, red: doubtful)",
               name="ocr-rendered-boxes")
     sec.text("oculi read: " + ours.text.replace("\n", " / "))
