@@ -127,3 +127,25 @@ def test_orientation_detected(osd: None) -> None:
     for angle in (0, 90, 180, 270):
         rotated, _ = rotate(img, angle)
         assert detect_orientation(rotated)[0] == angle
+
+
+def test_profile_orientation_without_osd() -> None:
+    from oculi.ocr.page import detect_orientation
+
+    img = render_page(TEXT + "\n" + TEXT, font_size=26)
+    for angle in (0, 90, 180, 270):
+        rotated, _ = rotate(img, angle)
+        rot, conf = detect_orientation(rotated, method="profile")
+        assert rot == angle
+        assert conf > 1.5
+
+
+def test_profile_orientation_on_phototest() -> None:
+    from oculi.io import read_image
+    from oculi.ocr.page import detect_orientation
+    from tests.conftest import shared_set
+
+    img = read_image(shared_set("ocr_pages") / "phototest.tif", mode="gray")
+    for angle in (90, 180, 270):
+        rotated, _ = rotate(img, angle)
+        assert detect_orientation(rotated, method="profile")[0] == angle

@@ -31,6 +31,7 @@ import numpy as np
 
 from oculi.core.checks import check_choice, check_image
 from oculi.core.convert import ensure_uint8, to_gray
+from oculi.core.errors import MissingDependencyError
 
 __all__ = [
     "PageStep",
@@ -208,26 +209,49 @@ def remove_border(gray: np.ndarray, *, mask: np.ndarray | None = None) -> tuple[
     return out, removed
 
 
-def detect_orientation(gray: np.ndarray, *, min_confidence: float = 1.0) -> tuple[int, float]:
-    """Detect a page rotated by 0, 90, 180 or 270 degrees with Tesseract's OSD.
+def detect_orientation(
+    gray: np.ndarray, *, method: str = "auto", min_confidence: float | None = None
+) -> tuple[int, float]:
+    """Detect a page rotated by 0, 90, 180 or 270 degrees.
 
     Args:
         gray: HxW uint8 page (or RGB).
-        min_confidence: below this OSD orientation confidence the page is taken as upright.
+        method: ``"osd"`` (Tesseract's orientation and script detection), ``"profile"``
+            (oculi's own: line direction from projection profiles, up/down from ascenders
+            outnumbering descenders in Latin script; see ``oculi/ocr/_orientation.py``) or
+            ``"auto"`` (OSD when ``osd.traineddata`` is installed, else profile).
+        min_confidence: below this confidence the page is taken as upright (default 1.0 for
+            OSD's confidence, 1.5 for the profile method's).
 
     Returns:
         ``(rotation, confidence)``: the counter-clockwise rotation the page *has* (OSD's
         "Rotate", the clockwise turn that fixes it; undo with :func:`rotate` by ``-rotation``)
-        and OSD's confidence; ``(0, confidence)`` when it is below ``min_confidence`` and
-        ``(0, 0.0)`` when OSD finds too few characters.
+        and the method's confidence; ``(0, confidence)`` when it is below ``min_confidence``
+        and ``(0, 0.0)`` when there are too few characters.
 
     Raises:
-        MissingDependencyError: the tesseract binary or ``osd.traineddata`` is missing.
+        MissingDependencyError: ``method="osd"`` without the tesseract binary or osd data.
     """
+    check_choice(method, ("auto", "osd", "profile"), "method")
+    g = _as_gray_u8(gray)
+    if method == "auto":
+        from oculi.ocr._tesseract import available_languages
+
+        try:
+            method = "osd" if "osd" in available_languages() else "profile"
+        except MissingDependencyError:
+            method = "profile"
+    if method == "profile":
+        from oculi.ocr._orientation import profile_orientation
+
+        rot, conf = profile_orientation(binarize(g, "sauvola", window=31) == 0)
+        return (rot, conf) if conf >= (1.5 if min_confidence is None else min_confidence) else (
+            0, conf)
     from oculi.ocr._tesseract import osd
 
-    info = osd(_as_gray_u8(gray))
-    if info is None or info["orientation_conf"] < min_confidence:
+    info = osd(g)
+    threshold = 1.0 if min_confidence is None else min_confidence
+    if info is None or info["orientation_conf"] < threshold:
         return 0, 0.0 if info is None else float(info["orientation_conf"])
     return int(info["rotate"]) % 360, float(info["orientation_conf"])
 
@@ -370,6 +394,7 @@ def prepare_page(
     *,
     border: bool = True,
     orientation: bool = True,
+    orientation_method: str = "auto",
     deskew: bool = True,
     rescale: bool = True,
     binarization: str | None = "sauvola",
@@ -387,8 +412,9 @@ def prepare_page(
     Args:
         image: HxW or HxWx3 page, uint8 (float in [0, 1] is converted).
         border: whiten dark scanner borders touching the edges.
-        orientation: detect and undo 90/180/270-degree rotation (needs tesseract + osd data;
-            skipped with a note in ``steps`` when they are missing).
+        orientation: detect and undo 90/180/270-degree rotation (Tesseract OSD, or oculi's
+            profile method when osd.traineddata is missing; see :func:`detect_orientation`).
+        orientation_method: ``"auto"``, ``"osd"`` or ``"profile"``.
         deskew: measure and undo a skew of up to ``max_skew`` degrees.
         rescale: resize so the estimated x-height becomes ``x_height`` pixels (factor in
             [1/4, 4]).
@@ -425,12 +451,10 @@ def prepare_page(
 
     if orientation:
         t0 = time.perf_counter()
-        from oculi.core.errors import MissingDependencyError
-
         try:
             if min(gray.shape) < _MIN_PAGE_SIDE or not mask.any():
                 raise _Skip("a crop or an empty page: too little text for OSD")
-            rot, conf = detect_orientation(gray)
+            rot, conf = detect_orientation(gray, method=orientation_method)
         except (MissingDependencyError, _Skip) as exc:
             record("orientation", t0, None, skipped=str(exc))
         else:
