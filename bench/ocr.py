@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skip: {SHARED_DATA / 'ocr_pages'} not found")
         return 0
     threads = pin_threads()
+    load_start = list(os.getloadavg())  # the machine is shared: times depend on its load
     tess = engines.create("tesseract")
     pp = engines.create("ppocr")
     variants = {
@@ -125,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<20} CER oculi+tesseract / CLI: {100 * ours:.2f}% vs {100 * base:.2f}%")
     if not args.no_record:
         path = record("ocr", {"benchmark": "ocr", "threads": threads, "repeat": args.repeat,
+                              "load_average_start": load_start,
+                              "load_average_end": list(os.getloadavg()),
                               "repeat_large": args.repeat_large, "pages": results,
                               "ocr_numbers": numbers})
         print(f"appended to {path}")

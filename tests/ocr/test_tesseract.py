@@ -115,3 +115,19 @@ def test_phototest_exact_and_rotated(tesseract: str, osd: None) -> None:
     for angle in (180, 8):
         rotated, _ = rotate(img, angle)
         assert cer(ref, recognize(rotated).text) <= base + 0.01, angle
+
+
+def test_boxes_map_back_through_orientation(tesseract: str) -> None:
+    text = TEXT + "\n" + TEXT
+    upright = render_page(text, font_size=26)
+    plain = recognize(upright, preprocess=False)
+    rotated, m = rotate(upright, 90)
+    res = recognize(rotated, preprocess={"orientation_method": "profile"})
+    assert res.page.orientation == 90
+    assert res.text == plain.text
+    # word boxes on the rotated input = upright boxes carried through the 90-degree rotation
+    b = np.array([w.box for w in plain.words], np.float64)
+    corners = np.stack([b[:, [0, 1]], b[:, [2, 3]]], axis=1) @ m[:2, :2].T + m[:2, 2]
+    expected = np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
+    got = np.array([w.box for w in res.words])
+    assert np.abs(got - expected).max() < 4.0
