@@ -21,7 +21,7 @@ def lucas_kanade(
     image1: np.ndarray,
     image2: np.ndarray,
     *,
-    sigma: float = 4.0,
+    sigma: float = 2.5,
     pyramid_scale: float = 0.5,
     levels: int | None = None,
     min_size: int = 16,
