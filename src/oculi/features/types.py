@@ -23,6 +23,8 @@ Conventions:
 
 from __future__ import annotations
 
+import itertools
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -84,17 +86,22 @@ class Keypoints:
     @classmethod
     def from_cv(cls, keypoints: Any) -> Keypoints:
         """Convert a sequence of ``cv2.KeyPoint`` (angle -1 becomes NaN; octave is unpacked)."""
-        if len(keypoints) == 0:
+        n = len(keypoints)
+        if n == 0:
             return cls.empty()
-        arr = np.array(
-            [(k.pt[0], k.pt[1], k.size, k.angle, k.response, k.octave) for k in keypoints],
-            np.float64,
-        )
-        angle = arr[:, 3].copy()
+
+        def col(attr: str, dtype: Any) -> np.ndarray:  # C-level iteration, no per-item Python
+            return np.fromiter(map(operator.attrgetter(attr), keypoints), dtype, n)
+
+        xy = np.fromiter(
+            itertools.chain.from_iterable(map(operator.attrgetter("pt"), keypoints)),
+            np.float32, 2 * n,
+        ).reshape(n, 2)
+        angle = col("angle", np.float32)
         angle[angle < 0] = np.nan
-        octave = arr[:, 5].astype(np.int64) & 255  # SIFT packs layer/scale into higher bits
+        octave = col("octave", np.int64) & 255  # SIFT packs layer/scale into higher bits
         octave = np.where(octave >= 128, octave - 256, octave)  # SIFT's octave -1 (upsampled)
-        return cls(arr[:, :2], arr[:, 2], angle, arr[:, 4], octave)
+        return cls(xy, col("size", np.float32), angle, col("response", np.float32), octave)
 
     def to_cv(self) -> list[Any]:
         """A list of ``cv2.KeyPoint`` (NaN angles become -1), e.g. for ``cv2.drawKeypoints``."""
