@@ -20,6 +20,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("ocr", "oculi.ocr.tour:section"),
     ("features", "oculi.features.tour:section"),
     ("models", "oculi.models.tour:section"),
+    ("flow", "oculi.flow.tour:section"),
 ]
 
 

@@ -38,6 +38,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("eval", "oculi.cli.eval", "app", "app"),
     ("segment", "oculi.cli.segment", "app", "app"),
     ("explain", "oculi.cli.explain", "app", "app"),
+    ("flow", "oculi.cli.flow", "app", "app"),
 ]
 
 
