@@ -120,17 +120,54 @@ def place_on_tree(
     return out
 
 
+def _sweep_axis(xs: np.ndarray, zs: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The axis of a yaw sweep from camera x axes and viewing directions (rows, world coords).
+
+    Minimises ``f(u) = log var(x_i . u) + log var(z_i . u)`` (Gaussian roll and pitch jitter of
+    unknown spreads about common values): candidates are the smallest eigenvectors of
+    ``C_z + w C_x`` (centred scatters) for weights ``w`` over six decades, the best is polished
+    by Nelder-Mead on the sphere. Returns ``(u, well_defined)``.
+    """
+    from scipy.optimize import minimize
+
+    xc, zc = xs - xs.mean(0), zs - zs.mean(0)
+    cx, cz = xc.T @ xc / len(xs), zc.T @ zc / len(zs)
+    eps = 1e-10
+
+    def f(u: np.ndarray) -> float:
+        u = u / np.linalg.norm(u)
+        return float(np.log(u @ cx @ u + eps) + np.log(u @ cz @ u + eps))
+
+    cands = [np.linalg.eigh(cz + w * cx)[1][:, 0] for w in np.logspace(-3, 3, 13)]
+    best = min(cands, key=f)
+    el = np.arcsin(np.clip(best[1], -1, 1))
+    az = np.arctan2(best[0], best[2])
+
+    def g(a: np.ndarray) -> float:
+        return f(np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]),
+                           np.cos(a[1]) * np.cos(a[0])]))
+
+    res = minimize(g, [az, el], method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
+    a = res.x if res.fun <= g(np.array([az, el])) else np.array([az, el])
+    u = np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]), np.cos(a[1]) * np.cos(a[0])])
+    # a sweep: the x axes and viewing directions must vary much more across u than along it
+    spread = np.linalg.eigvalsh(cx + cz)
+    return u, bool(spread[1] > 1e-3)
+
+
 def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
     """Horizontal wave correction: turn the world so that its up axis is the axis the camera
     turned about, keeping the mean view direction.
 
-    A photographer turns about the vertical, so the viewing directions ``z_i`` trace a circle in
-    a horizontal plane whatever the roll and the (common) pitch: the normal of the plane fitted
-    to the ``z_i`` (smallest eigenvector of their centred scatter) is the vertical. When that
-    plane is ill-defined (two views, or a narrow sweep dominated by pitch jitter) the method of
-    Brown & Lowe (2007) is used instead: the direction most perpendicular to every camera's x
-    axis (smallest eigenvector of ``sum x_i x_i^T``), or, when the x axes are nearly parallel,
-    the mean camera "down" axis made perpendicular to them.
+    A photographer turns about the vertical, so the x axes and the viewing directions ``z_i``
+    sweep horizontal circles, whatever the (common) roll and pitch; roll and pitch only jitter
+    about their common values, with unknown spreads. The vertical ``u`` is taken as the maximum
+    likelihood direction under that model: it minimises ``log var(x.u) + log var(z.u)`` (see
+    :func:`_sweep_axis`). When that is ill-defined (two views, no clear sweep) the method of
+    Brown & Lowe (2007) is used
+    instead: the direction most perpendicular to every camera's x axis (smallest eigenvector of
+    ``sum x_i x_i^T``), or, when the x axes are nearly parallel, the mean camera "down" axis
+    made perpendicular to them.
 
     Returns:
         The corrected world -> camera rotations (``R_i @ W^T``).
@@ -139,11 +176,11 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
     ys = np.array([r[1] for r in rotations])  # camera y (down) axes
     zs = np.array([r[2] for r in rotations])  # viewing directions
     down_mean = ys.sum(0)
-    zc = zs - zs.mean(0)
-    zvals, zvecs = np.linalg.eigh(zc.T @ zc)
-    if len(rotations) >= 3 and zvals[1] > 4.0 * zvals[0] and zvals[1] > 1e-3 * len(rotations):
-        down = zvecs[:, 0]
+    if len(rotations) >= 3:
+        down, ok = _sweep_axis(xs, zs)
     else:
+        ok = False
+    if not ok:
         vals, vecs = np.linalg.eigh(xs.T @ xs)
         if vals[1] > 0.05 * vals[2]:  # x axes span a plane: its normal is up
             down = vecs[:, 0]

@@ -153,7 +153,7 @@ def rotating_views(
     *,
     overlap: float = 0.3,
     size: tuple[int, int] = (360, 480),
-    hfov: float = 60.0,
+    hfov: float = 50.0,
     pitch: float = 3.0,
     roll: float | list[float] = 2.0,
     seed: int = 0,
@@ -202,3 +202,54 @@ def rotating_views(
         rotations.append(r)
         images.append(render_view(scene, K, r, size))
     return SyntheticViews(images, K, rotations, yaws, pitches, rolls, overlap, scene)
+
+
+def evaluate_panorama(views: SyntheticViews, pano) -> dict:
+    """Score a :class:`~oculi.stitching.Panorama` of harness views against the truth.
+
+    Returns:
+        ``kept`` (included view indices), ``corner_error_px`` (mean over neighbouring included
+        pairs of the corner error of ``H_{i,i+1}``), ``corner_errors_px`` (per pair),
+        ``overlap_error_px`` (mean transfer error over the part of view i seen by view i+1),
+        ``vertical_tilt_deg`` (largest angle from the panorama's vertical of a world-vertical
+        segment drawn through the centre of each included view; rotation model only, else NaN).
+    """
+    from oculi.geometry import corner_error, transform_points
+    from oculi.stitching.cameras import Camera
+    from oculi.stitching.warp import RotationTransform
+
+    h, w = views.images[0].shape[:2]
+    kept = list(pano.included)
+    corner, overlap = [], []
+    grid = np.stack(np.meshgrid(np.linspace(0, w - 1, 32), np.linspace(0, h - 1, 24)), -1)
+    grid = grid.reshape(-1, 2)
+    for i in range(len(views.images) - 1):
+        if i in kept and i + 1 in kept:
+            est, true = pano.homography(i, i + 1), views.homography(i, i + 1)
+            corner.append(corner_error(est, true, (h, w)))
+            q = transform_points(true, grid)
+            vis = (q[:, 0] >= 0) & (q[:, 0] <= w - 1) & (q[:, 1] >= 0) & (q[:, 1] <= h - 1)
+            if vis.any():
+                d = np.linalg.norm(transform_points(est, grid[vis]) - q[vis], axis=1)
+                overlap.append(float(d.mean()))
+    tilt = float("nan")
+    if pano.model == "rotation":
+        tilts = []
+        for t in pano.transforms:
+            i = t["index"]
+            c = t["camera"]
+            tf = RotationTransform(Camera(c["focal"], c["cx"], c["cy"], np.array(c["R"])),
+                                   pano.projection, 1.0)
+            a = math.radians(views.yaw[i])
+            dirs = np.array([[math.sin(a) * math.cos(e), math.sin(e), math.cos(a) * math.cos(e)]
+                             for e in (-0.15, 0.15)])
+            u, v, _ = tf.to_pano(views.world_to_view(i, dirs))
+            tilts.append(abs(math.degrees(math.atan2(u[1] - u[0], v[1] - v[0]))))
+        tilt = max(tilts)
+    return {
+        "kept": kept, "n_views": len(views.images),
+        "corner_error_px": float(np.mean(corner)) if corner else float("inf"),
+        "corner_errors_px": corner,
+        "overlap_error_px": float(np.mean(overlap)) if overlap else float("inf"),
+        "vertical_tilt_deg": tilt,
+    }

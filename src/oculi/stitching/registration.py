@@ -22,7 +22,7 @@ from oculi.geometry import estimate_homography, transform_points
 
 #: a local area scale (Jacobian determinant at the inliers' centroid) outside this range is no
 #: plausible overlap of two photos
-_DET_RANGE = (0.2, 5.0)
+_DET_RANGE = (0.05, 20.0)
 
 
 @dataclass
