@@ -131,3 +131,22 @@ def test_boxes_map_back_through_orientation(tesseract: str) -> None:
     expected = np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
     got = np.array([w.box for w in res.words])
     assert np.abs(got - expected).max() < 4.0
+
+
+@pytest.mark.slow
+def test_shared_pages_no_worse_than_tesseract_cli(tesseract: str) -> None:
+    """The issue's target: oculi+tesseract CER <= plain CLI on every page, < on at least one."""
+    import subprocess
+
+    from oculi.io import read_image
+
+    root = shared_set("ocr_pages")
+    better = 0
+    for name in ("phototest", "eurotext", "8071_093.3B"):
+        ref = (root / f"{name}.txt").read_text()
+        plain = subprocess.run([tesseract, str(root / f"{name}.tif"), "-", "-l", "eng"],
+                               capture_output=True, text=True, check=True).stdout
+        ours = recognize(read_image(root / f"{name}.tif", mode="unchanged")).text
+        assert cer(ref, ours) <= cer(ref, plain), name
+        better += cer(ref, ours) < cer(ref, plain)
+    assert better >= 1
