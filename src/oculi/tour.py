@@ -19,6 +19,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("preprocess", "oculi.preprocess.tour:section"),
     ("ocr", "oculi.ocr.tour:section"),
     ("features", "oculi.features.tour:section"),
+    ("stitching", "oculi.stitching.tour:section"),
     ("models", "oculi.models.tour:section"),
     ("flow", "oculi.flow.tour:section"),
 ]
