@@ -52,7 +52,7 @@ def test_train_then_eval_classify(tmp_path: Path) -> None:
     data = make_folder(tmp_path / "data", n_train=8, n_val=4)
     cfg = tmp_path / "run.yaml"
     cfg.write_text("model: resnet18\npretrained: false\nbatch_size: 8\nimage_size: 32\n"
-                   "eval_size: 32\nthreads: 1\nlr: 0.003\n")
+                   "eval_size: 32\nthreads: 1\nlr: 0.003\nhead_lr_scale: 1.0\n")
     run = tmp_path / "run"
     res = runner.invoke(app, ["train", "classify", str(data), "--out", str(run), "--config",
                               str(cfg), "--epochs", "2", "--json", str(tmp_path / "s.json")])

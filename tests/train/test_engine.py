@@ -12,7 +12,7 @@ from oculi.models import load_model
 from oculi.train import TrainConfig, evaluate_classifier, read_metrics, train_classifier
 
 TINY = dict(model="resnet18", pretrained=False, batch_size=8, image_size=32, eval_size=32,
-            lr=3e-3, threads=1, cache_images=True)
+            lr=3e-3, head_lr_scale=1.0, threads=1, cache_images=True)
 
 
 def test_training_learns_and_fills_the_run_folder(folder: Path, tmp_path: Path) -> None:

@@ -25,6 +25,15 @@ def test_norms_and_biases_are_excluded_from_decay() -> None:
     assert len(param_groups(_net(), 0.05, decay_norm_bias=True)) == 1
 
 
+def test_head_gets_its_own_learning_rate() -> None:
+    net = _net()
+    opt = build_optimizer(net, "adamw", 1e-4, 0.05, head_params=net[3].parameters(),
+                          head_lr_scale=10.0)
+    lrs = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    assert lrs[id(net[3].weight)] == pytest.approx(1e-3) and lrs[id(net[3].bias)] == 1e-3
+    assert lrs[id(net[0].weight)] == pytest.approx(1e-4)
+
+
 def test_sgd_uses_nesterov_momentum() -> None:
     opt = build_optimizer(_net(), "sgd", 0.1, 1e-4, momentum=0.9)
     assert isinstance(opt, torch.optim.SGD) and opt.defaults["nesterov"]

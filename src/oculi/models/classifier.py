@@ -115,6 +115,9 @@ class TorchvisionBody(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
 
+    def get_classifier(self) -> nn.Module:
+        return self.net.classifier if self.family == "squeezenet" else self.net.fc
+
     def reset_classifier(self, num_classes: int, global_pool: str = "avg") -> None:
         self.num_classes = num_classes
         if self.family == "squeezenet":

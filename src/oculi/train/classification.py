@@ -87,6 +87,11 @@ class ClassificationTask:
         return TaskData(train, val, data.train.targets, summary)
 
     # -- steps -------------------------------------------------------------------------------
+    def head_parameters(self, model: nn.Module) -> list[nn.Parameter]:
+        """The classifier's parameters (the part a fine-tune creates from scratch)."""
+        head = model.head if model.head is not None else model.body.get_classifier()
+        return list(head.parameters())
+
     def train_step(self, model: nn.Module, batch: Any,
                    device: torch.device) -> tuple[torch.Tensor, dict[str, float], int]:
         images, targets = batch

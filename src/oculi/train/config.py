@@ -33,6 +33,7 @@ class TrainConfig:
         eval_size: evaluation size (None: the model's input spec).
         epochs, batch_size: schedule length and per-process batch.
         optimizer: ``"adamw"`` or ``"sgd"`` (Nesterov momentum ``momentum``).
+        head_lr_scale: learning-rate multiplier of the new classifier head (fine-tuning).
         lr, weight_decay: learning rate (for ``batch_size``) and decoupled weight decay;
             norms and biases are excluded from decay unless ``decay_norm_bias``.
         schedule: ``"cosine"`` (with linear ``warmup_epochs``) or ``"constant"``.
@@ -63,7 +64,8 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 32
     optimizer: str = "adamw"
-    lr: float = 1e-3
+    lr: float = 3e-4
+    head_lr_scale: float = 10.0
     momentum: float = 0.9
     weight_decay: float = 0.05
     decay_norm_bias: bool = False
@@ -102,7 +104,7 @@ class TrainConfig:
         check_choice(self.head, ("linear", "conv"), "head")
         check_choice(self.monitor, ("val_top1", "val_loss"), "monitor")
         check_choice(self.device, ("auto", "cpu", "cuda"), "device")
-        for name in ("epochs", "batch_size", "lr"):
+        for name in ("epochs", "batch_size", "lr", "head_lr_scale"):
             check_positive(getattr(self, name), name)
         for name in ("weight_decay", "warmup_epochs", "mixup_alpha", "cutmix_alpha",
                      "clip_grad_norm", "workers", "early_stop_patience",

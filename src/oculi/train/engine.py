@@ -254,8 +254,10 @@ def fit(
     if info.distributed:
         net = nn.parallel.DistributedDataParallel(
             model, device_ids=[info.device.index] if info.device.type == "cuda" else None)
+    head = task.head_parameters(model) if hasattr(task, "head_parameters") else []
     optimizer = build_optimizer(model, cfg.optimizer, cfg.lr, cfg.weight_decay,
-                                momentum=cfg.momentum, decay_norm_bias=cfg.decay_norm_bias)
+                                momentum=cfg.momentum, decay_norm_bias=cfg.decay_norm_bias,
+                                head_params=head, head_lr_scale=cfg.head_lr_scale)
     steps = len(loader)
     total, warm = steps * cfg.epochs, round(steps * cfg.warmup_epochs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -329,7 +331,8 @@ def fit(
             if ema is not None:
                 sync_buffers(ema.module, info)
             record: dict[str, Any] = {
-                "epoch": epoch, "lr": optimizer.param_groups[0]["lr"],
+                "epoch": epoch,
+                "lr": optimizer.param_groups[0]["lr"] / optimizer.param_groups[0]["lr_scale"],
                 "train_loss": all_reduce_mean(tot_loss / max(tot_n, 1), info),
                 **{k: all_reduce_mean(v / max(tot_n, 1), info) for k, v in tot_stats.items()},
                 "train_time_s": train_time,

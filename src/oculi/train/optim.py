@@ -12,26 +12,40 @@ from torch import nn
 from oculi.core.checks import check_choice
 
 
-def param_groups(model: nn.Module, weight_decay: float, *,
-                 decay_norm_bias: bool = False) -> list[dict]:
-    """Two parameter groups: weights that decay, and (unless ``decay_norm_bias``) biases and
-    normalisation parameters — every parameter with fewer than 2 dimensions — that do not."""
-    decay, no_decay = [], []
+def param_groups(model: nn.Module, weight_decay: float, *, decay_norm_bias: bool = False,
+                 head_params: Iterable[nn.Parameter] = (),
+                 head_lr_scale: float = 1.0) -> list[dict]:
+    """Parameter groups: weights that decay, and (unless ``decay_norm_bias``) biases and
+    normalisation parameters — every parameter with fewer than 2 dimensions — that do not.
+
+    With ``head_params`` and ``head_lr_scale`` != 1, the (new, randomly initialised) head gets its
+    own groups whose ``lr_scale`` multiplies the learning rate (discriminative fine-tuning).
+    """
+    head_ids = {id(p) for p in head_params} if head_lr_scale != 1.0 else set()
+    buckets: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for _, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        (no_decay if (p.ndim <= 1 and not decay_norm_bias) else decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay}]
-    if no_decay:
-        groups.append({"params": no_decay, "weight_decay": 0.0})
+        no_decay = p.ndim <= 1 and not decay_norm_bias
+        buckets.setdefault((id(p) in head_ids, no_decay), []).append(p)
+    groups = []
+    for (is_head, no_decay), params in sorted(buckets.items()):
+        groups.append({"params": params, "weight_decay": 0.0 if no_decay else weight_decay,
+                       "lr_scale": head_lr_scale if is_head else 1.0})
     return groups
 
 
 def build_optimizer(model: nn.Module, name: str, lr: float, weight_decay: float, *,
-                    momentum: float = 0.9, decay_norm_bias: bool = False) -> torch.optim.Optimizer:
-    """AdamW, or SGD with Nesterov momentum, over :func:`param_groups`."""
+                    momentum: float = 0.9, decay_norm_bias: bool = False,
+                    head_params: Iterable[nn.Parameter] = (),
+                    head_lr_scale: float = 1.0) -> torch.optim.Optimizer:
+    """AdamW, or SGD with Nesterov momentum, over :func:`param_groups` (each group's ``lr`` is
+    ``lr * lr_scale``)."""
     check_choice(name, ("adamw", "sgd"), "optimizer")
-    groups = param_groups(model, weight_decay, decay_norm_bias=decay_norm_bias)
+    groups = param_groups(model, weight_decay, decay_norm_bias=decay_norm_bias,
+                          head_params=head_params, head_lr_scale=head_lr_scale)
+    for g in groups:
+        g["lr"] = lr * g["lr_scale"]
     if name == "adamw":
         return torch.optim.AdamW(groups, lr=lr)
     return torch.optim.SGD(groups, lr=lr, momentum=momentum, nesterov=momentum > 0)
