@@ -168,7 +168,12 @@ class PPOCREngine:
             text, score = str(item[1]), float(item[2])
             char_boxes = item[3] if len(item) > 3 else None
             char_scores = item[5] if len(item) > 5 else None
-            words = _split_words(text, score, quad, char_boxes, char_scores, p)
+            words = [
+                Word(wd.text, (min(max(wd.box[0], 0.0), w), min(max(wd.box[1], 0.0), h),
+                               min(max(wd.box[2], 0.0), w), min(max(wd.box[3], 0.0), h)),
+                     wd.confidence)
+                for wd in _split_words(text, score, quad, char_boxes, char_scores, p)
+            ]  # clipped to the image (the detector may reach into the padding)
             if words:
                 quads.append(quad)
                 lines.append(words)
