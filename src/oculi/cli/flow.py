@@ -98,7 +98,8 @@ def evaluate(
 
 @app.command("bench")
 def bench(
-    folder: Path = typer.Argument(..., help="Folder of <Seq>/frame10.png, frame11.png, flow10.flo."),
+    folder: Path = typer.Argument(..., help="Folder of <Seq>/frame10.png, frame11.png, flow10.flo.",
+    ),
     methods: str = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
     json_path: Path = typer.Option(None, "--json", help="Write every result as JSON here."),
 ) -> None:
@@ -107,7 +108,7 @@ def bench(
 
     names = [m.strip() for m in methods.split(",")] if methods else None
 
-    def show(r) -> None:  # noqa: ANN001
+    def show(r) -> None:
         if r.error:
             typer.echo(f"{r.method:>10} {r.sequence:<14} FAILED: {r.error}")
         else:

@@ -1,4 +1,4 @@
-"""Compiled inner loops of Horn–Schunck: four-colour block SOR on the linearised system.
+"""Compiled inner loops of Horn–Schunck: block SOR on the linearised system, ROF denoising.
 
 Private: :mod:`oculi.flow.hs` is the public entry. Arrays are HxW float32, C-contiguous.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -91,8 +91,9 @@ def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
     ``psi*Ix*(Ix du + Iy dv + It) = alpha2 * sum_n w_n (u_n - u_p)`` (and the same for ``v``),
     with ``du = u - u0``, edge neighbours weighted ``w_edge`` and diagonal ones ``w_diag``, and
     ``psi`` 1 (quadratic data term) or the lagged generalised-Charbonnier weight
-    ``(r^2 + eps2)^(expo - 1)`` of the current residual ``r = Ix du + Iy dv + It``. Pixels are swept in the four colours of
-    a 2x2 tiling (two, red-black, when ``w_diag`` is 0): Gauss–Seidel between colours.
+    ``(r^2 + eps2)^(expo - 1)`` of the current residual ``r = Ix du + Iy dv + It``. Pixels are
+    swept in the four colours of a 2x2 tiling (two, red-black, when ``w_diag`` is 0):
+    Gauss–Seidel between colours.
 
     Returns:
         The number of sweeps done (stops once the largest change in a sweep is below ``tol`` px).
@@ -112,7 +113,7 @@ def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
                     j0 = (i + c) & 1
                 if i == 0 or i == h - 1:
                     for j in range(j0, w, 2):
-                        d = _border_pixel(u, v, i, j, u0, v0, ix, iy, it, 
+                        d = _border_pixel(u, v, i, j, u0, v0, ix, iy, it,
                                           alpha2, w_edge, w_diag, omega, robust, eps2, expo)
                         change = max(change, d)
                     continue
@@ -133,51 +134,10 @@ def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
                                      alpha2, omega, robust, eps2, expo)
                     change = max(change, d)
                 if (w - 1 - j0) % 2 == 0 and w > 1:
-                    d = _border_pixel(u, v, i, w - 1, u0, v0, ix, iy, it, 
+                    d = _border_pixel(u, v, i, w - 1, u0, v0, ix, iy, it,
                                       alpha2, w_edge, w_diag, omega, robust, eps2, expo)
                     change = max(change, d)
         if change < tol:
-            return k + 1
-    return max_iter
-
-
-@njit(cache=True, fastmath=True, parallel=True)
-def jacobi_hs(u, v, ix, iy, it, alpha2, max_iter, tol):  # pragma: no cover - compiled
-    """Classic Horn–Schunck Jacobi iterations with the 1/6, 1/12 averaging stencil, in place.
-
-    ``u <- ubar - Ix (Ix ubar + Iy vbar + It) / (alpha2 + Ix^2 + Iy^2)`` (Horn & Schunck 1981),
-    replicated borders. Returns the number of iterations done.
-    """
-    h, w = u.shape
-    ub = np.empty_like(u)
-    vb = np.empty_like(v)
-    rowmax = np.zeros(h, np.float64)
-    for k in range(max_iter):
-        for i in prange(h):
-            im = max(i - 1, 0)
-            ip = min(i + 1, h - 1)
-            for j in range(w):
-                jm = max(j - 1, 0)
-                jp = min(j + 1, w - 1)
-                ub[i, j] = ((u[im, j] + u[ip, j] + u[i, jm] + u[i, jp]) / 6.0
-                            + (u[im, jm] + u[im, jp] + u[ip, jm] + u[ip, jp]) / 12.0)
-                vb[i, j] = ((v[im, j] + v[ip, j] + v[i, jm] + v[i, jp]) / 6.0
-                            + (v[im, jm] + v[im, jp] + v[ip, jm] + v[ip, jp]) / 12.0)
-        for i in prange(h):
-            m = 0.0
-            for j in range(w):
-                gx = ix[i, j]
-                gy = iy[i, j]
-                t = (gx * ub[i, j] + gy * vb[i, j] + it[i, j]) / (alpha2 + gx * gx + gy * gy)
-                nu = ub[i, j] - gx * t
-                nv = vb[i, j] - gy * t
-                d = max(abs(nu - u[i, j]), abs(nv - v[i, j]))
-                if d > m:
-                    m = d
-                u[i, j] = nu
-                v[i, j] = nv
-            rowmax[i] = m
-        if rowmax.max() < tol:
             return k + 1
     return max_iter
 

@@ -78,7 +78,7 @@ def _n_levels(h: int, w: int, scale: float, min_size: int) -> int:
     side = min(h, w)
     if side <= min_size:
         return 1
-    return 1 + int(math.floor(math.log(min_size / side) / math.log(scale)))
+    return 1 + math.floor(math.log(min_size / side) / math.log(scale))
 
 
 def _derivs(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,7 +102,7 @@ def _resize_flow(flow: np.ndarray, h: int, w: int) -> np.ndarray:
 def _linearise(i1: np.ndarray, i2: np.ndarray, g1: tuple[np.ndarray, np.ndarray],
                u: np.ndarray, v: np.ndarray, blend: float
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ix, Iy, It of frame 2 warped by (u, v) against frame 1; zero where the warp leaves frame 2."""
+    """Ix, Iy, It of frame 2 warped by (u, v) against frame 1; 0 where the warp leaves frame 2."""
     import cv2
 
     h, w = i1.shape

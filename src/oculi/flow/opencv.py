@@ -109,7 +109,8 @@ def tvl1(image1: np.ndarray, image2: np.ndarray, *, lambda_: float = 0.15, tau: 
 
     if not hasattr(cv2, "optflow"):
         raise MissingDependencyError(
-            "tvl1 needs OpenCV's contrib module cv2.optflow — install opencv-contrib-python-headless"
+            "tvl1 needs OpenCV's contrib module cv2.optflow — install "
+            "opencv-contrib-python-headless"
         )
     check_positive(lambda_, "lambda_")
     a, b = uint8_gray_pair(image1, image2)

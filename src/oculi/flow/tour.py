@@ -41,7 +41,8 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         "Optical flow",
         f"The 'astronaut' sample ({side}x{side}) moved by a known affine motion (rotation "
         f"{motion['rotation']}°, zoom {motion['scale']}, shift {motion['shift'][0]:.1f}, "
-        f"{motion['shift'][1]:.1f} px; up to {max_flow:.1f} px), so the true flow is known exactly. "
+        f"{motion['shift'][1]:.1f} px; up to {max_flow:.1f} px), so the true flow is known "
+        "exactly. "
         "Every registered method runs on the pair; endpoint error (EPE, px) and angular error "
         f"(AE, degrees) are measured {margin} px away from the border. Colours follow the "
         "Middlebury key (hue = direction, saturation = length; legend in the corner). "

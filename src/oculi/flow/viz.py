@@ -98,7 +98,7 @@ def flow_legend(size: int = 151) -> np.ndarray:
     img = flow_to_color(flow, max_flow=max(c, 1e-6))
     outside = np.hypot(xs - c, ys - c) > c
     img[outside] = 255
-    mid = int(round(c))
+    mid = round(c)
     img[mid, :] = np.where(outside[mid, :, None], img[mid, :], 96)
     img[:, mid] = np.where(outside[:, mid, None], img[:, mid], 96)
     return img
@@ -145,7 +145,7 @@ def draw_flow_arrows(
             dx, dy = (float(c) * scale for c in f[y, x])
             if dx * dx + dy * dy < min_length * min_length:
                 continue
-            end = (int(round(x + dx)), int(round(y + dy)))
+            end = (round(x + dx), round(y + dy))
             cv2.arrowedLine(out, (x, y), end, tuple(int(c) for c in color), int(thickness),
                             cv2.LINE_AA, tipLength=0.3)
     return out

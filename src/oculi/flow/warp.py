@@ -34,7 +34,9 @@ def warp_image(
     border: str = "replicate",
     return_mask: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Backward-warp ``image`` (frame 2) by ``flow`` (frame 1 -> 2): ``out(x) = image(x + flow(x))``.
+    """Backward-warp ``image`` (frame 2) by ``flow`` (frame 1 -> 2).
+
+    ``out(x) = image(x + flow(x))``: frame 2 brought onto frame 1's pixel grid.
 
     Args:
         image: HxW or HxWxC array (uint8, uint16 or float32/64; any range for float).
