@@ -133,6 +133,40 @@ def distance_seams(tiles: list[Warped]) -> list[np.ndarray]:
     return out
 
 
+def seam_difference(tiles: list[Warped], seams: list[np.ndarray],
+                    gains: np.ndarray | None = None) -> float:
+    """Mean absolute colour difference (8-bit units, averaged over channels) of the two images
+    that meet at each seam pixel, after gain compensation: how well the images agree where the
+    panorama switches from one to the other (registration and exposure together). NaN when
+    there is no seam."""
+    x0, y0, x1, y1 = canvas_box(tiles)
+    label = np.full((y1 - y0, x1 - x0), -1, np.int32)
+    for k, (t, s) in enumerate(zip(tiles, seams, strict=True)):
+        sl = np.s_[t.roi[1] - y0:t.roi[3] - y0, t.roi[0] - x0:t.roi[2] - x0]
+        label[sl][s > 0] = k
+    diffs = []
+    for dy, dx in ((0, 1), (1, 0)):
+        a = label[: label.shape[0] - dy, : label.shape[1] - dx]
+        b = label[dy:, dx:]
+        ys, xs = np.nonzero((a >= 0) & (b >= 0) & (a != b))
+        for y, x in zip(ys.tolist(), xs.tolist(), strict=True):
+            i, j = int(a[y, x]), int(b[y + dy, x + dx])
+            vals = []
+            for k in (i, j):
+                t = tiles[k]
+                py, px = y + y0 - t.roi[1], x + x0 - t.roi[0]
+                if not (0 <= py < t.mask.shape[0] and 0 <= px < t.mask.shape[1]) or \
+                        t.mask[py, px] == 0:
+                    break
+                v = t.image[py, px].astype(np.float64)
+                if t.image.dtype != np.uint8:
+                    v = v * 255.0
+                vals.append(v * (gains[k] if gains is not None else 1.0))
+            if len(vals) == 2:
+                diffs.append(float(np.abs(vals[0] - vals[1]).mean()))
+    return float(np.mean(diffs)) if diffs else float("nan")
+
+
 def _to_float(image: np.ndarray, gain: np.ndarray | None) -> np.ndarray:
     f = image.astype(np.float32)
     if image.dtype == np.uint8:

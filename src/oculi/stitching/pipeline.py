@@ -32,7 +32,13 @@ from oculi.core.checks import check_choice, check_image, check_positive
 from oculi.core.convert import ensure_uint8, to_rgb
 from oculi.core.errors import NoMatchError, ParameterError
 from oculi.stitching import bundle, cameras, registration
-from oculi.stitching.blend import BLENDS, Warped, compensate_gains, distance_seams
+from oculi.stitching.blend import (
+    BLENDS,
+    Warped,
+    compensate_gains,
+    distance_seams,
+    seam_difference,
+)
 from oculi.stitching.blend import blend as blend_tiles
 from oculi.stitching.crop import largest_inner_rectangle
 from oculi.stitching.warp import (
@@ -71,6 +77,8 @@ class Panorama:
         crop_box: ``(x0, y0, x1, y1)`` of the crop on the uncropped panorama, or ``None``.
         dropped_pairs: verified pairs that bundle adjustment could not explain (false matches on
             repeated structure), removed before the final adjustment.
+        seam_difference: mean absolute colour difference (8-bit units) of the two gain-compensated
+            images meeting at each seam pixel (``measure_seams=True``), else NaN.
         timings: seconds per phase.
     """
 
@@ -88,6 +96,7 @@ class Panorama:
     blend: str
     crop_box: tuple[int, int, int, int] | None
     dropped_pairs: list[str] = field(default_factory=list)
+    seam_difference: float = float("nan")
     timings: dict[str, float] = field(default_factory=dict)
     _homographies: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -105,6 +114,7 @@ class Panorama:
             "mean_reprojection_error_px": self.reprojection_error,
             "mean_reprojection_error_before_ba_px": self.reprojection_error_before,
             "crop_box": self.crop_box, "dropped_pairs": self.dropped_pairs,
+            "seam_difference": self.seam_difference,
             "transforms": self.transforms,
             "pairs": [{**p.as_dict(), "i": self.names[p.i], "j": self.names[p.j]}
                       for p in self.pairs],
@@ -206,6 +216,7 @@ def stitch(
     threshold: float = 3.0,
     wave_correction: bool = True,
     gain_compensation: bool = True,
+    measure_seams: bool = False,
 ) -> Panorama:
     """Stitch overlapping images (any order) into a panorama; see the module docs for the steps.
 
@@ -230,6 +241,7 @@ def stitch(
         threshold: RANSAC inlier threshold in work-scale pixels.
         wave_correction: straighten the horizon (rotation model).
         gain_compensation: equalise exposure between images.
+        measure_seams: compute :attr:`Panorama.seam_difference` (costs a little time).
 
     Returns:
         :class:`Panorama`.
@@ -362,6 +374,7 @@ def stitch(
     seams = distance_seams(tiles)
     pano, mask, box = blend_tiles(tiles, seams, blend, gains=gains)
     timings["blend"] = time.perf_counter() - t0
+    seam_diff = seam_difference(tiles, seams, gains) if measure_seams else float("nan")
     crop_box = None
     if crop:
         crop_box = largest_inner_rectangle(mask)
@@ -384,5 +397,5 @@ def stitch(
     return Panorama(
         image, mask, names, kept, excluded, transforms, ba.error_after / scale_err,
         ba.error_before / scale_err, pairs, model, projection if model == "rotation" else
-        "planar", blend, crop_box, dropped, timings, h_input,
+        "planar", blend, crop_box, dropped, seam_diff, timings, h_input,
     )
