@@ -26,11 +26,13 @@ from bench._common import SHARED_DATA, print_table, record
 from oculi.core.timing import pin_threads
 
 
-def recipes(epochs: int, image_size: int, batch_size: int) -> dict:
+def recipes(epochs: int, image_size: int, batch_size: int, lr: float = 1e-4,
+            freeze_bn: bool = False) -> dict:
     from oculi.train import TrainConfig
 
     common = dict(model="efficientnet_lite0", pretrained=True, epochs=epochs,
-                  batch_size=batch_size, image_size=image_size, optimizer="adamw", lr=1e-3,
+                  batch_size=batch_size, image_size=image_size, optimizer="adamw", lr=lr,
+                  head_lr_scale=10.0, freeze_bn=freeze_bn,
                   weight_decay=0.02, seed=0, workers=0, cache_images=True)
     return {
         "tricks": TrainConfig(**common, schedule="cosine", warmup_epochs=1.0, min_lr_ratio=0.01,
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="Training crop; evaluation uses the model spec (224 centre crop).")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: cores).")
     ap.add_argument("--no-record", action="store_true", help="Do not append to results.")
+    ap.add_argument("--lr", type=float, default=1e-4, help="Backbone LR (head: 10x).")
+    ap.add_argument("--freeze-bn", action="store_true", help="BatchNorm in eval mode.")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--only", choices=["tricks", "plain"], default=None)
     ap.add_argument("--keep", type=Path, default=None, help="Keep the run folders here.")
@@ -61,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
     out_root = args.keep or Path(tempfile.mkdtemp(prefix="oculi-bench-train-"))
     rows, runs = [], {}
-    for name, cfg in recipes(args.epochs, args.image_size, args.batch_size).items():
+    for name, cfg in recipes(args.epochs, args.image_size, args.batch_size, args.lr,
+                                       args.freeze_bn).items():
         if args.only and name != args.only:
             continue
         t0 = time.perf_counter()

@@ -64,3 +64,14 @@ def test_resume_without_a_run_is_an_error(folder: Path, tmp_path: Path) -> None:
 
     with pytest.raises(DataError, match="nothing to resume"):
         train_classifier(folder, TrainConfig(**TINY, epochs=1), tmp_path / "none", resume=True)
+
+
+def test_freeze_bn_keeps_running_statistics(folder: Path, tmp_path: Path) -> None:
+    from oculi.models import read_state_dict
+
+    for freeze in (True, False):
+        cfg = TrainConfig(**TINY, epochs=1, mix_prob=0.0, freeze_bn=freeze)
+        train_classifier(folder, cfg, tmp_path / str(freeze), progress=False)
+        sd = read_state_dict(tmp_path / str(freeze) / "last.safetensors")
+        stats = sd["body.bn1.running_mean"]  # a fresh BatchNorm starts at zeros
+        assert bool((stats == 0).all()) is freeze

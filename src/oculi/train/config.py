@@ -45,6 +45,8 @@ class TrainConfig:
         clip_grad_norm: gradient clipping (0 disables).
         amp: mixed precision on CUDA (ignored on CPU).
         balanced: class-balanced sampling (inverse class frequency).
+        freeze_bn: keep BatchNorm layers in eval mode (pretrained running statistics; their
+            affine parameters still train) — for small data sets and small batches.
         early_stop_patience: epochs without improvement of ``monitor`` before stopping (0: off).
         monitor: metric to select the best checkpoint (``"val_top1"`` or ``"val_loss"``).
         seed, deterministic: seeding and deterministic algorithms.
@@ -81,6 +83,7 @@ class TrainConfig:
     clip_grad_norm: float = 1.0
     amp: bool = True
     balanced: bool = False
+    freeze_bn: bool = False
     early_stop_patience: int = 0
     monitor: str = "val_top1"
     seed: int = 0

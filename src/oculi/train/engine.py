@@ -301,6 +301,10 @@ def fit(
         for epoch in range(start, cfg.epochs):
             sampler.set_epoch(epoch)
             net.train()
+            if cfg.freeze_bn:
+                for m in model.modules():
+                    if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                        m.eval()
             t0 = time.perf_counter()
             tot_loss, tot_n, tot_stats = 0.0, 0, {}
             for batch in loader:
