@@ -281,16 +281,26 @@ def _multiband(tiles, seams, box, levels, gains):
                 lap = g - up
             else:
                 lap = g
-            w_eff = wt * (np.float32(1e-3) + (valid > 0.999))
-            bands[lv][y0:y0 + hh, x0:x0 + ww] += lap * w_eff[..., None]
-            wsums[lv][y0:y0 + hh, x0:x0 + ww] += w_eff
+            dst = bands[lv][y0:y0 + hh, x0:x0 + ww]
+            if lv == 0:  # full-resolution weights are the hard seam masks: copy, no products
+                np.copyto(dst, lap, where=(wt > 0)[..., None])
+                wsums[0][y0:y0 + hh, x0:x0 + ww] += wt
+            else:
+                w_eff = wt * (np.float32(1e-3) + (valid > 0.999))
+                np.multiply(lap, w_eff[..., None], out=lap)
+                dst += lap
+                wsums[lv][y0:y0 + hh, x0:x0 + ww] += w_eff
             if lv < levels:
                 g = down
                 wt = cv2.pyrDown(wt)
                 valid = cv2.erode(cv2.pyrDown(valid), np.ones((7, 7), np.uint8))
     out = None
     for lv in range(levels, -1, -1):
-        b = bands[lv] / np.maximum(wsums[lv], 1e-5)[..., None]
+        if lv == 0:
+            b = bands[0]  # one tile per pixel (seam masks), already normalised
+        else:
+            b = bands[lv]
+            b /= np.maximum(wsums[lv], 1e-5)[..., None]
         if out is None:
             out = b
         else:

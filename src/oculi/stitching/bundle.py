@@ -23,7 +23,7 @@ from scipy.spatial.transform import Rotation
 from oculi.stitching.cameras import Camera
 
 #: matches used per pair in the adjustment (evenly spread over the inliers)
-MAX_PER_PAIR = 2000
+MAX_PER_PAIR = 600
 
 
 @dataclass
@@ -65,7 +65,8 @@ def _transfer(terms, hfun) -> np.ndarray:
 def _solve(residuals, x0: np.ndarray):
     """MINPACK Levenberg–Marquardt (scipy) with a forward-difference Jacobian: a few dozen
     parameters and thousands of residuals, where the trust-region solvers' SVD/LSMR cost more."""
-    return least_squares(residuals, x0, method="lm", x_scale="jac", max_nfev=30 * (len(x0) + 1))
+    return least_squares(residuals, x0, method="lm", x_scale="jac", ftol=1e-7, xtol=1e-9,
+                         max_nfev=12 * (len(x0) + 1))
 
 
 def adjust_rotations(
