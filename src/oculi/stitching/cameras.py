@@ -120,6 +120,9 @@ def place_on_tree(
     return out
 
 
+_COS_45 = float(np.cos(np.pi / 4))
+
+
 def _sweep_axis(xs: np.ndarray, zs: np.ndarray) -> tuple[np.ndarray, bool]:
     """The axis of a yaw sweep from camera x axes and viewing directions (rows, world coords).
 
@@ -180,6 +183,11 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
         down, ok = _sweep_axis(xs, zs)
     else:
         ok = False
+    dm = down_mean / np.linalg.norm(down_mean)
+    # cameras are held roughly upright: a vertical more than 45 degrees from their mean "down"
+    # axis means no sweep defines it (e.g. a grid of shots of a flat scene): fall back
+    if ok and abs(down @ dm) < _COS_45:
+        ok = False
     if not ok:
         vals, vecs = np.linalg.eigh(xs.T @ xs)
         if vals[1] > 0.05 * vals[2]:  # x axes span a plane: its normal is up
@@ -187,6 +195,8 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
         else:
             xm = vecs[:, 2]
             down = down_mean - xm * (down_mean @ xm)
+        if abs(down @ dm) / np.linalg.norm(down) < _COS_45:
+            down = dm
     down = down / np.linalg.norm(down)
     if down @ down_mean < 0:
         down = -down

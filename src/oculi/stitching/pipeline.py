@@ -122,12 +122,26 @@ class Panorama:
         }
 
 
-def _prepare(images: list[Any], names: list[str]) -> list[np.ndarray]:
-    out = []
+def _is_gray(im: np.ndarray) -> bool:
+    if im.ndim == 2 or im.shape[2] == 1:
+        return True
+    step = max(1, im.shape[0] // 64)  # rows sampled: a colour image shows it at once
+    sub = im[::step, :, :3]
+    return bool((sub[..., 0] == sub[..., 1]).all() and (sub[..., 1] == sub[..., 2]).all())
+
+
+def _prepare(images: list[Any], names: list[str]) -> tuple[list[np.ndarray], bool]:
+    """uint8 copies, all RGB, or all single-channel when every input is gray (3x less work in
+    warping and blending; the panorama is returned as RGB either way)."""
     for im, name in zip(images, names, strict=True):
         check_image(im, name, min_size=8)
-        out.append(np.ascontiguousarray(ensure_uint8(to_rgb(im, name), name)))
-    return out
+    gray = all(_is_gray(im) for im in images)
+    out = []
+    for im, name in zip(images, names, strict=True):
+        u = ensure_uint8(im, name)
+        u = (u if u.ndim == 2 else u[..., 0]) if gray else to_rgb(u, name)
+        out.append(np.ascontiguousarray(u))
+    return out, gray
 
 
 def _resize(image: np.ndarray, s: float) -> np.ndarray:
@@ -265,7 +279,7 @@ def stitch(
         raise NoMatchError(
             f"need at least 2 images to stitch, got {len(images)}"
             + (f" ({', '.join(names)})" if names else ""))
-    full = _prepare(images, names)
+    full, gray = _prepare(images, names)
     n = len(full)
     sizes_full = [im.shape[:2] for im in full]
     ws = [min(1.0, math.sqrt(work_megapix * 1e6 / (h * w))) for h, w in sizes_full]
@@ -382,6 +396,8 @@ def stitch(
         if cx1 > cx0 and cy1 > cy0:
             pano, mask = pano[cy0:cy1, cx0:cx1], mask[cy0:cy1, cx0:cx1]
     image = ensure_uint8(np.ascontiguousarray(pano))
+    if gray:
+        image = to_rgb(image)
     transforms = []
     for v in kept:
         entry: dict[str, Any] = {"index": v, "name": names[v],
