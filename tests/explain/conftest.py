@@ -25,9 +25,14 @@ class TinyCNN(nn.Module):
 
 
 @pytest.fixture
-def tiny() -> nn.Module:
+def tiny():
+    """A fresh TinyCNN; runs on one thread (intra-op threads only cost time on a model this small,
+    and a lot on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     torch.manual_seed(0)
-    return TinyCNN().eval()
+    yield TinyCNN().eval()
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
