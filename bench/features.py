@@ -10,7 +10,7 @@ OpenCV anchor in the pip builds (it is "nonfree"), so OpenCV SIFT is its referen
 HPatches, Oxford graf and EVD pairs at full resolution, all keypoints, and at a 640-pixel longer
 side with the 1000 strongest keypoints (the HPatches/SuperPoint setting).
 
-Run: ``.venv/bin/python -m bench.features [--repeat 7] [--no-table]``
+Run: ``.venv/bin/python -m bench.features [--repeat 7] [--no-table] [--no-speed]``
 """
 
 from __future__ import annotations
@@ -135,9 +135,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--no-table", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
     threads = pin_threads()
-    rows = speed(args.repeat)
+    rows = [] if args.no_speed else speed(args.repeat)
     print_table(["size", "method", "oculi ms", "OpenCV own ms", "OpenCV SIFT ms", "x own",
                  "x SIFT", "keypoints"],
                 [[r["size"], r["method"], r["oculi_ms"], r["opencv_own_ms"], r["opencv_sift_ms"],

@@ -23,6 +23,7 @@ def test_project_matches_opencv(rng):
     pts = rng.uniform(0, 500, size=(50, 2))
     ref = cv2.perspectiveTransform(pts[None], h)[0]
     np.testing.assert_allclose(project(h, pts), ref, atol=1e-9)
+    np.testing.assert_allclose(project(-2.5 * h, pts), ref, atol=1e-9)  # scale, sign included
     with pytest.raises(ShapeError):
         project(np.eye(2), pts)
 

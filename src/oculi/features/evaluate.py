@@ -35,7 +35,10 @@ THRESHOLDS = (1.0, 3.0, 5.0)
 
 
 def project(homography: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Map ``(N, 2)`` points by a 3x3 homography; returns ``(N, 2)`` float64 (inf behind camera).
+    """Map ``(N, 2)`` points by a 3x3 homography; returns ``(N, 2)`` float64.
+
+    The homography may have any overall scale, negative ones included; points mapped to infinity
+    (``w`` = 0) become ``inf``.
 
     >>> project(np.diag([2.0, 2.0, 1.0]), np.array([[1.0, 3.0]])).tolist()
     [[2.0, 6.0]]
@@ -47,7 +50,7 @@ def project(homography: np.ndarray, xy: np.ndarray) -> np.ndarray:
     q = p @ h[:, :2].T + h[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         out = q[:, :2] / q[:, 2:3]
-    out[~(q[:, 2] > 1e-12)] = np.inf
+    out[~(np.abs(q[:, 2]) > 1e-12)] = np.inf
     return out
 
 
