@@ -139,10 +139,12 @@ def main() -> None:
     args = ap.parse_args()
     threads = pin_threads()
     rows = [] if args.no_speed else speed(args.repeat)
-    print_table(["size", "method", "oculi ms", "OpenCV own ms", "OpenCV SIFT ms", "x own",
-                 "x SIFT", "keypoints"],
-                [[r["size"], r["method"], r["oculi_ms"], r["opencv_own_ms"], r["opencv_sift_ms"],
-                  r["ratio_vs_own"], r["ratio_vs_sift"], r["keypoints"]] for r in rows])
+    if rows:
+        print_table(["size", "method", "oculi ms", "OpenCV own ms", "OpenCV SIFT ms", "x own",
+                     "x SIFT", "keypoints"],
+                    [[r["size"], r["method"], r["oculi_ms"], r["opencv_own_ms"],
+                      r["opencv_sift_ms"], r["ratio_vs_own"], r["ratio_vs_sift"], r["keypoints"]]
+                     for r in rows])
     payload: dict[str, Any] = {"bench": "features", "threads": threads, "repeat": args.repeat,
                                "speed": rows}
     if not args.no_table and (SHARED_DATA / "hpatches_v_dogman").is_dir():
