@@ -15,9 +15,9 @@ from numba import njit
 def _weight(r, robust, eps2, expo):  # pragma: no cover - compiled
     """Lagged robust weight of a residual: 1, or the generalised Charbonnier's psi'."""
     if not robust:
-        return 1.0
+        return np.float32(1.0)
     q = r * r + eps2
-    return 1.0 / math.sqrt(q) if expo == 0.5 else q ** (expo - 1.0)
+    return np.float32(1.0) / np.sqrt(q) if expo == 0.5 else q ** (expo - np.float32(1.0))
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -100,9 +100,9 @@ def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
     """
     h, w = u.shape
     ncol = 4 if w_diag > 0.0 else 2
-    sw_in = 4.0 * (w_edge + w_diag)
+    sw_in = np.float32(4.0) * (w_edge + w_diag)
     for k in range(max_iter):
-        change = 0.0
+        change = np.float32(0.0)
         for c in range(ncol):
             for i in range(h):
                 if ncol == 4:
@@ -179,3 +179,95 @@ def rof_structure(f, theta, n_iter):  # pragma: no cover - compiled
             p1[i, j] = p1[i, j] / n
             p2[i, j] = (p2[i, j] + tau * gy) / n
     return (-np.float32(theta) * term).astype(np.float32)
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _jacobi_pixel(u, v, un, vn, u0, v0, ix, iy, it, i, j, ub, vb, alpha2, robust, eps2,
+                  expo):  # pragma: no cover - compiled
+    u0p = u0[i, j]
+    v0p = v0[i, j]
+    gx = ix[i, j]
+    gy = iy[i, j]
+    gt = it[i, j]
+    psi = _weight(gx * (u[i, j] - u0p) + gy * (v[i, j] - v0p) + gt, robust, eps2, expo)
+    a = psi * gx * gx + alpha2
+    b = psi * gx * gy
+    c = psi * gy * gy + alpha2
+    bu = -psi * gx * gt + alpha2 * (ub - u0p)
+    bv = -psi * gy * gt + alpha2 * (vb - v0p)
+    inv = np.float32(1.0) / (a * c - b * b)
+    un[i, j] = u0p + (c * bu - b * bv) * inv
+    vn[i, j] = v0p + (a * bv - b * bu) * inv
+
+
+@njit(cache=True, fastmath=True)
+def _jacobi_border(u, v, un, vn, u0, v0, ix, iy, it, i, j, alpha2, w_edge, w_diag, robust, eps2,
+                   expo):  # pragma: no cover - compiled
+    h, w = u.shape
+    im = max(i - 1, 0)
+    ip = min(i + 1, h - 1)
+    jm = max(j - 1, 0)
+    jp = min(j + 1, w - 1)
+    ub = (w_edge * (u[im, j] + u[ip, j] + u[i, jm] + u[i, jp])
+          + w_diag * (u[im, jm] + u[im, jp] + u[ip, jm] + u[ip, jp]))
+    vb = (w_edge * (v[im, j] + v[ip, j] + v[i, jm] + v[i, jp])
+          + w_diag * (v[im, jm] + v[im, jp] + v[ip, jm] + v[ip, jp]))
+    _jacobi_pixel(u, v, un, vn, u0, v0, ix, iy, it, i, j, ub, vb, alpha2, robust, eps2, expo)
+
+
+@njit(cache=True, fastmath=True)
+def _jacobi_row(u, v, un, vn, u0, v0, ix, iy, it, i, alpha2, w_edge, w_diag, robust, eps2,
+                expo):  # pragma: no cover - compiled
+    """One Jacobi update of row ``i``: read ``u``, ``v``, write row ``i`` of ``un``, ``vn``."""
+    h, w = u.shape
+    if w < 3:
+        for j in range(w):
+            _jacobi_border(u, v, un, vn, u0, v0, ix, iy, it, i, j, alpha2, w_edge, w_diag,
+                           robust, eps2, expo)
+        return
+    im = max(i - 1, 0)
+    ip = min(i + 1, h - 1)
+    _jacobi_border(u, v, un, vn, u0, v0, ix, iy, it, i, 0, alpha2, w_edge, w_diag, robust,
+                   eps2, expo)
+    for j in range(1, w - 1):
+        ub = (w_edge * (u[im, j] + u[ip, j] + u[i, j - 1] + u[i, j + 1])
+              + w_diag * (u[im, j - 1] + u[im, j + 1] + u[ip, j - 1] + u[ip, j + 1]))
+        vb = (w_edge * (v[im, j] + v[ip, j] + v[i, j - 1] + v[i, j + 1])
+              + w_diag * (v[im, j - 1] + v[im, j + 1] + v[ip, j - 1] + v[ip, j + 1]))
+        _jacobi_pixel(u, v, un, vn, u0, v0, ix, iy, it, i, j, ub, vb, alpha2, robust, eps2,
+                      expo)
+    _jacobi_border(u, v, un, vn, u0, v0, ix, iy, it, i, w - 1, alpha2, w_edge, w_diag, robust,
+                   eps2, expo)
+
+
+@njit(cache=True, fastmath=True)
+def jacobi_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, max_iter, robust, eps2,
+                 expo):  # pragma: no cover - compiled
+    """Jacobi iterations on the same equations as :func:`sor_solve` (replicated borders).
+
+    Every pixel is updated from the previous iterate, as in Horn & Schunck's paper; with the
+    quadratic data term, ``u0 = v0 = 0`` and the 1/6, 1/12 stencil this is exactly their
+    iteration ``u = ubar - Ix (Ix ubar + Iy vbar + It) / (alpha2 + Ix^2 + Iy^2)``. The stencil
+    weights must sum to 1. ``u``, ``v`` hold the result. Returns the number of iterations.
+    """
+    h = u.shape[0]
+    tu = np.empty_like(u)
+    tv = np.empty_like(v)
+    # Two iterations per pass over memory: row i of iterate k+1 goes to (tu, tv) and, as soon
+    # as its three source rows exist, row i-1 of iterate k+2 back into (u, v) (row i-1 of
+    # iterate k is no longer needed by then).
+    for _ in range(max_iter // 2):
+        for i in range(h + 1):
+            if i < h:
+                _jacobi_row(u, v, tu, tv, u0, v0, ix, iy, it, i, alpha2, w_edge, w_diag, robust,
+                            eps2, expo)
+            if i >= 1:
+                _jacobi_row(tu, tv, u, v, u0, v0, ix, iy, it, i - 1, alpha2, w_edge, w_diag,
+                            robust, eps2, expo)
+    if max_iter % 2 == 1:
+        for i in range(h):
+            _jacobi_row(u, v, tu, tv, u0, v0, ix, iy, it, i, alpha2, w_edge, w_diag, robust,
+                        eps2, expo)
+        u[:, :] = tu
+        v[:, :] = tv
+    return max_iter
