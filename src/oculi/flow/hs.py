@@ -39,7 +39,7 @@ class HSParams:
     pyramid_scale: float = 0.7
     min_size: int = 16
     warps: int = 3
-    iterations: int = 30
+    iterations: int = 20
     tol: float = 1e-3
     omega: float = 1.9
     median_size: int = 5
