@@ -166,7 +166,8 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
     sweep horizontal circles, whatever the (common) roll and pitch; roll and pitch only jitter
     about their common values, with unknown spreads. The vertical ``u`` is taken as the maximum
     likelihood direction under that model: it minimises ``log var(x.u) + log var(z.u)`` (see
-    :func:`_sweep_axis`). When that is ill-defined (two views, no clear sweep) the method of
+    :func:`_sweep_axis`). When that is ill-defined (fewer than four views, no clear sweep, or an
+    axis far from the cameras' mean "down") the method of
     Brown & Lowe (2007) is used
     instead: the direction most perpendicular to every camera's x axis (smallest eigenvector of
     ``sum x_i x_i^T``), or, when the x axes are nearly parallel, the mean camera "down" axis
@@ -179,7 +180,7 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
     ys = np.array([r[1] for r in rotations])  # camera y (down) axes
     zs = np.array([r[2] for r in rotations])  # viewing directions
     down_mean = ys.sum(0)
-    if len(rotations) >= 3:
+    if len(rotations) >= 4:  # with 3 views the two variances can both be driven to zero
         down, ok = _sweep_axis(xs, zs)
     else:
         ok = False
