@@ -5,7 +5,8 @@
     whole call over repetitions after a warm-up, the time ratio, success, images kept, panorama
     size; for oculi also the mean inlier reprojection error after bundle adjustment (input
     pixels) and the seam colour difference (mean |difference| of the two gain-compensated images
-    meeting at each seam pixel, 8-bit units). The Stitcher exposes neither figure.
+    meeting at each seam pixel, 8-bit units). The Stitcher exposes neither figure. oculi runs
+    with its default SIFT features and, as a second row, with ORB (OpenCV's default detector).
 (b) The rotating-camera harness (exact homographies): 5 views at overlaps 50% .. 10%, with a
     little pitch/roll, and with the camera rolled by +-30 degrees; views kept, mean corner error
     and transfer error in the overlaps against the true homographies, largest tilt of a world
@@ -46,14 +47,18 @@ def real_sets(repeat: int) -> list[dict]:
         names = [p.name for p in paths]
         stitch(images, names=names)  # warm-up (imports, numba/OpenCV initialisation)
         _cv2_stitch(images)
-        t_ours, t_cv = [], []
-        for _ in range(repeat):  # interleaved, so both see the same machine load
+        stitch(images, names=names, features="orb")
+        t_ours, t_cv, t_orb = [], [], []
+        for _ in range(repeat):  # interleaved, so all see the same machine load
             t0 = time.perf_counter()
             pano = stitch(images, names=names)
             t_ours.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             st, status, cv_pano = _cv2_stitch(images)
             t_cv.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            orb = stitch(images, names=names, features="orb")
+            t_orb.append(time.perf_counter() - t0)
         measured = stitch(images, names=names, measure_seams=True)
         out = RESULTS / "stitching"
         write_image(out / f"{folder.name}_oculi.jpg", pano.image, quality=90)
@@ -70,6 +75,10 @@ def real_sets(repeat: int) -> list[dict]:
             "oculi_reprojection_error_px": measured.reprojection_error,
             "oculi_seam_difference": measured.seam_difference,
             "oculi_timings_s": pano.timings,
+            "oculi_orb_s": statistics.median(t_orb),
+            "ratio_oculi_orb_over_opencv": statistics.median(t_orb) / tc,
+            "oculi_orb_kept": len(orb.included),
+            "oculi_orb_reprojection_error_px": orb.reprojection_error,
             "opencv_ok": status == cv2.Stitcher_OK,
             "opencv_kept": len(st.component()) if status == cv2.Stitcher_OK else 0,
             "opencv_size": list(cv_pano.shape[:2]) if status == cv2.Stitcher_OK else None,
@@ -142,10 +151,13 @@ def main() -> None:
     real = real_sets(args.repeat) if SHARED_DATA.is_dir() else []
     if real:
         print_table(
-            ["set", "oculi s", "opencv s", "ratio", "kept (oculi/cv)", "reproj px", "seam diff"],
+            ["set", "oculi s", "opencv s", "ratio", "kept (oculi/cv)", "reproj px", "seam diff",
+             "oculi-orb s", "orb ratio", "orb reproj px"],
             [[r["set"], r["oculi_s"], r["opencv_s"], r["ratio_oculi_over_opencv"],
               f"{r['oculi_kept']}/{r['opencv_kept']} of {r['images']}",
-              r["oculi_reprojection_error_px"], r["oculi_seam_difference"]] for r in real],
+              r["oculi_reprojection_error_px"], r["oculi_seam_difference"], r["oculi_orb_s"],
+              r["ratio_oculi_orb_over_opencv"], r["oculi_orb_reprojection_error_px"]]
+             for r in real],
         )
     else:
         print(f"no stitch_* sets under {SHARED_DATA}; real-set comparison skipped")
