@@ -46,3 +46,9 @@ def test_bad_inputs(textured):
             compute_flow(textured, textured[:, :-2], name)
     with pytest.raises(ParameterError, match="preset"):
         compute_flow(textured, textured, "dis", preset="slow")
+
+
+@pytest.mark.parametrize("method", ["farneback", "dis", "tvl1", "lk", "hs"])
+def test_identical_frames_give_near_zero_flow(textured, method):
+    flow = compute_flow(textured, textured, method)
+    assert np.abs(flow).mean() < 0.01
