@@ -41,3 +41,12 @@ def classify(
         write_evaluation(r, out)
     if json_path:
         write_json(json_path, r)
+
+
+def _add_segment() -> None:
+    from oculi.cli.segment import eval_command
+
+    app.command("segment")(eval_command)
+
+
+_add_segment()

@@ -55,3 +55,12 @@ def classify(
                f" -> {result.best_checkpoint}")
     if json_path:
         write_json(json_path, result.as_dict())
+
+
+def _add_segment() -> None:
+    from oculi.cli.segment import train_command
+
+    app.command("segment")(train_command)
+
+
+_add_segment()
