@@ -22,6 +22,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("stitching", "oculi.stitching.tour:section"),
     ("models", "oculi.models.tour:section"),
     ("flow", "oculi.flow.tour:section"),
+    ("segment", "oculi.segment.tour:section"),
+    ("explain", "oculi.explain.tour:section"),
 ]
 
 
