@@ -136,3 +136,12 @@ def test_output_selector(tiny) -> None:
     b = gradcam(tiny, x, 1, layer="act2")
     assert torch.equal(a.maps, b.maps)
     assert np.isclose(float(a.scores[0]), float(tiny(x)[0, 1].detach()), atol=1e-5)
+
+
+def test_default_layer_is_the_input_of_global_pooling(tiny, resnet18) -> None:
+    x = torch.rand(1, 3, 16, 16)
+    assert gradcam(tiny, x).layer == "act2"  # the activation module before `pool`
+    assert gradcam(resnet18, torch.rand(1, 3, 64, 64)).layer == "layer4"
+    seq = torch.nn.Sequential(tiny.conv1, torch.nn.ReLU(), tiny.conv2, torch.nn.ReLU(),
+                              torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), tiny.fc)
+    assert gradcam(seq, x).layer == "3"  # found by the probe forward: last map with H*W > 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import tracemalloc
 
 import pytest
@@ -14,6 +15,11 @@ from oculi.explain import explain, gradcam, methods
 
 FAST = ["features", "cam", "gradcam", "gradcam++", "layercam", "hirescam", "saliency",
         "deconvnet", "guided-backprop", "guided-gradcam"]
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _state(model: nn.Module) -> tuple:
@@ -40,6 +46,8 @@ def test_thousand_calls_leave_the_model_untouched(tiny) -> None:
     for name in FAST:  # warm-up: allocator pools, lazy imports
         explain(name, tiny, x, layer="act2")
     gc.collect()
+    tensors0 = sum(isinstance(o, torch.Tensor) for o in gc.get_objects())
+    rss0 = _rss()
     tracemalloc.start()
     base, _ = tracemalloc.get_traced_memory()
     for i in range(1000):
@@ -50,6 +58,8 @@ def test_thousand_calls_leave_the_model_untouched(tiny) -> None:
     assert _same(before, _state(tiny))
     assert tiny.training and not tiny.conv1.weight.requires_grad
     assert grown < 256 * 1024, f"python memory grew by {grown} bytes over 1,000 calls"
+    assert sum(isinstance(o, torch.Tensor) for o in gc.get_objects()) <= tensors0
+    assert _rss() - rss0 < 32 * 2**20, "resident memory grew by more than 32 MB"
 
 
 @pytest.mark.slow

@@ -88,9 +88,7 @@ def _pool_sibling(module: nn.Module, prefix: str) -> str | None:
             for j in range(i - 1, -1, -1):
                 cand_name, cand = children[j]
                 if not isinstance(cand, _SKIP) and cand_name not in _POOL_NAMES:
-                    has_params = any(True for _ in cand.parameters())
-                    if has_params or len(list(cand.children())):
-                        return prefix + names[j]
+                    return prefix + names[j]
             return None
     return None
 
