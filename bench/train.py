@@ -1,9 +1,11 @@
 """Fine-tuning EfficientNet-Lite0 (real ImageNet weights, offline) on hymenoptera (ants vs bees):
 the "tricks" recipe against a plain loop.
 
-tricks: AdamW with norm/bias decay exclusion, cosine schedule with linear warm-up, label smoothing
-0.1, batch-level CutMix/MixUp (probability 0.5), model EMA, gradient clipping.
-plain: the same optimiser, model, crop size and epochs with none of those (constant LR, decay on
+tricks: one head-only epoch before fine-tuning everything (LP-FT), AdamW with norm/bias decay
+exclusion, cosine schedule with linear warm-up, label smoothing 0.1, batch-level CutMix/MixUp
+(probability 0.5), model EMA, gradient clipping.
+plain: the same optimiser (AdamW, backbone LR 1e-4, head 10x), model, frozen BatchNorm
+statistics, crop size and epochs with none of those (constant LR from the first step, decay on
 every parameter, hard labels, no mixing, no EMA, no clipping).
 
 Both runs use the same seed, data, decode path and input size; the table reports the best and the
@@ -27,7 +29,7 @@ from oculi.core.timing import pin_threads
 
 
 def recipes(epochs: int, image_size: int, batch_size: int, lr: float = 1e-4,
-            freeze_bn: bool = False) -> dict:
+            freeze_bn: bool = True, lp_epochs: int = 1) -> dict:
     from oculi.train import TrainConfig
 
     common = dict(model="efficientnet_lite0", pretrained=True, epochs=epochs,
@@ -35,9 +37,10 @@ def recipes(epochs: int, image_size: int, batch_size: int, lr: float = 1e-4,
                   head_lr_scale=10.0, freeze_bn=freeze_bn,
                   weight_decay=0.02, seed=0, workers=0, cache_images=True)
     return {
-        "tricks": TrainConfig(**common, schedule="cosine", warmup_epochs=1.0, min_lr_ratio=0.01,
+        "tricks": TrainConfig(**common, schedule="cosine", warmup_epochs=0.5, min_lr_ratio=0.01,
                               label_smoothing=0.1, mixup_alpha=0.2, cutmix_alpha=1.0,
-                              mix_prob=0.5, ema_decay=0.9, clip_grad_norm=1.0),
+                              mix_prob=0.5, ema_decay=0.9, clip_grad_norm=1.0,
+                              freeze_backbone_epochs=lp_epochs),
         "plain": TrainConfig.plain(**common),
     }
 
@@ -50,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: cores).")
     ap.add_argument("--no-record", action="store_true", help="Do not append to results.")
     ap.add_argument("--lr", type=float, default=1e-4, help="Backbone LR (head: 10x).")
-    ap.add_argument("--freeze-bn", action="store_true", help="BatchNorm in eval mode.")
+    ap.add_argument("--train-bn", action="store_true",
+                    help="Update BatchNorm statistics (default: frozen, pretrained).")
+    ap.add_argument("--lp-epochs", type=int, default=1,
+                    help="Tricks: head-only epochs before fine-tuning everything (LP-FT).")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--only", choices=["tricks", "plain"], default=None)
     ap.add_argument("--keep", type=Path, default=None, help="Keep the run folders here.")
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     out_root = args.keep or Path(tempfile.mkdtemp(prefix="oculi-bench-train-"))
     rows, runs = [], {}
     for name, cfg in recipes(args.epochs, args.image_size, args.batch_size, args.lr,
-                                       args.freeze_bn).items():
+                                       not args.train_bn, args.lp_epochs).items():
         if args.only and name != args.only:
             continue
         t0 = time.perf_counter()

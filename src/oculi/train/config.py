@@ -47,6 +47,9 @@ class TrainConfig:
         balanced: class-balanced sampling (inverse class frequency).
         freeze_bn: keep BatchNorm layers in eval mode (pretrained running statistics; their
             affine parameters still train) — for small data sets and small batches.
+        freeze_backbone_epochs: train only the head for the first N epochs, then everything
+            ("LP-FT": linear probing, then fine-tuning, so a random head does not distort the
+            pretrained features).
         early_stop_patience: epochs without improvement of ``monitor`` before stopping (0: off).
         monitor: metric to select the best checkpoint (``"val_top1"`` or ``"val_loss"``).
         seed, deterministic: seeding and deterministic algorithms.
@@ -84,6 +87,7 @@ class TrainConfig:
     amp: bool = True
     balanced: bool = False
     freeze_bn: bool = False
+    freeze_backbone_epochs: int = 0
     early_stop_patience: int = 0
     monitor: str = "val_top1"
     seed: int = 0
@@ -110,7 +114,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "lr", "head_lr_scale"):
             check_positive(getattr(self, name), name)
         for name in ("weight_decay", "warmup_epochs", "mixup_alpha", "cutmix_alpha",
-                     "clip_grad_norm", "workers", "early_stop_patience",
+                     "clip_grad_norm", "workers", "early_stop_patience", "freeze_backbone_epochs",
                      "threads", "drop_rate"):
             check_positive(getattr(self, name), name, allow_zero=True)
         for name in ("label_smoothing", "ema_decay", "val_split"):

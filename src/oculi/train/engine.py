@@ -260,8 +260,19 @@ def fit(
                                 head_params=head, head_lr_scale=cfg.head_lr_scale)
     steps = len(loader)
     total, warm = steps * cfg.epochs, round(steps * cfg.warmup_epochs)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: lr_factor(s, total, warm, cfg.schedule, cfg.min_lr_ratio))
+    frozen_steps = steps * cfg.freeze_backbone_epochs
+    head_ids = {id(p) for p in head}
+
+    def _factor(is_head: bool) -> Callable[[int], float]:
+        def f(s: int) -> float:
+            if not is_head and s < frozen_steps:
+                return 0.0
+            return lr_factor(s, total, warm, cfg.schedule, cfg.min_lr_ratio)
+        return f
+
+    group_is_head = [bool(g["params"]) and id(g["params"][0]) in head_ids
+                     for g in optimizer.param_groups]
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, [_factor(h) for h in group_is_head])
     ema = ModelEma(model, cfg.ema_decay) if cfg.ema_decay > 0 else None
     use_amp = cfg.amp and info.device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
@@ -301,6 +312,13 @@ def fit(
         for epoch in range(start, cfg.epochs):
             sampler.set_epoch(epoch)
             net.train()
+            if cfg.freeze_backbone_epochs and not info.distributed:
+                # skip the backbone's backward pass while only the head learns (DDP keeps the
+                # graph fixed and relies on the zero learning rate instead)
+                frozen = epoch < cfg.freeze_backbone_epochs
+                for p in model.parameters():
+                    if id(p) not in head_ids:
+                        p.requires_grad_(not frozen)
             if cfg.freeze_bn:
                 for m in model.modules():
                     if isinstance(m, nn.modules.batchnorm._BatchNorm):

@@ -18,10 +18,10 @@ def param_groups(model: nn.Module, weight_decay: float, *, decay_norm_bias: bool
     """Parameter groups: weights that decay, and (unless ``decay_norm_bias``) biases and
     normalisation parameters — every parameter with fewer than 2 dimensions — that do not.
 
-    With ``head_params`` and ``head_lr_scale`` != 1, the (new, randomly initialised) head gets its
+    With ``head_params``, the (new, randomly initialised) head gets its
     own groups whose ``lr_scale`` multiplies the learning rate (discriminative fine-tuning).
     """
-    head_ids = {id(p) for p in head_params} if head_lr_scale != 1.0 else set()
+    head_ids = {id(p) for p in head_params}
     buckets: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for _, p in model.named_parameters():
         if not p.requires_grad:
