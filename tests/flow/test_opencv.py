@@ -44,6 +44,8 @@ def test_bad_inputs(textured):
             compute_flow(textured, rgb, name)
         with pytest.raises(ShapeError, match="same size"):
             compute_flow(textured, textured[:, :-2], name)
+    with pytest.raises(ShapeError, match="12 pixels"):
+        compute_flow(textured[:5, :5], textured[:5, :5], "dis")
     with pytest.raises(ParameterError, match="preset"):
         compute_flow(textured, textured, "dis", preset="slow")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from oculi.core.checks import check_choice, check_positive
-from oculi.core.errors import MissingDependencyError, ParameterError
+from oculi.core.errors import MissingDependencyError, ParameterError, ShapeError
 from oculi.flow._base import methods, uint8_gray_pair
 
 
@@ -74,6 +74,9 @@ def dis(image1: np.ndarray, image2: np.ndarray, *, preset: str = "medium",
 
     check_choice(preset, _DIS_PRESETS, "preset")
     a, b = uint8_gray_pair(image1, image2)
+    if max(a.shape) < 12:
+        raise ShapeError(f"image1: dis needs a side of at least 12 pixels, got {a.shape[0]}x"
+                         f"{a.shape[1]} — use hs or lk for tiny frames")
     algo = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset])
     if variational_iterations is not None:
         check_positive(variational_iterations, "variational_iterations", allow_zero=True)
