@@ -126,33 +126,36 @@ _COS_45 = float(np.cos(np.pi / 4))
 def _sweep_axis(xs: np.ndarray, zs: np.ndarray) -> tuple[np.ndarray, bool]:
     """The axis of a yaw sweep from camera x axes and viewing directions (rows, world coords).
 
-    Minimises ``f(u) = log var(x_i . u) + log var(z_i . u)`` (Gaussian roll and pitch jitter of
-    unknown spreads about common values): candidates are the smallest eigenvectors of
-    ``C_z + w C_x`` (centred scatters) for weights ``w`` over six decades, the best is polished
-    by Nelder-Mead on the sphere. Returns ``(u, well_defined)``.
+    ``u`` is the smallest eigenvector of ``C_x + C_z`` (centred scatters): the direction in which
+    both axes vary least. When the x axes still scatter by more than 8 degrees about it (rolls
+    that differ by tens of degrees), the maximum-likelihood direction for pitch and roll jitter
+    of unknown spreads is used instead. Returns ``(u, well_defined)``.
     """
-    from scipy.optimize import minimize
-
     xc, zc = xs - xs.mean(0), zs - zs.mean(0)
     cx, cz = xc.T @ xc / len(xs), zc.T @ zc / len(zs)
-    eps = 1e-10
+    # equal weights: right when roll and pitch jitter alike (hand-held, small tilts)
+    u = np.linalg.eigh(cx + cz)[1][:, 0]
+    if float(u @ cx @ u) > np.radians(8.0) ** 2:
+        # the x axes scatter far about that plane (rolls differ by tens of degrees): maximum
+        # likelihood with unknown pitch and roll spreads, min log var(x.u) + log var(z.u),
+        # searched over the smallest eigenvectors of C_z + w C_x and polished on the sphere
+        from scipy.optimize import minimize
 
-    def f(u: np.ndarray) -> float:
-        u = u / np.linalg.norm(u)
-        return float(np.log(u @ cx @ u + eps) + np.log(u @ cz @ u + eps))
+        def f(v: np.ndarray) -> float:
+            v = v / np.linalg.norm(v)
+            return float(np.log(v @ cx @ v + 1e-10) + np.log(v @ cz @ v + 1e-10))
 
-    cands = [np.linalg.eigh(cz + w * cx)[1][:, 0] for w in np.logspace(-3, 3, 13)]
-    best = min(cands, key=f)
-    el = np.arcsin(np.clip(best[1], -1, 1))
-    az = np.arctan2(best[0], best[2])
+        best = min((np.linalg.eigh(cz + w * cx)[1][:, 0] for w in np.logspace(-3, 3, 13)),
+                   key=f)
 
-    def g(a: np.ndarray) -> float:
-        return f(np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]),
-                           np.cos(a[1]) * np.cos(a[0])]))
+        def g(a: np.ndarray) -> float:
+            return f(np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]),
+                               np.cos(a[1]) * np.cos(a[0])]))
 
-    res = minimize(g, [az, el], method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
-    a = res.x if res.fun <= g(np.array([az, el])) else np.array([az, el])
-    u = np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]), np.cos(a[1]) * np.cos(a[0])])
+        a0 = np.array([np.arctan2(best[0], best[2]), np.arcsin(np.clip(best[1], -1, 1))])
+        res = minimize(g, a0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
+        a = res.x if res.fun <= g(a0) else a0
+        u = np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]), np.cos(a[1]) * np.cos(a[0])])
     # a sweep: the x axes and viewing directions must vary much more across u than along it
     spread = np.linalg.eigvalsh(cx + cz)
     return u, bool(spread[1] > 1e-3)
