@@ -1,0 +1,91 @@
+"""Tour section: a small U-Net trained in the tour on synthetic shapes, and the benchmark table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from oculi.report import Report
+
+
+def section(report: Report, workdir: Path, quick: bool) -> None:
+    """Train U-Net (EfficientNet-Lite0 encoder, offline ImageNet weights) on generated shapes
+    through oculi's trainer, show predictions and per-class IoU; list benchmark results."""
+    import numpy as np
+    import torch
+
+    from oculi.segment import (
+        SHAPE_CLASSES,
+        SegmentationFolder,
+        colorize,
+        make_shapes,
+        overlay,
+        predict_image,
+        train_segmenter,
+    )
+    from oculi.train import TrainConfig
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        size = 64
+        n_train, n_val = (12, 4) if quick else (48, 8)
+        images, masks = make_shapes(n_train + n_val, size, seed=3)
+        kw = dict(num_classes=3, class_names=list(SHAPE_CLASSES))
+        train = SegmentationFolder.from_arrays(images[:n_train], masks[:n_train], **kw)
+        val = SegmentationFolder.from_arrays(images[n_train:], masks[n_train:], **kw)
+        epochs = 2 if quick else 8
+        cfg = TrainConfig(model="unet", epochs=epochs, batch_size=6, lr=1e-2, image_size=size,
+                          scale_min=0.9, monitor="val_loss", mix_prob=0.0, label_smoothing=0.0,
+                          warmup_epochs=0.0, schedule="cosine", threads=1, weight_decay=1e-4,
+                          task_options={"loss": "ce+dice", "repeat": 1 if quick else 2,
+                                        "class_names": list(SHAPE_CLASSES),
+                                        "arch_options": {"decoder_channels": [32, 16, 16, 8, 8]}})
+        res = train_segmenter(None, cfg, workdir / "segment_shapes", progress=False,
+                              train_set=train, val_set=val)
+        from oculi.segment import load_segmenter
+
+        model = load_segmenter(res.run_dir)
+        sec = report.section(
+            "Segmentation: U-Net trained in the tour",
+            f"A U-Net with the EfficientNet-Lite0 encoder (real ImageNet weights, offline) trained "
+            f"for {epochs} epochs on {n_train} generated {size}x{size} images of discs and "
+            "rectangles with the combined loss 'ce+dice', through oculi's trainer (run folder, "
+            "checkpoints). Validation on held-out images; bench/segment.py measures the real "
+            "data sets (ISBI membranes, CamVid, the spleen CT volume).")
+        rows = [[h["epoch"] + 1, h["train_loss"], h.get("val_loss", float("nan")),
+                 h.get("val_miou", float("nan")), h.get("val_bf1", float("nan"))]
+                for h in res.history]
+        sec.table(["epoch", "train loss", "val loss", "val mIoU", "boundary F1"], rows)
+        for i in range(min(3, n_val)):
+            mask, _ = predict_image(model, val.samples[i].image, tile=None)
+            truth = val.samples[i].target.astype(np.uint8)
+            panel = np.concatenate([val.samples[i].image, colorize(truth),
+                                    overlay(val.samples[i].image, mask)], axis=1)
+            iou = float(((mask > 0) & (truth > 0)).sum() / max(((mask > 0) | (truth > 0)).sum(), 1))
+            sec.image(panel, f"image | truth | prediction (foreground IoU {iou:.2f})",
+                      name=f"segment-shapes-{i}", width=360)
+    finally:
+        torch.set_num_threads(threads)
+    results = Path(__file__).resolve().parents[3] / "bench" / "results" / "segment.jsonl"
+    if results.is_file():
+        lines = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]
+        rows = []
+        for r in lines:
+            if r.get("part") == "isbi":
+                rows.append([f"ISBI U-Net ({r['loss']})", "pixel error / membrane Dice",
+                             f"{r['pixel_error']:.4f} / {r['membrane_dice']:.4f}", r["train_s"]])
+            elif r.get("part") == "camvid":
+                rows.append([f"CamVid {r['arch']}", "mIoU (11 classes)", f"{r['miou']:.4f}",
+                             r["train_s"]])
+            elif r.get("part") == "spleen":
+                rows.append([f"spleen {r['arch']}", "Dice held-out / full",
+                             f"{r['dice_held_out']:.3f} / {r['dice_full']:.3f}", r["train_s"]])
+            elif r.get("part") == "arch":
+                rows.append([f"ISBI half-res {r['arch']}", "membrane Dice",
+                             f"{r['membrane_dice']:.3f}", r["train_s"]])
+        if rows:
+            sec = report.section("Segmentation benchmark (shipped results)",
+                                 "bench/results/segment.jsonl, measured on this project's CPU "
+                                 "machine by bench/segment.py.")
+            sec.table(["run", "metric", "value", "train s"], rows)

@@ -1,0 +1,18 @@
+"""The tour section runs in quick mode and trains a model whose loss falls."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_tour_section_quick(tmp_path):
+    from oculi.report import Report
+    from oculi.segment.tour import section
+
+    report = Report("t", "")
+    section(report, tmp_path, quick=True)
+    hist = [json.loads(x) for x in
+            (tmp_path / "segment_shapes" / "metrics.jsonl").read_text().splitlines()]
+    assert len(hist) == 2 and hist[1]["train_loss"] < hist[0]["train_loss"]
+    page = report.write(tmp_path / "page")
+    assert "U-Net trained in the tour" in page.read_text()
