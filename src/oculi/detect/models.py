@@ -1,0 +1,267 @@
+"""Trainable detectors by name, all on a registry backbone (default EfficientNet-Lite0 with its
+offline ImageNet weights): torchvision's Faster R-CNN, Mask R-CNN, RetinaNet, FCOS and SSDlite,
+and oculi's compact YOLO.
+
+Every model is a :class:`Detector`: ``model(images, targets)`` with ``images`` a list of
+``(3, H, W)`` float tensors in [0, 1] (sizes may differ) returns a dict of losses in training mode
+and, in eval mode, one dict per image with ``boxes`` ``(n, 4)`` xyxy pixels of *that* image,
+``scores`` and ``labels`` (``1..K``). Resizing (longer side to ``image_size``) and normalisation
+happen inside.
+
+    >>> m = create_detector("fcos", num_classes=2, pretrained=False, image_size=128)
+    >>> _ = m.eval()
+    >>> import torch; out = m([torch.rand(3, 100, 120)])
+    >>> sorted(out[0])
+    ['boxes', 'labels', 'scores']
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from oculi.core.checks import check_positive
+from oculi.core.registry import Registry
+
+DEFAULT_BACKBONE = "efficientnet_lite0"
+
+#: every detector: trainable ones (kind torchvision/oculi) and OpenCV's classical models
+detectors: Registry[dict[str, Any]] = Registry("detector")
+detectors.register("fasterrcnn", {"kind": "torchvision", "family": "region-based"},
+                   aliases=("faster-rcnn",), help="Faster R-CNN with FPN (torchvision)")
+detectors.register("maskrcnn", {"kind": "torchvision", "family": "region-based"},
+                   aliases=("mask-rcnn",), help="Mask R-CNN with FPN: boxes and instance masks")
+detectors.register("retinanet", {"kind": "torchvision", "family": "single-shot"},
+                   help="RetinaNet with FPN P3-P7 and focal loss (torchvision)")
+detectors.register("fcos", {"kind": "torchvision", "family": "single-shot"},
+                   help="FCOS, anchor-free with centerness (torchvision)")
+detectors.register("ssdlite", {"kind": "torchvision", "family": "single-shot"},
+                   aliases=("ssd",), help="SSDlite, depthwise heads on 6 maps (torchvision)")
+detectors.register("yolo", {"kind": "oculi", "family": "single-shot"},
+                   help="compact YOLO: PAN neck, 3 scales, k-means anchors, CIoU (oculi)")
+detectors.register("hog-people", {"kind": "classical", "family": "classical"},
+                   aliases=("hog",), help="Dalal-Triggs HOG + linear SVM people detector "
+                   "(OpenCV)")
+detectors.register("haar-face", {"kind": "classical", "family": "classical"},
+                   aliases=("haar", "viola-jones"), help="Viola-Jones Haar cascade, frontal "
+                   "faces (OpenCV)")
+
+TRAINABLE = ("fasterrcnn", "maskrcnn", "retinanet", "fcos", "ssdlite", "yolo")
+
+
+class Detector(nn.Module):
+    """A trainable detector with the facts needed to rebuild it from a checkpoint.
+
+    Attributes:
+        arch, backbone: names it was built from.
+        num_classes: object classes (background excluded); labels are ``1..num_classes``.
+        class_names: names of labels ``1..K``.
+        image_size: longer side images are resized to inside the model.
+    """
+
+    def __init__(self, net: nn.Module, *, arch: str, backbone: str, num_classes: int,
+                 class_names: Sequence[str] | None, image_size: int,
+                 options: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.net = net
+        self.arch, self.backbone, self.num_classes = arch, backbone, int(num_classes)
+        self.class_names = list(class_names) if class_names else [
+            f"class{k}" for k in range(1, num_classes + 1)]
+        self.image_size = int(image_size)
+        self.options = dict(options or {})
+
+    def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):
+        return self.net(images, targets)
+
+    def config(self) -> dict[str, Any]:
+        return {"arch": self.arch, "backbone": self.backbone, "num_classes": self.num_classes,
+                "class_names": self.class_names, "image_size": self.image_size,
+                "options": self.options}
+
+    @torch.no_grad()
+    def detect(self, images: Sequence[np.ndarray], *, score: float = 0.5):
+        """Detect objects in HWC RGB numpy images (uint8 or float in [0, 1]).
+
+        Returns:
+            One :class:`~oculi.detect.types.Detections` per image (original pixels).
+        """
+        from oculi.core.convert import ensure_float01, to_rgb
+        from oculi.detect.types import Detections
+
+        self.eval()
+        dev = next(self.parameters()).device
+        xs = [torch.from_numpy(np.ascontiguousarray(ensure_float01(to_rgb(im)).transpose(
+            2, 0, 1))).to(dev) for im in images]
+        out = []
+        for r in self.net(xs):
+            keep = r["scores"] >= score
+            labels = r["labels"][keep].cpu().numpy().astype(np.int64)
+            out.append(Detections(r["boxes"][keep].cpu().numpy().astype(np.float32),
+                                  r["scores"][keep].cpu().numpy().astype(np.float32), labels,
+                                  [self.class_names[k - 1] for k in labels]))
+        return out
+
+
+def _features(backbone: str, pretrained: bool, frozen_stages: int, out_indices=(2, 3, 4)):
+    from oculi.detect.backbone import TimmFeatures
+
+    return TimmFeatures(backbone, pretrained, out_indices, frozen_stages)
+
+
+def _common(feats, image_size: int) -> dict[str, Any]:
+    return {"min_size": image_size, "max_size": image_size, "image_mean": list(feats.mean),
+            "image_std": list(feats.std)}
+
+
+def _fasterrcnn(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
+                masks: bool = False, **kw: Any) -> nn.Module:
+    from torchvision.models.detection import FasterRCNN, MaskRCNN
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.ops import MultiScaleRoIAlign
+
+    from oculi.detect.backbone import FPNBackbone
+
+    body = FPNBackbone(feats, fpn_channels, "pool")
+    anchors = AnchorGenerator(((32,), (64,), (128,), (256,)), ((0.5, 1.0, 2.0),) * 4)
+    names = ["0", "1", "2"]
+    # CPU-sized sampling (torchvision's defaults: 2000/1000 proposals, 512 RoIs per image)
+    defaults = dict(rpn_pre_nms_top_n_train=1000, rpn_post_nms_top_n_train=500,
+                    rpn_pre_nms_top_n_test=500, rpn_post_nms_top_n_test=300,
+                    box_batch_size_per_image=128)
+    kw = {**defaults, **kw}
+    common = dict(rpn_anchor_generator=anchors,
+                  box_roi_pool=MultiScaleRoIAlign(names, 7, 2), **_common(feats, image_size),
+                  **kw)
+    if masks:
+        return MaskRCNN(body, num_classes + 1, mask_roi_pool=MultiScaleRoIAlign(names, 14, 2),
+                        **common)
+    return FasterRCNN(body, num_classes + 1, **common)
+
+
+def _retinanet(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
+               **kw: Any) -> nn.Module:
+    from torchvision.models.detection import RetinaNet
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+
+    from oculi.detect.backbone import FPNBackbone
+
+    body = FPNBackbone(feats, fpn_channels, "p6p7")
+    sizes = tuple((x, int(x * 2 ** (1 / 3)), int(x * 2 ** (2 / 3)))
+                  for x in (32, 64, 128, 256, 512))
+    anchors = AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * 5)
+    return RetinaNet(body, num_classes + 1, anchor_generator=anchors,
+                     **_common(feats, image_size), **kw)
+
+
+def _fcos(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
+          **kw: Any) -> nn.Module:
+    from torchvision.models.detection import FCOS
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+
+    from oculi.detect.backbone import FPNBackbone
+
+    body = FPNBackbone(feats, fpn_channels, "p6p7")
+    anchors = AnchorGenerator(((8,), (16,), (32,), (64,), (128,)), ((1.0,),) * 5)
+    return FCOS(body, num_classes + 1, anchor_generator=anchors, **_common(feats, image_size),
+                **kw)
+
+
+def _ssdlite(num_classes: int, feats, image_size: int, **kw: Any) -> nn.Module:
+    from torchvision.models.detection.anchor_utils import DefaultBoxGenerator
+    from torchvision.models.detection.ssd import SSD
+    from torchvision.models.detection.ssdlite import SSDLiteHead
+
+    from oculi.detect.backbone import SSDBackbone
+
+    body = SSDBackbone(feats)
+    anchors = DefaultBoxGenerator([[2, 3] for _ in range(6)], min_ratio=0.2, max_ratio=0.95)
+    norm = functools.partial(nn.BatchNorm2d, eps=0.001, momentum=0.03)
+    head = SSDLiteHead(body.out_channels, anchors.num_anchors_per_location(), num_classes + 1,
+                       norm)
+    c = _common(feats, image_size)
+    return SSD(body, anchors, (image_size, image_size), num_classes + 1,
+               image_mean=c["image_mean"], image_std=c["image_std"], head=head,
+               score_thresh=0.001, detections_per_img=100, topk_candidates=300, **kw)
+
+
+def create_detector(
+    arch: str = "fasterrcnn",
+    *,
+    num_classes: int = 1,
+    class_names: Sequence[str] | None = None,
+    backbone: str = DEFAULT_BACKBONE,
+    pretrained: bool = True,
+    image_size: int = 384,
+    frozen_stages: int = 2,
+    **options: Any,
+) -> Detector:
+    """Build a trainable detector by name.
+
+    Args:
+        arch: ``fasterrcnn``, ``maskrcnn``, ``retinanet``, ``fcos``, ``ssdlite`` or ``yolo``.
+        num_classes: object classes (without background).
+        class_names: names of the classes (labels ``1..K``).
+        backbone: a timm model of :mod:`oculi.models` (``efficientnet_lite0`` by default).
+        pretrained: the backbone's ImageNet weights, offline (no download ever).
+        image_size: images are resized inside the model to this longer side (SSDlite: square).
+        frozen_stages: backbone stages kept frozen (stem and the first blocks).
+        **options: architecture keywords (torchvision's, e.g. ``box_score_thresh``; YOLO's
+            ``anchors``, ``width``).
+
+    Raises:
+        UnknownNameError: unknown architecture; ParameterError: a classical name.
+    """
+    from oculi.core.errors import ParameterError
+
+    entry = detectors.entry(arch)
+    key = entry.name
+    if entry.obj["kind"] == "classical":
+        raise ParameterError(f"arch: {key!r} is a classical OpenCV detector, not trainable — "
+                             f"use one of {', '.join(TRAINABLE)} (or create_classical)")
+    check_positive(num_classes, "num_classes")
+    check_positive(image_size, "image_size")
+    if key == "yolo":
+        from oculi.detect.yolo import YOLO
+
+        feats = _features(backbone, pretrained, frozen_stages)
+        net: nn.Module = YOLO(feats, num_classes, image_size=image_size, **options)
+    else:
+        feats = _features(backbone, pretrained, frozen_stages,
+                          (3, 4) if key == "ssdlite" else (2, 3, 4))
+        if key == "ssdlite":
+            net = _ssdlite(num_classes, feats, image_size, **options)
+        elif key == "retinanet":
+            net = _retinanet(num_classes, feats, image_size, **options)
+        elif key == "fcos":
+            net = _fcos(num_classes, feats, image_size, **options)
+        else:
+            net = _fasterrcnn(num_classes, feats, image_size, masks=key == "maskrcnn",
+                              **options)
+    return Detector(net, arch=key, backbone=backbone, num_classes=num_classes,
+                    class_names=class_names, image_size=image_size,
+                    options={"frozen_stages": frozen_stages, **_jsonable(options)})
+
+
+def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in options.items():
+        if isinstance(v, (np.ndarray, torch.Tensor)):
+            v = v.tolist()
+        out[k] = v
+    return out
+
+
+def rebuild(config: dict[str, Any]) -> Detector:
+    """A fresh detector (no pretrained download, random weights) from :meth:`Detector.config`."""
+    opts = dict(config.get("options", {}))
+    frozen = int(opts.pop("frozen_stages", 2))
+    return create_detector(config["arch"], num_classes=config["num_classes"],
+                           class_names=config.get("class_names"),
+                           backbone=config.get("backbone") or DEFAULT_BACKBONE,
+                           pretrained=False, image_size=config.get("image_size", 384),
+                           frozen_stages=frozen, **opts)
