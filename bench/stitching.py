@@ -25,7 +25,7 @@ import time
 import cv2
 import numpy as np
 
-from bench._common import RESULTS, SHARED_DATA, print_table, record
+from bench._common import ROOT, SHARED_DATA, print_table, record
 from oculi.core.timing import pin_threads
 from oculi.geometry import corner_error
 from oculi.io import read_image, write_image
@@ -60,7 +60,7 @@ def real_sets(repeat: int) -> list[dict]:
             orb = stitch(images, names=names, features="orb")
             t_orb.append(time.perf_counter() - t0)
         measured = stitch(images, names=names, measure_seams=True)
-        out = RESULTS / "stitching"
+        out = ROOT / "out" / "bench_stitching"  # derived from third-party photos: not committed
         write_image(out / f"{folder.name}_oculi.jpg", pano.image, quality=90)
         if status == cv2.Stitcher_OK:
             write_image(out / f"{folder.name}_opencv.jpg",
