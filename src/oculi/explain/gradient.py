@@ -171,7 +171,7 @@ def integrated_gradients(
     model: nn.Module, images: torch.Tensor, targets: Targets = None,
     layer: str | nn.Module | None = None, *, output: OutputSelector = None,
     baseline: float | torch.Tensor = 0.0, steps: int = 50, rule: str = "gausslegendre",
-    batch_size: int = 32,
+    batch_size: int = 16,
 ) -> Explanation:
     """Integrated gradients (Sundararajan et al. 2017): ``(x - b) * integral_0^1 grad(b + a(x-b))``
     by quadrature (``rule``, ``steps``) in batches of ``batch_size`` images; ``baseline`` is an
