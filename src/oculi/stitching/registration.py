@@ -55,6 +55,19 @@ class PairMatch:
                 "inliers": self.n_inliers, "confidence": round(self.confidence, 3)}
 
 
+#: systematic keypoint offsets (pixels, both axes) of a method, removed before geometry: OpenCV's
+#: SIFT doubles the image with pixel corners aligned and halves the coordinates back, so it
+#: reports ``x + 0.25``; measured by detecting on an image and on its 180-degree rotation (the
+#: two position sets must mirror each other exactly): +0.250 px in x and y
+KEYPOINT_OFFSET = {"sift": 0.25}
+
+
+def _points(matches: Any, f_i: Any, f_j: Any) -> tuple[np.ndarray, np.ndarray]:
+    a, b = (p.astype(np.float64) for p in matches.points(f_i, f_j))
+    off = KEYPOINT_OFFSET.get(getattr(f_i, "method", ""), 0.0)
+    return a - off, b - off
+
+
 def _workers(n: int) -> int:
     return max(1, min(n, os.cpu_count() or 1))
 
@@ -102,7 +115,7 @@ def match_pair(
     matches = match_descriptors(f_i, f_j, ratio=ratio, matcher=matcher)
     if len(matches) < 4:
         return None
-    a, b = (p.astype(np.float64) for p in matches.points(f_i, f_j))
+    a, b = _points(matches, f_i, f_j)
     try:
         est = estimate_homography(a, b, threshold=threshold, seed=seed)
     except NoMatchError:
@@ -251,7 +264,7 @@ def register_pair(
     det = create_method(features, **params)
     f1, f2 = det(image1), det(image2)
     m = match_descriptors(f1, f2, ratio=ratio)
-    a, b = (p.astype(np.float64) for p in m.points(f1, f2))
+    a, b = _points(m, f1, f2)
     if len(a) < 4:
         raise NoMatchError(
             f"image1 and image2: only {len(a)} {features} matches pass the ratio test "
