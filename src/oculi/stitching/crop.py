@@ -66,8 +66,10 @@ def largest_inner_rectangle(mask: np.ndarray, max_side: int = 400) -> tuple[int,
                            interpolation=cv2.INTER_AREA)
         small = (small > 0).astype(np.uint8)
         # a reduced pixel is valid only if all pixels it covers are: erode the full mask first
-        k = int(np.ceil(1 / s)) + 1
-        eroded = cv2.erode(m, np.ones((k, k), np.uint8))
+        # (nearest sampling picks one pixel of the block, the block reaches 1/s beyond it)
+        k = 2 * int(np.ceil(1 / s)) + 3
+        eroded = cv2.erode(m, np.ones((k, k), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                           borderValue=0)
         small = cv2.resize(eroded, small.shape[::-1], interpolation=cv2.INTER_NEAREST) & small
     else:
         small = m
@@ -77,21 +79,19 @@ def largest_inner_rectangle(mask: np.ndarray, max_side: int = 400) -> tuple[int,
     if s < 1.0:
         x0, y0 = int(np.ceil(x0 / s)), int(np.ceil(y0 / s))
         x1, y1 = min(w, int(np.floor(x1 / s))), min(h, int(np.floor(y1 / s)))
-        # shrink until clean at full resolution
-        for _ in range(64):
-            sub = m[y0:y1, x0:x1]
-            if sub.size == 0 or sub.all():
-                break
-            bad_rows = np.flatnonzero(~sub.all(axis=1))
-            bad_cols = np.flatnonzero(~sub.all(axis=0))
-            if bad_rows.size and bad_rows[0] == 0:
+        # safety net: trim the edge line with the most invalid pixels until the box is clean
+        while x1 > x0 and y1 > y0 and not m[y0:y1, x0:x1].all():
+            edges = {"top": m[y0, x0:x1], "bottom": m[y1 - 1, x0:x1],
+                     "left": m[y0:y1, x0], "right": m[y0:y1, x1 - 1]}
+            side = max(edges, key=lambda e: float((edges[e] == 0).mean()))
+            if (edges[side] == 0).mean() == 0:  # a hole inside: cut the shorter way
+                side = "bottom" if (y1 - y0) > (x1 - x0) else "right"
+            if side == "top":
                 y0 += 1
-            elif bad_rows.size and bad_rows[-1] == sub.shape[0] - 1:
+            elif side == "bottom":
                 y1 -= 1
-            elif bad_cols.size and bad_cols[0] == 0:
+            elif side == "left":
                 x0 += 1
-            elif bad_cols.size and bad_cols[-1] == sub.shape[1] - 1:
-                x1 -= 1
             else:
-                break
+                x1 -= 1
     return (int(x0), int(y0), int(x1), int(y1))
