@@ -41,10 +41,24 @@ SPLEEN = SHARED_DATA / "seg3d_msd_spleen"
 def _cfg(**kw: Any):
     from oculi.train import TrainConfig
 
-    base = dict(pretrained=True, optimizer="adamw", lr=1e-3, weight_decay=1e-4,
-                schedule="cosine", warmup_epochs=0.5, min_lr_ratio=0.02, label_smoothing=0.0,
-                mix_prob=0.0, ema_decay=0.0, clip_grad_norm=1.0, monitor="val_loss", seed=0,
-                workers=0, threads=1, device="cpu")
+    base = dict(
+        pretrained=True,
+        optimizer="adamw",
+        lr=1e-3,
+        weight_decay=1e-4,
+        schedule="cosine",
+        warmup_epochs=0.5,
+        min_lr_ratio=0.02,
+        label_smoothing=0.0,
+        mix_prob=0.0,
+        ema_decay=0.0,
+        clip_grad_norm=1.0,
+        monitor="val_loss",
+        seed=0,
+        workers=0,
+        threads=1,
+        device="cpu",
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -64,15 +78,17 @@ def _isbi_sets(scale: int = 1):
     imgs, tgts = [], []
     for i in range(25):
         im = read_image(ISBI / "image" / f"{i}.png", mode="rgb")
-        m = mask_to_target(read_image(ISBI / "label" / f"{i}.png", mode="unchanged"), "binary",
-                           invert=True)
+        m = mask_to_target(
+            read_image(ISBI / "label" / f"{i}.png", mode="unchanged"), "binary", invert=True
+        )
         if scale > 1:
             import cv2
 
             h, w = im.shape[:2]
             im = cv2.resize(im, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
-            m = cv2.resize(m.astype(np.uint8), (w // scale, h // scale),
-                           interpolation=cv2.INTER_NEAREST)
+            m = cv2.resize(
+                m.astype(np.uint8), (w // scale, h // scale), interpolation=cv2.INTER_NEAREST
+            )
         imgs.append(im)
         tgts.append(m)
     names = [str(i) for i in range(25)]
@@ -81,33 +97,66 @@ def _isbi_sets(scale: int = 1):
     return tr, va
 
 
-def run_isbi(loss: str, epochs: int, work: Path) -> dict[str, Any]:
+def run_isbi(
+    loss: str, epochs: int, work: Path, crop: int = 256, init: Path | None = None, lr: float = 2e-3
+) -> dict[str, Any]:
     from oculi.segment import evaluate_dataset, load_segmenter, train_segmenter
 
     tr, va = _isbi_sets()
-    cfg = _cfg(model="unet", epochs=epochs, batch_size=4, image_size=256, scale_min=0.25, lr=2e-3,
-               task_options=dict(loss=loss, repeat=4, flips="hv", color=0.15,
-                                 class_names=["cell", "membrane"]))
+    cfg = _cfg(
+        model="unet",
+        epochs=epochs,
+        batch_size=4,
+        image_size=crop,
+        scale_min=0.25,
+        lr=2e-3,
+        task_options=dict(
+            loss=loss, repeat=4, flips="hv", color=0.15, class_names=["cell", "membrane"]
+        ),
+    )
     t0 = time.perf_counter()
-    res = train_segmenter(None, cfg, work / f"isbi_{loss}", progress=False, train_set=tr,
-                          val_set=va)
+    res = train_segmenter(
+        None, cfg, work / f"isbi_{loss}", progress=False, train_set=tr, val_set=va
+    )
     train_s = time.perf_counter() - t0
     model = load_segmenter(res.run_dir)
     ev = evaluate_dataset(model, va)
     speed = _speed(model, va.samples[0].image)
-    out = {"part": "isbi", "loss": loss, "arch": "unet", "encoder": "efficientnet_lite0",
-           "pretrained": True, "epochs": epochs, "steps": epochs * 20, "crop": 256,
-           "pixel_error": ev["val_pixel_error"], "membrane_dice": ev["val_fg_dice"],
-           "membrane_iou": ev["val_fg_iou"], "bf1": ev["val_bf1"], "best_epoch": res.best_epoch,
-           "train_s": train_s, "infer_s_512": speed, "val_slices": [20, 21, 22, 23, 24],
-           "history": [{k: h.get(k) for k in ("epoch", "train_loss", "val_loss", "val_fg_dice",
-                                              "val_pixel_error")} for h in res.history]}
-    print(f"ISBI {loss}: pixel error {out['pixel_error']:.4f}  membrane Dice "
-          f"{out['membrane_dice']:.4f}  train {train_s:.0f} s  infer {speed:.2f} s/slice")
+    out = {
+        "part": "isbi",
+        "loss": loss,
+        "arch": "unet",
+        "encoder": "efficientnet_lite0",
+        "pretrained": True,
+        "epochs": epochs,
+        "steps": epochs * 20,
+        "crop": crop,
+        "pixel_error": ev["val_pixel_error"],
+        "membrane_dice": ev["val_fg_dice"],
+        "membrane_iou": ev["val_fg_iou"],
+        "bf1": ev["val_bf1"],
+        "best_epoch": res.best_epoch,
+        "train_s": train_s,
+        "infer_s_512": speed,
+        "val_slices": [20, 21, 22, 23, 24],
+        "history": [
+            {
+                k: h.get(k)
+                for k in ("epoch", "train_loss", "val_loss", "val_fg_dice", "val_pixel_error")
+            }
+            for h in res.history
+        ],
+    }
+    print(
+        f"ISBI {loss}: pixel error {out['pixel_error']:.4f}  membrane Dice "
+        f"{out['membrane_dice']:.4f}  train {train_s:.0f} s  infer {speed:.2f} s/slice"
+    )
     return out
 
 
-def run_camvid(arch: str, epochs: int, work: Path) -> dict[str, Any]:
+def run_camvid(
+    arch: str, epochs: int, work: Path, crop: int = 320, repeat: int = 4
+) -> dict[str, Any]:
     import csv
 
     from oculi.segment import SegmentationFolder, evaluate_dataset, load_segmenter, train_segmenter
@@ -116,43 +165,87 @@ def run_camvid(arch: str, epochs: int, work: Path) -> dict[str, Any]:
     kw = dict(mask_kind="index", num_classes=11, ignore_index=11, class_names=names)
     tr = SegmentationFolder(CAMVID / "train", **kw)
     va = SegmentationFolder(CAMVID / "val", **kw)
-    cfg = _cfg(model=arch, epochs=epochs, batch_size=4, image_size=320, scale_min=0.3, lr=2e-3,
-               task_options=dict(loss="ce+dice", num_classes=11, ignore_index=11,
-                                 class_weights="balanced", repeat=4, flips="h",
-                                 class_names=names))
+    cfg = _cfg(
+        model=arch,
+        epochs=epochs,
+        batch_size=4,
+        image_size=crop,
+        scale_min=0.3,
+        lr=2e-3,
+        task_options=dict(
+            loss="ce+dice",
+            num_classes=11,
+            ignore_index=11,
+            class_weights="balanced",
+            repeat=repeat,
+            flips="h",
+            class_names=names,
+        ),
+    )
     t0 = time.perf_counter()
-    res = train_segmenter(None, cfg, work / f"camvid_{arch}", progress=False, train_set=tr,
-                          val_set=va)
+    res = train_segmenter(
+        None, cfg, work / f"camvid_{arch}", progress=False, train_set=tr, val_set=va
+    )
     train_s = time.perf_counter() - t0
     model = load_segmenter(res.run_dir)
     ev = evaluate_dataset(model, va, ignore_index=11)
     speed = _speed(model, va.samples[0].image)
-    out = {"part": "camvid", "arch": arch, "encoder": "efficientnet_lite0", "epochs": epochs,
-           "steps": epochs * 30, "crop": 320, "loss": "ce+dice (median-frequency CE weights)",
-           "miou": ev["val_miou"], "pixel_accuracy": ev["val_pixel_accuracy"],
-           "iou_per_class": dict(zip(names, ev["iou"], strict=True)), "bf1": ev["val_bf1"],
-           "train_s": train_s, "infer_s_480x360": speed, "best_epoch": res.best_epoch}
-    print(f"CamVid {arch}: mIoU {out['miou']:.4f}  pixel acc {out['pixel_accuracy']:.4f}  "
-          f"train {train_s:.0f} s")
+    out = {
+        "part": "camvid",
+        "arch": arch,
+        "encoder": "efficientnet_lite0",
+        "epochs": epochs,
+        "steps": epochs * 30 * repeat // 4,
+        "crop": crop,
+        "loss": "ce+dice (median-frequency CE weights)",
+        "miou": ev["val_miou"],
+        "pixel_accuracy": ev["val_pixel_accuracy"],
+        "iou_per_class": dict(zip(names, ev["iou"], strict=True)),
+        "bf1": ev["val_bf1"],
+        "train_s": train_s,
+        "infer_s_480x360": speed,
+        "best_epoch": res.best_epoch,
+    }
+    print(
+        f"CamVid {arch}: mIoU {out['miou']:.4f}  pixel acc {out['pixel_accuracy']:.4f}  "
+        f"train {train_s:.0f} s"
+    )
     return out
 
 
-def run_spleen(arch: str, epochs: int, work: Path) -> dict[str, Any]:
+def run_spleen(arch: str, epochs: int, work: Path, repeat: int = 24) -> dict[str, Any]:
     import nibabel as nib
 
     from oculi.segment import load_segmenter, predict_volume, read_volume, write_volume
     from oculi.segment.task3d import find_volume_pairs, prepare_volume, train_volume_segmenter
     from oculi.train.metrics import dice_score, hausdorff_distance
 
-    strides = [(1, 2, 2), (1, 2, 2), (2, 2, 2)] if arch == "unet3d" else \
-        [(1, 2, 2), (1, 2, 2), (2, 2, 2), (2, 2, 2)]
-    arch_opts = ({"features": (16, 32, 64, 128), "strides": strides} if arch == "unet3d"
-                 else {"base": 4, "strides": strides})
+    strides = (
+        [(1, 2, 2), (1, 2, 2), (2, 2, 2)]
+        if arch == "unet3d"
+        else [(1, 2, 2), (1, 2, 2), (2, 2, 2), (2, 2, 2)]
+    )
+    arch_opts = (
+        {"features": (16, 32, 64, 128), "strides": strides}
+        if arch == "unet3d"
+        else {"base": 4, "strides": strides}
+    )
     patch = (12, 96, 96) if arch == "unet3d" else (16, 96, 96)
-    cfg = _cfg(model=arch, pretrained=False, epochs=epochs, batch_size=2, lr=3e-3,
-               task_options=dict(loss="dice+ce", patch=patch, repeat=24, val_slices=0.3,
-                                 val_overlap=0.25,
-                                 arch_options=arch_opts))
+    cfg = _cfg(
+        model=arch,
+        pretrained=False,
+        epochs=epochs,
+        batch_size=2,
+        lr=3e-3,
+        task_options=dict(
+            loss="dice+ce",
+            patch=patch,
+            repeat=repeat,
+            val_slices=0.3,
+            val_overlap=0.25,
+            arch_options=arch_opts,
+        ),
+    )
     t0 = time.perf_counter()
     res = train_volume_segmenter(SPLEEN, cfg, work / f"spleen_{arch}", progress=False)
     train_s = time.perf_counter() - t0
@@ -170,19 +263,31 @@ def run_spleen(arch: str, epochs: int, work: Path) -> dict[str, Any]:
     back = nib.load(str(out_path))
     affine_kept = bool(np.allclose(back.affine, vol.affine)) and back.shape == lab.data.shape[::-1]
     zooms_kept = bool(np.allclose(back.header.get_zooms()[:3], vol.spacing[::-1]))
-    out = {"part": "spleen", "arch": arch, "arch_options": {k: v for k, v in arch_opts.items()},
-           "patch": list(patch), "epochs": epochs, "steps": epochs * 12,
-           "dice_full": dice_score(pred > 0, truth),
-           "dice_held_out": dice_score(pred[cut:] > 0, truth[cut:]),
-           "dice_train_slices": dice_score(pred[:cut] > 0, truth[:cut]),
-           "hd95_mm_held_out": hausdorff_distance(pred[cut:] > 0, truth[cut:], vol.spacing),
-           "hd95_mm_full": hausdorff_distance(pred > 0, truth, vol.spacing),
-           "spacing_mm": list(vol.spacing), "shape": list(x.shape), "held_out_from_slice": cut,
-           "train_s": train_s, "infer_s_volume": infer_s, "nifti_affine_kept": affine_kept,
-           "nifti_spacing_kept": zooms_kept,
-           "params_m": sum(p.numel() for p in model.parameters()) / 1e6}
-    print(f"spleen {arch}: Dice held-out {out['dice_held_out']:.3f}  full {out['dice_full']:.3f}"
-          f"  HD95 {out['hd95_mm_held_out']:.1f} mm  train {train_s:.0f} s")
+    out = {
+        "part": "spleen",
+        "arch": arch,
+        "arch_options": {k: v for k, v in arch_opts.items()},
+        "patch": list(patch),
+        "epochs": epochs,
+        "steps": epochs * repeat // 2,
+        "dice_full": dice_score(pred > 0, truth),
+        "dice_held_out": dice_score(pred[cut:] > 0, truth[cut:]),
+        "dice_train_slices": dice_score(pred[:cut] > 0, truth[:cut]),
+        "hd95_mm_held_out": hausdorff_distance(pred[cut:] > 0, truth[cut:], vol.spacing),
+        "hd95_mm_full": hausdorff_distance(pred > 0, truth, vol.spacing),
+        "spacing_mm": list(vol.spacing),
+        "shape": list(x.shape),
+        "held_out_from_slice": cut,
+        "train_s": train_s,
+        "infer_s_volume": infer_s,
+        "nifti_affine_kept": affine_kept,
+        "nifti_spacing_kept": zooms_kept,
+        "params_m": sum(p.numel() for p in model.parameters()) / 1e6,
+    }
+    print(
+        f"spleen {arch}: Dice held-out {out['dice_held_out']:.3f}  full {out['dice_full']:.3f}"
+        f"  HD95 {out['hd95_mm_held_out']:.1f} mm  train {train_s:.0f} s"
+    )
     return out
 
 
@@ -196,8 +301,18 @@ def res_patch(run_dir: Path) -> list[int]:
 
 #: FCN is left out of the default sweep: without offline ResNet-50 weights it trains from scratch
 #: (33 M parameters, ~15 s a step here); ``--arch fcn`` runs it.
-ARCHS = ["unet", "unetplusplus", "fpn", "linknet", "pspnet", "deeplabv3", "deeplabv3plus", "pan",
-         "segnet", "enet"]
+ARCHS = [
+    "unet",
+    "unetplusplus",
+    "fpn",
+    "linknet",
+    "pspnet",
+    "deeplabv3",
+    "deeplabv3plus",
+    "pan",
+    "segnet",
+    "enet",
+]
 
 
 def run_archs(epochs: int, work: Path, archs: list[str]) -> dict[str, Any]:
@@ -208,14 +323,21 @@ def run_archs(epochs: int, work: Path, archs: list[str]) -> dict[str, Any]:
     for arch in archs:
         pretrained = arch not in ("fcn", "segnet", "enet")
         opts = {"width": 0.25} if arch == "segnet" else {}
-        cfg = _cfg(model=arch, pretrained=pretrained, epochs=epochs, batch_size=8,
-                   image_size=128, scale_min=0.3, lr=2e-3 if pretrained else 3e-3,
-                   task_options=dict(loss="iou+dice+0.8*bce", repeat=4, flips="hv",
-                                     arch_options=opts))
+        cfg = _cfg(
+            model=arch,
+            pretrained=pretrained,
+            epochs=epochs,
+            batch_size=8,
+            image_size=128,
+            scale_min=0.3,
+            lr=2e-3 if pretrained else 3e-3,
+            task_options=dict(loss="iou+dice+0.8*bce", repeat=4, flips="hv", arch_options=opts),
+        )
         t0 = time.perf_counter()
         try:
-            res = train_segmenter(None, cfg, work / f"arch_{arch}", progress=False,
-                                  train_set=tr, val_set=va)
+            res = train_segmenter(
+                None, cfg, work / f"arch_{arch}", progress=False, train_set=tr, val_set=va
+            )
         except Exception as exc:  # report and go on
             rows.append({"arch": arch, "error": f"{type(exc).__name__}: {exc}"})
             print(f"{arch}: failed: {exc}", file=sys.stderr)
@@ -223,19 +345,53 @@ def run_archs(epochs: int, work: Path, archs: list[str]) -> dict[str, Any]:
         train_s = time.perf_counter() - t0
         model = load_segmenter(res.run_dir)
         ev = evaluate_dataset(model, va)
-        row = {"arch": arch, "pretrained_encoder": pretrained, "membrane_dice": ev["val_fg_dice"],
-               "pixel_error": ev["val_pixel_error"], "train_s": train_s,
-               "infer_ms_256": 1e3 * _speed(model, va.samples[0].image),
-               "params_m": sum(p.numel() for p in model.parameters()) / 1e6}
+        row = {
+            "arch": arch,
+            "pretrained_encoder": pretrained,
+            "membrane_dice": ev["val_fg_dice"],
+            "pixel_error": ev["val_pixel_error"],
+            "train_s": train_s,
+            "infer_ms_256": 1e3 * _speed(model, va.samples[0].image),
+            "params_m": sum(p.numel() for p in model.parameters()) / 1e6,
+        }
         rows.append(row)
-        print(f"{arch}: Dice {row['membrane_dice']:.3f}  train {train_s:.0f} s  "
-              f"infer {row['infer_ms_256']:.0f} ms", flush=True)
-    print_table(["arch", "Dice", "pixel err", "train s", "infer ms", "params M"],
-                [[r["arch"], *(r.get(k, float("nan")) for k in
-                                ("membrane_dice", "pixel_error", "train_s", "infer_ms_256",
-                                 "params_m"))] for r in rows])
-    return {"part": "archs", "data": "ISBI at 256x256 (half resolution), train 0-19, val 20-24",
-            "epochs": epochs, "steps": epochs * 10, "crop": 128, "rows": rows}
+        record(
+            "segment",
+            {
+                "part": "arch",
+                "epochs": epochs,
+                "steps": epochs * 10,
+                "crop": 128,
+                "data": "ISBI at 256x256, train 0-19, val 20-24",
+                **row,
+            },
+        )
+        print(
+            f"{arch}: Dice {row['membrane_dice']:.3f}  train {train_s:.0f} s  "
+            f"infer {row['infer_ms_256']:.0f} ms",
+            flush=True,
+        )
+    print_table(
+        ["arch", "Dice", "pixel err", "train s", "infer ms", "params M"],
+        [
+            [
+                r["arch"],
+                *(
+                    r.get(k, float("nan"))
+                    for k in ("membrane_dice", "pixel_error", "train_s", "infer_ms_256", "params_m")
+                ),
+            ]
+            for r in rows
+        ],
+    )
+    return {
+        "part": "archs",
+        "data": "ISBI at 256x256 (half resolution), train 0-19, val 20-24",
+        "epochs": epochs,
+        "steps": epochs * 10,
+        "crop": 128,
+        "rows": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loss", action="append", help="ISBI loss(es); default combined and bce")
     ap.add_argument("--arch", action="append", help="CamVid / spleen / archs architecture(s)")
     ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--crop", type=int, default=None, help="ISBI / CamVid training crop")
+    ap.add_argument("--repeat", type=int, default=None, help="CamVid / spleen samples per epoch")
+    ap.add_argument("--init", default=None, help="ISBI: continue from WORK/isbi_LOSS/best")
+    ap.add_argument("--lr", type=float, default=None, help="ISBI learning rate")
     ap.add_argument("--work", default=None, help="folder for run folders (default: a temp dir)")
     args = ap.parse_args(argv)
     import torch
@@ -256,15 +416,28 @@ def main(argv: list[str] | None = None) -> int:
     for part in args.parts:
         if part == "isbi" and ISBI.is_dir():
             for loss in args.loss or ["iou+dice+0.8*bce", "bce"]:
-                record("segment", run_isbi(loss, args.epochs or 10, work))
+                record(
+                    "segment",
+                    run_isbi(
+                        loss,
+                        args.epochs or 10,
+                        work,
+                        args.crop or 256,
+                        Path(args.init) if args.init else None,
+                        args.lr or 2e-3,
+                    ),
+                )
         elif part == "camvid" and CAMVID.is_dir():
             for arch in args.arch or ["unet"]:
-                record("segment", run_camvid(arch, args.epochs or 12, work))
+                record(
+                    "segment",
+                    run_camvid(arch, args.epochs or 12, work, args.crop or 320, args.repeat or 4),
+                )
         elif part == "spleen" and SPLEEN.is_dir():
             for arch in args.arch or ["unet3d", "vnet"]:
-                record("segment", run_spleen(arch, args.epochs or 15, work))
+                record("segment", run_spleen(arch, args.epochs or 15, work, args.repeat or 24))
         elif part == "archs" and ISBI.is_dir():
-            record("segment", run_archs(args.epochs or 6, work, args.arch or ARCHS))
+            record("segment", run_archs(args.epochs or 6, work, args.arch or ARCHS))  # summary
         else:
             print(f"skipped {part}: unknown part or data absent")
     return 0
