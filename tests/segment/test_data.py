@@ -125,3 +125,18 @@ def test_shared_masks_read_with_their_documented_values():
     camvid = shared_set("seg_camvid")
     cv = SegmentationFolder(camvid / "val", num_classes=11, ignore_index=11, indices=[0])
     assert cv[0][0].shape == (3, 360, 480) and int(cv[0][1].max()) <= 11
+
+
+def test_nuclei_instance_masks(tmp_path):
+    from oculi.io import read_image
+
+    src = shared_set("seg_nuclei_dsb")
+    ids = read_image(src / "mask2d.tif", mode="unchanged")
+    img = read_image(src / "img2d.tif", mode="unchanged")
+    assert ids.dtype == np.uint16 and len(np.unique(ids)) - 1 == 125  # as SOURCES.md states
+    write_image(tmp_path / "image" / "n.png", (img.astype(np.float32) / 235 * 255).astype(np.uint8))
+    write_image(tmp_path / "label" / "n.png", ids)
+    ds = SegmentationFolder(tmp_path, mask_kind="instance")
+    assert ds.num_classes == 2
+    assert int(ds[0][1].sum()) == int((ids > 0).sum())
+    assert np.array_equal(ds.instances(0), ids)
