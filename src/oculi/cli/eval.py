@@ -50,3 +50,12 @@ def _add_segment() -> None:
 
 
 _add_segment()
+
+
+def _add_detect() -> None:
+    from oculi.cli.detect import eval_command
+
+    app.command("detect")(eval_command)
+
+
+_add_detect()

@@ -36,6 +36,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("classify", "oculi.cli.models", "classify", "command"),
     ("train", "oculi.cli.train", "app", "app"),
     ("eval", "oculi.cli.eval", "app", "app"),
+    ("detect", "oculi.cli.detect", "app", "app"),
     ("segment", "oculi.cli.segment", "app", "app"),
     ("explain", "oculi.cli.explain", "app", "app"),
     ("flow", "oculi.cli.flow", "app", "app"),

@@ -64,3 +64,12 @@ def _add_segment() -> None:
 
 
 _add_segment()
+
+
+def _add_detect() -> None:
+    from oculi.cli.detect import train_command
+
+    app.command("detect")(train_command)
+
+
+_add_detect()

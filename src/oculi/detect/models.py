@@ -48,8 +48,8 @@ detectors.register("hog-people", {"kind": "classical", "family": "classical"},
                    aliases=("hog",), help="Dalal-Triggs HOG + linear SVM people detector "
                    "(OpenCV)")
 detectors.register("haar-face", {"kind": "classical", "family": "classical"},
-                   aliases=("haar", "viola-jones"), help="Viola-Jones Haar cascade, frontal "
-                   "faces (OpenCV)")
+                   aliases=("haar", "viola-jones"), help="Viola-Jones cascade, frontal faces "
+                   "(OpenCV; Haar file of cv2.data, else scikit-image's LBP cascade)")
 
 TRAINABLE = ("fasterrcnn", "maskrcnn", "retinanet", "fcos", "ssdlite", "yolo")
 
