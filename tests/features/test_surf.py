@@ -84,6 +84,18 @@ def test_blob_is_localised_subpixel(x0, y0, sigma):
     assert d.min() < 0.1
 
 
+def test_upsampled_octave_finds_small_blobs():
+    """A blob of sigma 1 px (filter side ~7.5, below the 9x9 filter) is found and localised by
+    the extra octave of the doubled image, and reported in input pixels."""
+    img = _blob(100.4, 99.7, 1.0)
+    f = detect_and_describe_surf(img, threshold=1e-5)
+    i = np.argmin(np.hypot(f.xy[:, 0] - 100.4, f.xy[:, 1] - 99.7))
+    assert np.hypot(f.xy[i, 0] - 100.4, f.xy[i, 1] - 99.7) < 0.15
+    assert f.keypoints.size[i] < 9 and f.keypoints.octave[i] == -1
+    plain = detect_and_describe_surf(img, threshold=1e-5, upsample=False)
+    assert len(plain) == 0 or plain.keypoints.size.min() >= 9
+
+
 def test_scale_is_covariant():
     sizes = []
     for sigma in (4.0, 8.0):
@@ -179,28 +191,22 @@ def hpatches_results():
 
 
 def test_surf_homography_accuracy_vs_sift(hpatches_results):
-    """Issue acceptance: homography accuracy at 3 px >= SIFT's minus 10 points (10 pairs)."""
+    """Issue acceptance: homography accuracy at 3 px >= 0.74 and >= SIFT's minus 10 points (10
+    pairs, full resolution, all keypoints; measured SURF 0.8, SIFT 0.6-0.7)."""
     acc = {m: np.mean([r[m].corner_error <= 3 for r in hpatches_results.values()])
            for m in ("sift", "surf")}
+    assert acc["surf"] >= 0.74, acc
     assert acc["surf"] >= acc["sift"] - 0.10 - 1e-9, acc
     assert acc["sift"] >= 0.5  # the protocol itself works (published SIFT: ~0.7-0.8)
 
 
 @pytest.mark.parametrize("pair", ["hpatches_v_dogman/1-2", "hpatches_v_dogman/1-4",
-                                  "hpatches_v_churchill/1-2"])
+                                  "hpatches_v_churchill/1-2", "hpatches_v_churchill/1-4"])
 def test_surf_repeatability_within_5_points_of_sift(hpatches_results, pair):
     """Issue acceptance: repeatability (3 px, all keypoints) no more than 5 points below SIFT."""
     r = hpatches_results[pair]
     assert r["surf"].repeatability >= r["sift"].repeatability - 0.05, (
         r["surf"].repeatability, r["sift"].repeatability)
-
-
-@pytest.mark.xfail(strict=True, reason="known gap: churchill 1-4 SURF 0.406 vs SIFT 0.489 with all "
-                   "keypoints (equal correspondences, SURF keeps more keypoints in image 4); "
-                   "with the 1000 strongest per image SURF 0.416 vs SIFT 0.409")
-def test_surf_repeatability_churchill_1_4(hpatches_results):
-    r = hpatches_results["hpatches_v_churchill/1-4"]
-    assert r["surf"].repeatability >= r["sift"].repeatability - 0.05
 
 
 def test_surf_repeatability_top1000_churchill_1_4(hpatches_results):

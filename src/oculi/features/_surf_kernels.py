@@ -204,10 +204,10 @@ def orientations(ii, x, y, scale, out):  # pragma: no cover - compiled
         s = scale[k]
         si = max(math.floor(s + 0.5), 1)
         hs = 2 * max(math.floor(2.0 * s + 0.5), 1)  # 4 s, even
-        rx = np.empty(109)
-        ry = np.empty(109)
-        ang = np.empty(109)
-        m = 0
+        # responses summed into 72 bins of 5 degrees; a window of 12 consecutive bins is exactly
+        # the 60-degree window starting at a bin edge, so the sweep costs 72 x 12 additions
+        bx_ = np.zeros(72)
+        by_ = np.zeros(72)
         r0 = math.floor(y[k] + 0.5)
         c0 = math.floor(x[k] + 0.5)
         for i in range(-6, 7):
@@ -216,24 +216,19 @@ def orientations(ii, x, y, scale, out):  # pragma: no cover - compiled
                     gw = math.exp(-(i * i + j * j) / (2.0 * 2.5 * 2.5))
                     dx = gw * _haar_x(ii, r0 + i * si, c0 + j * si, hs)
                     dy = gw * _haar_y(ii, r0 + i * si, c0 + j * si, hs)
-                    rx[m] = dx
-                    ry[m] = dy
-                    ang[m] = math.atan2(dy, dx)
-                    m += 1
+                    b = int((math.atan2(dy, dx) + math.pi) * (36.0 / math.pi))
+                    b = min(max(b, 0), 71)
+                    bx_[b] += dx
+                    by_[b] += dy
         best = -1.0
         bx = 0.0
         by = 0.0
         for w in range(72):
-            a1 = -math.pi + w * (math.pi / 36.0)
             sx = 0.0
             sy = 0.0
-            for t in range(m):
-                d = ang[t] - a1
-                if d < 0.0:
-                    d += 2.0 * math.pi
-                if d < math.pi / 3.0:
-                    sx += rx[t]
-                    sy += ry[t]
+            for t in range(12):
+                sx += bx_[(w + t) % 72]
+                sy += by_[(w + t) % 72]
             if sx * sx + sy * sy > best:
                 best = sx * sx + sy * sy
                 bx = sx

