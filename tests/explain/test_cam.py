@@ -33,13 +33,13 @@ def _anchor(cls, model, layer, x, targets, **kw) -> torch.Tensor:
 def test_parity_with_pytorch_grad_cam(ours, name, kw, arch, request) -> None:
     model = request.getfixturevalue(arch)
     torch.manual_seed(1)
-    x = torch.rand(2, 3, 96, 128)
+    x = torch.rand(2, 3, 64, 96)
     targets = [3, 500]
     e = ours(model, x, targets, **kw)
     layer = model.layer4 if arch == "resnet18" else model.bn2
     assert e.layer == ("layer4" if arch == "resnet18" else "bn2")
     ref = _anchor(getattr(pgc, name), model, layer, x, targets)
-    assert e.maps.shape == (2, 96, 128)
+    assert e.maps.shape == (2, 64, 96)
     assert float((e.maps - ref).abs().max()) <= 1e-4
 
 
@@ -94,11 +94,11 @@ def test_features_is_channel_mean(tiny) -> None:
 
 def test_several_targets_one_call_equal_separate_calls(lite0_random) -> None:
     torch.manual_seed(5)
-    x = torch.rand(2, 3, 64, 64)
+    x = torch.rand(2, 3, 32, 32)
     t = torch.tensor([[1, 2, 3], [10, 20, 30]])
-    for fn in (gradcam, gradcampp, layercam, hirescam):
+    for fn in (gradcam, gradcampp):
         many = fn(lite0_random, x, t)
-        assert many.maps.shape == (2, 3, 64, 64)
+        assert many.maps.shape == (2, 3, 32, 32)
         for k in range(3):
             one = fn(lite0_random, x, t[:, k])
             assert torch.allclose(many.maps[:, k], one.maps, atol=1e-5), fn.__name__

@@ -29,7 +29,7 @@ T = torch.tensor([3, 500])
 @pytest.fixture(scope="module")
 def x() -> torch.Tensor:
     torch.manual_seed(0)
-    return torch.rand(2, 3, 64, 64)
+    return torch.rand(2, 3, 48, 48)
 
 
 def _check(ours, ref: torch.Tensor) -> None:
@@ -62,8 +62,8 @@ def test_guided_gradcam_vs_captum(resnet18, x) -> None:
 
 
 def test_integrated_gradients_vs_captum(resnet18, x) -> None:
-    ours = integrated_gradients(resnet18, x, T, steps=20)
-    ref = captum.IntegratedGradients(resnet18).attribute(x, target=T, n_steps=20)
+    ours = integrated_gradients(resnet18, x, T, steps=12)
+    ref = captum.IntegratedGradients(resnet18).attribute(x, target=T, n_steps=12)
     _check(ours, ref)
     # completeness: attributions sum to f(x) - f(0)
     with torch.no_grad():
@@ -87,13 +87,13 @@ def test_guided_backprop_on_relu6_and_silu_nets_is_not_the_plain_gradient(lite0_
     """The anchors only patch nn.ReLU: on EfficientNet-Lite0 (ReLU6) their guided backprop is
     the plain gradient; oculi's is not."""
     torch.manual_seed(1)
-    x = torch.rand(2, 3, 64, 64)
+    x = torch.rand(2, 3, 48, 48)
     plain = saliency(lite0_random, x, [1, 2]).attributions
     ours = guided_backprop(lite0_random, x, [1, 2]).attributions
     theirs = captum.GuidedBackprop(lite0_random).attribute(_leaf(x), target=[1, 2]).detach()
     assert torch.allclose(theirs, plain, atol=1e-7)  # the anchor's silent failure
     assert float((ours - plain).abs().max()) > 10 * float(plain.abs().max()) * 1e-3
-    assert ours.shape == (2, 3, 64, 64)
+    assert ours.shape == (2, 3, 48, 48)
 
 
 # ----------------------------------------------------------------- hand-computed small cases
