@@ -36,30 +36,58 @@ class BundleResult:
     success: bool
 
 
-def _stack(pairs: list, max_per_pair: int) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
-    """Per pair ``(i, j, xy_i, xy_j)`` homogeneous ``(m, 3)``, at most ``max_per_pair`` matches
-    spread evenly over the inliers."""
-    out = []
-    for p in pairs:
+@dataclass
+class _Terms:
+    """All matches of the adjustment, concatenated: homogeneous points ``a`` (of image ``i``) and
+    ``b`` (of image ``j``) ``(n, 3)``, and per match its pair's slot in ``ij``."""
+
+    ij: list[tuple[int, int]]
+    a: np.ndarray
+    b: np.ndarray
+    slot: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def _stack(pairs: list, max_per_pair: int) -> _Terms:
+    """The inlier matches of every pair, at most ``max_per_pair`` per pair spread evenly over
+    them."""
+    ij, a, b, slot = [], [], [], []
+    for k, p in enumerate(pairs):
         m = len(p.xy_i)
-        sel = np.linspace(0, m - 1, min(m, max_per_pair)).round().astype(int) if m else []
-        one = np.ones((len(sel), 1))
-        out.append((p.i, p.j, np.hstack([p.xy_i[sel], one]), np.hstack([p.xy_j[sel], one])))
-    return out
+        sel = np.linspace(0, m - 1, min(m, max_per_pair)).round().astype(int) if m else \
+            np.zeros(0, int)
+        ij.append((p.i, p.j))
+        a.append(p.xy_i[sel])
+        b.append(p.xy_j[sel])
+        slot.append(np.full(len(sel), k))
+    if not ij:
+        return _Terms([], np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0, int))
+    one = np.ones((sum(len(x) for x in a), 1))
+    return _Terms(ij, np.hstack([np.concatenate(a), one]), np.hstack([np.concatenate(b), one]),
+                  np.concatenate(slot))
 
 
-def _transfer(terms, hfun) -> np.ndarray:
-    """Residuals ``proj(H_ij x_i) - x_j`` and ``proj(H_ji x_j) - x_i`` of every pair, flattened so
-    that ``reshape(-1, 2)`` gives one 2-D residual per row; ``hfun(i, j)`` gives ``H_ij``."""
-    out = []
-    for i, j, a, b in terms:
-        h = hfun(i, j)
-        for src, dst, m in ((a, b, h), (b, a, np.linalg.inv(h))):
-            q = src @ m.T
-            with np.errstate(divide="ignore", invalid="ignore"):
-                d = q[:, :2] / q[:, 2:3] - dst[:, :2]
-            out.append(np.where(np.isfinite(d), d, 1e6).ravel())
-    return np.concatenate(out) if out else np.zeros(0)
+def _apply(h: np.ndarray, slot: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``proj(h[slot] src) - dst`` per row, ``(n, 2)``, with ``h`` a ``(P, 3, 3)`` stack."""
+    m = h[slot]
+    q = np.einsum("nij,nj->ni", m, src)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = q[:, :2] / q[:, 2:3] - dst[:, :2]
+    return np.where(np.isfinite(d), d, 1e6)
+
+
+def _transfer(terms: _Terms, hfun) -> np.ndarray:
+    """Residuals ``proj(H_ij x_i) - x_j`` and ``proj(H_ji x_j) - x_i`` of every match, flattened so
+    that ``reshape(-1, 2)`` gives one 2-D residual per row; ``hfun(i, j)`` gives ``H_ij``, or
+    ``hfun`` is a ``(P, 3, 3)`` stack in the order of ``terms.ij``."""
+    if not len(terms):
+        return np.zeros(0)
+    h = hfun if isinstance(hfun, np.ndarray) else np.stack([hfun(i, j) for i, j in terms.ij])
+    fwd = _apply(h, terms.slot, terms.a, terms.b)
+    back = _apply(np.linalg.inv(h), terms.slot, terms.b, terms.a)
+    return np.concatenate([fwd.ravel(), back.ravel()])
 
 
 def _solve(residuals, x0: np.ndarray):
@@ -83,7 +111,9 @@ def adjust_rotations(
     free = [v for v in nodes if v != root]
     slot = {v: k for k, v in enumerate(nodes)}
     terms = _stack(pairs, max_per_pair)
-    n = sum(len(t[2]) for t in terms)
+    n = len(terms)
+    si = np.array([slot[i] for i, _ in terms.ij], dtype=np.int64)
+    sj = np.array([slot[j] for _, j in terms.ij], dtype=np.int64)
     rot0 = np.stack([cams[v].R for v in nodes])
     cxy = np.array([[cams[v].cx, cams[v].cy] for v in nodes])
     nf = 3 * len(free)
@@ -108,7 +138,7 @@ def adjust_rotations(
 
     def residuals(x: np.ndarray) -> np.ndarray:
         fwd, back, _, _ = mats(x)
-        return _transfer(terms, lambda i, j: fwd[slot[j]] @ back[slot[i]])
+        return _transfer(terms, fwd[sj] @ back[si])
 
     r0 = residuals(x0)
     sol = _solve(residuals, x0)
@@ -132,7 +162,7 @@ def adjust_homographies(
     free = [v for v in nodes if v != root]
     slots = {v: k for k, v in enumerate(free)}
     terms = _stack(pairs, max_per_pair)
-    n = sum(len(t[2]) for t in terms)
+    n = len(terms)
     x0 = np.concatenate([(hs[v] / hs[v][2, 2]).reshape(-1)[:8] for v in free]) if free else \
         np.zeros(0)
     all_slots = {v: k for k, v in enumerate(nodes)}
@@ -146,9 +176,12 @@ def adjust_homographies(
                 h[k] = np.append(x[8 * slots[v]:8 * slots[v] + 8], 1.0).reshape(3, 3)
         return h, np.linalg.inv(h)
 
+    si = np.array([all_slots[i] for i, _ in terms.ij], dtype=np.int64)
+    sj = np.array([all_slots[j] for _, j in terms.ij], dtype=np.int64)
+
     def residuals(x: np.ndarray) -> np.ndarray:
         h, hinv = mats(x)
-        return _transfer(terms, lambda i, j: hinv[all_slots[j]] @ h[all_slots[i]])
+        return _transfer(terms, hinv[sj] @ h[si])
 
     r0 = residuals(x0)
     if not free:

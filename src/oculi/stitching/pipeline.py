@@ -53,6 +53,8 @@ MODELS = ("auto", "rotation", "homography")
 #: ``model="auto"`` picks the homography model when its adjusted error is below this fraction of
 #: the rotation model's
 AUTO_RATIO = 0.6
+#: keypoint cap of the second pass when the first (``max_keypoints``) leaves images unconnected
+RETRY_KEYPOINTS = 2000
 #: refuse to allocate panoramas larger than this (pixels); planar views near 90 degrees explode
 MAX_PANO_PIXELS = 150_000_000
 
@@ -221,9 +223,9 @@ def stitch(
     crop: bool = False,
     model: str = "auto",
     features: str = "sift",
-    max_keypoints: int | None = 2000,
+    max_keypoints: int | None = 1000,
     feature_params: dict[str, Any] | None = None,
-    work_megapix: float = 0.6,
+    work_megapix: float = 0.3,
     compose_scale: float = 1.0,
     confidence: float = 1.0,
     ratio: float = 0.8,
@@ -246,7 +248,8 @@ def stitch(
             is below ``AUTO_RATIO`` times the rotation model's.
         features: :mod:`oculi.features` method name (``sift``, ``surf``, ``orb``, ...).
         max_keypoints: keep the strongest keypoints per image (``sift`` and ``orb``; ``None``
-            keeps all); bounds matching time on detailed images.
+            keeps all); bounds matching time on detailed images. When some image is left
+            unconnected, features are detected again with ``RETRY_KEYPOINTS`` per image.
         feature_params: further parameters for that method.
         work_megapix: registration resolution (megapixels per image; larger inputs are reduced).
         compose_scale: output resolution relative to the inputs (1.0 = full resolution).
@@ -285,18 +288,27 @@ def stitch(
     ws = [min(1.0, math.sqrt(work_megapix * 1e6 / (h * w))) for h, w in sizes_full]
     work = [_resize(im, s) for im, s in zip(full, ws, strict=True)]
     sizes = [im.shape[:2] for im in work]
-    t0 = time.perf_counter()
     fparams = dict(feature_params or {})
-    if max_keypoints is not None and features.lower() in ("sift", "orb"):
-        fparams.setdefault("max_keypoints", int(max_keypoints))
-    feats = registration.detect_all(work, features, **fparams)
-    timings["features"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    pairs_all = registration.match_all(feats, sizes, ratio=ratio, threshold=threshold)
-    timings["matching"] = time.perf_counter() - t0
-    pairs = [p for p in pairs_all if p.confidence >= confidence]
-    comps = registration.connected_components(n, [(p.i, p.j) for p in pairs])
-    comp = comps[0]
+    capped = max_keypoints is not None and features.lower() in ("sift", "orb") \
+        and "max_keypoints" not in fparams
+    cap = int(max_keypoints) if capped else 0
+    timings["features"] = timings["matching"] = 0.0
+    while True:
+        # the strongest keypoints first (cheaper, and better localised); when they leave an
+        # image unconnected (narrow overlaps), every image is described again with twice as many
+        t0 = time.perf_counter()
+        feats = registration.detect_all(work, features, **fparams,
+                                        **({"max_keypoints": cap} if capped else {}))
+        timings["features"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pairs_all = registration.match_all(feats, sizes, ratio=ratio, threshold=threshold)
+        timings["matching"] += time.perf_counter() - t0
+        pairs = [p for p in pairs_all if p.confidence >= confidence]
+        comps = registration.connected_components(n, [(p.i, p.j) for p in pairs])
+        comp = comps[0]
+        if len(comp) == n or not capped or cap >= RETRY_KEYPOINTS:
+            break
+        cap = RETRY_KEYPOINTS
     if len(comp) < 2:
         detail = "; ".join(f"{names[p.i]}-{names[p.j]}: {p.n_inliers} inliers, confidence "
                            f"{p.confidence:.2f}" for p in sorted(pairs_all, key=lambda p:

@@ -93,9 +93,38 @@ def _plausible(h: np.ndarray, at: np.ndarray) -> bool:
     return _DET_RANGE[0] < det < _DET_RANGE[1]
 
 
+#: FLANN settings for float descriptors: randomised KD-trees, leaves checked per query
+_FLANN_TREES = 4
+_FLANN_CHECKS = 64
+
+
+class DescriptorIndex:
+    """A FLANN KD-tree index over one image's float descriptors, built once and searched by
+    every pair the image takes part in (``None`` inside for binary or missing descriptors)."""
+
+    def __init__(self, features: Any) -> None:
+        import cv2
+
+        d = features.descriptors
+        self.index = None
+        if d is not None and features.norm == "l2" and len(d) >= 2:
+            self._data = np.ascontiguousarray(d, dtype=np.float32)  # FLANN keeps a pointer
+            self.index = cv2.flann_Index(self._data, {"algorithm": 1, "trees": _FLANN_TREES})
+
+    def ratio_matches(self, query: Any, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(query_idx, train_idx)`` of the query descriptors passing Lowe's ratio test."""
+        q = np.ascontiguousarray(query.descriptors, dtype=np.float32)
+        idx, d2 = self.index.knnSearch(q, 2, params={"checks": _FLANN_CHECKS})
+        d2 = np.maximum(d2.astype(np.float64), 0.0)  # squared L2 distances
+        keep = (idx[:, 0] >= 0) & (idx[:, 1] >= 0) & (d2[:, 0] < ratio * ratio * d2[:, 1])
+        qi = np.nonzero(keep)[0]
+        return qi, idx[qi, 0].astype(np.int64)
+
+
 def match_pair(
     f_i: Any, f_j: Any, i: int, j: int, size_j: tuple[int, int], *, ratio: float = 0.8,
     threshold: float = 3.0, seed: int = 0, matcher: str = "flann",
+    index_j: DescriptorIndex | None = None,
 ) -> PairMatch | None:
     """Match two feature sets and verify them with a RANSAC homography; ``None`` when no model.
 
@@ -107,15 +136,23 @@ def match_pair(
         threshold: RANSAC inlier threshold, pixels.
         seed: RANSAC seed.
         matcher: ``"flann"`` (approximate, fast) or ``"bf"`` (exact) descriptor matching.
+        index_j: a prebuilt :class:`DescriptorIndex` of ``f_j`` (float descriptors, FLANN).
     """
     from oculi.features import match_descriptors
 
     if len(f_i) < 4 or len(f_j) < 4:
         return None
-    matches = match_descriptors(f_i, f_j, ratio=ratio, matcher=matcher)
-    if len(matches) < 4:
+    if index_j is not None and index_j.index is not None and matcher == "flann":
+        qi, ti = index_j.ratio_matches(f_i, ratio)
+        off = KEYPOINT_OFFSET.get(getattr(f_i, "method", ""), 0.0)
+        a = f_i.xy[qi].astype(np.float64) - off
+        b = f_j.xy[ti].astype(np.float64) - off
+    else:
+        matches = match_descriptors(f_i, f_j, ratio=ratio, matcher=matcher)
+        a, b = _points(matches, f_i, f_j)
+    if len(a) < 4:
         return None
-    a, b = _points(matches, f_i, f_j)
+    n_matches = len(a)
     try:
         est = estimate_homography(a, b, threshold=threshold, seed=seed)
     except NoMatchError:
@@ -129,7 +166,7 @@ def match_pair(
     n_overlap = int(inside.sum())
     conf = est.n_inliers / (8.0 + 0.3 * n_overlap)
     inl = est.inliers
-    return PairMatch(i, j, h, a[inl], b[inl], len(matches), n_overlap, est.n_inliers, conf)
+    return PairMatch(i, j, h, a[inl], b[inl], n_matches, n_overlap, est.n_inliers, conf)
 
 
 def match_all(
@@ -139,13 +176,17 @@ def match_all(
     """Verified matches of every pair ``i < j`` (or of ``pairs``), in parallel threads."""
     n = len(features)
     todo = pairs if pairs is not None else [(i, j) for i in range(n) for j in range(i + 1, n)]
-
-    def run(ij: tuple[int, int]) -> PairMatch | None:
-        i, j = ij
-        return match_pair(features[i], features[j], i, j, sizes[j], ratio=ratio,
-                          threshold=threshold, seed=i * 1000 + j, matcher=matcher)
-
+    need = sorted({j for _, j in todo})
     with ThreadPoolExecutor(_workers(len(todo))) as pool:
+        indices = dict(zip(need, pool.map(lambda j: DescriptorIndex(features[j]), need),
+                           strict=True)) if matcher == "flann" else {}
+
+        def run(ij: tuple[int, int]) -> PairMatch | None:
+            i, j = ij
+            return match_pair(features[i], features[j], i, j, sizes[j], ratio=ratio,
+                              threshold=threshold, seed=i * 1000 + j, matcher=matcher,
+                              index_j=indices.get(j))
+
         return [m for m in pool.map(run, todo) if m is not None]
 
 
