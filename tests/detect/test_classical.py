@@ -44,9 +44,9 @@ def test_hog_people_on_otb_crossing():
     """The pedestrian of OTB "Crossing" (ground-truth boxes of the tracking benchmark), frames
     upscaled x3 so that the 17x50-pixel walker fills the 64x128 HOG window."""
     import cv2
-    from tests.conftest import shared_set
 
     from oculi.io import read_image
+    from tests.conftest import shared_set
 
     root = shared_set("track_otb_crossing")
     gt = np.loadtxt(root / "groundtruth_rect.txt")
