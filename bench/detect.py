@@ -88,7 +88,7 @@ def run_arch(arch: str, budget: float, image_size: int, out: Path, seed: int = 0
     s_img = _calibrate(arch, splits, cfg)
     n_tr, n_va = len(splits.train), len(splits.val)
     epoch_s = n_tr * s_img * 1.1 + n_va * s_img * 0.6
-    epochs = max(2, int(budget // epoch_s))
+    epochs = max(1, int(budget // epoch_s))
     cfg = cfg.replace(epochs=epochs, warmup_epochs=min(2.0, epochs / 5))
     print(f"{arch}: {s_img:.2f} s/image -> {epochs} epochs for {budget:.0f} s", flush=True)
     run = out / arch

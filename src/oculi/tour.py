@@ -21,6 +21,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("features", "oculi.features.tour:section"),
     ("stitching", "oculi.stitching.tour:section"),
     ("models", "oculi.models.tour:section"),
+    ("detect", "oculi.detect.tour:section"),
     ("flow", "oculi.flow.tour:section"),
     ("segment", "oculi.segment.tour:section"),
     ("explain", "oculi.explain.tour:section"),

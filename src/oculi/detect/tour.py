@@ -1,0 +1,62 @@
+"""Tour section for detection: OpenCV's classical detectors on the embedded photos and, when a
+trained run is named by ``$OCULI_TOUR_DETECT_RUN``, that model's predictions."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from oculi.report import Report
+
+
+def section(report: Report, workdir: Path, quick: bool) -> None:
+    """Viola–Jones faces and HOG people on astronaut, chelsea, coffee (and rocket)."""
+    from oculi.data import load
+    from oculi.detect import detect_faces, detect_people, detectors, draw_detections
+
+    sec = report.section(
+        "Classical detection",
+        "Viola–Jones frontal-face cascade and the Dalal–Triggs HOG + linear-SVM people detector "
+        "as OpenCV ships them, each followed by non-maximum suppression. This OpenCV build has no "
+        "cv2.data Haar files, so the face cascade is the LBP frontal-face cascade that "
+        "scikit-image ships (same boosted-cascade detector). Boxes are xyxy pixels; the cascade "
+        "on the cat is a known false positive of these weak classifiers.",
+    )
+    names = ["astronaut", "chelsea"] if quick else ["astronaut", "chelsea", "coffee", "rocket"]
+    rows = []
+    for name in names:
+        image = load(name, mode="rgb")
+        t0 = time.perf_counter()
+        faces = detect_faces(image)
+        t1 = time.perf_counter()
+        people = detect_people(image, score=0.5, stride=16 if quick else 8)
+        t2 = time.perf_counter()
+        drawn = draw_detections(image, faces.boxes, labels=[f"face {s:.1f}" for s in
+                                                            faces.scores])
+        drawn = draw_detections(drawn, people.boxes, color=(40, 120, 255),
+                                labels=[f"person {s:.2f}" for s in people.scores])
+        sec.image(drawn, f"{name}: {len(faces)} face(s), {len(people)} person(s)",
+                  name=f"det-{name}", width=220)
+        rows.append([name, len(faces), [[round(float(v)) for v in b] for b in faces.boxes],
+                     round((t1 - t0) * 1e3), len(people), round((t2 - t1) * 1e3)])
+    sec.table(["image", "faces", "face boxes", "cascade ms", "people", "HOG ms"], rows)
+    sec = report.section("Trainable detectors", "Region-based and single-shot detectors on the "
+                         "registry's EfficientNet-Lite0 backbone; train with `oculi train detect "
+                         "DATA --arch NAME --out RUN`, measured with COCO mAP by pycocotools "
+                         "(`oculi eval detect RUN DATA`).")
+    sec.table(["name", "family", "implementation"],
+              [[e.name, e.obj["family"], e.help] for e in detectors.entries()])
+    run = os.environ.get("OCULI_TOUR_DETECT_RUN")
+    if run and Path(run).exists():
+        from oculi.detect import load_detector
+
+        model = load_detector(run)
+        for name in names[:2]:
+            image = load(name, mode="rgb")
+            d = model.detect([image], score=0.3)[0]
+            sec.image(draw_detections(image, d.boxes, labels=[f"{n} {s:.2f}" for n, s in
+                                                              zip(d.names, d.scores,
+                                                                  strict=True)]),
+                      f"{model.arch} from {run}: {len(d)} object(s)", name=f"trained-{name}",
+                      width=220)
