@@ -39,9 +39,11 @@ from oculi.core.timing import pin_threads
 warnings.filterwarnings("ignore")
 
 
-#: cases that take 25 passes or ten calls (``--light 8`` skips them at batch 8)
-HEAVY = ("oculi smoothgrad 25", "pytorch-grad-cam ten classes", "captum ten classes",
-         "captum NoiseTunnel 25")
+#: the cases kept at the batch sizes given to ``--core`` (a busy machine)
+CORE = ("F2", "F3", "F3 frozen", "oculi features", "oculi cam", "oculi gradcam",
+        "oculi gradcam++", "oculi gradcam ten classes", "oculi saliency",
+        "oculi guided-backprop", "oculi smoothgrad memory probe (2 samples)",
+        "pytorch-grad-cam GradCAM", "captum LayerGradCam")
 
 
 def _rss() -> int:
@@ -76,7 +78,7 @@ def measure(fn: Callable[[], Any], repeat: int, warmup: bool = True) -> dict[str
 
 
 def bench_batch(model: Any, layer: Any, x: torch.Tensor, rep: int,
-                skip_heavy: bool = False) -> dict[str, dict[str, float]]:
+                core: bool = False) -> dict[str, dict[str, float]]:
     """Time every case on one batch."""
     from captum.attr import (
         Deconvolution,
@@ -177,12 +179,11 @@ def bench_batch(model: Any, layer: Any, x: torch.Tensor, rep: int,
         lambda x=x: NoiseTunnel(Saliency(model)).attribute(
             x.clone().requires_grad_(), nt_type="smoothgrad", nt_samples=25, target=top1,
             nt_samples_batch_size=sg_batch), heavy)
-    if skip_heavy:
-        for name in HEAVY:
-            cases.pop(name, None)
+    if core:
+        cases = {k: (fn, 1) for k, (fn, _) in cases.items() if k in CORE}
     # warm every case, then time them round-robin so that load changes hit all cases alike
     for name, (fn, r) in cases.items():
-        if r > 1 or len(x) == 1 or name == "oculi smoothgrad 25":
+        if r > 1 or core:
             fn()
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
     for i in range(max(r for _, r in cases.values())):
@@ -202,8 +203,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--light", type=int, nargs="*", default=[],
-                    help="batch sizes at which the heavy cases are skipped (busy machine)")
+    ap.add_argument("--core", type=int, nargs="*", default=[],
+                    help="batch sizes at which only the core cases run, once after a warm-up")
     args = ap.parse_args()
     pin_threads(args.threads)
 
@@ -219,8 +220,8 @@ def main() -> None:
     for n in (1, 8):
         x = photos[:1] if n == 1 else torch.cat([photos, photos])
         res = bench_batch(model, layer, x, args.repeat if n == 1 else max(2, args.repeat - 2),
-                          skip_heavy=n in args.light)
-        out.setdefault("skipped", {})[str(n)] = list(HEAVY) if n in args.light else []
+                          core=n in args.core)
+        out.setdefault("core_only", []).extend([n] if n in args.core else [])
         f3s, f2s = res["F3"]["s"], res["F2"]["s"]
         for name, v in res.items():
             v["img_per_s"] = n / v["s"]
@@ -231,6 +232,8 @@ def main() -> None:
             rows.append([n, name, v["s"] * 1e3, v["img_per_s"], v["x_F3"], v["x_F2"],
                          v["peak_mb"]])
         out["batches"][str(n)] = res
+        if n != 8:
+            record("explain", {**out, "partial": True})  # in case the run is cut short
     out["load_after"] = os.getloadavg()
     print_table(["batch", "method", "ms", "img/s", "x F3", "x F2", "peak MB"], rows)
     path = record("explain", out)
