@@ -182,7 +182,7 @@ def bench_batch(model: Any, layer: Any, x: torch.Tensor, rep: int,
     if core:
         cases = {k: (fn, 1) for k, (fn, _) in cases.items() if k in CORE}
     # warm every case, then time them round-robin so that load changes hit all cases alike
-    for name, (fn, r) in cases.items():
+    for fn, r in cases.values():
         if r > 1 or core:
             fn()
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
