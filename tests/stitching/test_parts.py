@@ -156,6 +156,31 @@ def test_blending_identical_content_is_seamless(rng, method):
     assert err[4:-4].max() < 2e-3 and err.max() < 0.1
 
 
+def test_reduced_resolution_seams_cover_every_pixel_once():
+    # three overlapping tiles with irregular (warped-looking) masks on a 600x1000 canvas
+    tiles = []
+    yy, xx = np.mgrid[0:500, 0:450]
+    for k, (x0, y0) in enumerate([(0, 40), (300, 0), (560, 90)]):
+        m = ((yy > 10 + 0.05 * xx * (k - 1)) & (xx < 440 - 0.03 * yy)).astype(np.uint8) * 255
+        tiles.append(Warped(np.zeros((500, 450), np.uint8), m, (x0, y0, x0 + 450, y0 + 500)))
+    full = distance_seams(tiles, megapix=None)
+    small = distance_seams(tiles, megapix=0.01)  # a 10x coarser grid
+    canvas = np.zeros((600, 1010), int)
+    union = np.zeros((600, 1010), bool)
+    differ = 0
+    for t, a, b in zip(tiles, full, small, strict=True):
+        sl = np.s_[t.roi[1]:t.roi[3], t.roi[0]:t.roi[2]]
+        canvas[sl] += b > 0
+        union[sl] |= t.mask > 0
+        assert not np.any((b > 0) & (t.mask == 0))  # only valid pixels
+        differ += int(np.sum((a > 0) != (b > 0)))
+    assert np.array_equal(canvas[union], np.ones(union.sum(), int))  # each pixel exactly once
+    assert canvas[~union].max() == 0
+    # the two seams (~1000 px long) move by well under one coarse pixel (10 px) on average:
+    # measured 3176 pixels change hands, about 3 px per seam pixel
+    assert differ / 2 < 4000
+
+
 def test_largest_inner_rectangle_vs_brute_force():
     rng = np.random.default_rng(3)
     for _ in range(10):

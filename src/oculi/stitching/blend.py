@@ -110,27 +110,66 @@ def canvas_box(tiles: list[Warped]) -> tuple[int, int, int, int]:
             max(t.roi[2] for t in tiles), max(t.roi[3] for t in tiles))
 
 
-def distance_seams(tiles: list[Warped]) -> list[np.ndarray]:
+#: seams are placed on a copy of the masks reduced to about this many pixels (OpenCV's seam
+#: scale is 0.1 MP): the Voronoi-like boundary needs no finer grid
+SEAM_MEGAPIX = 0.1
+
+
+def distance_seams(tiles: list[Warped], megapix: float | None = SEAM_MEGAPIX) -> list[np.ndarray]:
     """Seam masks (uint8 0/255, one per tile, over its box): each pixel goes to the tile in
-    which it is farthest from the tile's border (ties: the earlier tile)."""
+    which it is farthest from the tile's border (ties: the earlier tile).
+
+    With ``megapix`` the distances are computed on masks reduced to about that many canvas
+    pixels and the labels enlarged back (nearest); a pixel whose enlarged label names a tile
+    not valid there goes to the first tile valid there. ``None``: full resolution.
+    """
     import cv2
 
     x0, y0, x1, y1 = canvas_box(tiles)
-    best = np.full((y1 - y0, x1 - x0), -1.0, np.float32)
-    label = np.full((y1 - y0, x1 - x0), -1, np.int32)
+    cw, chh = x1 - x0, y1 - y0
+    f = 1.0 if megapix is None else min(1.0, math.sqrt(megapix * 1e6 / max(1, cw * chh)))
+    sw, sh = max(1, round(cw * f)), max(1, round(chh * f))
+    fx, fy = sw / cw, sh / chh
+    best = np.full((sh, sw), -1.0, np.float32)
+    label = np.full((sh, sw), -1, np.int32)
     for k, t in enumerate(tiles):
-        pad = cv2.copyMakeBorder(t.mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        if f < 1.0:
+            # the tile's mask on the small grid: a small pixel counts when mostly valid
+            a0, b0 = int(np.floor((t.roi[0] - x0) * fx)), int(np.floor((t.roi[1] - y0) * fy))
+            a1 = min(sw, int(np.ceil((t.roi[2] - x0) * fx)))
+            b1 = min(sh, int(np.ceil((t.roi[3] - y0) * fy)))
+            m = np.zeros((chh, cw), np.uint8)  # the tile's mask placed on the canvas
+            m[t.roi[1] - y0:t.roi[3] - y0, t.roi[0] - x0:t.roi[2] - x0] = t.mask
+            small = cv2.resize(m, (sw, sh), interpolation=cv2.INTER_AREA)[b0:b1, a0:a1]
+            small = np.where(small > 127, 255, 0).astype(np.uint8)
+            sl = np.s_[b0:b1, a0:a1]
+        else:
+            small = t.mask
+            sl = np.s_[t.roi[1] - y0:t.roi[3] - y0, t.roi[0] - x0:t.roi[2] - x0]
+        pad = cv2.copyMakeBorder(small, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
         dt = cv2.distanceTransform(pad, cv2.DIST_L2, 3)[1:-1, 1:-1]
-        dt[t.mask == 0] = -1.0
-        sl = np.s_[t.roi[1] - y0:t.roi[3] - y0, t.roi[0] - x0:t.roi[2] - x0]
+        dt[small == 0] = -1.0
         upd = dt > best[sl]
         best[sl][upd] = dt[upd]
         label[sl][upd] = k
+    if f < 1.0:
+        label = cv2.resize(label.astype(np.float32), (cw, chh),
+                           interpolation=cv2.INTER_NEAREST).astype(np.int32)
+    owned = np.zeros((chh, cw), bool)
     out = []
     for k, t in enumerate(tiles):
         sl = np.s_[t.roi[1] - y0:t.roi[3] - y0, t.roi[0] - x0:t.roi[2] - x0]
-        out.append(((label[sl] == k) & (t.mask > 0)).astype(np.uint8) * 255)
-    return out
+        s_k = (label[sl] == k) & (t.mask > 0)
+        owned[sl] |= s_k
+        out.append(s_k)
+    if f < 1.0:  # valid pixels that no label claims (the small grid's edges) go to a valid tile
+        for k, t in enumerate(tiles):
+            sl = np.s_[t.roi[1] - y0:t.roi[3] - y0, t.roi[0] - x0:t.roi[2] - x0]
+            extra = (t.mask > 0) & ~owned[sl]
+            if extra.any():
+                out[k] |= extra
+                owned[sl] |= extra
+    return [s_k.astype(np.uint8) * 255 for s_k in out]
 
 
 def seam_difference(tiles: list[Warped], seams: list[np.ndarray],
@@ -168,12 +207,16 @@ def seam_difference(tiles: list[Warped], seams: list[np.ndarray],
 
 
 def _to_float(image: np.ndarray, gain: np.ndarray | None) -> np.ndarray:
-    f = image.astype(np.float32)
+    import cv2
+
+    scale = np.ones(1 if image.ndim == 2 else image.shape[2], np.float64)
     if image.dtype == np.uint8:
-        f *= np.float32(1 / 255)
+        scale /= 255.0
     if gain is not None:
-        f *= gain.astype(np.float32)[None, None, :] if f.ndim == 3 else np.float32(gain[0])
-    return f
+        scale = scale * np.asarray(gain, np.float64)
+    # one pass: uint8/float -> float32 with a per-channel scale (OpenCV, multi-threaded)
+    return cv2.multiply(image, tuple(float(v) for v in scale) + (0.0,) * (4 - len(scale)),
+                        dtype=cv2.CV_32F)
 
 
 def blend(tiles: list[Warped], seams: list[np.ndarray], method: str = "multiband", *,
@@ -278,7 +321,7 @@ def _multiband(tiles, seams, box, levels, gains):
                 down = cv2.pyrDown(g)
                 down = down.reshape(down.shape[0], down.shape[1], ch)
                 up = cv2.pyrUp(down, dstsize=(ww, hh)).reshape(hh, ww, ch)
-                lap = g - up
+                lap = cv2.subtract(g, up).reshape(hh, ww, ch)
             else:
                 lap = g
             dst = bands[lv][y0:y0 + hh, x0:x0 + ww]
@@ -305,9 +348,9 @@ def _multiband(tiles, seams, box, levels, gains):
             out = b
         else:
             hh, ww = b.shape[:2]
-            out = b + cv2.pyrUp(out, dstsize=(ww, hh)).reshape(hh, ww, ch)
+            out = cv2.add(b, cv2.pyrUp(out, dstsize=(ww, hh))).reshape(hh, ww, ch)
     out = out[: box[3] - by0, : box[2] - bx0]
     mask = _union_mask(tiles, box)
-    out = np.clip(out, 0, 1)
+    np.clip(out, 0, 1, out=out)
     out[mask == 0] = 0
     return (out[..., 0] if ch == 1 else out), mask, box

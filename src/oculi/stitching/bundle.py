@@ -23,7 +23,7 @@ from scipy.spatial.transform import Rotation
 from oculi.stitching.cameras import Camera
 
 #: matches used per pair in the adjustment (evenly spread over the inliers)
-MAX_PER_PAIR = 600
+MAX_PER_PAIR = 300
 
 
 @dataclass

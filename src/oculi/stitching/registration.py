@@ -154,7 +154,8 @@ def match_pair(
         return None
     n_matches = len(a)
     try:
-        est = estimate_homography(a, b, threshold=threshold, seed=seed)
+        # no final nonlinear polish here: the bundle adjustment refines every pair jointly
+        est = estimate_homography(a, b, threshold=threshold, seed=seed, refine=False)
     except NoMatchError:
         return None
     h = est.model
