@@ -20,7 +20,8 @@ class ImageMatch:
     Attributes:
         features1, features2: :class:`Features` of each image.
         matches: :class:`Matches` after the ratio test / mutual check.
-        homography: ``(3, 3)`` float64 image 1 -> image 2 (MAGSAC++, 3 px), or ``None``.
+        homography: ``(3, 3)`` float64 image 1 -> image 2 (oculi.geometry LO-MSAC + LM, 3 px),
+            or ``None``.
         inliers: ``(M,)`` bool, matches within 3 px of the homography (all False without one).
     """
 

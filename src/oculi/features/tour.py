@@ -71,7 +71,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     sec = report.section(
         "Feature matching",
         "SURF matches (ratio 0.8, mutual) between the sample and a 20-degree rotation with 0.8x "
-        "scale; green lines agree with the MAGSAC++ homography (3 px), red ones do not.",
+        "scale; green lines agree with the estimated homography (3 px), red ones do not.",
     )
     res = match_images(gray, warped[0], "surf")
     s = res.summary()
