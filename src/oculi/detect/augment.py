@@ -8,8 +8,8 @@ on an HWC uint8 RGB image, ``(n, 4)`` float xyxy pixel boxes, ``(n,)`` labels an
     >>> aug = DetectionAugment(128, flip=1.0, affine=0.0, color=0.0, seed=0)
     >>> img = np.zeros((64, 100, 3), np.uint8)
     >>> _, b, lab, _ = aug(img, np.array([[10., 5., 30., 25.]]), np.array([1]), None)
-    >>> np.round(b, 1).tolist()   # resized x1.28 and flipped horizontally
-    [[89.6, 6.4, 115.2, 32.0]]
+    >>> [round(float(v), 1) for v in b[0]]   # resized x1.28 and flipped horizontally
+    [89.6, 6.4, 115.2, 32.0]
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ the precision-recall plot and a grid of predictions against ground truth.
 
     >>> import numpy as np
     >>> gt = [{"boxes": np.array([[10., 10, 50, 50]]), "labels": np.array([1])}]
-    >>> coco_evaluate(gt, [dict(gt[0], scores=np.array([0.9]))], ["cat"])["map"]
+    >>> round(coco_evaluate(gt, [dict(gt[0], scores=np.array([0.9]))], ["cat"])["map"], 6)
     1.0
 """
 
