@@ -277,6 +277,14 @@ def _feather(tiles, seams, box, method, width, gains):
     return np.clip(out[..., 0] if ch == 1 else out, 0, 1), mask, box
 
 
+def _into(dst: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """``dst`` holding ``result`` of an OpenCV call given ``dst=dst`` (OpenCV writes in place
+    into a strided view; copied here should it ever have allocated instead)."""
+    if not np.shares_memory(result, dst):
+        dst[...] = result.reshape(dst.shape)
+    return dst
+
+
 def _multiband(tiles, seams, box, levels, gains):
     import cv2
 
@@ -326,12 +334,12 @@ def _multiband(tiles, seams, box, levels, gains):
                 lap = g
             dst = bands[lv][y0:y0 + hh, x0:x0 + ww]
             if lv == 0:  # full-resolution weights are the hard seam masks: copy, no products
-                np.copyto(dst, lap, where=(wt > 0)[..., None])
+                _into(dst, cv2.copyTo(lap, (wt > 0).view(np.uint8), dst))
                 wsums[0][y0:y0 + hh, x0:x0 + ww] += wt
             else:
                 w_eff = wt * (np.float32(1e-3) + (valid > 0.999))
                 np.multiply(lap, w_eff[..., None], out=lap)
-                dst += lap
+                _into(dst, cv2.add(dst, lap, dst=dst))
                 wsums[lv][y0:y0 + hh, x0:x0 + ww] += w_eff
             if lv < levels:
                 g = down
@@ -348,7 +356,8 @@ def _multiband(tiles, seams, box, levels, gains):
             out = b
         else:
             hh, ww = b.shape[:2]
-            out = cv2.add(b, cv2.pyrUp(out, dstsize=(ww, hh))).reshape(hh, ww, ch)
+            out = _into(b, cv2.add(b, cv2.pyrUp(out, dstsize=(ww, hh)).reshape(hh, ww, ch),
+                                   dst=b))
     out = out[: box[3] - by0, : box[2] - bx0]
     mask = _union_mask(tiles, box)
     np.clip(out, 0, 1, out=out)

@@ -225,7 +225,7 @@ def stitch(
     features: str = "sift",
     max_keypoints: int | None = 1000,
     feature_params: dict[str, Any] | None = None,
-    work_megapix: float = 0.3,
+    work_megapix: float = 0.4,
     compose_scale: float = 1.0,
     confidence: float = 1.0,
     ratio: float = 0.8,
