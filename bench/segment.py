@@ -103,21 +103,22 @@ def run_isbi(
     from oculi.segment import evaluate_dataset, load_segmenter, train_segmenter
 
     tr, va = _isbi_sets()
+    prior = init / f"isbi_{loss}" if init is not None else None  # continue an earlier run
     cfg = _cfg(
         model="unet",
         epochs=epochs,
         batch_size=4,
         image_size=crop,
         scale_min=0.25,
-        lr=2e-3,
+        lr=lr,
+        weights=str(prior / "best.safetensors") if prior is not None else None,
         task_options=dict(
             loss=loss, repeat=4, flips="hv", color=0.15, class_names=["cell", "membrane"]
         ),
     )
     t0 = time.perf_counter()
-    res = train_segmenter(
-        None, cfg, work / f"isbi_{loss}", progress=False, train_set=tr, val_set=va
-    )
+    run_dir = work / (f"isbi_{loss}_cont" if prior is not None else f"isbi_{loss}")
+    res = train_segmenter(None, cfg, run_dir, progress=False, train_set=tr, val_set=va)
     train_s = time.perf_counter() - t0
     model = load_segmenter(res.run_dir)
     ev = evaluate_dataset(model, va)
@@ -131,6 +132,8 @@ def run_isbi(
         "epochs": epochs,
         "steps": epochs * 20,
         "crop": crop,
+        "lr": lr,
+        "continued_from": str(prior) if prior is not None else None,
         "pixel_error": ev["val_pixel_error"],
         "membrane_dice": ev["val_fg_dice"],
         "membrane_iou": ev["val_fg_iou"],
