@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import shared_set
 
 from oculi.core.errors import DataError, ShapeError, ValueRangeError
 from oculi.io import write_image
@@ -16,6 +15,7 @@ from oculi.segment import (
     train_augmentation,
     write_volume,
 )
+from tests.conftest import shared_set
 
 
 def _folder(tmp_path, masks, size=(8, 10)):
