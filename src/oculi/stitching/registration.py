@@ -154,8 +154,10 @@ def match_pair(
         return None
     n_matches = len(a)
     try:
-        # no final nonlinear polish here: the bundle adjustment refines every pair jointly
-        est = estimate_homography(a, b, threshold=threshold, seed=seed, refine=False)
+        # no local optimisation of every new best hypothesis: the final refinement (LM on the
+        # inliers until the inlier set is stable) recovers the same inlier sets, once per pair
+        est = estimate_homography(a, b, threshold=threshold, seed=seed,
+                                  local_optimisation=False)
     except NoMatchError:
         return None
     h = est.model
