@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from tests.conftest import shared_set
 
 from oculi.core.errors import DataError
 from oculi.train import (
@@ -18,6 +17,7 @@ from oculi.train import (
     load_image_folder,
     scan_folder,
 )
+from tests.conftest import shared_set
 
 
 def test_broken_and_non_image_files_are_skipped_and_listed(folder: Path) -> None:
