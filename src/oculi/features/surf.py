@@ -9,7 +9,8 @@ Pipeline (Bay et al., CVIU 2008):
    (``upsample=True``, the default; Lowe's SIFT does the same): an extra octave of filter sides
    4.5-13.5 input pixels finds the small blobs that the 9x9 filter misses. Measured on the shared
    HPatches viewpoint pairs (3 px): repeatability +4..9 points, correct matches x1.5-2, homography
-   accuracy 0.6 -> 0.8, for 1.6x the time of the plain pyramid (still below OpenCV SIFT's);
+   accuracy 0.6 -> 0.7-0.8, for 1.6x the time of the plain pyramid (0.93x OpenCV SIFT's time;
+   docs/features.md);
 2. fast-Hessian: ``det(H) = Dxx Dyy - (0.9 Dxy)^2`` from box filters of side 9, 15, 21, 27 (octave
    0), 15, 27, 39, 51 (octave 1), 27, 51, 75, 99 (octave 2), 51, 99, 147, 195 (octave 3), sampled
    every ``step * 2**octave`` pixels;
