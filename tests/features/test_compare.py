@@ -5,12 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from tests.conftest import shared_set
 
 from oculi.data import load
 from oculi.features import compare_methods, format_table, load_pairs
 from oculi.features.tour import synthetic_homographies
 from oculi.io import write_image
+from tests.conftest import shared_set
 
 
 @pytest.fixture(scope="module")

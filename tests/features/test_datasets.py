@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import shared_set
 
 from oculi.core.errors import DataError
 from oculi.features import load_pairs, read_homography
 from oculi.io import write_image
+from tests.conftest import shared_set
 
 H = np.array([[1.1, 0.02, 3.0], [0.01, 0.95, -2.0], [1e-5, 2e-5, 1.0]])
 

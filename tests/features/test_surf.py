@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 import pytest
 from scipy import ndimage
-from tests.conftest import shared_set
 
 from oculi.core.errors import ParameterError
 from oculi.data import load
@@ -22,6 +21,7 @@ from oculi.features import (
     match_descriptors,
 )
 from oculi.features.surf import filter_sizes
+from tests.conftest import shared_set
 
 
 def _box_kernels(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import shared_set
 
 from oculi.core.errors import ImageReadError, ParameterError, UnknownNameError
 from oculi.io import read_dicom, read_image
@@ -21,6 +20,7 @@ from oculi.preprocess import (
     window,
     window_preset,
 )
+from tests.conftest import shared_set
 
 
 def _write_dicom(
