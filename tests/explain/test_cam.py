@@ -94,11 +94,11 @@ def test_features_is_channel_mean(tiny) -> None:
 
 def test_several_targets_one_call_equal_separate_calls(lite0_random) -> None:
     torch.manual_seed(5)
-    x = torch.rand(2, 3, 32, 32)
+    x = torch.rand(2, 3, 64, 64)  # a 2x2 last feature map
     t = torch.tensor([[1, 2, 3], [10, 20, 30]])
     for fn in (gradcam, gradcampp):
         many = fn(lite0_random, x, t)
-        assert many.maps.shape == (2, 3, 32, 32)
+        assert many.maps.shape == (2, 3, 64, 64)
         for k in range(3):
             one = fn(lite0_random, x, t[:, k])
             assert torch.allclose(many.maps[:, k], one.maps, atol=1e-5), fn.__name__

@@ -48,12 +48,16 @@ class Explanation:
 
 
 def normalize_maps(m: torch.Tensor) -> torch.Tensor:
-    """Min-max normalise each map over its last two axes to [0, 1]; flat maps become zeros."""
+    """Min-max normalise each map over its last two axes to [0, 1]; flat maps (a span within
+    1e-5 of the values) become zeros."""
     flat = m.flatten(-2)
     lo = flat.amin(-1, keepdim=True)
     hi = flat.amax(-1, keepdim=True)
     span = hi - lo
-    out = torch.where(span > 0, (flat - lo) / span.clamp_min(torch.finfo(m.dtype).tiny), 0.0)
+    # a span within rounding of the values (e.g. an upsampled 1x1 map) is a flat map
+    flat_map = span <= 1e-5 * torch.maximum(hi.abs(), lo.abs())
+    ok = (span > 0) & ~flat_map
+    out = torch.where(ok, (flat - lo) / span.clamp_min(torch.finfo(m.dtype).tiny), 0.0)
     return out.view_as(m)
 
 
