@@ -11,7 +11,7 @@ from oculi.core.errors import ParameterError, UnknownNameError
 from oculi.detect import TRAINABLE, create_detector, rebuild
 
 SLOW = {"fasterrcnn", "maskrcnn", "retinanet"}
-LR = {"yolo": 1e-2, "ssdlite": 3e-3}
+LR = {"yolo": 1e-2, "ssdlite": 3e-3, "retinanet": 2e-4}
 STEPS = {"yolo": 16}  # cheap steps; its CIoU + objectness loss moves slowly at first
 
 

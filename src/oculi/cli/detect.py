@@ -18,8 +18,8 @@ def default(
     model: str = typer.Option(..., "--model", "-m",
                               help="hog-people, haar-face, or a trained run folder/checkpoint."),
     score: float = typer.Option(None, "--score",
-                                help="Minimum score (trained models: 0.5; hog-people: SVM "
-                                     "margin 0.5; haar-face: all)."),
+                                help="Minimum score (trained: 0.5, yolo 0.25; hog-people: "
+                                     "SVM margin 0.5; haar-face: all)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Overlay image; with several inputs the image name is added "
                                   "(overlay_<name>.png)."),

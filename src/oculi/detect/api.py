@@ -37,7 +37,7 @@ def get_detector(model: str | os.PathLike[str]) -> Callable[..., list[Detections
         from oculi.detect.task import load_detector
 
         net = load_detector(p)
-        return lambda images, score=0.5: net.detect(images, score=score)
+        return lambda images, score=None: net.detect(images, score=score)
     entry = detectors.entry(str(model))
     if entry.name == "hog-people":
         from oculi.detect.classical import detect_people
@@ -58,7 +58,8 @@ def detect(images: Sequence[np.ndarray], model: str | os.PathLike[str], *,
     Args:
         images: HxWx3 RGB (or HxW gray) uint8 or float in [0, 1].
         model: see :func:`get_detector`.
-        score: minimum score (None: the detector's default; 0.5 for trained models).
+        score: minimum score (None: the detector's default: 0.5 for trained
+            torchvision models, 0.25 for YOLO, 0.5 for HOG, all cascade faces).
     """
     fn = get_detector(model)
     return fn(list(images)) if score is None else fn(list(images), score=score)

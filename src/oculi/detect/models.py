@@ -78,14 +78,21 @@ class Detector(nn.Module):
     def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):
         return self.net(images, targets)
 
+    @property
+    def default_score(self) -> float:
+        """Display threshold: 0.25 for YOLO (its scores are objectness x class, trained towards
+        the IoU, as YOLOv5's detect default), 0.5 for the torchvision models."""
+        return 0.25 if self.arch == "yolo" else 0.5
+
     def config(self) -> dict[str, Any]:
         return {"arch": self.arch, "backbone": self.backbone, "num_classes": self.num_classes,
                 "class_names": self.class_names, "image_size": self.image_size,
                 "options": self.options}
 
     @torch.no_grad()
-    def detect(self, images: Sequence[np.ndarray], *, score: float = 0.5):
-        """Detect objects in HWC RGB numpy images (uint8 or float in [0, 1]).
+    def detect(self, images: Sequence[np.ndarray], *, score: float | None = None):
+        """Detect objects in HWC RGB numpy images (uint8 or float in [0, 1]); boxes scored below
+        ``score`` (None: :attr:`default_score`) are dropped.
 
         Returns:
             One :class:`~oculi.detect.types.Detections` per image (original pixels).
@@ -98,6 +105,7 @@ class Detector(nn.Module):
         xs = [torch.from_numpy(np.ascontiguousarray(ensure_float01(to_rgb(im)).transpose(
             2, 0, 1))).to(dev) for im in images]
         out = []
+        score = self.default_score if score is None else score
         for r in self.net(xs):
             keep = r["scores"] >= score
             labels = r["labels"][keep].cpu().numpy().astype(np.int64)

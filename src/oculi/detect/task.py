@@ -211,8 +211,9 @@ def evaluate_dataset(model: nn.Module, dataset: DetectionDataset, *, batch_size:
     gts, preds, ips = predict_dataset(model, dataset, batch_size=batch_size)
     r = coco_evaluate(gts, preds, dataset.classes)
     n = min(grid_images, len(dataset))
+    score = float(getattr(model, "default_score", 0.5))
     grid = prediction_grid([dataset.load(i)[0] for i in range(n)], gts[:n], preds[:n],
-                           dataset.classes) if n else None
+                           dataset.classes, score=score) if n else None
     return {"val_map": r["map"], "val_map50": r["map50"], "val_map75": r["map75"],
             "val_recall": r["recall"], "images_per_s": ips, "grid": grid, **r}
 
