@@ -101,7 +101,12 @@ def test_several_targets_one_call_equal_separate_calls(lite0_random) -> None:
         assert many.maps.shape == (2, 3, 64, 64)
         for k in range(3):
             one = fn(lite0_random, x, t[:, k])
-            assert torch.allclose(many.maps[:, k], one.maps, atol=1e-5), fn.__name__
+            # Compare the raw (pre-normalisation) maps: on a 2x2 map of a random net, min-max
+            # normalisation turns float-rounding differences of the batched backward (thread
+            # count, reduction order) into large ones when a map is nearly flat.
+            scale = float(one.raw.abs().max()) + 1e-12
+            assert torch.allclose(many.raw[:, k], one.raw, rtol=1e-4, atol=1e-5 * scale), fn.__name__
+            assert many.maps.shape[1:] == (3, 64, 64)
 
 
 def test_vit_token_grid(request) -> None:
