@@ -44,7 +44,8 @@ def test_loss_falls_on_tiny_crop(arch, tiny_raccoon):
         opt.step()
         losses.append(float(loss.detach()))
     assert all(torch.isfinite(torch.tensor(losses)))
-    assert sum(losses[-2:]) / 2 < 0.8 * sum(losses[:2]) / 2, losses
+    # the median of the last three steps (robust to one focal-loss spike) against the start
+    assert sorted(losses[-3:])[1] < 0.8 * sum(losses[:2]) / 2, losses
     model.eval()
     with torch.no_grad():
         out = model(images[:1])[0]
