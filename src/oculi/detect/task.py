@@ -234,14 +234,10 @@ def write_evaluation(evaluation: dict[str, Any], out: str | os.PathLike[str]) ->
 
 
 def find_checkpoint(run: str | os.PathLike[str]) -> Path:
-    """``best.safetensors`` of a run folder (or the file itself)."""
-    p = Path(run)
-    if p.is_file():
-        return p
-    for name in ("best.safetensors", "last.safetensors"):
-        if (p / name).is_file():
-            return p / name
-    raise DataError(f"{p}: no best.safetensors or last.safetensors — not a detection run folder")
+    """``best.safetensors`` (else ``last``) of a detection run folder, or the file itself."""
+    from oculi.train.evaluate import resolve_checkpoint
+
+    return resolve_checkpoint(run, "detection")
 
 
 def load_detector(run: str | os.PathLike[str]):

@@ -283,14 +283,10 @@ def evaluate_dataset(
 
 
 def find_checkpoint(run: str | os.PathLike[str]) -> Path:
-    """``best.safetensors`` of a run folder (or the file itself)."""
-    p = Path(run)
-    if p.is_file():
-        return p
-    for name in ("best.safetensors", "last.safetensors"):
-        if (p / name).is_file():
-            return p / name
-    raise DataError(f"{p}: no best.safetensors or last.safetensors — not a segmentation run folder")
+    """``best.safetensors`` (else ``last``) of a segmentation run folder, or the file itself."""
+    from oculi.train.evaluate import resolve_checkpoint
+
+    return resolve_checkpoint(run, "segmentation")
 
 
 def load_segmenter(run: str | os.PathLike[str]) -> Segmenter:

@@ -93,17 +93,26 @@ def plot_confusion(result: dict[str, Any], path: str | os.PathLike[str]) -> Path
     return Path(path)
 
 
-def resolve_checkpoint(run_or_checkpoint: str | os.PathLike[str]) -> Path:
-    """A run folder's ``best.safetensors``, or the checkpoint file itself."""
+def resolve_checkpoint(run_or_checkpoint: str | os.PathLike[str], kind: str = "") -> Path:
+    """A run folder's ``best.safetensors`` (else ``last.safetensors``), or the file itself.
+
+    Args:
+        run_or_checkpoint: a run folder written by :func:`oculi.train.fit` or a checkpoint file.
+        kind: the task named in the error message ("detection", "segmentation", ...).
+
+    Raises:
+        DataError: neither a checkpoint file nor a run folder holding one.
+    """
     p = Path(run_or_checkpoint)
-    if p.is_dir():
-        ckpt = p / "best.safetensors"
-        if not ckpt.is_file():
-            raise DataError(f"{p}: no best.safetensors — not a finished run folder")
-        return ckpt
-    if not p.is_file():
+    if p.is_file():
+        return p
+    if not p.is_dir():
         raise DataError(f"{p}: no such run folder or checkpoint")
-    return p
+    for name in ("best.safetensors", "last.safetensors"):
+        if (p / name).is_file():
+            return p / name
+    what = f"a {kind} run folder" if kind else "a finished run folder"
+    raise DataError(f"{p}: no best.safetensors or last.safetensors — not {what}")
 
 
 def evaluate_classifier(
