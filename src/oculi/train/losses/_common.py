@@ -140,6 +140,14 @@ def prepare(
     return Prepared(probs.reshape(n, c, -1), onehot, valid, mode)
 
 
+def mask_ignored(t: torch.Tensor, ignore_index: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(t with ignored entries set to 0, bool mask of the entries that count)``."""
+    if ignore_index is None:
+        return t, torch.ones_like(t, dtype=torch.bool)
+    valid = t != ignore_index
+    return torch.where(valid, t, torch.zeros_like(t)), valid
+
+
 def reduce_weighted(per_class: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
     """Mean over the last axis, weighted when ``weights`` (same length) is given."""
     if weights is None:

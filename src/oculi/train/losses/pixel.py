@@ -17,7 +17,13 @@ from torch import nn
 
 from oculi.core.checks import check_choice, check_positive
 from oculi.core.errors import ShapeError
-from oculi.train.losses._common import as_weights, binary_target, class_target, resolve_mode
+from oculi.train.losses._common import (
+    as_weights,
+    binary_target,
+    class_target,
+    mask_ignored,
+    resolve_mode,
+)
 
 
 class CrossEntropyLoss(nn.Module):
@@ -88,12 +94,8 @@ class BCELoss(nn.Module):
         mode = resolve_mode(logits, target, self.mode)
         if mode == "multiclass":
             t = class_target(logits, target, self.ignore_index)
-            valid = (
-                t != self.ignore_index
-                if self.ignore_index is not None
-                else torch.ones_like(t, dtype=torch.bool)
-            )
-            t = F.one_hot(torch.where(valid, t, 0), logits.shape[1]).movedim(-1, 1).to(logits)
+            t, valid = mask_ignored(t, self.ignore_index)
+            t = F.one_hot(t, logits.shape[1]).movedim(-1, 1).to(logits)
             valid = valid.unsqueeze(1).expand_as(t)
         else:
             t = binary_target(logits, target) if mode == "binary" else target.to(logits)
@@ -101,12 +103,7 @@ class BCELoss(nn.Module):
                 raise ShapeError(
                     f"target: expected shape {tuple(logits.shape)}, got {tuple(t.shape)}"
                 )
-            valid = (
-                t != self.ignore_index
-                if self.ignore_index is not None
-                else torch.ones_like(t, dtype=torch.bool)
-            )
-            t = torch.where(valid, t, torch.zeros_like(t))
+            t, valid = mask_ignored(t, self.ignore_index)
         view = (1, -1) + (1,) * (logits.ndim - 2)
         pw = self.pos_weight.to(logits).view(view) if self.pos_weight is not None else None
         loss = F.binary_cross_entropy_with_logits(logits, t, pos_weight=pw, reduction="none")
@@ -143,24 +140,14 @@ class FocalLoss(nn.Module):
         mode = resolve_mode(logits, target, self.mode)
         if mode == "multiclass":
             t = class_target(logits, target, self.ignore_index)
-            valid = (
-                t != self.ignore_index
-                if self.ignore_index is not None
-                else torch.ones_like(t, dtype=torch.bool)
-            )
-            t = torch.where(valid, t, 0)
+            t, valid = mask_ignored(t, self.ignore_index)
             logp = logits.log_softmax(1).gather(1, t.unsqueeze(1)).squeeze(1)
             loss = -((1 - logp.exp()) ** self.gamma) * logp
             if self.class_weights is not None:
                 loss = loss * self.class_weights.to(logits)[t]
         else:
             t = binary_target(logits, target) if mode == "binary" else target.to(logits)
-            valid = (
-                t != self.ignore_index
-                if self.ignore_index is not None
-                else torch.ones_like(t, dtype=torch.bool)
-            )
-            t = torch.where(valid, t, torch.zeros_like(t))
+            t, valid = mask_ignored(t, self.ignore_index)
             ce = F.binary_cross_entropy_with_logits(logits, t, reduction="none")
             p = logits.sigmoid()
             pt = p * t + (1 - p) * (1 - t)
