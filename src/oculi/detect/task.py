@@ -243,15 +243,9 @@ def find_checkpoint(run: str | os.PathLike[str]) -> Path:
 def load_detector(run: str | os.PathLike[str]):
     """Rebuild a trained :class:`~oculi.detect.Detector` from a run folder or checkpoint."""
     from oculi.detect.models import rebuild
-    from oculi.models.weights import load_weights, read_metadata
+    from oculi.train.evaluate import load_run_model
 
-    ckpt = find_checkpoint(run)
-    meta = read_metadata(ckpt)
-    if "oculi_detect" not in meta:
-        raise DataError(f"{ckpt}: not a detection checkpoint (no oculi_detect metadata)")
-    model = rebuild(json.loads(meta["oculi_detect"]))
-    load_weights(model, ckpt)
-    return model.eval()
+    return load_run_model(run, "oculi_detect", "detection", rebuild)
 
 
 def train_detector(data: str | os.PathLike[str] | None, cfg: DetectionConfig,

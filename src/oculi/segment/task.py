@@ -291,15 +291,9 @@ def find_checkpoint(run: str | os.PathLike[str]) -> Path:
 
 def load_segmenter(run: str | os.PathLike[str]) -> Segmenter:
     """Rebuild a trained :class:`Segmenter` from a run folder (or its ``.safetensors`` file)."""
-    from oculi.models.weights import load_weights, read_metadata
+    from oculi.train.evaluate import load_run_model
 
-    ckpt = find_checkpoint(run)
-    meta = read_metadata(ckpt)
-    if "oculi_segment" not in meta:
-        raise DataError(f"{ckpt}: not a segmentation checkpoint (no oculi_segment metadata)")
-    model = rebuild(json.loads(meta["oculi_segment"]))
-    load_weights(model, ckpt)
-    return model.eval()
+    return load_run_model(run, "oculi_segment", "segmentation", rebuild)
 
 
 def train_segmenter(

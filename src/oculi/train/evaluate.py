@@ -4,7 +4,7 @@ evaluation of a run folder or checkpoint on an ImageFolder split."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,31 @@ def resolve_checkpoint(run_or_checkpoint: str | os.PathLike[str], kind: str = ""
             return p / name
     what = f"a {kind} run folder" if kind else "a finished run folder"
     raise DataError(f"{p}: no best.safetensors or last.safetensors — not {what}")
+
+
+def load_run_model(
+    run_or_checkpoint: str | os.PathLike[str],
+    key: str,
+    kind: str,
+    rebuild: Callable[[dict[str, Any]], nn.Module],
+) -> nn.Module:
+    """Rebuild a model from a run's checkpoint: its JSON config under metadata ``key`` is passed
+    to ``rebuild`` and the weights are loaded; the model is returned in eval mode.
+
+    Raises:
+        DataError: no checkpoint, or a checkpoint without ``key`` (a run of another task).
+    """
+    import json
+
+    from oculi.models.weights import load_weights, read_metadata
+
+    ckpt = resolve_checkpoint(run_or_checkpoint, kind)
+    meta = read_metadata(ckpt)
+    if key not in meta:
+        raise DataError(f"{ckpt}: not a {kind} checkpoint (no {key} metadata)")
+    model = rebuild(json.loads(meta[key]))
+    load_weights(model, ckpt)
+    return model.eval()
 
 
 def evaluate_classifier(
