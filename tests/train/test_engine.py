@@ -75,3 +75,17 @@ def test_freeze_bn_keeps_running_statistics(folder: Path, tmp_path: Path) -> Non
         sd = read_state_dict(tmp_path / str(freeze) / "last.safetensors")
         stats = sd["body.bn1.running_mean"]  # a fresh BatchNorm starts at zeros
         assert bool((stats == 0).all()) is freeze
+
+
+def test_monitor_direction_and_names(folder: Path, tmp_path: Path) -> None:
+    from oculi.core.errors import ParameterError
+    from oculi.train.config import monitor_higher_is_better
+
+    assert [monitor_higher_is_better(n) for n in
+            ("val_top1", "val_miou", "val_fg_dice", "val_loss", "val_pixel_error")] == [
+        True, True, True, False, False]
+    with pytest.raises(ParameterError, match="val_"):
+        TrainConfig(**TINY, monitor="top1")
+    cfg = TrainConfig(**TINY, epochs=1, mix_prob=0.0, monitor="val_miou")
+    with pytest.raises(ParameterError, match="val_top1"):  # lists what the task does return
+        train_classifier(folder, cfg, tmp_path / "m", progress=False)

@@ -146,6 +146,12 @@ def train_command(
     config: Path = typer.Option(None, "--config", help="run.yaml; keys = TrainConfig fields."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
     threads: int = typer.Option(None, "--threads", help="torch threads (default 1 on CPU)."),
+    monitor: str = typer.Option(
+        None,
+        "--monitor",
+        help="Validation metric that picks best.safetensors: val_miou (2-D default), "
+        "val_fg_dice, val_pixel_error, val_loss; val_dice (--3d default).",
+    ),
     json_path: Path = typer.Option(None, "--json", help="Write the result summary as JSON."),
 ) -> None:
     """Train a segmentation model with oculi's trainer (run folder, checkpoints, resume)."""
@@ -168,11 +174,12 @@ def train_command(
         "image_size": image_size,
         "pretrained": pretrained,
         "threads": threads,
+        "monitor": monitor,
     }
     base = {k: v for k, v in base.items() if v is not None}
     defaults = {
         "model": "unet3d" if volume else "unet",
-        "monitor": "val_loss",
+        "monitor": "val_dice" if volume else "val_miou",
         "mix_prob": 0.0,
         "label_smoothing": 0.0,
         "batch_size": 4,

@@ -69,11 +69,7 @@ class DetectionConfig(TrainConfig):
     arch_options: dict[str, Any] | None = None
 
     def validate(self) -> None:
-        monitor, self.monitor = self.monitor, "val_loss"
-        try:
-            super().validate()
-        finally:
-            self.monitor = monitor
+        super().validate()
         check_choice(self.monitor, MONITORS, "monitor")
 
 

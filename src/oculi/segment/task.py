@@ -104,6 +104,7 @@ class SegmentationTask:
     """2-D segmentation of an image + mask folder (see :func:`resolve_split`)."""
 
     name = "segment"
+    default_monitor = "val_miou"
 
     def __init__(
         self,

@@ -82,6 +82,7 @@ class VolumeTask:
     """3-D segmentation with V-Net / 3-D U-Net on NIfTI volumes."""
 
     name = "segment3d"
+    default_monitor = "val_dice"
 
     def __init__(self, data: str | os.PathLike[str]) -> None:
         self.root = Path(data)

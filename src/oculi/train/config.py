@@ -51,7 +51,11 @@ class TrainConfig:
             ("LP-FT": linear probing, then fine-tuning, so a random head does not distort the
             pretrained features).
         early_stop_patience: epochs without improvement of ``monitor`` before stopping (0: off).
-        monitor: metric to select the best checkpoint (``"val_top1"`` or ``"val_loss"``).
+        monitor: validation metric that selects the best checkpoint: any ``val_*`` key the task's
+            evaluation returns (classification ``val_top1``/``val_loss``; segmentation also
+            ``val_miou``, ``val_mdice``, ``val_fg_dice``, ``val_pixel_error``, ...). Names with
+            ``loss`` or ``error`` in them are minimised, all others maximised
+            (:func:`monitor_higher_is_better`).
         seed, deterministic: seeding and deterministic algorithms.
         workers: data-loading worker processes.
         cache_images: decode each image once and keep it in memory (small data sets).
@@ -109,7 +113,9 @@ class TrainConfig:
         check_choice(self.optimizer, ("adamw", "sgd"), "optimizer")
         check_choice(self.schedule, ("cosine", "constant"), "schedule")
         check_choice(self.head, ("linear", "conv"), "head")
-        check_choice(self.monitor, ("val_top1", "val_loss"), "monitor")
+        if not (isinstance(self.monitor, str) and self.monitor.startswith("val_")):
+            raise ParameterError(f"monitor: expected a validation metric name 'val_...', "
+                                 f"got {self.monitor!r}")
         check_choice(self.device, ("auto", "cpu", "cuda"), "device")
         for name in ("epochs", "batch_size", "lr", "head_lr_scale"):
             check_positive(getattr(self, name), name)
@@ -166,3 +172,16 @@ class TrainConfig:
 
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
+
+
+def monitor_higher_is_better(name: str) -> bool:
+    """True when a larger value of the validation metric ``name`` is better.
+
+    Losses and errors (``val_loss``, ``val_pixel_error``, ``val_hd95``...) are minimised;
+    accuracies, IoU, Dice and mAP are maximised.
+
+    >>> monitor_higher_is_better("val_miou"), monitor_higher_is_better("val_pixel_error")
+    (True, False)
+    """
+    low = name.lower()
+    return not any(word in low for word in ("loss", "error", "hd95", "hausdorff"))

@@ -35,8 +35,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.atomic import append_jsonl, atomic_path, write_json_atomic, write_text_atomic
-from oculi.core.errors import DataError
-from oculi.train.config import TrainConfig
+from oculi.core.errors import DataError, ParameterError
+from oculi.train.config import TrainConfig, monitor_higher_is_better
 from oculi.train.data import ShardedSampler
 from oculi.train.distributed import (
     DistInfo,
@@ -64,6 +64,9 @@ class Task(Protocol):
     """The task-specific half of training (see :class:`oculi.train.ClassificationTask`)."""
 
     name: str
+    #: optional class attribute: the ``val_*`` metric a task selects checkpoints by when the
+    #: config leaves ``monitor`` at the classification default ``val_top1``
+    #: (segmentation: ``val_miou``; volumes: ``val_dice``).
 
     def build_model(self, cfg: TrainConfig) -> nn.Module: ...
 
@@ -216,6 +219,9 @@ def fit(
     Returns:
         A :class:`FitResult`.
     """
+    default_monitor = getattr(task, "default_monitor", None)
+    if default_monitor and cfg.monitor == TrainConfig.monitor:
+        cfg = cfg.replace(monitor=default_monitor)
     info = setup(cfg.device)
     run_dir = Path(out)
     say = log or (lambda s: print(s, file=sys.stderr, flush=True))
@@ -281,7 +287,7 @@ def fit(
     history: list[dict[str, Any]] = []
     start, best, best_epoch, bad = 0, None, -1, 0
     best_eval: dict[str, Any] = {}
-    higher = cfg.monitor != "val_loss"
+    higher = monitor_higher_is_better(cfg.monitor)
     if resume:
         from oculi.models.weights import load_weights
 
@@ -368,6 +374,10 @@ def fit(
                 record.update({k: v for k, v in evaluation.items() if k.startswith("val_")})
                 record["val_time_s"] = time.perf_counter() - t1
                 record["epoch_time_s"] = time.perf_counter() - t0
+                if cfg.monitor not in record:
+                    raise ParameterError(
+                        f"monitor {cfg.monitor!r}: the evaluation returned no such metric "
+                        f"(it has {', '.join(sorted(k for k in record if k.startswith('val_')))})")
                 value = float(record[cfg.monitor])
                 improved = best is None or (value > best if higher else value < best)
                 if improved:
