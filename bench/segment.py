@@ -113,14 +113,21 @@ def run_isbi(
         lr=lr,
         weights=str(prior / "best.safetensors") if prior is not None else None,
         task_options=dict(
-            loss=loss, repeat=4, flips="hv", color=0.15, class_names=["cell", "membrane"]
+            loss=loss,
+            repeat=4,
+            flips="hv",
+            color=0.15,
+            class_names=["cell", "membrane"],
+            # crops near native scale (256² of 512² = 0.25 of the area), ±~20 % zoom
+            crop_scale=(0.17, 0.36),
         ),
     )
     t0 = time.perf_counter()
     run_dir = work / (f"isbi_{loss}_cont" if prior is not None else f"isbi_{loss}")
     res = train_segmenter(None, cfg, run_dir, progress=False, train_set=tr, val_set=va)
     train_s = time.perf_counter() - t0
-    model = load_segmenter(res.run_dir)
+    # the last checkpoint: the held-out slices must not pick the model they are measured on
+    model = load_segmenter(res.run_dir / "last.safetensors")
     ev = evaluate_dataset(model, va)
     speed = _speed(model, va.samples[0].image)
     out = {
@@ -134,6 +141,8 @@ def run_isbi(
         "crop": crop,
         "lr": lr,
         "continued_from": str(prior) if prior is not None else None,
+        "checkpoint": "last",
+        "crop_scale": [0.17, 0.36],
         "pixel_error": ev["val_pixel_error"],
         "membrane_dice": ev["val_fg_dice"],
         "membrane_iou": ev["val_fg_iou"],
@@ -158,7 +167,7 @@ def run_isbi(
 
 
 def run_camvid(
-    arch: str, epochs: int, work: Path, crop: int = 320, repeat: int = 4
+    arch: str, epochs: int, work: Path, crop: int = 320, repeat: int = 4, weights: str = "none"
 ) -> dict[str, Any]:
     import csv
 
@@ -179,18 +188,20 @@ def run_camvid(
             loss="ce+dice",
             num_classes=11,
             ignore_index=11,
-            class_weights="balanced",
+            class_weights=None if weights == "none" else weights,
             repeat=repeat,
             flips="h",
             class_names=names,
+            # near native scale: a crop² of 480x360 frames, ±~20 % zoom
+            crop_scale=(0.7 * crop * crop / 172800, min(1.0, 1.45 * crop * crop / 172800)),
         ),
     )
     t0 = time.perf_counter()
     res = train_segmenter(
-        None, cfg, work / f"camvid_{arch}", progress=False, train_set=tr, val_set=va
+        None, cfg, work / f"camvid_{arch}_{weights}", progress=False, train_set=tr, val_set=va
     )
     train_s = time.perf_counter() - t0
-    model = load_segmenter(res.run_dir)
+    model = load_segmenter(res.run_dir / "last.safetensors")  # no selection on the val frames
     ev = evaluate_dataset(model, va, ignore_index=11)
     speed = _speed(model, va.samples[0].image)
     out = {
@@ -200,7 +211,9 @@ def run_camvid(
         "epochs": epochs,
         "steps": epochs * 30 * repeat // 4,
         "crop": crop,
-        "loss": "ce+dice (median-frequency CE weights)",
+        "loss": "ce+dice",
+        "class_weights": weights,
+        "checkpoint": "last",
         "miou": ev["val_miou"],
         "pixel_accuracy": ev["val_pixel_accuracy"],
         "iou_per_class": dict(zip(names, ev["iou"], strict=True)),
@@ -407,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=None, help="CamVid / spleen samples per epoch")
     ap.add_argument("--init", default=None, help="ISBI: continue from WORK/isbi_LOSS/best")
     ap.add_argument("--lr", type=float, default=None, help="ISBI learning rate")
+    ap.add_argument("--weights", default="none", help="CamVid CE class weights: none, balanced")
     ap.add_argument("--work", default=None, help="folder for run folders (default: a temp dir)")
     args = ap.parse_args(argv)
     import torch
@@ -434,7 +448,14 @@ def main(argv: list[str] | None = None) -> int:
             for arch in args.arch or ["unet"]:
                 record(
                     "segment",
-                    run_camvid(arch, args.epochs or 12, work, args.crop or 320, args.repeat or 4),
+                    run_camvid(
+                        arch,
+                        args.epochs or 12,
+                        work,
+                        args.crop or 320,
+                        args.repeat or 4,
+                        args.weights,
+                    ),
                 )
         elif part == "spleen" and SPLEEN.is_dir():
             for arch in args.arch or ["unet3d", "vnet"]:

@@ -41,6 +41,9 @@ class SegOptions:
         class_weights: ``"balanced"`` (median-frequency weights from the training masks), a list,
             or None; passed to the terms that accept them (ce, bce, focal, dice...).
         repeat: crops drawn from each training image per epoch.
+        crop_scale: area-fraction range of the random crop, overriding ``(cfg.scale_min, 1)``:
+            a range around ``crop² / image area`` keeps objects near the scale they have at
+            full-resolution inference (EM membranes, street scenes).
         flips: ``"h"``, ``"hv"`` or ``""`` (see :func:`train_augmentation`).
         color: brightness/contrast jitter.
         boundary_tolerance: pixels for the boundary F1 in evaluation.
@@ -56,6 +59,7 @@ class SegOptions:
     invert: bool = False
     class_weights: Any = None
     repeat: int = 8
+    crop_scale: tuple[float, float] | None = None
     flips: str = "h"
     color: float = 0.2
     boundary_tolerance: float = 2.0
@@ -162,7 +166,7 @@ class SegmentationTask:
         crop = int(np.ceil(crop / stride) * stride)
         self.train_set.transform = train_augmentation(
             crop,
-            scale=(cfg.scale_min, 1.0),
+            scale=tuple(o.crop_scale) if o.crop_scale else (cfg.scale_min, 1.0),
             flips=o.flips,
             color=o.color,
             ignore_index=o.ignore_index,
