@@ -4,11 +4,23 @@
 * :class:`BoundaryF1` — boundary precision / recall / F1 within a pixel tolerance.
 * :func:`dice_score`, :func:`hausdorff_distance`, :class:`VolumeMetrics` — volumes with spacing.
 * :func:`psnr`, :func:`ssim`, :func:`ms_ssim`, :class:`ImageQuality` — image quality.
+* :func:`match_instances`, :func:`dsb_score`, :func:`panoptic_quality`, :class:`InstanceMetrics`
+  — instance label images: IoU matching, F1, the DSB 2018 score, PQ.
 """
 
 from oculi.train.metrics.boundary import BoundaryF1, mask_boundary
 from oculi.train.metrics.confusion import ConfusionMatrix, to_labels
 from oculi.train.metrics.image import ImageQuality, ms_ssim, psnr, ssim
+from oculi.train.metrics.instance import (
+    DSB_THRESHOLDS,
+    InstanceMatch,
+    InstanceMetrics,
+    Overlaps,
+    dsb_score,
+    instance_overlaps,
+    match_instances,
+    panoptic_quality,
+)
 from oculi.train.metrics.volume import (
     VolumeMetrics,
     dice_score,
@@ -18,14 +30,22 @@ from oculi.train.metrics.volume import (
 )
 
 __all__ = [
+    "DSB_THRESHOLDS",
     "BoundaryF1",
     "ConfusionMatrix",
     "ImageQuality",
+    "InstanceMatch",
+    "InstanceMetrics",
+    "Overlaps",
     "VolumeMetrics",
     "dice_score",
+    "dsb_score",
     "hausdorff_distance",
+    "instance_overlaps",
     "mask_boundary",
+    "match_instances",
     "ms_ssim",
+    "panoptic_quality",
     "psnr",
     "ssim",
     "surface",
