@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from oculi.segment import colorize, overlay, predict_image, sliding_window
@@ -56,3 +57,31 @@ def test_predict_image_binary_and_overlay():
     ov = overlay(img, mask)
     assert ov.shape == (30, 40, 3) and (ov[:, :20] == 0).all()
     assert colorize(np.array([[0, 1]])).shape == (1, 2, 3)
+
+
+class _LeftRamp(torch.nn.Module):
+    """Position-dependent output (a column ramp): flips must be undone exactly."""
+
+    stride = (1, 1)
+
+    def forward(self, x):
+        ramp = torch.arange(x.shape[-1], dtype=torch.float32).expand(x.shape[-2], -1)
+        return torch.stack([ramp, -ramp])[None].expand(x.shape[0], -1, -1, -1) + x[:, :2]
+
+
+def test_tta_views_are_mapped_back():
+    from oculi.core.errors import ParameterError
+    from oculi.segment import predict_logits
+
+    x = torch.rand(1, 3, 6, 9)
+    m = _Pointwise().eval()
+    ref = sliding_window(m, x, (6, 9))
+    for mode in ("none", "hflip", "flips", "d4"):  # pointwise model: every view agrees
+        assert torch.allclose(predict_logits(m, x, (6, 9), tta=mode), ref, atol=1e-5), mode
+    ramp = predict_logits(_LeftRamp(), x, (6, 9), tta="hflip")
+    w = 8.0  # mean of the ramp j and the flipped ramp (8 - j)
+    assert torch.allclose(ramp[0, 0], torch.full((6, 9), w / 2) + x[0, 0], atol=1e-5)
+    with pytest.raises(ParameterError, match="tta"):
+        predict_logits(m, x, (6, 9), tta="rot")
+    with pytest.raises(ParameterError, match="2-D"):
+        predict_logits(torch.nn.Conv3d(1, 1, 1), torch.rand(1, 1, 4, 4, 4), 4, tta="d4")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from oculi.core.checks import check_image
+from oculi.core.checks import check_choice, check_image
 from oculi.core.errors import ParameterError, ShapeError
 
 
@@ -114,6 +115,72 @@ def sliding_window(
     return out[crop]
 
 
+#: test-time augmentation views per mode: each a pair of spatial flips and a transpose flag
+TTA_MODES = ("none", "hflip", "flips", "d4")
+
+
+def _tta_views(mode: str, nd: int) -> list[tuple[tuple[int, ...], bool]]:
+    check_choice(mode, TTA_MODES, "tta")
+    last = nd + 1  # index of the last spatial axis in (N, C, *spatial)
+    if mode == "none":
+        return [((), False)]
+    if mode == "hflip":
+        return [((), False), ((last,), False)]
+    axes = list(range(2, 2 + nd))
+    flips = [
+        tuple(a for a, bit in zip(axes, bits, strict=True) if bit)
+        for bits in itertools.product((0, 1), repeat=nd)
+    ]
+    views = [(f, False) for f in flips]
+    if mode == "d4":
+        if nd != 2:
+            raise ParameterError("tta='d4' needs 2-D images (use 'flips' for volumes)")
+        views += [(f, True) for f in flips]
+    return views
+
+
+@torch.no_grad()
+def predict_logits(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    window: Sequence[int] | int,
+    *,
+    tta: str = "none",
+    **kwargs: Any,
+) -> torch.Tensor:
+    """:func:`sliding_window` logits, averaged over test-time augmentation views.
+
+    Args:
+        model, x, window: as :func:`sliding_window` (``x`` ``(N, C, *spatial)``).
+        tta: ``"none"``; ``"hflip"`` (2 views: identity, horizontal flip); ``"flips"`` (every
+            combination of flips of the spatial axes: 4 in 2-D, 8 in 3-D); ``"d4"`` (2-D: the 8
+            symmetries of the square — flips and transposes; for data without a preferred
+            orientation such as microscopy). Each view is predicted, mapped back and the logits
+            are averaged.
+        kwargs: passed to :func:`sliding_window`.
+
+    Returns:
+        ``(N, K, *spatial)`` float32 logits.
+    """
+    nd = x.ndim - 2
+    views = _tta_views(tta, nd)
+    win = [window] * nd if isinstance(window, int) else list(window)
+    total = None
+    for flip, transpose in views:
+        v = x.flip(flip) if flip else x
+        w = win
+        if transpose:
+            v, w = v.transpose(-1, -2), win[::-1]
+        lg = sliding_window(model, v, w, **kwargs)
+        if transpose:
+            lg = lg.transpose(-1, -2)
+        if flip:
+            lg = lg.flip(flip)
+        total = lg if total is None else total + lg
+    assert total is not None
+    return total / len(views)
+
+
 def labels_from_logits(logits: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     """``(N, K, ...)`` logits -> ``(N, ...)`` int64 classes (one channel: sigmoid > threshold)."""
     if logits.shape[1] == 1:
@@ -137,6 +204,7 @@ def predict_image(
     tile: int | None = 512,
     overlap: float = 0.25,
     threshold: float = 0.5,
+    tta: str = "none",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Segment one image: ``(mask, probabilities)``.
 
@@ -146,6 +214,7 @@ def predict_image(
         tile: images larger than ``tile`` on a side are predicted in overlapping tiles of this size
             (None: always whole).
         overlap, threshold: tiling overlap; binary decision threshold.
+        tta: test-time augmentation (:func:`predict_logits`: none, hflip, flips, d4).
 
     Returns:
         ``mask``: HxW uint8 class indices; ``probabilities``: CxHxW float32.
@@ -167,7 +236,7 @@ def predict_image(
     win = [tile or max(h, w)] * 2 if tile else [h, w]
     if tile is None or (h <= tile and w <= tile):
         win = [h, w]
-    logits = sliding_window(model, x, win, overlap=overlap)
+    logits = predict_logits(model, x, win, overlap=overlap, tta=tta)
     mask = labels_from_logits(logits, threshold)[0].cpu().numpy().astype(np.uint8)
     return mask, probabilities(logits)[0].cpu().numpy()
 

@@ -237,14 +237,18 @@ def evaluate_dataset(
     ignore_index: int | None = None,
     boundary_tolerance: float = 2.0,
     tile: int | None = 1024,
+    tta: str = "none",
 ) -> dict[str, Any]:
     """Whole-image evaluation of a dataset of ``(image, target)`` items, streaming.
+
+    ``tta`` averages the logits over test-time augmentation views
+    (:func:`oculi.segment.infer.predict_logits`: none, hflip, flips, d4).
 
     Returns ``val_miou``, ``val_mdice``, ``val_pixel_accuracy``, ``val_bf1``, ``val_loss``
     (floats) and the per-class ``iou``/``dice`` lists (binary tasks also ``val_fg_dice``, the
     foreground-class Dice, and ``val_pixel_error``).
     """
-    from oculi.segment.infer import sliding_window
+    from oculi.segment.infer import predict_logits
     from oculi.train.metrics import BoundaryF1, ConfusionMatrix
 
     model.eval()
@@ -260,7 +264,7 @@ def evaluate_dataset(
         x, t = x[None].to(device), t[None].to(device)
         h, w = x.shape[-2:]
         win = [h, w] if tile is None or max(h, w) <= tile else [tile, tile]
-        logits = sliding_window(model, x, win, overlap=0.25)
+        logits = predict_logits(model, x, win, overlap=0.25, tta=tta)
         if loss_fn is not None:
             loss_sum += float(loss_fn(logits, t))
         cm.update(logits, t)
