@@ -6,7 +6,9 @@ Parts (run one or several: ``python -m bench.segment isbi camvid spleen archs``)
   on the 25 ISBI EM slices, trained on slices 0–19 and measured on the held-out slices 20–24
   (membranes = the black pixels = the foreground class). Pixel error (1 − accuracy, the challenge's
   "pixel error") and membrane Dice; the notes' combined loss ``iou + dice + 0.8*bce`` against plain
-  BCE with the same seed, schedule and steps (``--loss`` picks one).
+  BCE with the same seed, schedule and steps (``--loss`` picks one). The last checkpoint is
+  measured (the held-out slices select nothing), plain and with 8-view (d4) test-time
+  augmentation. ``isbi-eval`` re-measures finished runs in ``--work`` without training.
 * ``camvid``: 30 train / 10 val frames, 11 classes, void (11) ignored; mIoU over the 11 classes.
 * ``spleen``: 3-D U-Net and V-Net on the CT volume (window −160..240 HU), random patches from
   the first 70 % of the slices, sliding-window prediction of the full volume; Dice on the
@@ -97,10 +99,41 @@ def _isbi_sets(scale: int = 1):
     return tr, va
 
 
+def _isbi_scores(model, va) -> dict[str, float]:
+    """Pixel error, membrane Dice/IoU and boundary F1 on the held-out slices, plain and with
+    test-time augmentation over the 8 symmetries of the square (EM has no preferred orientation).
+    """
+    from oculi.segment import evaluate_dataset
+
+    out: dict[str, float] = {}
+    for tta, suffix in (("none", ""), ("d4", "_d4")):
+        ev = evaluate_dataset(model, va, tta=tta)
+        out["pixel_error" + suffix] = ev["val_pixel_error"]
+        out["membrane_dice" + suffix] = ev["val_fg_dice"]
+        out["membrane_iou" + suffix] = ev["val_fg_iou"]
+        out["bf1" + suffix] = ev["val_bf1"]
+    return out
+
+
+def eval_isbi(loss: str, work: Path) -> dict[str, Any]:
+    """Re-measure a finished ISBI run (``WORK/isbi_LOSS/last.safetensors``) without training."""
+    from oculi.segment import load_segmenter
+
+    _, va = _isbi_sets()
+    ckpt = work / f"isbi_{loss}" / "last.safetensors"
+    out = {"part": "isbi_eval", "loss": loss, "checkpoint": str(ckpt)}
+    out.update(_isbi_scores(load_segmenter(ckpt), va))
+    print(
+        f"ISBI {loss} (last): pixel error {out['pixel_error']:.4f} / d4 {out['pixel_error_d4']:.4f}"
+        f"  membrane Dice {out['membrane_dice']:.4f} / d4 {out['membrane_dice_d4']:.4f}"
+    )
+    return out
+
+
 def run_isbi(
     loss: str, epochs: int, work: Path, crop: int = 256, init: Path | None = None, lr: float = 2e-3
 ) -> dict[str, Any]:
-    from oculi.segment import evaluate_dataset, load_segmenter, train_segmenter
+    from oculi.segment import load_segmenter, train_segmenter
 
     tr, va = _isbi_sets()
     prior = init / f"isbi_{loss}" if init is not None else None  # continue an earlier run
@@ -128,7 +161,7 @@ def run_isbi(
     train_s = time.perf_counter() - t0
     # the last checkpoint: the held-out slices must not pick the model they are measured on
     model = load_segmenter(res.run_dir / "last.safetensors")
-    ev = evaluate_dataset(model, va)
+    scores = _isbi_scores(model, va)
     speed = _speed(model, va.samples[0].image)
     out = {
         "part": "isbi",
@@ -143,10 +176,7 @@ def run_isbi(
         "continued_from": str(prior) if prior is not None else None,
         "checkpoint": "last",
         "crop_scale": [0.17, 0.36],
-        "pixel_error": ev["val_pixel_error"],
-        "membrane_dice": ev["val_fg_dice"],
-        "membrane_iou": ev["val_fg_iou"],
-        "bf1": ev["val_bf1"],
+        **scores,
         "best_epoch": res.best_epoch,
         "train_s": train_s,
         "infer_s_512": speed,
@@ -161,7 +191,8 @@ def run_isbi(
     }
     print(
         f"ISBI {loss}: pixel error {out['pixel_error']:.4f}  membrane Dice "
-        f"{out['membrane_dice']:.4f}  train {train_s:.0f} s  infer {speed:.2f} s/slice"
+        f"{out['membrane_dice']:.4f}  (d4 TTA: {out['pixel_error_d4']:.4f} / "
+        f"{out['membrane_dice_d4']:.4f})  train {train_s:.0f} s  infer {speed:.2f} s/slice"
     )
     return out
 
@@ -444,6 +475,9 @@ def main(argv: list[str] | None = None) -> int:
                         args.lr or 2e-3,
                     ),
                 )
+        elif part == "isbi-eval" and ISBI.is_dir():
+            for loss in args.loss or ["iou+dice+0.8*bce", "bce"]:
+                record("segment", eval_isbi(loss, work))
         elif part == "camvid" and CAMVID.is_dir():
             for arch in args.arch or ["unet"]:
                 record(
