@@ -19,8 +19,12 @@ def stitch(
         None, "--json", help="Write META: per-image transforms, left-out images and why, errors."
     ),
     model: str = typer.Option("auto", "--model", help="auto, rotation or homography."),
-    features: str = typer.Option("sift", "--features", help="Feature method (oculi.features)."),
-    work_megapix: float = typer.Option(0.6, "--work-megapix", help="Registration resolution."),
+    features: str = typer.Option(
+        None, "--features", help="Feature method (oculi.features), or auto (the default): ORB, "
+        "then SIFT when ORB leaves an image unconnected."),
+    work_megapix: float = typer.Option(
+        None, "--work-megapix",
+        help="Registration resolution, megapixels per image (default: the library's, 0.4)."),
     compose_scale: float = typer.Option(1.0, "--compose-scale", help="Output scale vs inputs."),
 ) -> None:
     """Stitch images into a panorama (registration at work scale, composition at full size).
@@ -47,9 +51,11 @@ def stitch(
             f"need at least 2 readable images to stitch, got {len(arrays)}"
             + (f" ({', '.join(names)})" if names else "") + (f"; {bad}" if bad else "")
         )
+    # unset options take the library's defaults (one default, in oculi.stitching.stitch)
+    optional = {k: v for k, v in (("features", features), ("work_megapix", work_megapix))
+                if v is not None}
     pano = stitch_images(arrays, names=names, projection=projection, blend=blend, crop=crop,
-                         model=model, features=features, work_megapix=work_megapix,
-                         compose_scale=compose_scale)
+                         model=model, compose_scale=compose_scale, **optional)
     write_image(output, pano.image)
     left_out = {**unreadable, **pano.excluded}
     meta = pano.as_dict()

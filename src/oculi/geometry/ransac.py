@@ -227,6 +227,7 @@ def estimate_transform(
     local_optimisation: bool = True,
     refine: bool = True,
     batch: int = 64,
+    min_inliers: int | None = None,
 ) -> Estimate:
     """Robustly fit a transform to correspondences ``xy1[i] <-> xy2[i]`` (see module docs).
 
@@ -240,6 +241,9 @@ def estimate_transform(
         local_optimisation: run LO on every new best hypothesis.
         refine: final refinement on the inliers.
         batch: hypotheses solved per vectorised step.
+        min_inliers: give up (``NoMatchError``) once enough hypotheses were drawn to have found,
+            with probability ``confidence``, a model with this many inliers, if none was found
+            (callers that reject weaker models anyway, e.g. image pairs that do not overlap).
 
     Returns:
         :class:`Estimate` with the model, inlier mask and residuals.
@@ -270,7 +274,17 @@ def estimate_transform(
     t2 = float(threshold) ** 2
     best, best_score, best_inl = None, np.inf, 0
     iters, needed = 0, max_iterations
+    give_up = max_iterations + 1
+    if min_inliers is not None:
+        if min_inliers > nf:
+            raise NoMatchError(f"{spec.name}: {nf} correspondences, fewer than the "
+                               f"{min_inliers} inliers asked for")
+        give_up = _needed(max(min_inliers, k), nf, k, confidence, max_iterations)
     while iters < needed:
+        if iters >= give_up and best_inl < min_inliers:
+            raise NoMatchError(
+                f"{spec.name}: no model with {min_inliers} inliers among {n} correspondences "
+                f"after {iters} hypotheses (best: {best_inl})")
         idx = _sample(rng, nf, k, min(batch, needed - iters))
         if len(idx) == 0:  # nf == k with repeats only: use the one sample there is
             idx = np.arange(k)[None]

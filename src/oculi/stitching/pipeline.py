@@ -53,8 +53,15 @@ MODELS = ("auto", "rotation", "homography")
 #: ``model="auto"`` picks the homography model when its adjusted error is below this fraction of
 #: the rotation model's
 AUTO_RATIO = 0.6
-#: keypoint cap of the second pass when the first (``max_keypoints``) leaves images unconnected
+#: keypoint cap of the last pass when the first ones (``max_keypoints``) leave images unconnected
 RETRY_KEYPOINTS = 2000
+#: ``features="auto"``: ORB first (a tenth of SIFT's time; its pixel-level keypoints are made
+#: sub-pixel by the Lucas–Kanade refinement), SIFT when ORB leaves images unconnected (narrow
+#: overlaps, where ORB's FAST corners and binary descriptors find too few matches)
+AUTO_FEATURES = ("orb", "sift")
+#: ORB detects this many times ``max_keypoints``, then keeps ``max_keypoints`` spread over the
+#: image (:func:`~oculi.stitching.registration.spread`)
+ORB_OVERDETECT = 3
 #: refuse to allocate panoramas larger than this (pixels); planar views near 90 degrees explode
 MAX_PANO_PIXELS = 150_000_000
 
@@ -156,6 +163,46 @@ def _resize(image: np.ndarray, s: float) -> np.ndarray:
     return cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
 
 
+def _feature_passes(features: str, max_keypoints: int | None,
+                    feature_params: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """``(method, detect_all keyword arguments)`` of the successive feature passes (see
+    :func:`stitch`)."""
+    fparams = dict(feature_params or {})
+    name = features.lower()
+    if name == "auto":
+        if fparams:
+            raise ParameterError("feature_params: name a feature method (features='sift', ...)"
+                                 " to pass parameters to it; 'auto' runs several")
+        methods = list(AUTO_FEATURES)
+    else:
+        methods = [name]
+    capped = max_keypoints is not None and "max_keypoints" not in fparams
+    passes = []
+    for m in methods:
+        if capped and m == "orb":
+            # ORB ranks by corner strength: detect more and keep them spread over the image
+            passes.append((m, {**fparams, "max_keypoints": ORB_OVERDETECT * int(max_keypoints),
+                               "spread_to": int(max_keypoints)}))
+        elif capped and m == "sift":
+            passes.append((m, {**fparams, "max_keypoints": int(max_keypoints)}))
+        else:
+            passes.append((m, fparams))
+    last, params = passes[-1]
+    if capped and last in ("sift", "orb") and int(max_keypoints) < RETRY_KEYPOINTS:
+        more = {"max_keypoints": RETRY_KEYPOINTS} if last == "sift" else \
+            {"max_keypoints": ORB_OVERDETECT * RETRY_KEYPOINTS, "spread_to": RETRY_KEYPOINTS}
+        passes.append((last, {**params, **more}))
+    return passes
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
 def _excluded_reasons(names, component, n, pairs_all, threshold) -> dict[str, str]:
     reasons = {}
     for v in range(n):
@@ -197,15 +244,20 @@ def _register(comp, pairs, sizes, model, shared_focal):
                 for v in comp}
         cams = cameras.place_on_tree(root, tree, hmap, cams)
         # per-image focals first (robust from a rough start), then one shared focal from there
-        # when all images come from one camera, kept only if it explains the matches as well
-        cams, ba = bundle.adjust_rotations(cams, pairs, root)
+        # when all images come from one camera, kept only if it explains the matches as well;
+        # plain least squares to choose, then the robust (reweighted) adjustment of the choice
+        cams, ba = bundle.adjust_rotations(cams, pairs, root, robust_rounds=0)
+        shared = False
         if shared_focal:
             fm = float(np.median([c.focal for c in cams.values()]))
             start = {v: cameras.Camera(fm, c.cx, c.cy, c.R) for v, c in cams.items()}
-            cams_s, ba_s = bundle.adjust_rotations(start, pairs, root, shared_focal=True)
+            cams_s, ba_s = bundle.adjust_rotations(start, pairs, root, shared_focal=True,
+                                                   robust_rounds=0)
             if ba_s.error_after <= 1.1 * ba.error_after:
-                cams, ba = cams_s, bundle.BundleResult(ba.error_before, ba_s.error_after,
-                                                       ba_s.n_residuals, ba_s.success)
+                cams, shared = cams_s, True
+        cams, ba_r = bundle.adjust_rotations(cams, pairs, root, shared_focal=shared)
+        ba = bundle.BundleResult(ba.error_before, ba_r.error_after, ba_r.n_residuals,
+                                 ba_r.success)
         return root, tree, cams, None, ba
     hs = {root: np.eye(3)}
     for parent, child in tree:
@@ -222,7 +274,7 @@ def stitch(
     blend: str = "multiband",
     crop: bool = False,
     model: str = "auto",
-    features: str = "sift",
+    features: str = "auto",
     max_keypoints: int | None = 1000,
     feature_params: dict[str, Any] | None = None,
     work_megapix: float = 0.4,
@@ -233,6 +285,7 @@ def stitch(
     wave_correction: bool = True,
     gain_compensation: bool = True,
     measure_seams: bool = False,
+    refine_matches: bool = True,
 ) -> Panorama:
     """Stitch overlapping images (any order) into a panorama; see the module docs for the steps.
 
@@ -246,10 +299,12 @@ def stitch(
             composed on the plane of the reference image, ``projection`` is ignored) or
             ``"auto"``: both are adjusted and the homography model is kept only when its error
             is below ``AUTO_RATIO`` times the rotation model's.
-        features: :mod:`oculi.features` method name (``sift``, ``surf``, ``orb``, ...).
+        features: :mod:`oculi.features` method name (``sift``, ``surf``, ``orb``, ...), or
+            ``"auto"``: ORB, then SIFT when ORB leaves some image unconnected
+            (``AUTO_FEATURES``).
         max_keypoints: keep the strongest keypoints per image (``sift`` and ``orb``; ``None``
             keeps all); bounds matching time on detailed images. When some image is left
-            unconnected, features are detected again with ``RETRY_KEYPOINTS`` per image.
+            unconnected after every method, the last is run again with ``RETRY_KEYPOINTS``.
         feature_params: further parameters for that method.
         work_megapix: registration resolution (megapixels per image; larger inputs are reduced).
         compose_scale: output resolution relative to the inputs (1.0 = full resolution).
@@ -259,6 +314,9 @@ def stitch(
         wave_correction: straighten the horizon (rotation model).
         gain_compensation: equalise exposure between images.
         measure_seams: compute :attr:`Panorama.seam_difference` (costs a little time).
+        refine_matches: refine every verified pair's inliers to sub-pixel accuracy by
+            Lucas–Kanade on the homography-aligned images
+            (:func:`~oculi.stitching.registration.refine_correspondences`).
 
     Returns:
         :class:`Panorama`.
@@ -286,29 +344,28 @@ def stitch(
     n = len(full)
     sizes_full = [im.shape[:2] for im in full]
     ws = [min(1.0, math.sqrt(work_megapix * 1e6 / (h * w))) for h, w in sizes_full]
-    work = [_resize(im, s) for im, s in zip(full, ws, strict=True)]
+    # registration works on gray copies: the feature methods and the sub-pixel refinement
+    # convert to gray anyway, once here
+    work = [_gray(_resize(im, s)) for im, s in zip(full, ws, strict=True)]
     sizes = [im.shape[:2] for im in work]
-    fparams = dict(feature_params or {})
-    capped = max_keypoints is not None and features.lower() in ("sift", "orb") \
-        and "max_keypoints" not in fparams
-    cap = int(max_keypoints) if capped else 0
+    passes = _feature_passes(features, max_keypoints, feature_params)
     timings["features"] = timings["matching"] = 0.0
-    while True:
-        # the strongest keypoints first (cheaper, and better localised); when they leave an
-        # image unconnected (narrow overlaps), every image is described again with twice as many
+    for method, params in passes:
+        # the cheap detector and the strongest keypoints first; when they leave an image
+        # unconnected (narrow overlaps), every image is described again by the next pass
         t0 = time.perf_counter()
-        feats = registration.detect_all(work, features, **fparams,
-                                        **({"max_keypoints": cap} if capped else {}))
+        feats = registration.detect_all(work, method, **params)
         timings["features"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        pairs_all = registration.match_all(feats, sizes, ratio=ratio, threshold=threshold)
+        pairs_all = registration.match_all(feats, sizes, ratio=ratio, threshold=threshold,
+                                           images=work if refine_matches else None,
+                                           min_confidence=confidence)
         timings["matching"] += time.perf_counter() - t0
         pairs = [p for p in pairs_all if p.confidence >= confidence]
         comps = registration.connected_components(n, [(p.i, p.j) for p in pairs])
         comp = comps[0]
-        if len(comp) == n or not capped or cap >= RETRY_KEYPOINTS:
+        if len(comp) == n:
             break
-        cap = RETRY_KEYPOINTS
     if len(comp) < 2:
         detail = "; ".join(f"{names[p.i]}-{names[p.j]}: {p.n_inliers} inliers, confidence "
                            f"{p.confidence:.2f}" for p in sorted(pairs_all, key=lambda p:

@@ -10,6 +10,7 @@ weight = inlier count) gives the initial placement.
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -72,13 +73,46 @@ def _workers(n: int) -> int:
     return max(1, min(n, os.cpu_count() or 1))
 
 
-def detect_all(images: list[np.ndarray], method: str = "sift", **params: Any) -> list[Any]:
-    """Features of every image with one :mod:`oculi.features` method, in parallel threads."""
+#: grid of :func:`spread` (cells across the longer side)
+_SPREAD_CELLS = 16
+
+
+def spread(features: Any, k: int, cells: int = _SPREAD_CELLS) -> Any:
+    """At most ``k`` keypoints spread over the image: the strongest of every grid cell first,
+    then the second strongest of every cell, and so on (bucketing). Detectors that rank by
+    corner strength (ORB's Harris score) otherwise crowd on a few high-contrast spots, which
+    leaves narrow overlaps with clustered matches that constrain the camera poorly."""
+    n = len(features)
+    if n <= k:
+        return features
+    h, w = features.image_size
+    side = max(h, w) / cells
+    xy = features.xy
+    cell = (np.clip(xy[:, 1] // side, 0, cells - 1) * cells
+            + np.clip(xy[:, 0] // side, 0, cells - 1)).astype(np.int64)
+    resp = features.keypoints.response.astype(np.float64)
+    order = np.lexsort((-resp, cell))  # by cell, strongest first
+    c_sorted = cell[order]
+    first = np.searchsorted(c_sorted, c_sorted, side="left")
+    rank = np.arange(n) - first  # rank of each keypoint inside its cell
+    pick = order[np.lexsort((-resp[order], rank))][:k]
+    return features[np.sort(pick)]
+
+
+def detect_all(images: list[np.ndarray], method: str = "sift", *, spread_to: int | None = None,
+               **params: Any) -> list[Any]:
+    """Features of every image with one :mod:`oculi.features` method, in parallel threads;
+    ``spread_to`` keeps that many keypoints per image spread by :func:`spread`."""
     from oculi.features import create_method
 
     detector = create_method(method, **params)
+
+    def run(image: np.ndarray) -> Any:
+        f = detector(image)
+        return f if spread_to is None else spread(f, spread_to)
+
     with ThreadPoolExecutor(_workers(len(images))) as pool:
-        return list(pool.map(detector, images))
+        return list(pool.map(run, images))
 
 
 def _plausible(h: np.ndarray, at: np.ndarray) -> bool:
@@ -121,10 +155,112 @@ class DescriptorIndex:
         return qi, idx[qi, 0].astype(np.int64)
 
 
+def _count_inside(q: np.ndarray, size: tuple[int, int]) -> int:
+    hh, ww = size
+    return int(((q[:, 0] >= 0) & (q[:, 0] <= ww - 1) & (q[:, 1] >= 0)
+                & (q[:, 1] <= hh - 1)).sum())
+
+
+#: Lucas–Kanade refinement of the correspondences: window side (work-scale pixels), pyramid
+#: levels above the base, and the largest move (fraction of the RANSAC threshold) accepted
+_LK_WINDOW = 21
+_LK_LEVELS = 1
+_LK_MAX_MOVE = 1.0
+
+
+def refine_correspondences(
+    gray_i: np.ndarray, gray_j: np.ndarray, h: np.ndarray, xy_i: np.ndarray, xy_j: np.ndarray,
+    *, threshold: float = 3.0,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sub-pixel correspondences: each point of image i is tracked into image j by Lucas–Kanade
+    between image i warped by ``h`` (so the two patches differ by a small shift only, whatever
+    the rotation or scale between the images) and image j, starting at ``h``'s prediction.
+
+    Detectors localise keypoints to a fraction of a pixel at best (ORB to a pixel of its pyramid
+    level, SIFT to about a third of a pixel); the patch alignment measures the displacement of
+    the whole window, to a few hundredths of a pixel on textured patches.
+
+    Args:
+        gray_i, gray_j: uint8 grayscale images (work scale).
+        h: ``(3, 3)`` homography i -> j (the RANSAC estimate).
+        xy_i, xy_j: ``(M, 2)`` inlier matches (pixels of i and j).
+        threshold: the RANSAC threshold; a point whose tracked position moves more than this
+            from the matched keypoint is left out (a patch that slid along an edge).
+
+    Returns:
+        ``(xy_i, xy_j_refined)`` of the points tracked, or ``None`` when fewer than 4 are.
+    """
+    import cv2
+
+    from oculi.geometry import transform_points
+
+    if len(xy_i) < 4:
+        return None
+    hh, ww = gray_j.shape[:2]
+    pred = transform_points(h, xy_i)
+    half = _LK_WINDOW // 2 + 4 * 2**_LK_LEVELS
+    # warp only the box of the predicted points (plus the window), in j's pixel frame
+    x0 = int(max(0, np.floor(pred[:, 0].min()) - half))
+    y0 = int(max(0, np.floor(pred[:, 1].min()) - half))
+    x1 = int(min(ww, np.ceil(pred[:, 0].max()) + half + 1))
+    y1 = int(min(hh, np.ceil(pred[:, 1].max()) + half + 1))
+    if x1 - x0 < _LK_WINDOW or y1 - y0 < _LK_WINDOW:
+        return None
+    shift = np.array([[1.0, 0, -x0], [0, 1.0, -y0], [0, 0, 1.0]])
+    warped = cv2.warpPerspective(gray_i, shift @ h, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    target = np.ascontiguousarray(gray_j[y0:y1, x0:x1])
+    start = (pred - np.array([x0, y0], np.float64)).astype(np.float32).reshape(-1, 1, 2)
+    crit = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 20, 0.01)
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(
+        warped, target, start, start.copy(), winSize=(_LK_WINDOW, _LK_WINDOW),
+        maxLevel=_LK_LEVELS, criteria=crit,
+        flags=cv2.OPTFLOW_USE_INITIAL_FLOW | cv2.OPTFLOW_LK_GET_MIN_EIGENVALS,
+        minEigThreshold=1e-3)
+    b = nxt.reshape(-1, 2).astype(np.float64) + np.array([x0, y0], np.float64)
+    ok = (st.ravel() == 1) & np.isfinite(b).all(1)
+    ok &= np.linalg.norm(b - xy_j, axis=1) <= _LK_MAX_MOVE * threshold
+    # the window must lie inside both images: the padding outside either one (replicated
+    # border pixels) would bias the alignment
+    m = _LK_WINDOW // 2 + 1
+    hi, wi = gray_i.shape[:2]
+    ok &= _inside(b, (hh, ww), m) & _inside(pred, (hh, ww), m) & _inside(xy_i, (hi, wi), m)
+    if ok.sum() < 4:
+        return None
+    return xy_i[ok], b[ok]
+
+
+def _inside(xy: np.ndarray, size: tuple[int, int], margin: float) -> np.ndarray:
+    h, w = size
+    return (xy[:, 0] >= margin) & (xy[:, 0] <= w - 1 - margin) & (xy[:, 1] >= margin) & \
+        (xy[:, 1] <= h - 1 - margin)
+
+
+def min_inliers_for(confidence: float) -> int:
+    """The fewest inliers with which a pair can reach ``confidence`` (``inliers / (8 + 0.3 *
+    overlap)`` with at least the inliers in the overlap)."""
+    if confidence <= 0:
+        return 4
+    if 0.3 * confidence >= 1:
+        return 10**9
+    return max(4, math.ceil(8 * confidence / (1 - 0.3 * confidence) - 1e-9))
+
+
+def _ransac_options(min_confidence: float) -> dict[str, Any]:
+    # no local optimisation of every new best hypothesis: the final refinement (LM on the
+    # inliers until the inlier set is stable) recovers the same inlier sets, once per pair;
+    # large batches (few matches per pair: the per-batch overhead dominates); pairs that cannot
+    # reach the confidence threshold are given up as soon as a model with enough inliers
+    # would have been found (most pairs of a set do not overlap)
+    return {"local_optimisation": False, "batch": 256,
+            "min_inliers": min_inliers_for(min_confidence)}
+
+
 def match_pair(
     f_i: Any, f_j: Any, i: int, j: int, size_j: tuple[int, int], *, ratio: float = 0.8,
     threshold: float = 3.0, seed: int = 0, matcher: str = "flann",
     index_j: DescriptorIndex | None = None,
+    images: tuple[np.ndarray, np.ndarray] | None = None, min_confidence: float = 0.0,
 ) -> PairMatch | None:
     """Match two feature sets and verify them with a RANSAC homography; ``None`` when no model.
 
@@ -137,6 +273,11 @@ def match_pair(
         seed: RANSAC seed.
         matcher: ``"flann"`` (approximate, fast) or ``"bf"`` (exact) descriptor matching.
         index_j: a prebuilt :class:`DescriptorIndex` of ``f_j`` (float descriptors, FLANN).
+        images: uint8 grayscale images i and j (work scale): when given, the inliers are
+            refined to sub-pixel accuracy (:func:`refine_correspondences`) and the homography
+            is estimated again from them.
+        min_confidence: pairs that cannot reach this confidence are given up early (``None``
+            is returned for them).
     """
     from oculi.features import match_descriptors
 
@@ -150,23 +291,38 @@ def match_pair(
     else:
         matches = match_descriptors(f_i, f_j, ratio=ratio, matcher=matcher)
         a, b = _points(matches, f_i, f_j)
-    if len(a) < 4:
+    if len(a) < min_inliers_for(min_confidence):
         return None
     n_matches = len(a)
     try:
-        # no local optimisation of every new best hypothesis: the final refinement (LM on the
-        # inliers until the inlier set is stable) recovers the same inlier sets, once per pair
-        est = estimate_homography(a, b, threshold=threshold, seed=seed,
-                                  local_optimisation=False)
+        est = estimate_homography(a, b, threshold=threshold, seed=seed, **_ransac_options(
+            min_confidence))
     except NoMatchError:
         return None
     h = est.model
     if est.n_inliers < 4 or not _plausible(h, a[est.inliers].mean(axis=0)):
         return None
+    if images is not None:
+        refined = refine_correspondences(images[0], images[1], h, a[est.inliers],
+                                         b[est.inliers], threshold=threshold)
+        if refined is not None:
+            a_r, b_r = refined
+            try:
+                est_r = estimate_homography(a_r, b_r, threshold=threshold, seed=seed,
+                                            **_ransac_options(0.0))
+            except NoMatchError:
+                est_r = None
+            if est_r is not None and est_r.n_inliers >= 4 and \
+                    _plausible(est_r.model, a_r[est_r.inliers].mean(axis=0)):
+                # the confidence keeps counting the original matches in the overlap
+                q = transform_points(est_r.model, a)
+                n_overlap = _count_inside(q, size_j)
+                conf = est_r.n_inliers / (8.0 + 0.3 * n_overlap)
+                inl = est_r.inliers
+                return PairMatch(i, j, est_r.model, a_r[inl], b_r[inl], n_matches, n_overlap,
+                                 est_r.n_inliers, conf)
     q = transform_points(h, a)
-    hh, ww = size_j
-    inside = (q[:, 0] >= 0) & (q[:, 0] <= ww - 1) & (q[:, 1] >= 0) & (q[:, 1] <= hh - 1)
-    n_overlap = int(inside.sum())
+    n_overlap = _count_inside(q, size_j)
     conf = est.n_inliers / (8.0 + 0.3 * n_overlap)
     inl = est.inliers
     return PairMatch(i, j, h, a[inl], b[inl], n_matches, n_overlap, est.n_inliers, conf)
@@ -175,8 +331,10 @@ def match_pair(
 def match_all(
     features: list[Any], sizes: list[tuple[int, int]], *, ratio: float = 0.8,
     threshold: float = 3.0, pairs: list[tuple[int, int]] | None = None, matcher: str = "flann",
+    images: list[np.ndarray] | None = None, min_confidence: float = 0.0,
 ) -> list[PairMatch]:
-    """Verified matches of every pair ``i < j`` (or of ``pairs``), in parallel threads."""
+    """Verified matches of every pair ``i < j`` (or of ``pairs``), in parallel threads;
+    ``images`` (uint8 grayscale, work scale) turns on the sub-pixel refinement."""
     n = len(features)
     todo = pairs if pairs is not None else [(i, j) for i in range(n) for j in range(i + 1, n)]
     need = sorted({j for _, j in todo})
@@ -188,7 +346,9 @@ def match_all(
             i, j = ij
             return match_pair(features[i], features[j], i, j, sizes[j], ratio=ratio,
                               threshold=threshold, seed=i * 1000 + j, matcher=matcher,
-                              index_j=indices.get(j))
+                              index_j=indices.get(j),
+                              images=None if images is None else (images[i], images[j]),
+                              min_confidence=min_confidence)
 
         return [m for m in pool.map(run, todo) if m is not None]
 
