@@ -127,35 +127,20 @@ def _sweep_axis(xs: np.ndarray, zs: np.ndarray) -> tuple[np.ndarray, bool]:
     """The axis of a yaw sweep from camera x axes and viewing directions (rows, world coords).
 
     ``u`` is the smallest eigenvector of ``C_x + C_z`` (centred scatters): the direction in which
-    both axes vary least. When the x axes still scatter by more than 8 degrees about it (rolls
-    that differ by tens of degrees), the maximum-likelihood direction for pitch and roll jitter
-    of unknown spreads is used instead. Returns ``(u, well_defined)``.
+    both axes vary least, whatever the common pitch and roll. When the x axes still scatter by
+    more than 8 degrees about it (rolls that differ by tens of degrees), they say nothing about
+    the vertical, and the centred scatter of the viewing directions alone does not fix it
+    either (an arc of less than 180 degrees fits a family of cones, tilted about its chord);
+    the vertical is then the normal of the plane through the centre closest to the viewing
+    directions (smallest eigenvector of ``sum z_i z_i^T``): the common pitch is taken as zero,
+    as when the horizon is kept in the middle of the frames. Returns ``(u, well_defined)``.
     """
     xc, zc = xs - xs.mean(0), zs - zs.mean(0)
     cx, cz = xc.T @ xc / len(xs), zc.T @ zc / len(zs)
     # equal weights: right when roll and pitch jitter alike (hand-held, small tilts)
     u = np.linalg.eigh(cx + cz)[1][:, 0]
     if float(u @ cx @ u) > np.radians(8.0) ** 2:
-        # the x axes scatter far about that plane (rolls differ by tens of degrees): maximum
-        # likelihood with unknown pitch and roll spreads, min log var(x.u) + log var(z.u),
-        # searched over the smallest eigenvectors of C_z + w C_x and polished on the sphere
-        from scipy.optimize import minimize
-
-        def f(v: np.ndarray) -> float:
-            v = v / np.linalg.norm(v)
-            return float(np.log(v @ cx @ v + 1e-10) + np.log(v @ cz @ v + 1e-10))
-
-        best = min((np.linalg.eigh(cz + w * cx)[1][:, 0] for w in np.logspace(-3, 3, 13)),
-                   key=f)
-
-        def g(a: np.ndarray) -> float:
-            return f(np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]),
-                               np.cos(a[1]) * np.cos(a[0])]))
-
-        a0 = np.array([np.arctan2(best[0], best[2]), np.arcsin(np.clip(best[1], -1, 1))])
-        res = minimize(g, a0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
-        a = res.x if res.fun <= g(a0) else a0
-        u = np.array([np.cos(a[1]) * np.sin(a[0]), np.sin(a[1]), np.cos(a[1]) * np.cos(a[0])])
+        u = np.linalg.eigh(zs.T @ zs)[1][:, 0]
     # a sweep: the x axes and viewing directions must vary much more across u than along it
     spread = np.linalg.eigvalsh(cx + cz)
     return u, bool(spread[1] > 1e-3)
@@ -167,9 +152,9 @@ def wave_correct(rotations: list[np.ndarray]) -> list[np.ndarray]:
 
     A photographer turns about the vertical, so the x axes and the viewing directions ``z_i``
     sweep horizontal circles, whatever the (common) roll and pitch; roll and pitch only jitter
-    about their common values, with unknown spreads. The vertical ``u`` is taken as the maximum
-    likelihood direction under that model: it minimises ``log var(x.u) + log var(z.u)`` (see
-    :func:`_sweep_axis`). When that is ill-defined (fewer than four views, no clear sweep, or an
+    about their common values. The vertical ``u`` is the direction in which both vary least
+    (see :func:`_sweep_axis`, also for rolls that differ by tens of degrees). When that is
+    ill-defined (fewer than four views, no clear sweep, or an
     axis far from the cameras' mean "down") the method of
     Brown & Lowe (2007) is used
     instead: the direction most perpendicular to every camera's x axis (smallest eigenvector of
