@@ -182,3 +182,61 @@ def test_volume_train_predict_eval_keep_the_grid(tmp_path):
     assert res.exit_code == 0, res.output
     r = json.loads((tmp_path / "e.json").read_text())
     assert 0.0 <= r["dice"][0] <= 1.0 and r["volumes"]
+
+
+def test_predict_instances_and_eval_instance_masks(shapes_run):
+    from scipy import ndimage
+
+    from oculi.io import read_image, write_image
+    from oculi.segment import SegmentationFolder, evaluate_instances, load_segmenter
+
+    root, data, out = shapes_run
+    inst = root / "inst"  # four shapes images with instance masks: components, ids x1000
+    n_true = 0
+    for i in range(4):
+        name = f"{i:03d}.png"
+        lab, n = ndimage.label(read_image(data / "label" / name, mode="unchanged") > 0)
+        n_true += n
+        write_image(inst / "image" / name, read_image(data / "image" / name))
+        write_image(inst / "label" / name, (lab * 1000).astype(np.uint16))
+    res = runner.invoke(
+        app,
+        [
+            "segment",
+            str(inst / "image" / "000.png"),
+            "--model",
+            str(out),
+            "--instances",
+            "-o",
+            str(root / "ids.png"),
+            "--overlay",
+            str(root / "ids_over.png"),
+            "--json",
+            str(root / "ids.json"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    labels = read_image(root / "ids.png", mode="unchanged")
+    assert labels.dtype == np.uint16 and labels.shape == (64, 64)
+    got = json.loads((root / "ids.json").read_text())["results"][0]
+    assert got["instances"] == int(labels.max()) == len(np.unique(labels)) - 1
+    assert read_image(root / "ids_over.png").shape == (64, 64, 3)
+    res = runner.invoke(
+        app,
+        [
+            "eval",
+            "segment",
+            str(out),
+            str(inst),
+            "--masks",
+            "instance",
+            "--json",
+            str(root / "i.json"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    r = json.loads((root / "i.json").read_text())["instances"]
+    lib = evaluate_instances(load_segmenter(out), SegmentationFolder(inst, mask_kind="instance"))
+    assert r["true_objects"] == n_true == lib["true_objects"]
+    assert r["f1"] == pytest.approx(lib["f1"]) and r["pq"] == pytest.approx(lib["pq"])
+    assert 0.0 <= r["dsb"] <= 1.0

@@ -109,9 +109,11 @@ class Detector(nn.Module):
         for r in self.net(xs):
             keep = r["scores"] >= score
             labels = r["labels"][keep].cpu().numpy().astype(np.int64)
+            masks = (r["masks"][keep][:, 0].cpu().numpy().astype(np.float32)
+                     if "masks" in r else None)  # Mask R-CNN: (n, 1, H, W) in [0, 1]
             out.append(Detections(r["boxes"][keep].cpu().numpy().astype(np.float32),
                                   r["scores"][keep].cpu().numpy().astype(np.float32), labels,
-                                  [self.class_names[k - 1] for k in labels]))
+                                  [self.class_names[k - 1] for k in labels], masks))
         return out
 
 

@@ -17,12 +17,16 @@ class Detections:
         scores: ``(n,)`` float32 confidences (classical detectors: their own margin/levels).
         labels: ``(n,)`` int64 class labels ``1..K``.
         names: ``n`` class names.
+        masks: Mask R-CNN only: ``(n, H, W)`` float32 soft instance masks in [0, 1] on the input
+            image's grid (None for box detectors); :func:`oculi.segment.labels_from_detections`
+            turns them into one label image.
     """
 
     boxes: np.ndarray
     scores: np.ndarray
     labels: np.ndarray
     names: list[str] = field(default_factory=list)
+    masks: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.boxes)

@@ -1,6 +1,7 @@
 """Segmentation: models (smp architectures on registry encoders, FCN, SegNet, ENet, V-Net,
 3-D U-Net), image+mask and NIfTI data, mask-aware augmentation, training as a trainer task,
-tiled / sliding-window prediction and evaluation.
+tiled / sliding-window prediction and evaluation; instances (label images) from a foreground
+prediction by the distance-transform watershed or from Mask R-CNN detections.
 
     >>> from oculi.segment import create_segmenter
     >>> model = create_segmenter("fpn", num_classes=12, pretrained=False)
@@ -28,6 +29,19 @@ from oculi.segment.infer import (
     probabilities,
     sliding_window,
 )
+from oculi.segment.instances import (
+    INSTANCE_METHODS,
+    classical_instances,
+    colorize_instances,
+    evaluate_instances,
+    instances_from_probability,
+    label_components,
+    labels_from_detections,
+    labels_from_masks,
+    overlay_instances,
+    relabel_sequential,
+    split_instances,
+)
 from oculi.segment.models import (
     DEFAULT_ENCODER,
     Segmenter,
@@ -54,6 +68,7 @@ from oculi.segment.volume import (
 
 __all__ = [
     "DEFAULT_ENCODER",
+    "INSTANCE_METHODS",
     "MASK_KINDS",
     "SHAPE_CLASSES",
     "PatchSampler",
@@ -63,24 +78,34 @@ __all__ = [
     "Segmenter",
     "Volume",
     "check_label",
+    "classical_instances",
     "colorize",
+    "colorize_instances",
     "create_segmenter",
     "evaluate_dataset",
+    "evaluate_instances",
     "find_pairs",
+    "instances_from_probability",
+    "label_components",
+    "labels_from_detections",
     "labels_from_logits",
+    "labels_from_masks",
     "load_segmenter",
     "make_shapes",
     "mask_to_target",
     "overlay",
+    "overlay_instances",
     "predict_image",
     "predict_logits",
     "predict_volume",
     "probabilities",
     "read_volume",
     "rebuild",
+    "relabel_sequential",
     "segmenters",
     "sliding_window",
     "split_indices",
+    "split_instances",
     "train_augmentation",
     "train_segmenter",
     "window",
