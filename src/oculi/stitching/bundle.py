@@ -91,11 +91,11 @@ def _transfer(terms: _Terms, hfun) -> np.ndarray:
     return np.concatenate([fwd.ravel(), back.ravel()])
 
 
-def _solve(residuals, x0: np.ndarray):
+def _solve(residuals, x0: np.ndarray, iterations: int = 12):
     """MINPACK Levenberg–Marquardt (scipy) with a forward-difference Jacobian: a few dozen
     parameters and thousands of residuals, where the trust-region solvers' SVD/LSMR cost more."""
     return least_squares(residuals, x0, method="lm", x_scale="jac", ftol=1e-7, xtol=1e-9,
-                         max_nfev=12 * (len(x0) + 1))
+                         max_nfev=iterations * (len(x0) + 1))
 
 
 #: reweighting rounds of the robust adjustment, and the Cauchy scale as a multiple of the median
@@ -104,12 +104,13 @@ ROBUST_ROUNDS = 2
 ROBUST_SCALE = 2.0
 
 
-def _solve_robust(residuals, x0: np.ndarray, n: int, rounds: int = ROBUST_ROUNDS):
+def _solve_robust(residuals, x0: np.ndarray, n: int, rounds: int = ROBUST_ROUNDS,
+                  iterations: int = 12):
     """Least squares, then ``rounds`` of iteratively reweighted least squares with Cauchy weights
     per match (both directions of a match share one weight): a few matches that no global
     model explains (a patch tracked onto the wrong corner, a moving object) otherwise pull
     weakly-determined parameters such as the focal length when the overlaps are narrow."""
-    sol = _solve(residuals, x0)
+    sol = _solve(residuals, x0, iterations)
     x = sol.x if np.all(np.isfinite(sol.x)) else x0
     for _ in range(rounds if n >= 8 else 0):
         r = residuals(x).reshape(2, n, 2)
@@ -125,14 +126,15 @@ def _solve_robust(residuals, x0: np.ndarray, n: int, rounds: int = ROBUST_ROUNDS
 
 def adjust_rotations(
     cams: dict[int, Camera], pairs: list, root: int, *, shared_focal: bool = False,
-    max_per_pair: int = MAX_PER_PAIR, robust_rounds: int = ROBUST_ROUNDS,
+    max_per_pair: int = MAX_PER_PAIR, robust_rounds: int = ROBUST_ROUNDS, iterations: int = 12,
 ) -> tuple[dict[int, Camera], BundleResult]:
     """Rotation + focal bundle adjustment (see module docs); ``cams`` keyed by image index.
 
     Parameters: a rotation-vector update for every image but ``root`` (the gauge) and a log
     focal length per image, or one for all with ``shared_focal`` (one camera, one zoom: fewer
     unknowns, and a better-determined focal when the overlaps are narrow). ``robust_rounds``:
-    Cauchy reweighting rounds after the least-squares solution (0: plain least squares).
+    Cauchy reweighting rounds after the least-squares solution (0: plain least squares);
+    ``iterations``: cap on the Levenberg–Marquardt iterations of that first solution.
     """
     nodes = sorted(cams)
     free = [v for v in nodes if v != root]
@@ -168,7 +170,7 @@ def adjust_rotations(
         return _transfer(terms, fwd[sj] @ back[si])
 
     r0 = residuals(x0)
-    sol, x = _solve_robust(residuals, x0, n, robust_rounds)
+    sol, x = _solve_robust(residuals, x0, n, robust_rounds, iterations)
     _, _, r, f = mats(x)
     out = {v: replace(cams[v], R=r[slot[v]], focal=float(f[slot[v]])) for v in nodes}
     return out, BundleResult(_mean_norm(r0), _mean_norm(residuals(x)), 2 * n, bool(sol.success))

@@ -50,6 +50,8 @@ from oculi.stitching.warp import (
 )
 
 MODELS = ("auto", "rotation", "homography")
+#: Levenberg–Marquardt iterations of the shared-focal trial (see ``_register``)
+SHARED_TRIAL = 5
 #: ``model="auto"`` picks the homography model when its adjusted error is below this fraction of
 #: the rotation model's
 AUTO_RATIO = 0.6
@@ -251,8 +253,10 @@ def _register(comp, pairs, sizes, model, shared_focal):
         if shared_focal:
             fm = float(np.median([c.focal for c in cams.values()]))
             start = {v: cameras.Camera(fm, c.cx, c.cy, c.R) for v, c in cams.items()}
+            # a trial: one camera's focal converges in a few iterations from the median of
+            # the per-image focals; a set whose focals differ does not get there in any number
             cams_s, ba_s = bundle.adjust_rotations(start, pairs, root, shared_focal=True,
-                                                   robust_rounds=0)
+                                                   robust_rounds=0, iterations=SHARED_TRIAL)
             if ba_s.error_after <= 1.1 * ba.error_after:
                 cams, shared = cams_s, True
         cams, ba_r = bundle.adjust_rotations(cams, pairs, root, shared_focal=shared)

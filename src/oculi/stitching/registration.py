@@ -20,6 +20,7 @@ import numpy as np
 
 from oculi.core.errors import NoMatchError
 from oculi.geometry import estimate_homography, transform_points
+from oculi.geometry.refine import refine_homography
 
 #: a local area scale (Jacobian determinant at the inliers' centroid) outside this range is no
 #: plausible overlap of two photos
@@ -33,10 +34,11 @@ class PairMatch:
     Attributes:
         i, j: image indices.
         homography: ``(3, 3)`` float64, maps ``[x, y, 1]`` of image i to image j.
-        xy_i, xy_j: ``(M, 2)`` float64 inlier correspondences (pixels of i and j).
+        xy_i, xy_j: ``(M, 2)`` float64 inlier correspondences (pixels of i and j); after the
+            sub-pixel refinement, the inliers it could track (``M <= n_inliers``).
         n_matches: ratio-test matches of the pair.
         n_overlap: matches whose point in i maps inside image j.
-        n_inliers: RANSAC inliers.
+        n_inliers: RANSAC inliers (of the ratio-test matches, before any refinement).
         confidence: ``n_inliers / (8 + 0.3 * n_overlap)``.
     """
 
@@ -302,30 +304,24 @@ def match_pair(
     h = est.model
     if est.n_inliers < 4 or not _plausible(h, a[est.inliers].mean(axis=0)):
         return None
-    if images is not None:
-        refined = refine_correspondences(images[0], images[1], h, a[est.inliers],
-                                         b[est.inliers], threshold=threshold)
-        if refined is not None:
-            a_r, b_r = refined
-            try:
-                est_r = estimate_homography(a_r, b_r, threshold=threshold, seed=seed,
-                                            **_ransac_options(0.0))
-            except NoMatchError:
-                est_r = None
-            if est_r is not None and est_r.n_inliers >= 4 and \
-                    _plausible(est_r.model, a_r[est_r.inliers].mean(axis=0)):
-                # the confidence keeps counting the original matches in the overlap
-                q = transform_points(est_r.model, a)
-                n_overlap = _count_inside(q, size_j)
-                conf = est_r.n_inliers / (8.0 + 0.3 * n_overlap)
-                inl = est_r.inliers
-                return PairMatch(i, j, est_r.model, a_r[inl], b_r[inl], n_matches, n_overlap,
-                                 est_r.n_inliers, conf)
     q = transform_points(h, a)
     n_overlap = _count_inside(q, size_j)
     conf = est.n_inliers / (8.0 + 0.3 * n_overlap)
-    inl = est.inliers
-    return PairMatch(i, j, h, a[inl], b[inl], n_matches, n_overlap, est.n_inliers, conf)
+    xy_i, xy_j = a[est.inliers], b[est.inliers]
+    if images is not None:
+        # the pair is verified by its RANSAC inliers (the confidence above); the geometry is
+        # taken from the same points made sub-pixel, refitted from the RANSAC model by LM
+        refined = refine_correspondences(images[0], images[1], h, xy_i, xy_j,
+                                         threshold=threshold)
+        if refined is not None:
+            a_r, b_r = refined
+            h_r = refine_homography(h, a_r, b_r)
+            keep = np.linalg.norm(transform_points(h_r, a_r) - b_r, axis=1) <= threshold
+            if keep.sum() >= 4 and _plausible(h_r, a_r[keep].mean(axis=0)):
+                if not keep.all():
+                    h_r = refine_homography(h_r, a_r[keep], b_r[keep])
+                h, xy_i, xy_j = h_r, a_r[keep], b_r[keep]
+    return PairMatch(i, j, h, xy_i, xy_j, n_matches, n_overlap, est.n_inliers, conf)
 
 
 def match_all(
