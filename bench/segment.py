@@ -14,6 +14,10 @@ Parts (run one or several: ``python -m bench.segment isbi camvid spleen archs``)
   the first 70 % of the slices, sliding-window prediction of the full volume; Dice on the
   held-out 30 % slab and on the full volume, HD95 in mm with the 0.79x0.79x5 mm spacing; the
   prediction written as NIfTI keeps the scan's affine (checked).
+* ``nuclei``: instances on the one DSB 2018 fluorescence image (512x512, 125 nuclei): U-Net
+  (pretrained Lite0 encoder, binary nucleus mask) trained on the top half, then the
+  distance-transform watershed (:mod:`oculi.segment.instances`), against Otsu + the same watershed;
+  semantic Dice, instance F1 at IoU 0.5, the DSB score and PQ on the bottom half.
 * ``archs``: every 2-D architecture on ISBI at half resolution (256x256, 128-pixel crops) with
   the same short schedule: membrane Dice, pixel error, training time and inference speed.
 
@@ -38,6 +42,7 @@ from bench._common import SHARED_DATA, print_table, record
 ISBI = SHARED_DATA / "seg_isbi_membrane"
 CAMVID = SHARED_DATA / "seg_camvid"
 SPLEEN = SHARED_DATA / "seg3d_msd_spleen"
+NUCLEI = SHARED_DATA / "seg_nuclei_dsb"
 
 
 def _cfg(**kw: Any):
@@ -441,6 +446,127 @@ def run_archs(epochs: int, work: Path, archs: list[str]) -> dict[str, Any]:
     }
 
 
+#: Watershed settings of the ``nuclei`` part, chosen on the training (top) half with the
+#: classical pipeline and used unchanged for both pipelines on the measured (bottom) half.
+NUCLEI_SPLIT = {"min_distance": 4, "h": 0.5, "sigma": 1.0, "min_size": 15, "fill_holes": True}
+
+
+def _nuclei_scores(true: np.ndarray, labels: np.ndarray, fg: np.ndarray) -> dict[str, Any]:
+    from oculi.train.metrics import InstanceMetrics
+
+    im = InstanceMetrics()
+    im.update(true, labels)
+    r = im.compute()
+    t = true > 0
+    dice = 2 * float((fg & t).sum()) / max(int(fg.sum() + t.sum()), 1)
+    return {
+        "dice": dice,
+        "f1_05": r["f1"],
+        "precision_05": r["precision"],
+        "recall_05": r["recall"],
+        "dsb": r["dsb"],
+        "pq": r["pq"],
+        "sq": r["sq"],
+        "rq": r["rq"],
+        "objects_true": r["true_objects"],
+        "objects_pred": r["pred_objects"],
+    }
+
+
+def run_nuclei(epochs: int, work: Path, crop: int = 128, repeat: int = 32) -> dict[str, Any]:
+    """Nuclei instances on the one DSB 2018 image: U-Net + watershed against Otsu + watershed."""
+    from oculi.io import read_image
+    from oculi.segment import SegmentationFolder, load_segmenter, predict_image, train_segmenter
+    from oculi.segment.instances import classical_instances, instances_from_probability
+
+    raw = read_image(NUCLEI / "img2d.tif", mode="unchanged").astype(np.float32)
+    true = read_image(NUCLEI / "mask2d.tif", mode="unchanged").astype(np.int64)
+    half = raw.shape[0] // 2
+    lo, hi = np.percentile(raw[:half], [0.5, 99.8])  # stretch from the training half only
+    gray = np.clip((raw - lo) / (hi - lo) * 255 + 0.5, 0, 255).astype(np.uint8)
+    rgb = np.repeat(gray[..., None], 3, axis=2)
+    top, bottom = np.s_[:half], np.s_[half:]
+    tr = SegmentationFolder.from_arrays(
+        [rgb[top]], [(true[top] > 0).astype(np.int64)], num_classes=2, names=["top"]
+    )
+    va = SegmentationFolder.from_arrays(
+        [rgb[bottom]], [(true[bottom] > 0).astype(np.int64)], num_classes=2, names=["bottom"]
+    )
+    area = crop * crop / float(half * raw.shape[1])
+    cfg = _cfg(
+        model="unet",
+        epochs=epochs,
+        batch_size=8,
+        image_size=crop,
+        lr=2e-3,
+        task_options=dict(
+            loss="iou+dice+0.8*bce",
+            repeat=repeat,
+            flips="hv",
+            color=0.2,
+            class_names=["background", "nucleus"],
+            crop_scale=(0.7 * area, min(1.0, 1.45 * area)),  # native scale, ±~20 % zoom
+        ),
+    )
+    t0 = time.perf_counter()
+    res = train_segmenter(None, cfg, work / "nuclei_unet", progress=False, train_set=tr, val_set=va)
+    train_s = time.perf_counter() - t0
+    model = load_segmenter(res.run_dir / "last.safetensors")  # no selection on the test half
+    t1 = time.perf_counter()
+    _, prob = predict_image(model, rgb[bottom], tile=None)
+    fg = prob[1] > 0.5
+    unet_labels = instances_from_probability(prob[1], **NUCLEI_SPLIT)
+    unet_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    classic_labels = classical_instances(raw[bottom], smooth=1.0, **NUCLEI_SPLIT)
+    classic_s = time.perf_counter() - t2
+    from scipy import ndimage
+    from skimage.filters import threshold_otsu
+
+    sm = ndimage.gaussian_filter(raw[bottom].astype(np.float64), 1.0)
+    classic_fg = sm > threshold_otsu(sm)
+    out = {
+        "part": "nuclei",
+        "data": "seg_nuclei_dsb img2d.tif 512x512: train rows 0-255 (top), measure rows 256-511",
+        "arch": "unet",
+        "encoder": "efficientnet_lite0",
+        "pretrained": True,
+        "loss": "iou+dice+0.8*bce",
+        "epochs": epochs,
+        "steps": epochs * repeat // 8,
+        "crop": crop,
+        "checkpoint": "last",
+        "split": NUCLEI_SPLIT,
+        "train_s": train_s,
+        "unet": {**_nuclei_scores(true[bottom], unet_labels, fg), "infer_s": unet_s},
+        "classical": {
+            **_nuclei_scores(true[bottom], classic_labels, classic_fg),
+            "method": "gaussian(1) + Otsu + the same watershed",
+            "infer_s": classic_s,
+        },
+    }
+    print_table(
+        ["pipeline", "Dice", "F1@0.5", "DSB", "PQ", "objects (true)", "s"],
+        [
+            [
+                name,
+                r["dice"],
+                r["f1_05"],
+                r["dsb"],
+                r["pq"],
+                f"{r['objects_pred']} ({r['objects_true']})",
+                r["infer_s"],
+            ]
+            for name, r in (
+                ("U-Net + watershed", out["unet"]),
+                ("Otsu + watershed", out["classical"]),
+            )
+        ],
+    )
+    print(f"nuclei: U-Net trained {train_s:.0f} s ({out['steps']} steps)")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("parts", nargs="*", default=["isbi", "camvid", "spleen", "archs"])
@@ -494,6 +620,10 @@ def main(argv: list[str] | None = None) -> int:
         elif part == "spleen" and SPLEEN.is_dir():
             for arch in args.arch or ["unet3d", "vnet"]:
                 record("segment", run_spleen(arch, args.epochs or 15, work, args.repeat or 24))
+        elif part == "nuclei" and NUCLEI.is_dir():
+            record(
+                "segment", run_nuclei(args.epochs or 28, work, args.crop or 128, args.repeat or 32)
+            )
         elif part == "archs" and ISBI.is_dir():
             record("segment", run_archs(args.epochs or 6, work, args.arch or ARCHS))  # summary
         else:
