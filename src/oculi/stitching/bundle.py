@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
+from oculi.stitching._jacobians import homography_jacobian, rotation_jacobian
 from oculi.stitching.cameras import Camera
 
 #: matches used per pair in the adjustment (evenly spread over the inliers)
@@ -91,11 +92,15 @@ def _transfer(terms: _Terms, hfun) -> np.ndarray:
     return np.concatenate([fwd.ravel(), back.ravel()])
 
 
-def _solve(residuals, x0: np.ndarray, iterations: int = 12):
-    """MINPACK Levenberg–Marquardt (scipy) with a forward-difference Jacobian: a few dozen
-    parameters and thousands of residuals, where the trust-region solvers' SVD/LSMR cost more."""
-    return least_squares(residuals, x0, method="lm", x_scale="jac", ftol=1e-7, xtol=1e-9,
-                         max_nfev=iterations * (len(x0) + 1))
+def _solve(residuals, x0: np.ndarray, iterations: int = 12, jac=None):
+    """MINPACK Levenberg–Marquardt (scipy): a few dozen parameters and thousands of residuals,
+    where the trust-region solvers' SVD/LSMR cost more. ``jac``: the analytic Jacobian
+    (:mod:`oculi.stitching._jacobians`), else forward differences."""
+    if jac is None:
+        return least_squares(residuals, x0, method="lm", x_scale="jac", ftol=1e-7, xtol=1e-9,
+                             max_nfev=iterations * (len(x0) + 1))
+    return least_squares(residuals, x0, jac=jac, method="lm", x_scale="jac", ftol=1e-7,
+                         xtol=1e-9, max_nfev=iterations)
 
 
 #: reweighting rounds of the robust adjustment, and the Cauchy scale as a multiple of the median
@@ -105,19 +110,20 @@ ROBUST_SCALE = 2.0
 
 
 def _solve_robust(residuals, x0: np.ndarray, n: int, rounds: int = ROBUST_ROUNDS,
-                  iterations: int = 12):
+                  iterations: int = 12, jac=None):
     """Least squares, then ``rounds`` of iteratively reweighted least squares with Cauchy weights
     per match (both directions of a match share one weight): a few matches that no global
     model explains (a patch tracked onto the wrong corner, a moving object) otherwise pull
     weakly-determined parameters such as the focal length when the overlaps are narrow."""
-    sol = _solve(residuals, x0, iterations)
+    sol = _solve(residuals, x0, iterations, jac)
     x = sol.x if np.all(np.isfinite(sol.x)) else x0
     for _ in range(rounds if n >= 8 else 0):
         r = residuals(x).reshape(2, n, 2)
         e = np.sqrt((r**2).sum(-1).mean(0))
         c = max(ROBUST_SCALE * float(np.median(e)), 1e-3)
         sw = np.tile(np.repeat(1.0 / np.sqrt(1.0 + (e / c) ** 2), 2), 2)
-        cand = _solve(lambda z, sw=sw: residuals(z) * sw, x)
+        cand = _solve(lambda z, sw=sw: residuals(z) * sw, x, jac=None if jac is None else
+                      lambda z, sw=sw: jac(z) * sw[:, None])
         if not np.all(np.isfinite(cand.x)):
             break
         sol, x = cand, cand.x
@@ -163,14 +169,25 @@ def adjust_rotations(
         k_inv[:, 0, 0] = k_inv[:, 1, 1] = 1 / f
         k_inv[:, :2, 2] = -cxy / f[:, None]
         k_inv[:, 2, 2] = 1.0
-        return k_mat @ r, r.transpose(0, 2, 1) @ k_inv, r, f
+        return k_mat, k_inv, r, f
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        fwd, back, _, _ = mats(x)
-        return _transfer(terms, fwd[sj] @ back[si])
+        k_mat, k_inv, r, _ = mats(x)
+        return _transfer(terms, (k_mat @ r)[sj] @ (r.transpose(0, 2, 1) @ k_inv)[si])
+
+    free_col = np.full(len(nodes), -1, np.int64)
+    free_col[free_idx] = 3 * np.arange(len(free))
+    focal_col = np.full(len(nodes), nf) if shared_focal else nf + np.arange(len(nodes))
+    src, dst = si[terms.slot], sj[terms.slot]
+
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        k_mat, k_inv, r, f = mats(x)
+        return rotation_jacobian(k_mat, k_inv, r, f, terms.a, terms.b, src, dst, free_col,
+                                 focal_col)
 
     r0 = residuals(x0)
-    sol, x = _solve_robust(residuals, x0, n, robust_rounds, iterations)
+    sol, x = _solve_robust(residuals, x0, n, robust_rounds, iterations,
+                           jac=jacobian if n else None)
     _, _, r, f = mats(x)
     out = {v: replace(cams[v], R=r[slot[v]], focal=float(f[slot[v]])) for v in nodes}
     return out, BundleResult(_mean_norm(r0), _mean_norm(residuals(x)), 2 * n, bool(sol.success))
@@ -214,7 +231,16 @@ def adjust_homographies(
     r0 = residuals(x0)
     if not free:
         return dict(hs), BundleResult(_mean_norm(r0), _mean_norm(r0), 2 * n, True)
-    sol, x = _solve_robust(residuals, x0, n)
+    free_col = np.full(len(nodes), -1, np.int64)
+    for v in free:
+        free_col[all_slots[v]] = 8 * slots[v]
+    src, dst = si[terms.slot], sj[terms.slot]
+
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        h, hinv = mats(x)
+        return homography_jacobian(h, hinv, terms.a, terms.b, src, dst, free_col)
+
+    sol, x = _solve_robust(residuals, x0, n, jac=jacobian if n else None)
     h, _ = mats(x)
     out = {v: h[all_slots[v]] for v in nodes}
     r1 = residuals(x)
