@@ -32,6 +32,14 @@ from oculi.core.checks import check_choice, check_image, check_positive
 from oculi.core.convert import ensure_uint8, to_rgb
 from oculi.core.errors import NoMatchError, ParameterError
 from oculi.stitching import bundle, cameras, registration
+from oculi.stitching._passes import (  # noqa: F401  (settings, re-exported)
+    AUTO_FEATURES,
+    FAST_PASS_MIN_INLIERS,
+    ORB_OVERDETECT,
+    RETRY_KEYPOINTS,
+    feature_passes,
+    weakest_link,
+)
 from oculi.stitching.blend import (
     BLENDS,
     Warped,
@@ -55,20 +63,6 @@ SHARED_TRIAL = 5
 #: ``model="auto"`` picks the homography model when its adjusted error is below this fraction of
 #: the rotation model's
 AUTO_RATIO = 0.6
-#: keypoint cap of the last pass when the first ones (``max_keypoints``) leave images unconnected
-RETRY_KEYPOINTS = 2000
-#: ``features="auto"``: ORB first (a tenth of SIFT's time; its pixel-level keypoints are made
-#: sub-pixel by the Lucas–Kanade refinement), SIFT when ORB leaves images unconnected (narrow
-#: overlaps, where ORB's FAST corners and binary descriptors find too few matches)
-AUTO_FEATURES = ("orb", "sift")
-#: a pass other than the last is kept only when every image is placed through pairs with at
-#: least this many inliers (the weakest edge of the maximum spanning tree): fewer ORB matches,
-#: crowded in a narrow overlap, fix the camera worse than SIFT's (harness corner errors of
-#: 1-5 px against 0.1-0.4 px below ~50; every pair of the shared sets has more)
-FAST_PASS_MIN_INLIERS = 50
-#: ORB detects this many times ``max_keypoints``, then keeps ``max_keypoints`` spread over the
-#: image (:func:`~oculi.stitching.registration.spread`)
-ORB_OVERDETECT = 3
 #: refuse to allocate panoramas larger than this (pixels); planar views near 90 degrees explode
 MAX_PANO_PIXELS = 150_000_000
 
@@ -86,7 +80,10 @@ class Panorama:
         transforms: per included image: ``{"index", "name", "camera"|"homography", "roi"}`` at
             the input resolution (``roi`` is its box on the panorama before cropping).
         reprojection_error: mean inlier transfer error after bundle adjustment, in input-image
-            pixels (both directions of every match used in the adjustment).
+            (full-resolution) pixels: both directions of every match used in the adjustment,
+            measured at the registration resolution and divided by ``work_scale``. OpenCV's
+            bundle adjusters report their error in pixels of the registration resolution
+            (0.6 MP by default), i.e. ``reprojection_error * work_scale`` here.
         reprojection_error_before: the same before the adjustment.
         pairs: the verified pairs (work-scale).
         model, projection, blend: the settings used.
@@ -96,6 +93,7 @@ class Panorama:
         seam_difference: mean absolute colour difference (8-bit units) of the two gain-compensated
             images meeting at each seam pixel (``measure_seams=True``), else NaN.
         timings: seconds per phase.
+        work_scale: registration resolution / input resolution (median over the images).
     """
 
     image: np.ndarray
@@ -114,6 +112,7 @@ class Panorama:
     dropped_pairs: list[str] = field(default_factory=list)
     seam_difference: float = float("nan")
     timings: dict[str, float] = field(default_factory=dict)
+    work_scale: float = 1.0
     _homographies: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def homography(self, i: int, j: int) -> np.ndarray:
@@ -129,6 +128,8 @@ class Panorama:
             "model": self.model, "projection": self.projection, "blend": self.blend,
             "mean_reprojection_error_px": self.reprojection_error,
             "mean_reprojection_error_before_ba_px": self.reprojection_error_before,
+            "work_scale": self.work_scale,
+            "mean_reprojection_error_work_px": self.reprojection_error * self.work_scale,
             "crop_box": self.crop_box, "dropped_pairs": self.dropped_pairs,
             "seam_difference": self.seam_difference,
             "transforms": self.transforms,
@@ -168,47 +169,6 @@ def _resize(image: np.ndarray, s: float) -> np.ndarray:
     h, w = image.shape[:2]
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
     return cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
-
-
-def _feature_passes(features: str, max_keypoints: int | None,
-                    feature_params: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
-    """``(method, detect_all keyword arguments)`` of the successive feature passes (see
-    :func:`stitch`)."""
-    fparams = dict(feature_params or {})
-    name = features.lower()
-    if name == "auto":
-        if fparams:
-            raise ParameterError("feature_params: name a feature method (features='sift', ...)"
-                                 " to pass parameters to it; 'auto' runs several")
-        methods = list(AUTO_FEATURES)
-    else:
-        methods = [name]
-    capped = max_keypoints is not None and "max_keypoints" not in fparams
-    passes = []
-    for m in methods:
-        if capped and m == "orb":
-            # ORB ranks by corner strength: detect more and keep them spread over the image
-            passes.append((m, {**fparams, "max_keypoints": ORB_OVERDETECT * int(max_keypoints),
-                               "spread_to": int(max_keypoints)}))
-        elif capped and m == "sift":
-            passes.append((m, {**fparams, "max_keypoints": int(max_keypoints)}))
-        else:
-            passes.append((m, fparams))
-    last, params = passes[-1]
-    if capped and last in ("sift", "orb") and int(max_keypoints) < RETRY_KEYPOINTS:
-        more = {"max_keypoints": RETRY_KEYPOINTS} if last == "sift" else \
-            {"max_keypoints": ORB_OVERDETECT * RETRY_KEYPOINTS, "spread_to": RETRY_KEYPOINTS}
-        passes.append((last, {**params, **more}))
-    return passes
-
-
-def _weakest_link(comp: list[int], pairs: list[registration.PairMatch]) -> int:
-    """Inliers of the weakest edge of the maximum spanning tree (what places the images)."""
-    _, tree = registration.max_spanning_tree(comp, [(p.i, p.j, p.n_inliers) for p in pairs])
-    w = {}
-    for p in pairs:
-        w[(p.i, p.j)] = w[(p.j, p.i)] = p.n_inliers
-    return min((w[e] for e in tree), default=0)
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -366,7 +326,7 @@ def stitch(
     # convert to gray anyway, once here
     work = [_gray(_resize(im, s)) for im, s in zip(full, ws, strict=True)]
     sizes = [im.shape[:2] for im in work]
-    passes = _feature_passes(features, max_keypoints, feature_params)
+    passes = feature_passes(features, max_keypoints, feature_params)
     timings["features"] = timings["matching"] = 0.0
     for method, params in passes:
         # the cheap detector and the strongest keypoints first; when they leave an image
@@ -382,7 +342,7 @@ def stitch(
         pairs = [p for p in pairs_all if p.confidence >= confidence]
         comps = registration.connected_components(n, [(p.i, p.j) for p in pairs])
         comp = comps[0]
-        if len(comp) == n and (method == passes[-1][0] or _weakest_link(comp, pairs)
+        if len(comp) == n and (method == passes[-1][0] or weakest_link(comp, pairs)
                                >= FAST_PASS_MIN_INLIERS):
             break
     if len(comp) < 2:
@@ -501,5 +461,5 @@ def stitch(
     return Panorama(
         image, mask, names, kept, excluded, transforms, ba.error_after / scale_err,
         ba.error_before / scale_err, pairs, model, projection if model == "rotation" else
-        "planar", blend, crop_box, dropped, seam_diff, timings, h_input,
+        "planar", blend, crop_box, dropped, seam_diff, timings, scale_err, h_input,
     )

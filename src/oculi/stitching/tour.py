@@ -26,8 +26,10 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         f"{n} views ({size[1]}x{size[0]}, 50° field of view) of a cylinder textured with embedded "
         f"photos, rendered by a pinhole camera turning in yaw with a little pitch and roll; "
         f"neighbours overlap by {overlap:.0%}. The true homographies are known exactly "
-        "(H_ij = K R_j R_i^T K^-1). oculi: SIFT features, LO-RANSAC homographies, a maximum "
-        "spanning tree, bundle adjustment of rotations and focal length, wave correction, "
+        "(H_ij = K R_j R_i^T K^-1). oculi: ORB features (SIFT when ORB places a view through "
+        "fewer than 50 inliers), RANSAC homographies, matches made sub-pixel by Lucas–Kanade, "
+        "a maximum spanning tree, robust bundle adjustment of rotations and focal length, "
+        "wave correction, "
         "spherical projection, gain compensation, distance-transform seams, multi-band blending.",
     )
     strip = np.concatenate(views.images, axis=1)
