@@ -303,15 +303,17 @@ def _multiband(tiles, seams, box, levels, gains):
         ty1 = min(gh, -(-(t.roi[3] - by0) // step) * step)
         left, top = t.roi[0] - bx0 - tx0, t.roi[1] - by0 - ty0
         right, bottom = tx1 - (t.roi[2] - bx0), ty1 - (t.roi[3] - by0)
-        img = _to_float(t.image, None if gains is None else gains[k])
-        img = cv2.copyMakeBorder(img, top, bottom, left, right, cv2.BORDER_REFLECT)
+        # padded before the conversion to float: the copies move a quarter of the bytes
+        img = cv2.copyMakeBorder(t.image, top, bottom, left, right, cv2.BORDER_REFLECT)
+        img = _to_float(img, None if gains is None else gains[k])
         img = img.reshape(img.shape[0], img.shape[1], ch)
-        wt = cv2.copyMakeBorder(s.astype(np.float32) * np.float32(1 / 255), top, bottom, left,
-                                right, cv2.BORDER_CONSTANT, value=0)
+        seam = cv2.copyMakeBorder(s, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
+        hard = seam > 0  # level 0: the hard seam mask
+        wt = np.multiply(seam, np.float32(1 / 255), dtype=np.float32)
         # where a level's filters reach outside the tile's valid pixels its band is polluted by
         # the padding: such pixels keep only a token weight, so a tile that is valid there wins
-        valid = cv2.copyMakeBorder((t.mask > 0).astype(np.float32), top, bottom, left, right,
-                                   cv2.BORDER_CONSTANT, value=0)
+        valid = cv2.copyMakeBorder((t.mask > 0).view(np.uint8), top, bottom, left, right,
+                                   cv2.BORDER_CONSTANT, value=0).astype(np.float32)
         # the array's own edges count as invalid where another tile may continue the canvas
         if tx0 > 0:
             valid[:, 0] = 0
@@ -329,14 +331,18 @@ def _multiband(tiles, seams, box, levels, gains):
                 down = cv2.pyrDown(g)
                 down = down.reshape(down.shape[0], down.shape[1], ch)
                 up = cv2.pyrUp(down, dstsize=(ww, hh)).reshape(hh, ww, ch)
-                lap = cv2.subtract(g, up).reshape(hh, ww, ch)
-            else:
-                lap = g
             dst = bands[lv][y0:y0 + hh, x0:x0 + ww]
-            if lv == 0:  # full-resolution weights are the hard seam masks: copy, no products
-                _into(dst, cv2.copyTo(lap, (wt > 0).view(np.uint8), dst))
+            if lv == 0:
+                # full-resolution weights are the hard seam masks: the band is written where
+                # the tile owns the pixel, no products
+                owned = hard.view(np.uint8)
+                if lv < levels:
+                    _into(dst, cv2.subtract(g, up, dst=dst, mask=owned))
+                else:
+                    _into(dst, cv2.copyTo(g, owned, dst))
                 wsums[0][y0:y0 + hh, x0:x0 + ww] += wt
             else:
+                lap = cv2.subtract(g, up).reshape(hh, ww, ch) if lv < levels else g
                 w_eff = wt * (np.float32(1e-3) + (valid > 0.999))
                 np.multiply(lap, w_eff[..., None], out=lap)
                 _into(dst, cv2.add(dst, lap, dst=dst))

@@ -171,6 +171,15 @@ def _resize(image: np.ndarray, s: float) -> np.ndarray:
     return cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
 
 
+def _to_uint8(pano: np.ndarray) -> np.ndarray:
+    """The blended float panorama (in [0, 1]) as uint8, rounded (one OpenCV pass)."""
+    import cv2
+
+    if pano.dtype == np.uint8:
+        return np.ascontiguousarray(pano)
+    return cv2.convertScaleAbs(np.ascontiguousarray(pano, dtype=np.float32), alpha=255.0)
+
+
 def _gray(image: np.ndarray) -> np.ndarray:
     import cv2
 
@@ -443,7 +452,7 @@ def stitch(
         cx0, cy0, cx1, cy1 = crop_box
         if cx1 > cx0 and cy1 > cy0:
             pano, mask = pano[cy0:cy1, cx0:cx1], mask[cy0:cy1, cx0:cx1]
-    image = ensure_uint8(np.ascontiguousarray(pano))
+    image = _to_uint8(pano)
     if gray:
         image = to_rgb(image)
     transforms = []
