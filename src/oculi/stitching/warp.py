@@ -165,9 +165,11 @@ def pano_maps(transform, roi: tuple[int, int, int, int], step: int = 4):
                 np.nan_to_num(my, nan=-1e6).astype(np.float32))
     out = []
     for m in (mx, my):
-        big = cv2.resize(m.astype(np.float64), (gw * step, gh * step),
+        # float32 throughout (no full-resolution float64 copies): the interpolated positions
+        # keep ~1e-4 px at panorama coordinates of a few thousand pixels
+        big = cv2.resize(m.astype(np.float32), (gw * step, gh * step),
                          interpolation=cv2.INTER_LINEAR)
-        out.append(np.ascontiguousarray(big[step:step + h, step:step + w], dtype=np.float32))
+        out.append(np.ascontiguousarray(big[step:step + h, step:step + w]))
     return out[0], out[1]
 
 
@@ -186,5 +188,5 @@ def warp_to_pano(
     mx, my = pano_maps(transform, roi)
     h, w = image.shape[:2]
     warped = cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REFLECT)
-    mask = ((mx >= 0.5) & (mx <= w - 1.5) & (my >= 0.5) & (my <= h - 1.5)).astype(np.uint8) * 255
+    mask = cv2.bitwise_and(cv2.inRange(mx, 0.5, w - 1.5), cv2.inRange(my, 0.5, h - 1.5))
     return warped, mask
