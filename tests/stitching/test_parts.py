@@ -104,6 +104,19 @@ def test_wave_correction_levels_a_tilted_world():
         assert np.degrees(np.arccos(np.clip(w[1, 1], -1, 1))) < 0.5
 
 
+def test_wave_correction_with_alternating_30_degree_rolls():
+    # rolls that differ by 60 degrees: the x axes tilt alternately and say nothing about the
+    # vertical; the viewing directions (pitch jitter of zero mean) must fix it
+    pitch = [1.0, -1.5, 0.5, 1.5, -1.5]
+    truth = [(rot_y(36.0 * i) @ rot_x(p) @ rot_z(30.0 * (-1) ** i)).T
+             for i, p in enumerate(pitch)]
+    tilt = rot_x(-9.0) @ rot_z(6.0)
+    est = cameras.wave_correct([r @ tilt.T for r in truth])
+    for r_true, r_est in zip(truth, est, strict=True):
+        w = r_true.T @ r_est
+        assert np.degrees(np.arccos(np.clip(w[1, 1], -1, 1))) < 0.5
+
+
 @pytest.mark.parametrize("projection", ["planar", "cylindrical", "spherical"])
 def test_projection_round_trip_and_maps(rng, projection):
     d = rng.normal(0, 0.3, (50, 3)) + np.array([0.0, 0.0, 1.0])
