@@ -121,7 +121,6 @@ def test_homography_model_on_a_flat_scene():
     assert pano.reprojection_error < 0.5
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ["stitch_weir", "stitch_budapest"])
 def test_shared_panoramas(name):
     from oculi.io import read_image
@@ -130,5 +129,5 @@ def test_shared_panoramas(name):
     images = [read_image(p) for p in sorted(folder.glob("*.jpg"))]
     pano = stitch(images, crop=True)
     assert pano.included == list(range(len(images)))
-    assert pano.reprojection_error < 2.0
+    assert pano.reprojection_error < 1.5  # input pixels (issue #4's target)
     assert pano.image.shape[0] > 500 and pano.mask.all()
