@@ -215,3 +215,36 @@ def test_image_quality_streaming_mean():
     iq.update(a[1:], b[1:])
     r = iq.compute()
     assert r["psnr"] == pytest.approx(20.0, abs=1e-4) and r["images"] == 2
+
+
+def test_threshold_sweep_matches_sklearn_and_streams() -> None:
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    from oculi.core.errors import ShapeError, ValueRangeError
+    from oculi.train.metrics import ThresholdSweep
+
+    g = torch.Generator().manual_seed(0)
+    y = (torch.rand(2, 40, 30, generator=g) > 0.7).long()
+    s = (0.6 * y + 0.6 * torch.rand(2, 40, 30, generator=g)).clamp(0, 1)
+    s[0, 0, :5] = 0.5  # scores exactly on a threshold: not above it
+    y[1, 0, :7] = 255
+    sweep = ThresholdSweep(ignore_index=255)
+    for i in range(2):  # streaming: one image at a time
+        sweep.update(s[i], y[i])
+    r = sweep.compute()
+    keep = y != 255
+    yk, sk = y[keep].numpy(), s[keep].numpy()
+    for k in (10, 50, 73):
+        t = r["thresholds"][k]
+        pred = sk > t
+        assert r["f1"][k] == pytest.approx(f1_score(yk, pred), abs=1e-12)
+        assert r["precision"][k] == pytest.approx(precision_score(yk, pred), abs=1e-12)
+        assert r["recall"][k] == pytest.approx(recall_score(yk, pred), abs=1e-12)
+    assert r["max_f1"] == pytest.approx(max(f1_score(yk, sk > t) for t in r["thresholds"]))
+    assert r["positives"] + r["negatives"] == keep.sum()
+    with pytest.raises(ShapeError):
+        sweep.update(s[0], y[0, :3])
+    with pytest.raises(ValueRangeError, match="0/1"):
+        sweep.update(s[0], y[0] * 2)
+    with pytest.raises(ValueRangeError, match="increasing"):
+        ThresholdSweep([0.5, 0.2])

@@ -4,6 +4,8 @@
 * :class:`BoundaryF1` — boundary precision / recall / F1 within a pixel tolerance.
 * :func:`dice_score`, :func:`hausdorff_distance`, :class:`VolumeMetrics` — volumes with spacing.
 * :func:`psnr`, :func:`ssim`, :func:`ms_ssim`, :class:`ImageQuality` — image quality.
+* :class:`ThresholdSweep` — precision / recall / F at every threshold, the best-threshold F
+  (the ISBI 2012 challenge's pixel error is ``1 − max F``).
 * :func:`match_instances`, :func:`dsb_score`, :func:`panoptic_quality`, :class:`InstanceMetrics`
   — instance label images: IoU matching, F1, the DSB 2018 score, PQ.
 """
@@ -21,6 +23,7 @@ from oculi.train.metrics.instance import (
     match_instances,
     panoptic_quality,
 )
+from oculi.train.metrics.threshold import ThresholdSweep
 from oculi.train.metrics.volume import (
     VolumeMetrics,
     dice_score,
@@ -37,6 +40,7 @@ __all__ = [
     "InstanceMatch",
     "InstanceMetrics",
     "Overlaps",
+    "ThresholdSweep",
     "VolumeMetrics",
     "dice_score",
     "dsb_score",
