@@ -92,25 +92,21 @@ def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
     with ``du = u - u0``, edge neighbours weighted ``w_edge`` and diagonal ones ``w_diag``, and
     ``psi`` 1 (quadratic data term) or the lagged generalised-Charbonnier weight
     ``(r^2 + eps2)^(expo - 1)`` of the current residual ``r = Ix du + Iy dv + It``. Pixels are
-    swept in the four colours of a 2x2 tiling (two, red-black, when ``w_diag`` is 0):
-    Gauss–Seidel between colours.
+    swept in the four colours of a 2x2 tiling (with either stencil): Gauss–Seidel between
+    colours. This is the simple reference sweep; :mod:`oculi.flow._hs_blocked` has the fast one.
 
     Returns:
         The number of sweeps done (stops once the largest change in a sweep is below ``tol`` px).
     """
     h, w = u.shape
-    ncol = 4 if w_diag > 0.0 else 2
     sw_in = np.float32(4.0) * (w_edge + w_diag)
     for k in range(max_iter):
         change = np.float32(0.0)
-        for c in range(ncol):
+        for c in range(4):
             for i in range(h):
-                if ncol == 4:
-                    if (i & 1) != (c >> 1):
-                        continue
-                    j0 = c & 1
-                else:
-                    j0 = (i + c) & 1
+                if (i & 1) != (c >> 1):
+                    continue
+                j0 = c & 1
                 if i == 0 or i == h - 1:
                     for j in range(j0, w, 2):
                         d = _border_pixel(u, v, i, j, u0, v0, ix, iy, it,
@@ -123,13 +119,12 @@ def sor_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, omega,
                     change = max(change, d)
                     j0 = 2
                 for j in range(j0, w - 1, 2):
-                    su = w_edge * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])
-                    sv = w_edge * (v[i - 1, j] + v[i + 1, j] + v[i, j - 1] + v[i, j + 1])
-                    if ncol == 4:
-                        su += w_diag * (u[i - 1, j - 1] + u[i - 1, j + 1] + u[i + 1, j - 1]
-                                        + u[i + 1, j + 1])
-                        sv += w_diag * (v[i - 1, j - 1] + v[i - 1, j + 1] + v[i + 1, j - 1]
-                                        + v[i + 1, j + 1])
+                    su = (w_edge * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])
+                          + w_diag * (u[i - 1, j - 1] + u[i - 1, j + 1] + u[i + 1, j - 1]
+                                      + u[i + 1, j + 1]))
+                    sv = (w_edge * (v[i - 1, j] + v[i + 1, j] + v[i, j - 1] + v[i, j + 1])
+                          + w_diag * (v[i - 1, j - 1] + v[i - 1, j + 1] + v[i + 1, j - 1]
+                                      + v[i + 1, j + 1]))
                     d = _solve_pixel(u, v, i, j, sw_in, su, sv, u0, v0, ix, iy, it,
                                      alpha2, omega, robust, eps2, expo)
                     change = max(change, d)

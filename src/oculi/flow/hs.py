@@ -107,17 +107,20 @@ def _linearise(i1: np.ndarray, i2: np.ndarray, g1: tuple[np.ndarray, np.ndarray]
     import cv2
 
     h, w = i1.shape
-    xs = np.arange(w, dtype=np.float32)[None, :] + u
-    ys = np.arange(h, dtype=np.float32)[:, None] + v
-    i2w = cv2.remap(i2, xs, ys, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    if u.any() or v.any():
+        xs = np.arange(w, dtype=np.float32)[None, :] + u
+        ys = np.arange(h, dtype=np.float32)[:, None] + v
+        i2w = cv2.remap(i2, xs, ys, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        outside = (xs < 0) | (xs > w - 1) | (ys < 0) | (ys > h - 1)
+    else:  # no motion yet: the warp is the identity (bicubic weights are 0/1 at integers)
+        i2w, outside = i2, None
     g2x, g2y = _derivs(i2w)
-    b = np.float32(blend)
-    ix = b * g2x + (1 - b) * g1[0]
-    iy = b * g2y + (1 - b) * g1[1]
-    it = i2w - i1
-    outside = (xs < 0) | (xs > w - 1) | (ys < 0) | (ys > h - 1)
-    for arr in (ix, iy, it):
-        arr[outside] = 0.0
+    ix = cv2.addWeighted(g2x, blend, g1[0], 1.0 - blend, 0.0)
+    iy = cv2.addWeighted(g2y, blend, g1[1], 1.0 - blend, 0.0)
+    it = cv2.subtract(i2w, i1)
+    if outside is not None and outside.any():
+        for arr in (ix, iy, it):
+            arr[outside] = 0.0
     return (np.ascontiguousarray(ix, np.float32), np.ascontiguousarray(iy, np.float32),
             np.ascontiguousarray(it, np.float32))
 
@@ -202,7 +205,7 @@ def horn_schunck(
         >>> bool(abs(np.median(flow[..., 0]) - 1.5) < 0.1)
         True
     """
-    from oculi.flow._hs_kernels import jacobi_solve, sor_solve
+    from oculi.flow._hs_blocked import jacobi_solve, sor_solve
 
     check_positive(alpha, "alpha")
     check_positive(epsilon, "epsilon")
@@ -252,8 +255,8 @@ def horn_schunck(
             ix, iy, it = _linearise(p1[lvl], p2[lvl], g1, u, v, blend)
             u0, v0 = u.copy(), v.copy()
             if solver == "sor":
-                sor_solve(u, v, u0, v0, ix, iy, it, a2, we, wd, np.float32(omega),
-                          int(iterations), np.float32(tol), bool(robust), e2, ex)
+                sor_solve(u, v, u0, v0, ix, iy, it, a2, we, wd, omega, int(iterations), tol,
+                          bool(robust), e2, ex)
             else:
                 jacobi_solve(u, v, u0, v0, ix, iy, it, a2, we, wd, int(iterations),
                              bool(robust), e2, ex)
