@@ -223,17 +223,50 @@ def run_isbi(
     return out
 
 
-def run_camvid(
-    arch: str, epochs: int, work: Path, crop: int = 320, repeat: int = 4, weights: str = "none"
-) -> dict[str, Any]:
+def _camvid_sets():
     import csv
 
-    from oculi.segment import SegmentationFolder, evaluate_dataset, load_segmenter, train_segmenter
+    from oculi.segment import SegmentationFolder
 
     names = [r["name"] for r in csv.DictReader((CAMVID / "classes.csv").open())][:11]
     kw = dict(mask_kind="index", num_classes=11, ignore_index=11, class_names=names)
-    tr = SegmentationFolder(CAMVID / "train", **kw)
-    va = SegmentationFolder(CAMVID / "val", **kw)
+    train, val = (SegmentationFolder(CAMVID / part, **kw) for part in ("train", "val"))
+    return names, train, val
+
+
+def _camvid_scores(model, va, names: list[str]) -> dict[str, Any]:
+    """mIoU over the 11 classes (void ignored) on the val frames, plain and with horizontal-flip
+    test-time augmentation (street scenes are left-right symmetric, not up-down)."""
+    from oculi.segment import evaluate_dataset
+
+    out: dict[str, Any] = {}
+    for tta, suffix in (("none", ""), ("hflip", "_hflip")):
+        ev = evaluate_dataset(model, va, ignore_index=11, tta=tta)
+        out["miou" + suffix] = ev["val_miou"]
+        out["pixel_accuracy" + suffix] = ev["val_pixel_accuracy"]
+        out["iou_per_class" + suffix] = dict(zip(names, ev["iou"], strict=True))
+        out["bf1" + suffix] = ev["val_bf1"]
+    return out
+
+
+def eval_camvid(arch: str, weights: str, work: Path) -> dict[str, Any]:
+    """Re-measure a finished CamVid run (``WORK/camvid_ARCH_WEIGHTS/last.safetensors``)."""
+    from oculi.segment import load_segmenter
+
+    names, _, va = _camvid_sets()
+    ckpt = work / f"camvid_{arch}_{weights}" / "last.safetensors"
+    out = {"part": "camvid_eval", "arch": arch, "class_weights": weights, "checkpoint": str(ckpt)}
+    out.update(_camvid_scores(load_segmenter(ckpt), va, names))
+    print(f"CamVid {arch} (last): mIoU {out['miou']:.4f}  hflip TTA {out['miou_hflip']:.4f}")
+    return out
+
+
+def run_camvid(
+    arch: str, epochs: int, work: Path, crop: int = 320, repeat: int = 4, weights: str = "none"
+) -> dict[str, Any]:
+    from oculi.segment import load_segmenter, train_segmenter
+
+    names, tr, va = _camvid_sets()
     cfg = _cfg(
         model=arch,
         epochs=epochs,
@@ -259,7 +292,7 @@ def run_camvid(
     )
     train_s = time.perf_counter() - t0
     model = load_segmenter(res.run_dir / "last.safetensors")  # no selection on the val frames
-    ev = evaluate_dataset(model, va, ignore_index=11)
+    scores = _camvid_scores(model, va, names)
     speed = _speed(model, va.samples[0].image)
     out = {
         "part": "camvid",
@@ -271,17 +304,14 @@ def run_camvid(
         "loss": "ce+dice",
         "class_weights": weights,
         "checkpoint": "last",
-        "miou": ev["val_miou"],
-        "pixel_accuracy": ev["val_pixel_accuracy"],
-        "iou_per_class": dict(zip(names, ev["iou"], strict=True)),
-        "bf1": ev["val_bf1"],
+        **scores,
         "train_s": train_s,
         "infer_s_480x360": speed,
         "best_epoch": res.best_epoch,
     }
     print(
-        f"CamVid {arch}: mIoU {out['miou']:.4f}  pixel acc {out['pixel_accuracy']:.4f}  "
-        f"train {train_s:.0f} s"
+        f"CamVid {arch}: mIoU {out['miou']:.4f} (hflip TTA {out['miou_hflip']:.4f})  pixel acc "
+        f"{out['pixel_accuracy']:.4f}  train {train_s:.0f} s"
     )
     return out
 
@@ -625,6 +655,9 @@ def main(argv: list[str] | None = None) -> int:
         elif part == "isbi-eval" and ISBI.is_dir():
             for loss in args.loss or ["iou+dice+0.8*bce", "bce"]:
                 record("segment", eval_isbi(loss, work))
+        elif part == "camvid-eval" and CAMVID.is_dir():
+            for arch in args.arch or ["unet"]:
+                record("segment", eval_camvid(arch, args.weights, work))
         elif part == "camvid" and CAMVID.is_dir():
             for arch in args.arch or ["unet"]:
                 record(
