@@ -402,9 +402,22 @@ def _split(a: np.ndarray) -> np.ndarray:
     ``[j % 2, j // 2 + 1]``, zeros around (ghost rows and columns, padding)."""
     h, w = a.shape
     out = np.zeros((h + 2, 2, (w + 1) // 2 + _PAD), np.float32)
-    out[1:h + 1, 0, 1:(w + 1) // 2 + 1] = a[:, 0::2]
-    out[1:h + 1, 1, 1:w // 2 + 1] = a[:, 1::2]
+    if a.any():  # (a zero start, the usual case, needs no copy)
+        out[1:h + 1, 0, 1:(w + 1) // 2 + 1] = a[:, 0::2]
+        out[1:h + 1, 1, 1:w // 2 + 1] = a[:, 1::2]
     return out
+
+
+@njit(cache=True)
+def _merge(s, out):  # pragma: no cover - compiled
+    """Inverse of :func:`_split` into the HxW array ``out``."""
+    h, w = out.shape
+    for i in range(h):
+        even = s[i + 1, 0]
+        odd = s[i + 1, 1]
+        row = out[i]
+        for j in range(w):
+            row[j] = odd[(j >> 1) + 1] if j & 1 else even[(j >> 1) + 1]
 
 
 def sor_solve(u: np.ndarray, v: np.ndarray, u0: np.ndarray, v0: np.ndarray, ix: np.ndarray,
@@ -448,10 +461,8 @@ def sor_solve(u: np.ndarray, v: np.ndarray, u0: np.ndarray, v0: np.ndarray, ix: 
         done += k
         if tol > 0 and (counts.sum(axis=0) == 0).any():
             break
-    u[:, 0::2] = ua[1:h + 1, 0, 1:(w + 1) // 2 + 1]
-    u[:, 1::2] = ua[1:h + 1, 1, 1:w // 2 + 1]
-    v[:, 0::2] = va[1:h + 1, 0, 1:(w + 1) // 2 + 1]
-    v[:, 1::2] = va[1:h + 1, 1, 1:w // 2 + 1]
+    _merge(ua, u)
+    _merge(va, v)
     return done
 
 
