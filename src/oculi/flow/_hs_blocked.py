@@ -87,7 +87,7 @@ def _constants(u0, v0, ix, iy, it, alpha2, w_edge, w_diag, robust,
     cx = np.zeros(shape, np.float32)
     cy = np.zeros(shape, np.float32)
     ct = np.zeros(shape, np.float32)
-    rs = np.zeros(shape, np.float32)
+    rs = np.zeros(shape if split else (1, 1, 1), np.float32)  # Jacobi: 1 everywhere, unused
     sw_in = np.float32(4.0) * (w_edge + w_diag)
     kx = np.empty(w, np.float32)
     ky = np.empty(w, np.float32)
