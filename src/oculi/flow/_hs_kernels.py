@@ -1,5 +1,8 @@
 """Compiled inner loops of Horn–Schunck: block SOR on the linearised system, ROF denoising.
 
+The SOR and Jacobi sweeps here are the plain reference versions (the tests check the fast
+solvers of :mod:`oculi.flow._hs_blocked`, which :mod:`oculi.flow.hs` uses, against them).
+
 Private: :mod:`oculi.flow.hs` is the public entry. Arrays are HxW float32, C-contiguous.
 """
 
@@ -244,6 +247,7 @@ def jacobi_solve(u, v, u0, v0, ix, iy, it, alpha2, w_edge, w_diag, max_iter, rob
     quadratic data term, ``u0 = v0 = 0`` and the 1/6, 1/12 stencil this is exactly their
     iteration ``u = ubar - Ix (Ix ubar + Iy vbar + It) / (alpha2 + Ix^2 + Iy^2)``. The stencil
     weights must sum to 1. ``u``, ``v`` hold the result. Returns the number of iterations.
+    The simple reference; :mod:`oculi.flow._hs_blocked` has the fast one.
     """
     h = u.shape[0]
     tu = np.empty_like(u)
