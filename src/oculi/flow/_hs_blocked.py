@@ -40,7 +40,7 @@ _VEC = 32
 _PAD = _VEC + 16
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, fastmath=True, error_model="numpy", inline="always")
 def _psi(r, eps2, expo):  # pragma: no cover - compiled
     """Lagged robust weight ``(r^2 + eps2)^(expo - 1)``; ``expo`` None means 0.5."""
     q = r * r + eps2
@@ -49,7 +49,7 @@ def _psi(r, eps2, expo):  # pragma: no cover - compiled
     return q ** (expo - np.float32(1.0))
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _sum_weights(i, j, h, w, w_edge, w_diag):  # pragma: no cover - compiled
     """Sum of the stencil weights of the neighbours of (i, j) inside the image."""
     s = np.float32(0.0)
@@ -61,7 +61,7 @@ def _sum_weights(i, j, h, w, w_edge, w_diag):  # pragma: no cover - compiled
     return s
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, fastmath=True, error_model="numpy", inline="always")
 def _set_constants(cx, cy, ct, rs, i, p, m, gx, gy, gt, sw, alpha2,
                    robust):  # pragma: no cover - compiled
     rs[i, p, m] = np.float32(1.0) / sw
@@ -71,7 +71,7 @@ def _set_constants(cx, cy, ct, rs, i, p, m, gx, gy, gt, sw, alpha2,
     ct[i, p, m] = gt * k
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _constants(u0, v0, ix, iy, it, alpha2, w_edge, w_diag, robust,
                split):  # pragma: no cover - compiled
     """Per-pixel constants ``(cx, cy, ct, rs)`` of one warp.
@@ -141,7 +141,7 @@ def _constants(u0, v0, ix, iy, it, alpha2, w_edge, w_diag, robust,
 # ------------------------------------------------------------------ SOR (split columns, in place)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _sor_run(uu, vv, r, cx, cy, ct, rs, i, p, m0, a, n, alpha2, w_edge, w_diag, omega, eps2,
              expo, tol):  # pragma: no cover - compiled
     """SOR update, in place, of the ``n`` pixels ``m0 ..`` of half-row ``p`` of band row ``r``.
@@ -204,7 +204,7 @@ def _sor_run(uu, vv, r, cx, cy, ct, rs, i, p, m0, a, n, alpha2, w_edge, w_diag, 
     return count
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _sor_row(uu, vv, r, i, w, cx, cy, ct, rs, alpha2, w_edge, w_diag, omega, eps2, expo,
              tol):  # pragma: no cover - compiled
     """Both colours of image row ``i`` (band row ``r``): even columns, then odd ones.
@@ -219,7 +219,7 @@ def _sor_row(uu, vv, r, i, w, cx, cy, ct, rs, alpha2, w_edge, w_diag, omega, eps
                         omega, eps2, expo, tol)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _sor_wavefront(uu, vv, lo, first, last, a, e, w, cx, cy, ct, rs, sweeps, alpha2, w_edge,
                    w_diag, omega, eps2, expo, tol, counts):  # pragma: no cover - compiled
     """``sweeps`` SOR sweeps, in place, of image rows ``first:last`` held in ``uu[i - lo + 1]``.
@@ -244,7 +244,7 @@ def _sor_wavefront(uu, vv, lo, first, last, a, e, w, cx, cy, ct, rs, sweeps, alp
                         counts[k] += c
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _sor_band(uin, vin, uout, vout, cx, cy, ct, rs, w, a, e, sweeps, alpha2, w_edge, w_diag,
               omega, eps2, expo, tol, counts):  # pragma: no cover - compiled
     """``sweeps`` SOR sweeps of the rows ``a:e``; split arrays (H+2)x2x((W+1)//2+pad).
@@ -265,7 +265,7 @@ def _sor_band(uin, vin, uout, vout, cx, cy, ct, rs, w, a, e, sweeps, alpha2, w_e
     vout[a + 1:e + 1] = vv[a - lo + 1:e - lo + 1]
 
 
-@njit(cache=True, fastmath=True, parallel=True)
+@njit(cache=True, fastmath=True, error_model="numpy", parallel=True)
 def _sor_bands(uin, vin, uout, vout, cx, cy, ct, rs, w, bands, sweeps, alpha2, w_edge, w_diag,
                omega, eps2, expo, tol, counts):  # pragma: no cover - compiled
     """:func:`_sor_band` on the bands ``bands[b]:bands[b+1]`` in parallel."""
@@ -277,7 +277,7 @@ def _sor_bands(uin, vin, uout, vout, cx, cy, ct, rs, w, bands, sweeps, alpha2, w
 # ------------------------------------------------------------------ Jacobi (three-row ring buffers)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _jacobi_row(dst, src, sa, sc, sb, cx, cy, ct, n, alpha2, w_edge, w_diag, eps2,
                 expo):  # pragma: no cover - compiled
     """A row of the next iterate into ``dst`` (2x(W+pad), u and v, edge-replicated) from rows
@@ -325,7 +325,7 @@ def _jacobi_row(dst, src, sa, sc, sb, cx, cy, ct, n, alpha2, w_edge, w_diag, eps
         dst[c, n + 1] = dst[c, n]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _jacobi_band(uin, vin, uout, vout, cx, cy, ct, a, e, iters, alpha2, w_edge, w_diag, eps2,
                  expo):  # pragma: no cover - compiled
     """``iters`` Jacobi iterations of the rows ``a:e`` in one pass over the rows.
@@ -357,7 +357,7 @@ def _jacobi_band(uin, vin, uout, vout, cx, cy, ct, a, e, iters, alpha2, w_edge, 
                 vout[r] = dst[1, 1:w + 1]
 
 
-@njit(cache=True, fastmath=True, parallel=True)
+@njit(cache=True, fastmath=True, error_model="numpy", parallel=True)
 def _jacobi_bands(uin, vin, uout, vout, cx, cy, ct, bands, iters, alpha2, w_edge, w_diag, eps2,
                   expo):  # pragma: no cover - compiled
     """:func:`_jacobi_band` on the bands ``bands[b]:bands[b+1]`` in parallel."""
