@@ -64,3 +64,32 @@ def test_sor_tolerance_stops_at_the_end_of_a_block(rng):
     assert rn <= fn < rn + 8  # the block in which the largest change fell below tol
     np.testing.assert_allclose(fu, ru, atol=1e-2)
     np.testing.assert_allclose(fv, rv, atol=1e-2)
+
+
+def test_buffers_kept_between_calls_do_not_leak_into_results(rng):
+    # 29 and 30 columns share the split layout's width; the odd half's last slot is a
+    # neighbour (zero) for one and a pixel for the other
+    for w in (30, 29, 30, 29):
+        problem = _problem(rng, 40, w)
+        for solver in ("sor", "jacobi"):
+            ru, rv, _ = _solve(ref, solver, problem)
+            fu, fv, _ = _solve(fast, solver, problem, block=4)
+            np.testing.assert_allclose(fu, ru, atol=1e-4)
+            np.testing.assert_allclose(fv, rv, atol=1e-4)
+
+
+@pytest.mark.parametrize("solver", ["sor", "jacobi"])
+@pytest.mark.parametrize("shape", [(40, 50), (3, 3)])
+def test_linearisation_point_may_be_the_flow_itself(rng, solver, shape):
+    problem = _problem(rng, *shape)
+    u0, v0, ix, iy, it = problem
+    fu, fv, _ = _solve(fast, solver, problem, robust=True)
+    u, v = u0.copy(), v0.copy()
+    args = (F32(9.0), F32(1 / 6), F32(1 / 12))
+    if solver == "sor":
+        fast.sor_solve(u, v, u, v, ix, iy, it, *args, F32(1.9), 7, F32(0.0), True, F32(1.0),
+                       F32(0.5))
+    else:
+        fast.jacobi_solve(u, v, u, v, ix, iy, it, *args, 7, True, F32(1.0), F32(0.5))
+    assert np.array_equal(u, fu)
+    assert np.array_equal(v, fv)

@@ -27,6 +27,7 @@ Arrays are HxW float32, C-contiguous.
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 from numba import get_num_threads, njit, prange
@@ -72,22 +73,18 @@ def _set_constants(cx, cy, ct, rs, i, p, m, gx, gy, gt, sw, alpha2,
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _constants(u0, v0, ix, iy, it, alpha2, w_edge, w_diag, robust,
-               split):  # pragma: no cover - compiled
-    """Per-pixel constants ``(cx, cy, ct, rs)`` of one warp.
+def _constants(u0, v0, ix, iy, it, alpha2, w_edge, w_diag, robust, split, cx, cy, ct,
+               rs):  # pragma: no cover - compiled
+    """Per-pixel constants ``(cx, cy, ct, rs)`` of one warp, written into those arrays.
 
     Robust: ``(Ix, Iy, It')``. Quadratic: ``(Ix, Iy, It') / sqrt(alpha2 sw + Ix^2 + Iy^2)``.
     ``sw`` is the sum of the stencil weights of the neighbours: over those inside the image for
     SOR (``split``: missing neighbours are dropped), all of them for Jacobi (replicated border),
     where it is 1; ``rs = 1 / sw``. Layout: Hx1x(W+pad) (Jacobi), or (``split``, SOR)
     Hx2x((W+1)//2+pad) with column ``j`` at ``[j % 2, j // 2 + 1]`` (index 0 is a ghost column).
+    Only those positions are written (the rest, zero, stays so); ``rs`` is not used for Jacobi.
     """
     h, w = u0.shape
-    shape = (h, 2, (w + 1) // 2 + _PAD) if split else (h, 1, w + _PAD)
-    cx = np.zeros(shape, np.float32)
-    cy = np.zeros(shape, np.float32)
-    ct = np.zeros(shape, np.float32)
-    rs = np.zeros(shape if split else (1, 1, 1), np.float32)  # Jacobi: 1 everywhere, unused
     sw_in = np.float32(4.0) * (w_edge + w_diag)
     kx = np.empty(w, np.float32)
     ky = np.empty(w, np.float32)
@@ -135,7 +132,6 @@ def _constants(u0, v0, ix, iy, it, alpha2, w_edge, w_diag, robust,
                 _set_constants(cx, cy, ct, rs, i, j & 1, (j >> 1) + 1, ix[i, j], iy[i, j],
                                it[i, j] - ix[i, j] * u0[i, j] - iy[i, j] * v0[i, j],
                                _sum_weights(i, j, h, w, w_edge, w_diag), alpha2, robust)
-    return cx, cy, ct, rs
 
 
 # ------------------------------------------------------------------ SOR (split columns, in place)
@@ -327,15 +323,16 @@ def _jacobi_row(dst, src, sa, sc, sb, cx, cy, ct, n, alpha2, w_edge, w_diag, eps
 
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _jacobi_band(uin, vin, uout, vout, cx, cy, ct, a, e, iters, alpha2, w_edge, w_diag, eps2,
-                 expo):  # pragma: no cover - compiled
+                 expo, ring):  # pragma: no cover - compiled
     """``iters`` Jacobi iterations of the rows ``a:e`` in one pass over the rows.
 
     Iterate ``l`` of row ``r`` is computed at step ``r + l`` into a three-row ring buffer of its
     own, from rows ``r - 1 .. r + 1`` of iterate ``l - 1`` (edges replicated), on a halo of
     ``iters - l`` rows around ``a:e``; the last iterate of rows ``a:e`` goes to ``uout``, ``vout``.
+    ``ring``: at least (iters+1)x3x2x(W+pad), zero at first (its padding only ever holds finite
+    values computed from zeros and the rows' values; they are never used).
     """
     h, w = uin.shape
-    ring = np.zeros((iters + 1, 3, 2, w + _PAD), np.float32)
     end0 = min(h, e + iters)
     for s in range(max(0, a - iters), e + iters):
         if s < end0:  # iterate 0: the input row, edge-replicated
@@ -362,8 +359,9 @@ def _jacobi_bands(uin, vin, uout, vout, cx, cy, ct, bands, iters, alpha2, w_edge
                   expo):  # pragma: no cover - compiled
     """:func:`_jacobi_band` on the bands ``bands[b]:bands[b+1]`` in parallel."""
     for b in prange(bands.shape[0] - 1):
+        ring = np.zeros((iters + 1, 3, 2, uin.shape[1] + _PAD), np.float32)
         _jacobi_band(uin, vin, uout, vout, cx, cy, ct, bands[b], bands[b + 1], iters, alpha2,
-                     w_edge, w_diag, eps2, expo)
+                     w_edge, w_diag, eps2, expo, ring)
 
 
 # ------------------------------------------------------------------ drivers
@@ -397,14 +395,38 @@ def _modes(robust: bool, eps2: float, expo: float) -> tuple[np.float32 | None, .
     return np.float32(eps2), (None if expo == 0.5 else np.float32(expo))
 
 
-def _split(a: np.ndarray) -> np.ndarray:
+_LOCAL = threading.local()
+_WORKSPACE_BYTES = 256 << 20
+
+
+def _workspace(name: str, shape: tuple[int, ...], key: tuple[int, ...]) -> np.ndarray:
+    """A zero-initialised float32 buffer kept per thread for ``(name, shape, key)``.
+
+    Fresh memory costs a page fault per 4 KiB on first touch, as much as several sweeps for a
+    640x480 frame; buffers are reused from warp to warp and call to call, provided the caller
+    restores whatever it relies on being zero. All are dropped past 256 MiB.
+    """
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is None:
+        cache = _LOCAL.cache = {}
+    k = (name, shape, key)
+    buf = cache.get(k)
+    if buf is None:
+        if sum(b.nbytes for b in cache.values()) + 4 * int(np.prod(shape)) > _WORKSPACE_BYTES:
+            cache.clear()
+        buf = cache[k] = np.zeros(shape, np.float32)
+    return buf
+
+
+def _split(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """HxW -> (H+2)x2x((W+1)//2+pad), row ``i`` at ``i + 1``, column ``j`` at
-    ``[j % 2, j // 2 + 1]``, zeros around (ghost rows and columns, padding)."""
+    ``[j % 2, j // 2 + 1]``, zeros around (ghost rows and columns, padding); into ``out`` (whose
+    positions outside the image must be zero) or a new array."""
     h, w = a.shape
-    out = np.zeros((h + 2, 2, (w + 1) // 2 + _PAD), np.float32)
-    if a.any():  # (a zero start, the usual case, needs no copy)
-        out[1:h + 1, 0, 1:(w + 1) // 2 + 1] = a[:, 0::2]
-        out[1:h + 1, 1, 1:w // 2 + 1] = a[:, 1::2]
+    if out is None:
+        out = np.zeros((h + 2, 2, (w + 1) // 2 + _PAD), np.float32)
+    out[1:h + 1, 0, 1:(w + 1) // 2 + 1] = a[:, 0::2]
+    out[1:h + 1, 1, 1:w // 2 + 1] = a[:, 1::2]
     return out
 
 
@@ -430,22 +452,25 @@ def sor_solve(u: np.ndarray, v: np.ndarray, u0: np.ndarray, v0: np.ndarray, ix: 
     convergence test (largest change below ``tol``) is done for every
     sweep, but the solver only stops at the end of a block, so it may sweep a little further.
     ``n_bands``: parallel row bands (default: :func:`default_bands`); the result does not depend
-    on it. Returns the number of sweeps done.
+    on it. ``u0``, ``v0`` may be ``u``, ``v`` themselves. Returns the number of sweeps done.
     """
     from oculi.flow import _hs_kernels
 
     h, w = u.shape
     f32 = np.float32
-    if h < 4 or w < 4:
-        return _hs_kernels.sor_solve(u, v, u0, v0, ix, iy, it, f32(alpha2), f32(w_edge),
-                                     f32(w_diag), f32(omega), int(max_iter), f32(tol),
-                                     bool(robust), f32(eps2), f32(expo))
-    cx, cy, ct, rs = _constants(u0, v0, ix, iy, it, f32(alpha2), f32(w_edge), f32(w_diag),
-                                bool(robust), True)
+    if h < 4 or w < 4:  # (the reference reads u0, v0 while it writes u, v)
+        return _hs_kernels.sor_solve(u, v, u0.copy(), v0.copy(), ix, iy, it, f32(alpha2),
+                                     f32(w_edge), f32(w_diag), f32(omega), int(max_iter),
+                                     f32(tol), bool(robust), f32(eps2), f32(expo))
+    shape = (h, 2, (w + 1) // 2 + _PAD)
+    cx, cy, ct, rs = (_workspace(n, shape, (w,)) for n in ("cx", "cy", "ct", "rs"))
+    _constants(u0, v0, ix, iy, it, f32(alpha2), f32(w_edge), f32(w_diag), bool(robust), True,
+               cx, cy, ct, rs)
     bands = _bands(h, n_bands)
-    ua, va = _split(u), _split(v)
-    if len(bands) > 2:
-        ub, vb = np.zeros_like(ua), np.zeros_like(va)  # ghost rows stay 0
+    shape = (h + 2, 2, (w + 1) // 2 + _PAD)
+    ua, va = _split(u, _workspace("u", shape, (w,))), _split(v, _workspace("v", shape, (w,)))
+    if len(bands) > 2:  # (only rows inside the image are written: the ghost rows stay 0)
+        ub, vb = _workspace("u2", shape, (w,)), _workspace("v2", shape, (w,))
     done = 0
     tol32 = f32(tol) if tol > 0 else None
     while done < max_iter:
@@ -473,18 +498,21 @@ def jacobi_solve(u: np.ndarray, v: np.ndarray, u0: np.ndarray, v0: np.ndarray, i
     """Fast equivalent of :func:`oculi.flow._hs_kernels.jacobi_solve` (same arguments, result).
 
     ``block`` iterations per pass over memory; ``n_bands`` parallel row bands (default:
-    :func:`default_bands`), without effect on the result. Returns ``max_iter``.
+    :func:`default_bands`), without effect on the result. ``u0``, ``v0`` may be ``u``, ``v``
+    themselves. Returns ``max_iter``.
     """
     from oculi.flow import _hs_kernels
 
     h, w = u.shape
     f32 = np.float32
     if h < 2 or w < 2:
-        return _hs_kernels.jacobi_solve(u, v, u0, v0, ix, iy, it, f32(alpha2), f32(w_edge),
-                                        f32(w_diag), int(max_iter), bool(robust), f32(eps2),
-                                        f32(expo))
-    cx, cy, ct, _ = _constants(u0, v0, ix, iy, it, f32(alpha2), f32(w_edge), f32(w_diag),
-                               bool(robust), False)
+        return _hs_kernels.jacobi_solve(u, v, u0.copy(), v0.copy(), ix, iy, it, f32(alpha2),
+                                        f32(w_edge), f32(w_diag), int(max_iter), bool(robust),
+                                        f32(eps2), f32(expo))
+    shape = (h, 1, w + _PAD)
+    cx, cy, ct = (_workspace(n, shape, ()) for n in ("jx", "jy", "jt"))
+    _constants(u0, v0, ix, iy, it, f32(alpha2), f32(w_edge), f32(w_diag), bool(robust), False,
+               cx, cy, ct, cx)
     bands = _bands(h, n_bands)
     ua, va = u, v
     if len(bands) > 2:
@@ -497,7 +525,8 @@ def jacobi_solve(u: np.ndarray, v: np.ndarray, u0: np.ndarray, v0: np.ndarray, i
             _jacobi_bands(ua, va, ub, vb, cx, cy, ct, bands, k, *args)
             ua, ub, va, vb = ub, ua, vb, va
         else:  # one band: in place (row r is written after row r + k has been read)
-            _jacobi_band(ua, va, ua, va, cx, cy, ct, 0, h, k, *args)
+            ring = _workspace("ring", (k + 1, 3, 2, w + _PAD), ())
+            _jacobi_band(ua, va, ua, va, cx, cy, ct, 0, h, k, *args, ring)
         done += k
     if ua is not u:
         u[:] = ua

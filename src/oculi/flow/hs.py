@@ -253,12 +253,13 @@ def horn_schunck(
         g1 = _derivs(p1[lvl])
         for _ in range(warps):
             ix, iy, it = _linearise(p1[lvl], p2[lvl], g1, u, v, blend)
-            u0, v0 = u.copy(), v.copy()
+            # the linearisation point (u0, v0) is the current flow: the solvers read it
+            # before they change u, v
             if solver == "sor":
-                sor_solve(u, v, u0, v0, ix, iy, it, a2, we, wd, omega, int(iterations), tol,
+                sor_solve(u, v, u, v, ix, iy, it, a2, we, wd, omega, int(iterations), tol,
                           bool(robust), e2, ex)
             else:
-                jacobi_solve(u, v, u0, v0, ix, iy, it, a2, we, wd, int(iterations),
+                jacobi_solve(u, v, u, v, ix, iy, it, a2, we, wd, int(iterations),
                              bool(robust), e2, ex)
             if median_size > 1:
                 import cv2
