@@ -9,6 +9,7 @@ import pytest
 from oculi.core.errors import ParameterError, ShapeError, UnknownNameError
 from oculi.data import load
 from oculi.features import create_method, detect_and_describe, detect_keypoints, methods
+from oculi.features.types import Keypoints
 
 ALL = ["sift", "surf", "usurf", "fast", "brief", "orb", "brisk", "akaze"]
 DESC = {"sift": (128, "float"), "surf": (64, "float"), "usurf": (64, "float"),
@@ -75,6 +76,22 @@ def test_fast_equals_opencv_and_has_no_angle():
     ref = cv2.FastFeatureDetector_create(threshold=30).detect(gray, None)
     assert len(k) == len(ref)
     assert np.all(np.isnan(k.angle))
+
+
+@pytest.mark.parametrize(("name", "threshold", "nonmax"), [
+    ("camera", 20, True), ("coins", 10, True), ("astronaut", 40, True), ("camera", 20, False)])
+def test_fast_fields_equal_opencv_keypoints(name, threshold, nonmax):
+    """The FAST wrapper reads only positions from OpenCV and recomputes the score: every field
+    equals the full conversion of OpenCV's keypoints (response = OpenCV's FAST score)."""
+    gray = load(name, mode="gray")
+    ours = detect_keypoints(gray, "fast", threshold=threshold, nonmax=nonmax)
+    det = cv2.FastFeatureDetector_create(threshold=threshold, nonmaxSuppression=nonmax)
+    ref = Keypoints.from_cv(det.detect(gray, None))
+    assert len(ours) == len(ref) > 100
+    for field in ("xy", "size", "response", "octave"):
+        np.testing.assert_array_equal(getattr(ours, field), getattr(ref, field), err_msg=field)
+    assert np.all(np.isnan(ours.angle)) and np.all(np.isnan(ref.angle))
+    assert ours.response.min() >= (threshold if nonmax else 0)
 
 
 def test_bad_input_and_parameters():

@@ -172,22 +172,35 @@ def test_upright_angles_are_zero_and_faster_path_same_keypoints():
     assert np.all(u.keypoints.angle == 0)
 
 
+HPATCHES = ("hpatches_v_dogman", "hpatches_v_churchill")
+
+
+def _hpatches_features(grey: str) -> tuple[list, dict]:
+    """The 10 pairs 1-2..1-6 of the two shared HPatches viewpoint sequences and the SIFT / SURF
+    features of their images (grey from ``cv2.imread`` or from ``oculi.io``)."""
+    from oculi.io import read_image
+
+    pairs = [p for seq in HPATCHES for p in load_pairs(shared_set(seq))]
+    paths = {q for pr in pairs for q in (pr.image1, pr.image2)}
+    if grey == "cv":
+        imgs = {q: cv2.imread(str(q), cv2.IMREAD_GRAYSCALE) for q in paths}
+    else:
+        imgs = {q: read_image(q, mode="gray") for q in paths}
+    methods = {"sift": create_method("sift"), "surf": create_method("surf")}
+    return pairs, {name: {q: m(im) for q, im in imgs.items()} for name, m in methods.items()}
+
+
+def _evaluate(pairs, feats, seed: int = 0) -> dict:
+    return {pr.name: {name: evaluate_pair(f[pr.image1], f[pr.image2], pr.homography, seed=seed)
+                      for name, f in feats.items()} for pr in pairs}
+
+
 @pytest.fixture(scope="module")
 def hpatches_results():
     """SIFT and SURF on every pair of the two shared HPatches viewpoint sequences, in the default
-    protocol of ``oculi features compare`` (full resolution, all keypoints, 3 px, oculi.geometry estimator)."""
-    sift, surf = create_method("sift"), create_method("surf")
-    out = {}
-    for seq in ("hpatches_v_dogman", "hpatches_v_churchill"):
-        pairs = load_pairs(shared_set(seq))
-        imgs = {p: cv2.imread(str(p), cv2.IMREAD_GRAYSCALE)
-                for pr in pairs for p in (pr.image1, pr.image2)}
-        feats = {name: {p: m(im) for p, im in imgs.items()}
-                 for name, m in (("sift", sift), ("surf", surf))}
-        for pr in pairs:
-            out[pr.name] = {name: evaluate_pair(feats[name][pr.image1], feats[name][pr.image2],
-                                                pr.homography) for name in feats}
-    return out
+    protocol of ``oculi features compare`` (full resolution, all keypoints, mutual nearest
+    neighbours, oculi.geometry estimator at 3 px with seed 0)."""
+    return _evaluate(*_hpatches_features("cv"))
 
 
 def _accuracy_at_3px(hpatches_results) -> dict[str, float]:
@@ -197,21 +210,33 @@ def _accuracy_at_3px(hpatches_results) -> dict[str, float]:
 
 def test_surf_homography_accuracy_vs_sift(hpatches_results):
     """Issue acceptance: homography accuracy at 3 px >= SIFT's minus 10 points (10 pairs, full
-    resolution, all keypoints). Measured here SURF 0.7, SIFT 0.6; SURF was 0.6 before the
-    upsampled octave."""
+    resolution, all keypoints). Measured here SURF 0.8, SIFT 0.7."""
     acc = _accuracy_at_3px(hpatches_results)
     assert acc["surf"] >= acc["sift"] - 0.10 - 1e-9, acc
-    assert acc["surf"] >= 0.7 - 1e-9, acc
     assert acc["sift"] >= 0.5  # the protocol itself works (published SIFT: ~0.7-0.8)
 
 
-@pytest.mark.xfail(strict=True, reason="issue target 0.74 not met robustly: SURF is 0.6-0.8 at "
-                   "3 px depending on the grey conversion and estimator (0.7 here with cv2.imread "
-                   "grey; 0.8 in bench/features.py with oculi.io grey), SIFT 0.6-0.7; dogman 1-5 "
-                   "and churchill 1-6 sit at 2-3.5 px and 2.3-8 px, dogman 1-4 / 1-6 fail for "
-                   "every method (docs/features.md)")
 def test_surf_homography_accuracy_target(hpatches_results):
-    assert _accuracy_at_3px(hpatches_results)["surf"] >= 0.74
+    """Issue acceptance: SURF's HPatches-style homography accuracy at 3 px is at least 0.74 on
+    the shared HPatches sequences (8 of 10 pairs; dogman 1-4 and 1-6 fail for every method).
+    Every pair that counts is solved with a margin: corner errors below 2.9 px (measured
+    0.4-2.8 px over seeds 0-2 and both grey conversions, see the slow test below)."""
+    acc = _accuracy_at_3px(hpatches_results)
+    assert acc["surf"] >= 0.74, acc
+    solved = [r["surf"].corner_error for r in hpatches_results.values()
+              if r["surf"].corner_error <= 3]
+    assert max(solved) < 2.9, solved
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grey", ["cv", "io"])
+def test_surf_homography_accuracy_target_is_robust(grey):
+    """The 0.74 target holds for every estimator seed 0-2 and both grey conversions
+    (``cv2.imread`` and ``oculi.io``), not only for the default seed."""
+    pairs, feats = _hpatches_features(grey)
+    for seed in (0, 1, 2):
+        acc = _accuracy_at_3px(_evaluate(pairs, feats, seed))
+        assert acc["surf"] >= 0.74, (grey, seed, acc)
 
 
 @pytest.mark.parametrize("pair", ["hpatches_v_dogman/1-2", "hpatches_v_dogman/1-4",

@@ -328,3 +328,85 @@ def descriptors(ii, x, y, scale, angle, extended, modified, out):  # pragma: no 
         norm = math.sqrt(norm)
         for t in range(dim):
             out[k, t] = desc[t] / norm if norm > 0.0 else 0.0
+
+
+@nb.njit(inline="always", **_NB)
+def _det_at(ii, r, c, size):  # pragma: no cover - compiled
+    """Normalised box-filter Hessian determinant at pixel ``(r, c)`` for filter side ``size``
+    (as :func:`hessian_octave`); 0 when the filter leaves the image."""
+    h = ii.shape[0] - 1
+    w = ii.shape[1] - 1
+    lobe = size // 3
+    b = (size - 1) // 2
+    if r - b < 0 or r + b >= h or c - b < 0 or c + b >= w:
+        return 0.0
+    half = lobe // 2
+    wide = 2 * lobe - 1
+    inv = 1.0 / (size * size)
+    dxx = _box_unsafe(ii, r - lobe + 1, c - b, wide, size) - 3.0 * _box_unsafe(
+        ii, r - lobe + 1, c - half, wide, lobe)
+    dyy = _box_unsafe(ii, r - b, c - lobe + 1, size, wide) - 3.0 * _box_unsafe(
+        ii, r - half, c - lobe + 1, lobe, wide)
+    dxy = (_box_unsafe(ii, r - lobe, c + 1, lobe, lobe)
+           + _box_unsafe(ii, r + 1, c - lobe, lobe, lobe)
+           - _box_unsafe(ii, r - lobe, c - lobe, lobe, lobe)
+           - _box_unsafe(ii, r + 1, c + 1, lobe, lobe))
+    dxx *= inv
+    dyy *= inv
+    dxy *= inv
+    return dxx * dyy - 0.81 * dxy * dxy
+
+
+@nb.njit(parallel=True, **_NB)
+def refine_positions(ii, x, y, size_lo, size_mid, size_hi, fine, iters):  # pragma: no cover
+    """Re-fit the sub-pixel position of maxima found on a coarse grid, on a grid of ``fine`` px.
+
+    :func:`find_extrema` interpolates each maximum on its octave's sampling grid (``step`` px);
+    a quadratic through samples that far apart is biased towards the centre sample. Here the
+    determinant is sampled again at the three filter sides in a 3x3 neighbourhood of spacing
+    ``fine`` (< ``step``) around the estimate, the 3-D quadratic is fitted anew, and the centre
+    moves to the neighbouring sample while the offset exceeds half a spacing (at most ``iters``
+    times, as Lowe's SIFT). ``x``, ``y`` (float64 pixels) are updated in place; where the fit
+    fails, is no maximum or leaves the window, the coarse estimate is kept.
+    """
+    n = x.shape[0]
+    for k in nb.prange(n):
+        c0 = math.floor(x[k] / fine + 0.5) * fine
+        r0 = math.floor(y[k] / fine + 0.5) * fine
+        cube = np.empty((3, 3, 3))
+        a = np.empty((3, 3))
+        g = np.empty(3)
+        for _ in range(iters):
+            for li in range(3):
+                size = size_lo if li == 0 else (size_mid if li == 1 else size_hi)
+                for di in range(3):
+                    for dj in range(3):
+                        cube[li, di, dj] = _det_at(ii, r0 + (di - 1) * fine,
+                                                   c0 + (dj - 1) * fine, size)
+            v = cube[1, 1, 1]
+            lo = cube[0]
+            mid = cube[1]
+            hi = cube[2]
+            g[0] = 0.5 * (mid[1, 2] - mid[1, 0])
+            g[1] = 0.5 * (mid[2, 1] - mid[0, 1])
+            g[2] = 0.5 * (hi[1, 1] - lo[1, 1])
+            a[0, 0] = mid[1, 2] + mid[1, 0] - 2.0 * v
+            a[1, 1] = mid[2, 1] + mid[0, 1] - 2.0 * v
+            a[2, 2] = hi[1, 1] + lo[1, 1] - 2.0 * v
+            a[0, 1] = 0.25 * (mid[2, 2] - mid[2, 0] - mid[0, 2] + mid[0, 0])
+            a[0, 2] = 0.25 * (hi[1, 2] - hi[1, 0] - lo[1, 2] + lo[1, 0])
+            a[1, 2] = 0.25 * (hi[2, 1] - hi[0, 1] - lo[2, 1] + lo[0, 1])
+            a[1, 0] = a[0, 1]
+            a[2, 0] = a[0, 2]
+            a[2, 1] = a[1, 2]
+            if a[0, 0] >= 0.0 or a[1, 1] >= 0.0:  # no maximum in position at this spacing
+                break
+            ok, ox, oy, _os = _solve3(a, g)
+            if not ok or abs(ox) > 1.5 or abs(oy) > 1.5:
+                break
+            if abs(ox) <= 0.5 and abs(oy) <= 0.5:
+                x[k] = c0 + ox * fine
+                y[k] = r0 + oy * fine
+                break
+            c0 += math.floor(ox + 0.5) * fine
+            r0 += math.floor(oy + 0.5) * fine

@@ -95,7 +95,7 @@ def compare_methods(
     *,
     params: dict[str, dict[str, Any]] | None = None,
     eps: float = 3.0,
-    ratio: float = 0.8,
+    ratio: float | None = None,
     matcher: str = "bf",
     max_size: int | None = None,
     max_keypoints: int | None = None,
@@ -108,7 +108,8 @@ def compare_methods(
         methods: registry names.
         params: per-method parameters, e.g. ``{"orb": {"max_keypoints": 1000}}``.
         eps: pixel distance of a correspondence.
-        ratio: Lowe's ratio for homography estimation.
+        ratio: Lowe's ratio test before homography estimation; ``None`` (default, the HPatches
+            protocol): every mutual nearest neighbour.
         matcher: ``"bf"`` or ``"flann"``.
         max_size: shrink images so the longer side is at most this (the homography is scaled).
         max_keypoints: evaluate only the strongest keypoints of each image (by response; the

@@ -86,16 +86,40 @@ class _OpenCVMethod(FeatureMethod):
             dtype = np.float32 if self._kind == "float" else np.uint8
             desc = np.zeros((0, width), dtype)
         return Features(
-            Keypoints.from_cv(kps), desc if has_desc else None,
+            self._keypoints(kps, gray), desc if has_desc else None,
             self._kind if has_desc else None, self._norm if has_desc else None,  # type: ignore[arg-type]
             self.name, (h, w),
         )
+
+    def _keypoints(self, kps: Any, gray: np.ndarray) -> Keypoints:
+        return Keypoints.from_cv(kps)
 
     def __call__(self, image: Any) -> Features:
         return self._features(image, True)
 
     def detect(self, image: Any) -> Keypoints:
         return self._features(image, False).keypoints
+
+
+class _FastMethod(_OpenCVMethod):
+    """FAST without per-keypoint Python: OpenCV's FAST keypoints all have size 7, no angle and
+    octave 0, so only the positions (``cv2.KeyPoint_convert``, C++) are read back and the
+    response (the FAST score, which OpenCV computes for non-maximum suppression) is recomputed
+    by a compiled kernel from the image; tests check equality with OpenCV's values."""
+
+    _SIZE = 7.0
+
+    def _keypoints(self, kps: Any, gray: np.ndarray) -> Keypoints:
+        if not self.params.get("nonmax", True):  # no score without suppression: OpenCV's 0
+            return Keypoints.from_cv(kps)
+        from oculi.features._fast_score import fast_scores
+
+        n = len(kps)
+        if n == 0:
+            return Keypoints.empty()
+        xy = _cv2().KeyPoint_convert(kps).reshape(n, 2)
+        return Keypoints(xy, np.full(n, self._SIZE, np.float32), np.full(n, np.nan, np.float32),
+                         fast_scores(gray, xy), np.zeros(n, np.int32))
 
 
 class _SurfMethod(FeatureMethod):
@@ -181,8 +205,8 @@ def _usurf(**params: Any) -> FeatureMethod:
 def _fast(threshold: int = 20, nonmax: bool = True) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.FastFeatureDetector_create(threshold=int(threshold), nonmaxSuppression=nonmax)
-    return _OpenCVMethod("fast", {"threshold": threshold}, _INFO["fast"], det, None, None, None,
-                         False)
+    return _FastMethod("fast", {"threshold": threshold, "nonmax": nonmax}, _INFO["fast"], det,
+                       None, None, None, False)
 
 
 @methods.register("brief", help="BRIEF (Calonder et al. 2010) on CenSurE/STAR keypoints, OpenCV")

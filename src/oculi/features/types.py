@@ -23,7 +23,6 @@ Conventions:
 
 from __future__ import annotations
 
-import itertools
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -85,18 +84,20 @@ class Keypoints:
 
     @classmethod
     def from_cv(cls, keypoints: Any) -> Keypoints:
-        """Convert a sequence of ``cv2.KeyPoint`` (angle -1 becomes NaN; octave is unpacked)."""
+        """Convert a sequence of ``cv2.KeyPoint`` (angle -1 becomes NaN; octave is unpacked).
+
+        Positions come from ``cv2.KeyPoint_convert`` (a C++ loop); the four scalar fields are
+        read with C-level iteration (``np.fromiter`` over ``map(attrgetter)``), no Python loop.
+        """
         n = len(keypoints)
         if n == 0:
             return cls.empty()
+        import cv2
 
-        def col(attr: str, dtype: Any) -> np.ndarray:  # C-level iteration, no per-item Python
+        def col(attr: str, dtype: Any) -> np.ndarray:
             return np.fromiter(map(operator.attrgetter(attr), keypoints), dtype, n)
 
-        xy = np.fromiter(
-            itertools.chain.from_iterable(map(operator.attrgetter("pt"), keypoints)),
-            np.float32, 2 * n,
-        ).reshape(n, 2)
+        xy = cv2.KeyPoint_convert(keypoints).reshape(n, 2)
         angle = col("angle", np.float32)
         angle[angle < 0] = np.nan
         octave = col("octave", np.int64) & 255  # SIFT packs layer/scale into higher bits
