@@ -109,6 +109,12 @@ class _FastMethod(_OpenCVMethod):
 
     _SIZE = 7.0
 
+    def __call__(self, image: Any) -> Features:  # the short path of _features (no descriptor)
+        gray = gray_uint8(image)
+        h, w = gray.shape
+        kps = self._detector.detect(gray, None) if min(h, w) >= _MIN_SIDE else ()
+        return Features(self._keypoints(kps, gray), None, None, None, self.name, (h, w))
+
     def _keypoints(self, kps: Any, gray: np.ndarray) -> Keypoints:
         if not self.params.get("nonmax", True):  # no score without suppression: OpenCV's 0
             return Keypoints.from_cv(kps)
@@ -117,9 +123,10 @@ class _FastMethod(_OpenCVMethod):
         n = len(kps)
         if n == 0:
             return Keypoints.empty()
-        xy = _cv2().KeyPoint_convert(kps).reshape(n, 2)
-        return Keypoints(xy, np.full(n, self._SIZE, np.float32), np.full(n, np.nan, np.float32),
-                         fast_scores(gray, xy), np.zeros(n, np.int32))
+        xy = np.ascontiguousarray(_cv2().KeyPoint_convert(kps).reshape(n, 2), np.float32)
+        return Keypoints._trusted(xy, np.full(n, self._SIZE, np.float32),
+                                  np.full(n, np.nan, np.float32), fast_scores(gray, xy),
+                                  np.zeros(n, np.int32))
 
 
 class _SurfMethod(FeatureMethod):

@@ -76,6 +76,18 @@ class Keypoints:
         return cls(np.zeros((0, 2), np.float32), z, z, z, np.zeros(0, np.int32))
 
     @classmethod
+    def _trusted(cls, xy: np.ndarray, size: np.ndarray, angle: np.ndarray, response: np.ndarray,
+                 octave: np.ndarray) -> Keypoints:
+        """Internal: wrap arrays that already have the documented dtypes and shapes (contiguous
+        ``(N, 2)`` float32, ``(N,)`` float32 x3, ``(N,)`` int32) without the checks of the
+        constructor (~10 us, which matters next to OpenCV's FAST at ~0.5 ms)."""
+        kp = object.__new__(cls)
+        for name, value in (("xy", xy), ("size", size), ("angle", angle),
+                            ("response", response), ("octave", octave)):
+            object.__setattr__(kp, name, value)
+        return kp
+
+    @classmethod
     def from_xy(cls, xy: np.ndarray, size: float = 1.0) -> Keypoints:
         """Keypoints at ``xy`` (``(N, 2)`` pixels) with a fixed size, no angle, zero response."""
         xy = np.asarray(xy, np.float32).reshape(-1, 2)
