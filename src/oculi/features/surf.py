@@ -106,6 +106,7 @@ def fast_hessian(
 
     h, w = integral.shape[0] - 1, integral.shape[1] - 1
     found: list[np.ndarray] = []
+    coarse: list[np.ndarray] = []  # per maximum: the three filter sides, whether to re-fit
     prev: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     prev_step = 0
     for o in range(octaves):
@@ -139,18 +140,24 @@ def fast_hessian(
                 dets[m - 1], dets[m], dets[m + 1], signs[m], st, sizes[m],
                 sizes[m] - sizes[m - 1], margin, threshold, max_offset, out,
             )
-            if n and 0 < refine_step < st:
-                xs = out[:n, 0].astype(np.float64)
-                ys = out[:n, 1].astype(np.float64)
-                k.refine_positions(integral, xs, ys, sizes[m - 1], sizes[m], sizes[m + 1],
-                                   refine_step, 4)
-                out[:n, 0] = xs
-                out[:n, 1] = ys
             if n:
                 found.append(np.column_stack([out[:n], np.full(n, o, np.float32)]))
+                coarse.append(np.tile([sizes[m - 1], sizes[m], sizes[m + 1],
+                                       int(0 < refine_step < st)], (n, 1)))
     if not found:
         return np.zeros((0, 6), np.float32)
-    return np.concatenate(found)
+    pts = np.concatenate(found)
+    sel = np.concatenate(coarse)
+    todo = np.flatnonzero(sel[:, 3])
+    if len(todo):  # one serial call for every maximum of a coarse octave
+        xs = pts[todo, 0].astype(np.float64)
+        ys = pts[todo, 1].astype(np.float64)
+        s3 = np.ascontiguousarray(sel[todo, :3], np.int64)
+        k.refine_positions(integral, xs, ys, s3[:, 0].copy(), s3[:, 1].copy(), s3[:, 2].copy(),
+                           refine_step, 4)
+        pts[todo, 0] = xs
+        pts[todo, 1] = ys
+    return pts
 
 
 def detect_and_describe_surf(
