@@ -58,6 +58,16 @@ def test_seg_options_reject_unknown_keys():
         SegOptions.from_dict({"lossy": "dice"})
 
 
+def test_volume_task_rejects_unknown_keys_before_reading(tmp_path):
+    from types import SimpleNamespace
+
+    from oculi.segment.task3d import VolumeTask
+
+    cfg = SimpleNamespace(task_options={"pach": [8, 8, 8]})
+    with pytest.raises(ParameterError, match=r"task_options: unknown key\(s\) \['pach'\]"):
+        VolumeTask(tmp_path / "none").build_model(cfg)
+
+
 def test_find_volume_pairs(tmp_path):
     for name in ("a.nii.gz", "a_seg-manual.nii.gz", "b.nii", "b_label.nii", "c.nii.gz"):
         (tmp_path / name).write_bytes(b"")

@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 from oculi.core.errors import DataError, ParameterError
 from oculi.segment.data import SegmentationFolder, find_pairs, split_indices, train_augmentation
 from oculi.segment.models import DEFAULT_ENCODER, Segmenter, create_segmenter, rebuild
+from oculi.train.config import check_known_keys
 
 
 @dataclass
@@ -68,11 +69,8 @@ class SegOptions:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SegOptions:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ParameterError(f"task_options: unknown key(s) {unknown}; valid: {sorted(known)}")
-        return cls(**{k: v for k, v in d.items() if k in known})
+        check_known_keys(d, {f.name for f in fields(cls)}, "task_options")
+        return cls(**d)
 
 
 class _Repeat(Dataset):

@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
 from oculi.segment.volume import PatchSampler, Volume, check_label, read_volume, window
+from oculi.train.config import check_known_keys
 
 
 def find_volume_pairs(root: str | os.PathLike[str]) -> list[tuple[Path, Path]]:
@@ -98,7 +99,9 @@ class VolumeTask:
             "arch_options": {},
             "repeat": 32,
             "num_classes": 2,
+            "val_overlap": 0.5,
         }
+        check_known_keys(cfg.task_options, set(o), "task_options")
         o.update(cfg.task_options)
         self.opts = o
         pairs = find_volume_pairs(self.root)
@@ -186,7 +189,11 @@ class VolumeTask:
         self, model: nn.Module, loader: DataLoader, device: torch.device
     ) -> dict[str, Any]:
         return evaluate_volumes(
-            model, loader.dataset.items, patch=self.opts["patch"], loss_fn=self.loss_fn
+            model,
+            loader.dataset.items,
+            patch=self.opts["patch"],
+            loss_fn=self.loss_fn,
+            overlap=float(self.opts["val_overlap"]),
         )
 
     def write_artifacts(self, run_dir: Path, evaluation: dict[str, Any]) -> None:
@@ -219,7 +226,7 @@ def evaluate_volumes(
 ) -> dict[str, Any]:
     """Sliding-window prediction of each full volume; Dice and HD95 (mm) on the whole volume and
     on its held-out slab (slices from ``held_out_from`` on)."""
-    from oculi.segment.infer import sliding_window
+    from oculi.segment.infer import labels_from_logits, sliding_window
     from oculi.train.metrics import dice_score, hausdorff_distance
 
     model.eval()
@@ -231,8 +238,6 @@ def evaluate_volumes(
         t = torch.from_numpy(it["label"])[None].to(device)
         if loss_fn is not None:
             losses.append(float(loss_fn(logits, t)))
-        from oculi.segment.infer import labels_from_logits
-
         pred = labels_from_logits(logits)[0].cpu().numpy()
         lab = it["label"]
         cut = int(it.get("held_out_from", 0))

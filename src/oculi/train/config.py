@@ -150,10 +150,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Build from a mapping; unknown keys are an error that lists the valid ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ParameterError(f"config: unknown key(s) {unknown}; valid keys: {sorted(known)}")
+        check_known_keys(data, {f.name for f in fields(cls)}, "config")
         return cls(**data)
 
     @classmethod
@@ -172,6 +169,13 @@ class TrainConfig:
 
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
+
+
+def check_known_keys(data: dict[str, Any], known: set[str], what: str) -> None:
+    """Raise :class:`ParameterError` naming ``what`` when ``data`` has keys outside ``known``."""
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ParameterError(f"{what}: unknown key(s) {unknown}; valid keys: {sorted(known)}")
 
 
 def monitor_higher_is_better(name: str) -> bool:
