@@ -35,8 +35,9 @@ class _Oracle(torch.nn.Module):
 def test_evaluate_dataset_perfect_and_half_wrong():
     rng = np.random.default_rng(0)
     targets = [rng.integers(0, 3, (20, 30)).astype(np.uint8) for _ in range(3)]
-    images = [np.repeat((t.astype(int) * 255 // 4)[..., None].astype(np.uint8), 3, 2)
-              for t in targets]
+    images = [
+        np.repeat((t.astype(int) * 255 // 4)[..., None].astype(np.uint8), 3, 2) for t in targets
+    ]
     ds = SegmentationFolder.from_arrays(images, targets, num_classes=3)
     r = evaluate_dataset(_Oracle(), ds)
     assert r["val_miou"] == pytest.approx(1.0) and r["val_pixel_accuracy"] == 1.0
@@ -72,8 +73,10 @@ def test_find_volume_pairs(tmp_path):
     for name in ("a.nii.gz", "a_seg-manual.nii.gz", "b.nii", "b_label.nii", "c.nii.gz"):
         (tmp_path / name).write_bytes(b"")
     pairs = find_volume_pairs(tmp_path)
-    assert [(p.name, q.name) for p, q in pairs] == [("a.nii.gz", "a_seg-manual.nii.gz"),
-                                                   ("b.nii", "b_label.nii")]
+    assert [(p.name, q.name) for p, q in pairs] == [
+        ("a.nii.gz", "a_seg-manual.nii.gz"),
+        ("b.nii", "b_label.nii"),
+    ]
     with pytest.raises(DataError):
         find_volume_pairs(tmp_path / "empty")
 
@@ -93,6 +96,9 @@ def test_evaluate_volumes_reports_held_out_slab():
         def forward(self, x):
             return (x - 0.5) * 20 + self.p
 
-    r = evaluate_volumes(Thresh(), [{"image": img, "label": lab, "spacing": (5.0, 1.0, 1.0),
-                                     "held_out_from": 3, "name": "v"}], patch=(4, 8, 8))
+    r = evaluate_volumes(
+        Thresh(),
+        [{"image": img, "label": lab, "spacing": (5.0, 1.0, 1.0), "held_out_from": 3, "name": "v"}],
+        patch=(4, 8, 8),
+    )
     assert r["val_dice"] == 1.0 and r["val_dice_full"] == 1.0 and r["val_hd95_mm"] == 0.0

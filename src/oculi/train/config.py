@@ -1,8 +1,8 @@
 """Training configuration: one dataclass whose fields are the keys of ``run.yaml``.
 
-    >>> cfg = TrainConfig(model="resnet18", epochs=3)
-    >>> TrainConfig.from_dict(cfg.to_dict()) == cfg
-    True
+>>> cfg = TrainConfig(model="resnet18", epochs=3)
+>>> TrainConfig.from_dict(cfg.to_dict()) == cfg
+True
 """
 
 from __future__ import annotations
@@ -114,14 +114,24 @@ class TrainConfig:
         check_choice(self.schedule, ("cosine", "constant"), "schedule")
         check_choice(self.head, ("linear", "conv"), "head")
         if not (isinstance(self.monitor, str) and self.monitor.startswith("val_")):
-            raise ParameterError(f"monitor: expected a validation metric name 'val_...', "
-                                 f"got {self.monitor!r}")
+            raise ParameterError(
+                f"monitor: expected a validation metric name 'val_...', got {self.monitor!r}"
+            )
         check_choice(self.device, ("auto", "cpu", "cuda"), "device")
         for name in ("epochs", "batch_size", "lr", "head_lr_scale"):
             check_positive(getattr(self, name), name)
-        for name in ("weight_decay", "warmup_epochs", "mixup_alpha", "cutmix_alpha",
-                     "clip_grad_norm", "workers", "early_stop_patience", "freeze_backbone_epochs",
-                     "threads", "drop_rate"):
+        for name in (
+            "weight_decay",
+            "warmup_epochs",
+            "mixup_alpha",
+            "cutmix_alpha",
+            "clip_grad_norm",
+            "workers",
+            "early_stop_patience",
+            "freeze_backbone_epochs",
+            "threads",
+            "drop_rate",
+        ):
             check_positive(getattr(self, name), name, allow_zero=True)
         for name in ("label_smoothing", "ema_decay", "val_split"):
             v = getattr(self, name)
@@ -139,8 +149,15 @@ class TrainConfig:
     @classmethod
     def plain(cls, **overrides: Any) -> TrainConfig:
         """The baseline recipe: no EMA, no mixing, no label smoothing, constant LR, no clipping."""
-        base = dict(schedule="constant", warmup_epochs=0.0, label_smoothing=0.0, mix_prob=0.0,
-                    ema_decay=0.0, clip_grad_norm=0.0, decay_norm_bias=True)
+        base = dict(
+            schedule="constant",
+            warmup_epochs=0.0,
+            label_smoothing=0.0,
+            mix_prob=0.0,
+            ema_decay=0.0,
+            clip_grad_norm=0.0,
+            decay_norm_bias=True,
+        )
         base.update(overrides)
         return cls(**base)
 
