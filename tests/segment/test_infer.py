@@ -32,6 +32,15 @@ def test_sliding_window_equals_whole_for_pointwise_model():
     tiled = sliding_window(m, x, 24, overlap=0.5)
     assert tiled.shape == whole.shape
     assert torch.allclose(tiled, whole, atol=1e-5)
+    flat = sliding_window(m, x, 24, overlap=0.5, blend="mean")
+    assert torch.allclose(flat, whole, atol=1e-5)
+
+
+def test_sliding_window_rejects_unknown_blend():
+    from oculi.core.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="blend"):
+        sliding_window(_Pointwise(), torch.rand(1, 3, 16, 16), 8, blend="gauss")
 
 
 def test_sliding_window_3d_shapes_and_values():

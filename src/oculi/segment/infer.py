@@ -70,6 +70,7 @@ def sliding_window(
     """
     if not 0 <= overlap < 1:
         raise ParameterError(f"overlap: expected a fraction in [0, 1), got {overlap}")
+    check_choice(blend, ("gaussian", "mean"), "blend")
     nd = x.ndim - 2
     if nd not in (2, 3):
         raise ShapeError(f"x: expected (N, C, H, W) or (N, C, D, H, W), got {tuple(x.shape)}")
@@ -233,9 +234,7 @@ def predict_image(
         x = x.to(p.device)
     model.eval()
     h, w = f.shape[:2]
-    win = [tile or max(h, w)] * 2 if tile else [h, w]
-    if tile is None or (h <= tile and w <= tile):
-        win = [h, w]
+    win = [h, w] if not tile or max(h, w) <= tile else [tile, tile]
     logits = predict_logits(model, x, win, overlap=overlap, tta=tta)
     mask = labels_from_logits(logits, threshold)[0].cpu().numpy().astype(np.uint8)
     return mask, probabilities(logits)[0].cpu().numpy()
