@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per method and pair")
     parser.add_argument("--no-record", action="store_true", help="do not append to results")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads (OpenCV, numba: HS row bands); default: the machine's "
+                             "cores; 1 is faster on a busy machine")
     parser.add_argument("--only-hs", action="store_true",
                         help="only part 2 (oculi HS against the numpy tutorial HS)")
     args = parser.parse_args(argv)
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if not folder.is_dir():
         print(f"skipped: shared data not found at {folder}")
         return 0
-    threads = pin_threads()
+    threads = pin_threads(args.threads)
     from oculi.flow import endpoint_error, flow_errors, horn_schunck, methods, read_flo
     from oculi.flow.hs import HSParams
     from oculi.io import read_image

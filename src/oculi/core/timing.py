@@ -27,7 +27,7 @@ def time_call(fn: Callable[[], Any], *, repeat: int = 7, warmup: int = 1) -> dic
 
 
 def pin_threads(n: int | None = None) -> int:
-    """Pin OpenCV, torch and BLAS thread pools to ``n`` (default: the machine's cores)."""
+    """Pin OpenCV, torch, numba and BLAS thread pools to ``n`` (default: the machine's cores)."""
     n = n or os.cpu_count() or 1
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(n))
@@ -35,6 +35,12 @@ def pin_threads(n: int | None = None) -> int:
         import cv2
 
         cv2.setNumThreads(n)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import numba
+
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     except ImportError:  # pragma: no cover
         pass
     try:

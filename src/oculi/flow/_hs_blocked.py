@@ -26,7 +26,6 @@ Arrays are HxW float32, C-contiguous.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -368,18 +367,15 @@ def _jacobi_bands(uin, vin, uout, vout, cx, cy, ct, bands, iters, alpha2, w_edge
 
 
 def default_bands() -> int:
-    """Row bands to solve in parallel: numba's threads, as many as the machine has idle cores.
+    """Row bands to solve in parallel: numba's thread count (``numba.get_num_threads()``).
 
-    On a busy machine (1-minute load average near or above the core count) a parallel block
-    waits at its end for the slowest thread, which the scheduler may hold back for a whole time
-    slice, and runs slower than one thread; the result is the same either way.
+    Set it with ``numba.set_num_threads(n)`` or ``NUMBA_NUM_THREADS``; the result is the same
+    for any count. On a busy machine (load near or above the core count) one thread is faster:
+    each parallel block waits at its end for the slowest thread, which the scheduler may hold
+    back for a whole time slice (measured at load ~6 on 2 cores: 2 bands took 1.8x the time of
+    one).
     """
-    n = get_num_threads()
-    try:
-        idle = (os.cpu_count() or 1) - os.getloadavg()[0] + 1  # + 1: this process itself
-    except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
-        return n
-    return max(1, min(n, int(idle)))
+    return get_num_threads()
 
 
 def _bands(h: int, n_bands: int | None) -> np.ndarray:
