@@ -229,13 +229,6 @@ def write_evaluation(evaluation: dict[str, Any], out: str | os.PathLike[str]) ->
         write_image(out / "predictions.png", evaluation["grid"])
 
 
-def find_checkpoint(run: str | os.PathLike[str]) -> Path:
-    """``best.safetensors`` (else ``last``) of a detection run folder, or the file itself."""
-    from oculi.train.evaluate import resolve_checkpoint
-
-    return resolve_checkpoint(run, "detection")
-
-
 def load_detector(run: str | os.PathLike[str]):
     """Rebuild a trained :class:`~oculi.detect.Detector` from a run folder or checkpoint."""
     from oculi.detect.models import rebuild
