@@ -84,6 +84,17 @@ def write_json(path: Path | str, obj: Any) -> None:
     write_json_atomic(path, obj)
 
 
+def report_failures(failures: dict[str, str], code: int = 1) -> None:
+    """List a batch command's failed files (``path: message``) on stderr and exit with ``code``;
+    nothing when ``failures`` is empty."""
+    if not failures:
+        return
+    typer.echo(f"{len(failures)} file(s) failed:", err=True)
+    for path, msg in failures.items():
+        typer.echo(f"  {path}: {msg}", err=True)
+    raise typer.Exit(code)
+
+
 def progress(description: str, total: int | None = None):
     """A rich progress bar on stderr (disabled when stderr is not a terminal and CI is set)."""
     from rich.console import Console

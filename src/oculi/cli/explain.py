@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import report_failures, topic_app, write_json
 
 app = topic_app(
     "Explain a CNN's predictions: CAM, Grad-CAM(++), LayerCAM, HiResCAM, Score-CAM, saliency, "
@@ -79,11 +79,7 @@ def default(
         typer.echo(f"wrote {npy} {maps.shape}")
     if json_path:
         write_json(json_path, {"model": model, "results": report, "failures": failures})
-    if failures:
-        typer.echo(f"{len(failures)} file(s) failed:", err=True)
-        for path, msg in failures.items():
-            typer.echo(f"  {path}: {msg}", err=True)
-        raise typer.Exit(1)
+    report_failures(failures)
 
 
 @app.command("eval")
@@ -132,8 +128,4 @@ def eval_(
         result["paths"] = ok
     if json_path:
         write_json(json_path, {"model": model, "result": result, "failures": failures})
-    if failures:
-        typer.echo(f"{len(failures)} file(s) failed:", err=True)
-        for path, msg in failures.items():
-            typer.echo(f"  {path}: {msg}", err=True)
-        raise typer.Exit(1)
+    report_failures(failures)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import report_failures, topic_app, write_json
 
 app = topic_app("The CNN zoo: names, libraries, parameters, ImageNet top-1, offline weights.")
 
@@ -57,8 +57,4 @@ def classify(
     if json_path:
         write_json(json_path, {"model": model, "results": {
             k: [p.as_dict() for p in v] for k, v in results.items()}, "failures": failures})
-    if failures:
-        typer.echo(f"{len(failures)} file(s) failed:", err=True)
-        for path, msg in failures.items():
-            typer.echo(f"  {path}: {msg}", err=True)
-        raise typer.Exit(1)
+    report_failures(failures)
