@@ -78,6 +78,9 @@ def test_bad_inputs(textured):
         horn_schunck(textured, textured, pyramid_scale=1.5)
     with pytest.raises(ParameterError, match="channels"):
         horn_schunck(textured, textured, channels="rgb")
+    for bad in ({"levels": 0}, {"warps": 0}, {"iterations": 0}, {"median_size": 4}):
+        with pytest.raises(ParameterError, match=next(iter(bad))):
+            horn_schunck(textured, textured, **bad)
     with pytest.raises(ShapeError, match="initial_flow"):
         horn_schunck(textured, textured, initial_flow=np.zeros((5, 5, 2), np.float32))
 

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from oculi.core.errors import ShapeError
+from oculi.core.errors import ParameterError, ShapeError
 from oculi.flow import endpoint_error, lucas_kanade, track_points
 from oculi.flow.synthetic import affine_flow, affine_pair
 from tests.flow.conftest import interior, load_middlebury
@@ -48,3 +48,10 @@ def test_sparse_tracker_inputs(textured):
     assert pts.shape == (0, 2) and ok.shape == (0,)
     with pytest.raises(ShapeError, match="same size"):
         track_points(textured, textured[:50], np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("bad", [{"levels": 0}, {"warps": 0}, {"min_size": 0},
+                                 {"pyramid_scale": 1.0}, {"median_size": 4}, {"sigma": 0}])
+def test_dense_lk_bad_settings(textured, bad):
+    with pytest.raises(ParameterError, match=next(iter(bad))):
+        lucas_kanade(textured, textured, **bad)

@@ -50,6 +50,21 @@ class HSParams:
     blend: float = 0.5
 
 
+def _check_coarse_to_fine(pyramid_scale: float, levels: int | None, min_size: int, warps: int,
+                          median_size: int) -> None:
+    """The pyramid, warp and median settings shared by :func:`horn_schunck` and
+    :func:`oculi.flow.lk.lucas_kanade`; raises ParameterError."""
+    if not 0.0 < pyramid_scale < 1.0:
+        raise ParameterError(f"pyramid_scale: expected a number in (0, 1), got {pyramid_scale!r}")
+    if median_size not in (0, 1, 3, 5):
+        raise ParameterError(f"median_size: expected 0, 1, 3 or 5, got {median_size!r}")
+    for value, name in ((warps, "warps"), (min_size, "min_size")):
+        if int(value) != value or value < 1:
+            raise ParameterError(f"{name}: expected a positive integer, got {value!r}")
+    if levels is not None and (int(levels) != levels or levels < 1):
+        raise ParameterError(f"levels: expected a positive integer or None, got {levels!r}")
+
+
 def _texture(i1: np.ndarray, i2: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
     """Texture parts ``I - weight * ROF(I)`` of both frames, in the frames' intensity units."""
     from oculi.flow._hs_kernels import rof_structure
@@ -211,18 +226,14 @@ def horn_schunck(
     check_positive(epsilon, "epsilon")
     if not 0.0 < exponent <= 1.0:
         raise ParameterError(f"exponent: expected a number in (0, 1], got {exponent!r}")
-    if not 0.0 < pyramid_scale < 1.0:
-        raise ParameterError(f"pyramid_scale: expected a number in (0, 1), got {pyramid_scale!r}")
+    _check_coarse_to_fine(pyramid_scale, levels, min_size, warps, median_size)
     if not 0.0 < omega < 2.0:
         raise ParameterError(f"omega: expected a number in (0, 2), got {omega!r}")
-    if median_size not in (0, 1, 3, 5):
-        raise ParameterError(f"median_size: expected 0, 1, 3 or 5, got {median_size!r}")
     check_choice(channels, ("gray", "texture"), "channels")
     if not 0.0 <= texture < 1.0:
         raise ParameterError(f"texture: expected a number in [0, 1), got {texture!r}")
-    for value, name in ((warps, "warps"), (iterations, "iterations"), (min_size, "min_size")):
-        if int(value) != value or value < 1:
-            raise ParameterError(f"{name}: expected a positive integer, got {value!r}")
+    if int(iterations) != iterations or iterations < 1:
+        raise ParameterError(f"iterations: expected a positive integer, got {iterations!r}")
     check_choice(stencil, ("hs", "4"), "stencil")
     check_choice(solver, ("sor", "jacobi"), "solver")
     check_positive(tol, "tol", allow_zero=True)
@@ -231,9 +242,7 @@ def horn_schunck(
     h, w = i1.shape
     if channels == "texture":
         i1, i2 = _texture(i1, i2, texture)
-    n = levels if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
-    if int(n) != n or n < 1:
-        raise ParameterError(f"levels: expected a positive integer or None, got {levels!r}")
+    n = int(levels) if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
     p1, p2 = _pyramid(i1, pyramid_scale, n), _pyramid(i2, pyramid_scale, n)
     we, wd = (np.float32(1 / 6), np.float32(1 / 12)) if stencil == "hs" else (np.float32(0.25),
                                                                                np.float32(0.0))

@@ -12,9 +12,16 @@ import math
 import numpy as np
 
 from oculi.core.checks import check_positive
-from oculi.core.errors import ParameterError, ShapeError
+from oculi.core.errors import ShapeError
 from oculi.flow._base import check_pair, gray_pair, methods, uint8_gray_pair
-from oculi.flow.hs import _derivs, _linearise, _n_levels, _pyramid, _resize_flow
+from oculi.flow.hs import (
+    _check_coarse_to_fine,
+    _derivs,
+    _linearise,
+    _n_levels,
+    _pyramid,
+    _resize_flow,
+)
 
 
 def lucas_kanade(
@@ -44,18 +51,19 @@ def lucas_kanade(
 
     Returns:
         HxWx2 float32 flow, pixels.
+
+    Raises:
+        ShapeError: the frames differ in size or channels.
+        ParameterError: a setting outside its range (e.g. ``levels`` or ``warps`` below 1).
     """
     import cv2
 
     check_positive(sigma, "sigma")
     check_positive(regularization, "regularization", allow_zero=True)
-    if not 0.0 < pyramid_scale < 1.0:
-        raise ParameterError(f"pyramid_scale: expected a number in (0, 1), got {pyramid_scale!r}")
-    if median_size not in (0, 1, 3, 5):
-        raise ParameterError(f"median_size: expected 0, 1, 3 or 5, got {median_size!r}")
+    _check_coarse_to_fine(pyramid_scale, levels, min_size, warps, median_size)
     i1, i2 = gray_pair(image1, image2)
     h, w = i1.shape
-    n = levels if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
+    n = int(levels) if levels is not None else _n_levels(h, w, pyramid_scale, min_size)
     p1, p2 = _pyramid(i1, pyramid_scale, n), _pyramid(i2, pyramid_scale, n)
     flow = np.zeros((*p1[-1].shape, 2), np.float32)
     ksize = 2 * math.ceil(3 * sigma) + 1
