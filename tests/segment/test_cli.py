@@ -124,6 +124,16 @@ def test_eval_matches_library(shapes_run):
     assert 0.0 <= r["val_miou"] <= 1.0 and r["images"] == 12
 
 
+def test_3d_commands_refuse_a_2d_model(shapes_run):
+    _, data, out = shapes_run
+    for args in (
+        ["segment", "--3d", str(data / "image" / "000.png"), "--model", str(out)],
+        ["eval", "segment", str(out), str(data), "--3d"],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2 and "a 2-D model" in res.output, res.output
+
+
 def test_volume_train_predict_eval_keep_the_grid(tmp_path):
     import nibabel as nib
     import torch

@@ -68,12 +68,13 @@ def predict(
     from oculi.segment import overlay as blend
 
     net = load_segmenter(model)
+    settings = _volume_settings(net, model) if volume else None
     several = len(inputs) > 1
     results, failed = [], []
     for path in inputs:
         try:
             if volume:
-                mask = _predict_volume(net, model, path, _target(out, path, several, "--out"))
+                mask = _predict_volume(net, settings, path, _target(out, path, several, "--out"))
             elif instances:
                 results.append(
                     _predict_instances(
@@ -149,20 +150,27 @@ def _predict_instances(
             "areas": areas.tolist()}  # fmt: skip
 
 
-def _predict_volume(net, run: Path, path: Path, dst: Path | None):
+def _volume_settings(net, run: Path) -> tuple[tuple[float, float] | None, list[int]]:
+    """``(intensity window, patch)`` a 3-D run was trained with, read once from its checkpoint."""
     import json
 
     from oculi.models.weights import read_metadata
-    from oculi.segment import predict_volume, read_volume, write_volume
     from oculi.segment.task import find_checkpoint
-    from oculi.segment.task3d import prepare_volume
 
-    cfg = json.loads(read_metadata(find_checkpoint(run))["oculi_segment"])
     if net.dims != 3:
         fail(f"{run}: a 2-D model; --3d needs a model trained with oculi train segment --3d")
-    vol = read_volume(path)
+    cfg = json.loads(read_metadata(find_checkpoint(run))["oculi_segment"])
     win = tuple(cfg["window"]) if cfg.get("window") else None
-    mask = predict_volume(net, prepare_volume(vol, win), patch=cfg.get("patch") or (16, 96, 96))
+    return win, cfg.get("patch") or [16, 96, 96]
+
+
+def _predict_volume(net, settings, path: Path, dst: Path | None):
+    from oculi.segment import predict_volume, read_volume, write_volume
+    from oculi.segment.task3d import prepare_volume
+
+    win, patch = settings
+    vol = read_volume(path)
+    mask = predict_volume(net, prepare_volume(vol, win), patch=patch)
     if dst is not None:
         write_volume(dst, mask, vol)
     return mask
@@ -323,22 +331,17 @@ def _f(v: float | None) -> str:
 
 
 def _eval_volumes(net, run: Path, data: Path):
-    import json
-
-    from oculi.models.weights import read_metadata
     from oculi.segment import predict_volume, read_volume
-    from oculi.segment.task import find_checkpoint
     from oculi.segment.task3d import find_volume_pairs, prepare_volume
     from oculi.segment.volume import check_label
     from oculi.train.metrics import VolumeMetrics
 
-    cfg = json.loads(read_metadata(find_checkpoint(run))["oculi_segment"])
-    win = tuple(cfg["window"]) if cfg.get("window") else None
+    win, patch = _volume_settings(net, run)
     vm = VolumeMetrics(net.num_classes)
     for img, lab in find_volume_pairs(data):
         vol = read_volume(img)
         truth = check_label(vol, read_volume(lab), net.num_classes)
-        pred = predict_volume(net, prepare_volume(vol, win), patch=cfg.get("patch") or (16, 96, 96))
+        pred = predict_volume(net, prepare_volume(vol, win), patch=patch)
         vm.update(pred, truth, vol.spacing, name=img.name)
     r = vm.compute()
     r["volumes"] = [
