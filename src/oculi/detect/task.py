@@ -138,8 +138,10 @@ class DetectionTask:
             size, flip=0.5 if cfg.augment else 0.0, affine=0.5 if cfg.augment else 0.0,
             color=0.6 if cfg.augment else 0.0, seed=cfg.seed + 7919 * info.rank)
         mosaic = cfg.mosaic if cfg.mosaic is not None else (0.5 if arch == "yolo" else 0.0)
+        if sp.train.with_masks:
+            mosaic = 0.0  # Mosaic tiles boxes only: Mask R-CNN trains on plain items
         train: Dataset = sp.train
-        if mosaic > 0 and arch != "maskrcnn":
+        if mosaic > 0:
             train = Mosaic(sp.train, size, mosaic, seed=cfg.seed + info.rank)
         summary = {"task": self.name, "arch": arch, "backbone": cfg.backbone,
                    "image_size": size, "mosaic": mosaic, "train": sp.train.summary(),
