@@ -306,7 +306,9 @@ def eval_command(
             ignore_index=ignore_index,
             invert=invert,
         )
-        r = evaluate_dataset(net, ds, ignore_index=ignore_index)
+        r = evaluate_dataset(
+            net, ds, ignore_index=ignore_index, instances={} if mask_kind == "instance" else None
+        )
         names = net.class_names or [str(i) for i in range(net.num_classes)]
         typer.echo(
             f"{r['images']} images  mIoU {r['val_miou']:.4f}  mDice {r['val_mdice']:.4f}  "
@@ -315,9 +317,7 @@ def eval_command(
         for n, i, d in zip(names, r["iou"], r["dice"], strict=False):
             typer.echo(f"  {n:<14} IoU {_f(i)}  Dice {_f(d)}")
         if mask_kind == "instance":
-            from oculi.segment import evaluate_instances
-
-            r["instances"] = ins = evaluate_instances(net, ds)
+            ins = r["instances"]
             typer.echo(
                 f"instances: {ins['pred_objects']} found / {ins['true_objects']} true  "
                 f"F1@0.5 {ins['f1']:.4f}  DSB {ins['dsb']:.4f}  PQ {ins['pq']:.4f}"
