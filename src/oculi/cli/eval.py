@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from oculi.cli import detect, segment
 from oculi.cli._common import topic_app, write_json
 
 app = topic_app("Evaluate trained models: classify (other tasks add their commands).")
@@ -43,19 +44,6 @@ def classify(
         write_json(json_path, r)
 
 
-def _add_segment() -> None:
-    from oculi.cli.segment import eval_command
-
-    app.command("segment")(eval_command)
-
-
-_add_segment()
-
-
-def _add_detect() -> None:
-    from oculi.cli.detect import eval_command
-
-    app.command("detect")(eval_command)
-
-
-_add_detect()
+# the other tasks' commands live with their topics (light modules: heavy imports are inside)
+app.command("segment")(segment.eval_command)
+app.command("detect")(detect.eval_command)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from oculi.cli import detect, segment
 from oculi.cli._common import topic_app, write_json
 
 app = topic_app("Train models: classify (detection and segmentation add their commands).")
@@ -57,19 +58,6 @@ def classify(
         write_json(json_path, result.as_dict())
 
 
-def _add_segment() -> None:
-    from oculi.cli.segment import train_command
-
-    app.command("segment")(train_command)
-
-
-_add_segment()
-
-
-def _add_detect() -> None:
-    from oculi.cli.detect import train_command
-
-    app.command("detect")(train_command)
-
-
-_add_detect()
+# the other tasks' commands live with their topics (light modules: heavy imports are inside)
+app.command("segment")(segment.train_command)
+app.command("detect")(detect.train_command)
