@@ -9,6 +9,7 @@ import pytest
 from oculi.core.errors import ParameterError, ShapeError, UnknownNameError
 from oculi.data import load
 from oculi.features import create_method, detect_and_describe, detect_keypoints, methods
+from oculi.features.methods import SIFT_XY_OFFSET
 from oculi.features.types import Keypoints
 
 ALL = ["sift", "surf", "usurf", "fast", "brief", "orb", "brisk", "akaze"]
@@ -62,12 +63,37 @@ def test_sift_and_orb_equal_opencv_output():
     ours = detect_and_describe(gray, "sift")
     kps, desc = cv2.SIFT_create().detectAndCompute(gray, None)
     assert len(ours) == len(kps)
-    np.testing.assert_allclose(ours.xy, cv2.KeyPoint_convert(kps), atol=1e-4)
+    np.testing.assert_allclose(ours.xy, cv2.KeyPoint_convert(kps) - SIFT_XY_OFFSET, atol=1e-4)
     np.testing.assert_array_equal(ours.descriptors, desc)
     orb = detect_and_describe(gray, "orb", max_keypoints=500)
     kps, desc = cv2.ORB_create(nfeatures=500).detectAndCompute(gray, None)
     np.testing.assert_array_equal(orb.descriptors, desc)
     assert orb.keypoints.angle == pytest.approx([k.angle for k in kps], abs=1e-3)
+
+
+def _mirror_offset(detect) -> np.ndarray:
+    """Median offset from the pixel-centre convention: detections on an image and on its
+    180-degree rotation must mirror each other (``x_a + x_b = w - 1``)."""
+    from scipy.spatial import cKDTree
+
+    im = load("astronaut", mode="gray")
+    h, w = im.shape
+    a = detect(im).astype(float)
+    b = detect(np.ascontiguousarray(im[::-1, ::-1])).astype(float)
+    d, i = cKDTree(np.c_[w - 1 - b[:, 0], h - 1 - b[:, 1]]).query(a)
+    ok = d < 1.5
+    assert ok.sum() > 500
+    return np.median((a[ok] + b[i[ok]] - [w - 1, h - 1]) / 2, axis=0)
+
+
+def test_sift_keypoint_offset_is_measured_and_removed():
+    """OpenCV's SIFT reports x + 0.25: detections on an image and on its 180-degree rotation
+    mirror each other only after removing the offset, which the ``sift`` method does."""
+    sift = cv2.SIFT_create()
+    raw = _mirror_offset(lambda g: cv2.KeyPoint_convert(sift.detect(g, None)))
+    np.testing.assert_allclose(raw, SIFT_XY_OFFSET, atol=0.02)
+    ours = _mirror_offset(lambda g: detect_keypoints(g, "sift").xy)
+    np.testing.assert_allclose(ours, 0.0, atol=0.02)
 
 
 def test_fast_equals_opencv_and_has_no_angle():

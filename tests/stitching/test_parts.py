@@ -210,22 +210,3 @@ def test_largest_inner_rectangle_vs_brute_force():
     x0, y0, x1, y1 = largest_inner_rectangle(big)
     assert big[y0:y1, x0:x1].all() and (x1 - x0) * (y1 - y0) > 0.97 * 700 * 1300
 
-
-def test_sift_keypoint_offset_is_measured_and_removed():
-    """OpenCV's SIFT reports x + 0.25: detections on an image and on its 180-degree rotation
-    must mirror each other, and do only after removing the offset."""
-    from scipy.spatial import cKDTree
-
-    from oculi.data import load
-    from oculi.features import detect_and_describe
-
-    im = load("astronaut", mode="gray")
-    h, w = im.shape
-    a = detect_and_describe(im, "sift").xy.astype(float)
-    b = detect_and_describe(np.ascontiguousarray(im[::-1, ::-1]), "sift").xy.astype(float)
-    d, i = cKDTree(np.c_[w - 1 - b[:, 0], h - 1 - b[:, 1]]).query(a)
-    ok = d < 1.5
-    offset = (a[ok] + b[i[ok]] - [w - 1, h - 1]) / 2
-    assert ok.sum() > 500
-    np.testing.assert_allclose(np.median(offset, axis=0), registration.KEYPOINT_OFFSET["sift"],
-                               atol=0.02)

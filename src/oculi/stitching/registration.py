@@ -58,17 +58,9 @@ class PairMatch:
                 "inliers": self.n_inliers, "confidence": round(self.confidence, 3)}
 
 
-#: systematic keypoint offsets (pixels, both axes) of a method, removed before geometry: OpenCV's
-#: SIFT doubles the image with pixel corners aligned and halves the coordinates back, so it
-#: reports ``x + 0.25``; measured by detecting on an image and on its 180-degree rotation (the
-#: two position sets must mirror each other exactly): +0.250 px in x and y
-KEYPOINT_OFFSET = {"sift": 0.25}
-
-
 def _points(matches: Any, f_i: Any, f_j: Any) -> tuple[np.ndarray, np.ndarray]:
-    a, b = (p.astype(np.float64) for p in matches.points(f_i, f_j))
-    off = KEYPOINT_OFFSET.get(getattr(f_i, "method", ""), 0.0)
-    return a - off, b - off
+    a, b = matches.points(f_i, f_j)
+    return a.astype(np.float64), b.astype(np.float64)
 
 
 def _workers(n: int) -> int:
@@ -287,9 +279,8 @@ def match_pair(
         return None
     if index_j is not None and index_j.index is not None and matcher == "flann":
         qi, ti = index_j.ratio_matches(f_i, ratio)
-        off = KEYPOINT_OFFSET.get(getattr(f_i, "method", ""), 0.0)
-        a = f_i.xy[qi].astype(np.float64) - off
-        b = f_j.xy[ti].astype(np.float64) - off
+        a = f_i.xy[qi].astype(np.float64)
+        b = f_j.xy[ti].astype(np.float64)
     else:
         matches = match_descriptors(f_i, f_j, ratio=ratio, matcher=matcher)
         a, b = _points(matches, f_i, f_j)
