@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ import cv2
 import numpy as np
 
 from bench._common import SHARED_DATA, print_table, record
-from oculi.core.timing import pin_threads
+from oculi.core.timing import pin_threads, time_call
 from oculi.data import load
 from oculi.features import compare_methods, create_method, format_table, load_pairs
 
@@ -66,13 +65,7 @@ def _opencv_own(name: str) -> Callable[[np.ndarray], Any] | None:
 
 
 def _median_time(fn: Callable[[], Any], repeat: int) -> float:
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+    return time_call(fn, repeat=repeat)["median_s"]
 
 
 def speed(repeat: int) -> list[dict[str, Any]]:
