@@ -11,7 +11,8 @@ wall-clock budget on this CPU, measured with COCO mAP on the author's test split
 * budget: a few training steps are timed first and the epoch count is set so that training and
   the per-epoch validation fit the budget; the measured time is reported;
 * metrics: pycocotools mAP@.5 and mAP@[.5:.95] on the test split with the best checkpoint, and
-  inference images/s (one image at a time, resizing inside the model, median over the split).
+  inference images/s (one image at a time, resizing inside the model: images over the summed
+  forward time on the split).
 
 torch runs on one thread: on this shared 2-core machine two threads were 10-30x slower than one
 (OpenMP oversubscription). One JSON line per architecture goes to ``bench/results/detect.jsonl``.
@@ -67,21 +68,18 @@ def run_arch(arch: str, budget: float, image_size: int, out: Path, seed: int = 0
 
     from oculi.detect import (
         DetectionConfig,
-        DetectionSplits,
         evaluate_dataset,
         load_detector,
+        load_splits,
         read_csv,
         train_detector,
+        write_evaluation,
     )
     from oculi.train import read_metrics
 
     torch.set_num_threads(1)
-    train_all = read_csv(RACCOON / "train_labels.csv")
-    test = read_csv(RACCOON / "test_labels.csv", classes=train_all.classes)
-    from oculi.segment.data import split_indices
-
-    tr, va = split_indices(len(train_all), 0.1, seed=seed)
-    splits = DetectionSplits(train_all.subset(tr), train_all.subset(va))
+    splits = load_splits(RACCOON / "train_labels.csv", val_split=0.1, seed=seed)
+    test = read_csv(RACCOON / "test_labels.csv", classes=splits.train.classes)
     cfg = DetectionConfig(model=arch, image_size=image_size, batch_size=8,
                           lr=LR.get(arch, 1e-3), threads=1, seed=seed, epochs=1,
                           warmup_epochs=1.0, val_max_size=image_size, grid_images=8)
@@ -100,8 +98,6 @@ def run_arch(arch: str, budget: float, image_size: int, out: Path, seed: int = 0
     model = load_detector(run)
     test.max_size = None
     ev = evaluate_dataset(model, test, batch_size=1, grid_images=8)
-    from oculi.detect import write_evaluation
-
     write_evaluation(ev, run / "test")
     return {"arch": arch, "backbone": "efficientnet_lite0 (ImageNet, offline)",
             "image_size": image_size, "budget_s": budget, "epochs": epochs,
