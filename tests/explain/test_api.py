@@ -38,3 +38,22 @@ def test_docstring_examples(module) -> None:
     finally:
         torch.set_num_threads(threads)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_overlay_against_hand_blend_and_bad_input() -> None:
+    import numpy as np
+    import torch
+    from matplotlib import colormaps
+
+    from oculi.core.errors import ParameterError, ShapeError
+    from oculi.explain.visual import overlay
+
+    img = np.full((4, 5, 3), 0.5, np.float32)
+    hm = np.linspace(0, 1, 20).reshape(4, 5)
+    want = np.floor(((0.5 * 0.5 + 0.5 * colormaps["jet"](hm)[..., :3]) * 255) + 0.5)
+    out = overlay(torch.from_numpy(img).permute(2, 0, 1), hm)  # (3, H, W) tensor input
+    assert np.abs(out.astype(float) - want).max() <= 1
+    with pytest.raises(ParameterError, match="alpha"):
+        overlay(img, hm, alpha=1.5)
+    with pytest.raises(ShapeError, match="heatmap"):
+        overlay(img, hm[:1])

@@ -46,11 +46,12 @@ def default(
     listed at the end and make the exit code 1."""
     import numpy as np
 
-    from oculi.explain.run import GRID_METHODS, explain_files, label, load_classifier
+    from oculi.explain.run import GRID_METHODS, explain_files, label
     from oculi.explain.visual import figure_to_array, grid, overlay
     from oculi.io import write_image
+    from oculi.models import get_model
 
-    net = load_classifier(model, str(weights) if weights else None)
+    net = get_model(model, weights)
     names = list(GRID_METHODS) if all_ else [method]
     results, failures = explain_files([str(p) for p in images], names, net, target=target,
                                       layer=layer)
@@ -102,10 +103,11 @@ def eval_(
     import torch
 
     from oculi.explain.metrics import evaluate
-    from oculi.explain.run import load_classifier, resolve_target
+    from oculi.explain.run import resolve_target
     from oculi.io import read_image
+    from oculi.models import get_model
 
-    net = load_classifier(model, str(weights) if weights else None)
+    net = get_model(model, weights)
     tgt = resolve_target(net, target)
     batch, ok, failures = [], [], {}
     for p in images:

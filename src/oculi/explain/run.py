@@ -30,13 +30,6 @@ class FileResult:
     explanations: dict[str, Explanation]
 
 
-def load_classifier(model: Any = "efficientnet_lite0", weights: str | None = None) -> Any:
-    """A zoo :class:`~oculi.models.Classifier` with its offline weights (or ``weights``)."""
-    from oculi.models import get_model
-
-    return get_model(model, weights)
-
-
 def resolve_target(model: Any, target: int | str | None) -> int | None:
     """A class index from an index or a (part of a) class name: ``"tabby"`` -> 281."""
     if target is None or isinstance(target, int):
@@ -78,7 +71,9 @@ def explain_files(
     names = [method] if isinstance(method, str) else list(method)
     for name in names:
         methods.entry(name)  # unknown names fail before any work
-    net = load_classifier(model, weights)
+    from oculi.models import get_model
+
+    net = get_model(model, weights)
     tgt = resolve_target(net, target)
     results: list[FileResult] = []
     failures: dict[str, str] = {}

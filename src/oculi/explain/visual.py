@@ -16,13 +16,21 @@ import numpy as np
 
 from oculi.core.checks import check_image
 from oculi.core.convert import ensure_float01, ensure_uint8, to_rgb
-from oculi.core.errors import ShapeError
+from oculi.core.errors import ParameterError, ShapeError
 
 
 def _as_numpy(x: Any) -> np.ndarray:
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     return np.asarray(x)
+
+
+def _hwc(image: Any) -> np.ndarray:
+    """A numpy image, ``(3, H, W)`` / ``(1, H, W)`` tensors and arrays moved to channels-last."""
+    img = _as_numpy(image)
+    if img.ndim == 3 and img.shape[0] in (1, 3) and img.shape[2] not in (1, 3):
+        img = img.transpose(1, 2, 0)
+    return img
 
 
 def colorize(heatmap: Any, cmap: str = "jet") -> np.ndarray:
@@ -46,15 +54,12 @@ def overlay(image: Any, heatmap: Any, *, alpha: float = 0.5, cmap: str = "jet") 
     Returns:
         ``(H, W, 3)`` uint8 RGB.
     """
-    img = _as_numpy(image)
-    if img.ndim == 3 and img.shape[0] in (1, 3) and img.shape[2] not in (1, 3):
-        img = img.transpose(1, 2, 0)
-    img = ensure_float01(to_rgb(check_image(img, "image")))
+    img = ensure_float01(to_rgb(check_image(_hwc(image), "image")))
     hm = _as_numpy(heatmap)
     if hm.shape != img.shape[:2]:
         raise ShapeError(f"heatmap: expected shape {img.shape[:2]} (the image's), got {hm.shape}")
     if not 0 <= alpha <= 1:
-        raise ShapeError(f"alpha: expected a value in [0, 1], got {alpha}")
+        raise ParameterError(f"alpha: expected a value in [0, 1], got {alpha}")
     return ensure_uint8(np.clip((1 - alpha) * img + alpha * colorize(hm, cmap), 0, 1))
 
 
@@ -77,18 +82,13 @@ def grid(
         title: figure title (e.g. the predicted label and probability).
         notes: method name -> a short line shown under its panel.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # no pyplot: the global backend is left alone
 
     panels: Sequence[tuple[str, Any]] = [("input", None), *maps.items()]
     cols = min(columns, len(panels))
     rows = -(-len(panels) // cols)
     fig = Figure(figsize=(3 * cols, 3.3 * rows))
-    img = _as_numpy(image)
-    if img.ndim == 3 and img.shape[0] in (1, 3) and img.shape[2] not in (1, 3):
-        img = img.transpose(1, 2, 0)
+    img = _hwc(image)
     for i, (name, m) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, i + 1)
         ax.imshow(img if m is None else overlay(img, m, alpha=alpha, cmap=cmap))
