@@ -35,6 +35,7 @@ import numpy as np
 from oculi.core.errors import NoMatchError, ShapeError
 from oculi.features.match import match_descriptors
 from oculi.features.types import Features, Keypoints
+from oculi.geometry import corner_error, estimate_homography
 
 THRESHOLDS = (1.0, 3.0, 5.0)
 
@@ -113,23 +114,6 @@ def repeatability(
     return {"repeatability": rep, "correspondences": corr, "n1": n1, "n2": n2}
 
 
-def corner_error(
-    estimate: np.ndarray | None, truth: np.ndarray, size1: tuple[int, int]
-) -> float:
-    """Mean distance (pixels) between image-1 corners mapped by ``estimate`` and by ``truth``.
-
-    ``inf`` when there is no estimate.
-    """
-    if estimate is None:
-        return float("inf")
-    h, w = size1
-    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
-    a, b = project(estimate, corners), project(truth, corners)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return float("inf")
-    return float(np.mean(np.linalg.norm(a - b, axis=1)))
-
-
 def estimate_homography_ransac(
     xy1: np.ndarray, xy2: np.ndarray, threshold: float = 3.0, seed: int = 0
 ) -> np.ndarray | None:
@@ -144,8 +128,6 @@ def estimate_homography_ransac(
     (bench/geometry.py, 5 seeds). At least as accurate at 3 px, so it replaces the duplicate;
     it is slower (tens of ms per pair vs < 1 ms), which only the evaluation pays.
     """
-    from oculi.geometry import estimate_homography
-
     if len(xy1) < 4:
         return None
     try:
