@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import report_failures, topic_app, write_json
 
 app = topic_app("Object detection: classical detectors by name, trained runs by folder.",
                 default_command=True)
@@ -42,15 +42,11 @@ def default(
                 f"{out.stem}_{path.stem}{out.suffix or '.png'}")
             labels = [f"{n} {s:.2f}" for n, s in zip(dets.names, dets.scores, strict=True)]
             write_image(target, draw_detections(image, dets.boxes, labels=labels))
+    failed = {str(p): m for p, m in failures}
     if json_path:
         write_json(json_path, {"model": str(model), "results": {
-            str(p): d.to_dict() for p, _, d in results},
-            "failures": {str(p): m for p, m in failures}})
-    if failures:
-        typer.echo(f"{len(failures)} file(s) failed:", err=True)
-        for path, msg in failures:
-            typer.echo(f"  {path}: {msg}", err=True)
-        raise typer.Exit(1)
+            str(p): d.to_dict() for p, _, d in results}, "failures": failed})
+    report_failures(failed)
 
 
 @app.command("list")
