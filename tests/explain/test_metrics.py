@@ -106,3 +106,15 @@ def test_evaluate_tiny(tiny) -> None:
     for key in ("deletion", "insertion", "road", "drop", "increase", "random_deletion"):
         assert 0 <= r["mean"][key] <= 1 or key == "road"
     assert r["mean"]["pointing"] == 1.0
+
+
+def test_perturbation_curve_bad_settings() -> None:
+    from oculi.core.errors import ParameterError
+
+    x = torch.rand(1, 3, 8, 8)
+    m = torch.rand(1, 8, 8)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(192, 3))
+    with pytest.raises(ParameterError, match="mode"):
+        perturbation_curve(model, x, m, 1, mode="delete")
+    with pytest.raises(ParameterError, match="fill"):
+        perturbation_curve(model, x, m, 1, fill="grey")

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from oculi.core.checks import check_positive
-from oculi.core.errors import ShapeError
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import ParameterError, ShapeError
 from oculi.explain._hooks import (
     OutputSelector,
     check_images,
@@ -54,13 +54,14 @@ def _check_maps(maps: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
 
 
 def _targets(model: nn.Module, images: torch.Tensor, targets: Any, output: OutputSelector,
-             batch_size: int) -> torch.Tensor:
+             batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """One class per image ``(N,)`` and its softmax probability on the unperturbed image."""
     logits = torch.cat([select_output(model(images[i : i + batch_size]), output)
                         for i in range(0, len(images), batch_size)])
     t, multi = make_targets(targets, logits)
     if multi:
         raise ShapeError("targets: metrics take one class per image")
-    return t[:, 0]
+    return t[:, 0], logits.float().softmax(1).gather(1, t)[:, 0]
 
 
 def _ranks(maps: torch.Tensor) -> torch.Tensor:
@@ -93,11 +94,12 @@ def perturbation_curve(
     blurred image.
     """
     check_positive(steps, "steps")
+    check_choice(mode, ("deletion", "insertion"), "mode")
     check_images(images, model)
     maps = _check_maps(maps, images)
     n, _, h, w = images.shape
     with model_guard(model):
-        t = _targets(model, images, targets, output, batch_size)
+        t, _ = _targets(model, images, targets, output, batch_size)
         ranks = _ranks(maps).view(n, 1, h, w)
         counts = torch.round(torch.linspace(0, h * w, steps + 1)).long().to(images.device)
         start = images if mode == "deletion" else blur(images)
@@ -126,7 +128,9 @@ def _fill(model: nn.Module, images: torch.Tensor, fill: str | float) -> torch.Te
         return value.to(images).view(1, -1, 1, 1).expand_as(images)
     if isinstance(fill, (int, float)) and 0 <= fill <= 1:
         return torch.full_like(images, float(fill))
-    raise ShapeError(f"fill: expected 'mean', 'black', 'blur' or a value in [0, 1], got {fill!r}")
+    raise ParameterError(
+        f"fill: expected 'mean', 'black', 'blur' or a value in [0, 1], got {fill!r}"
+    )
 
 
 def _auc(probs: torch.Tensor) -> torch.Tensor:
@@ -156,8 +160,7 @@ def confidence_change(model: nn.Module, images: torch.Tensor, maps: torch.Tensor
     check_images(images, model)
     maps = _check_maps(maps, images).clamp(0, 1)
     with model_guard(model):
-        t = _targets(model, images, targets, output, batch_size)
-        y = _probs(model, images, t, output, batch_size)
+        t, y = _targets(model, images, targets, output, batch_size)
         o = _probs(model, images * maps[:, None], t, output, batch_size)
     return (y - o).clamp_min(0) / y.clamp_min(1e-12), (o > y).float()
 
@@ -233,7 +236,7 @@ def road(model: nn.Module, images: torch.Tensor, maps: torch.Tensor, targets: An
     imgs = images.detach().cpu().numpy().astype(np.float64)
     res = {}
     with model_guard(model):
-        t = _targets(model, images, targets, output, batch_size)
+        t, _ = _targets(model, images, targets, output, batch_size)
         for order in ("morf", "lerf"):
             batch = []
             for i in range(n):
@@ -295,7 +298,6 @@ def evaluate(
         each metric (``deletion``, ``insertion``, ``road``, ``road_morf``, ``road_lerf``,
         ``drop``, ``increase``, ``pointing``, and ``random_*`` with ``random_baseline``).
     """
-    from oculi.core.checks import check_choice
     from oculi.explain._base import methods, normalize_maps, upsample
 
     for m in metrics:
