@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from oculi.core.errors import NoMatchError
+from oculi.core.errors import NoMatchError, OculiError
 from oculi.data import load
 from oculi.stitching import rotating_views, stitch
 from oculi.stitching.harness import evaluate_panorama
@@ -87,6 +87,23 @@ def test_no_overlap_and_single_image_raise_naming_the_images():
         stitch([a, b], names=["chelsea.jpg", "coins.jpg"])
     with pytest.raises(NoMatchError, match=r"at least 2 images.*only\.jpg"):
         stitch([a], names=["only.jpg"])
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"projection": "fisheye"}, "projection"), ({"blend": "poisson"}, "blend"),
+    ({"model": "affine"}, "model"), ({"work_megapix": 0}, "work_megapix"),
+    ({"compose_scale": -1}, "compose_scale"), ({"names": ["one.jpg"]}, "names"),
+])
+def test_bad_options_raise_naming_the_option(kw, message):
+    a = load("chelsea", mode="rgb")
+    with pytest.raises(OculiError, match=message):
+        stitch([a, a], **kw)
+
+
+def test_bad_image_raises_naming_it():
+    a = load("chelsea", mode="rgb")
+    with pytest.raises(OculiError, match=r"b\.png"):
+        stitch([a, np.zeros((4, 4, 3), np.uint8)], names=["a.png", "b.png"])
 
 
 def test_images_of_very_different_sizes():
