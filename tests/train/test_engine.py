@@ -89,3 +89,12 @@ def test_monitor_direction_and_names(folder: Path, tmp_path: Path) -> None:
     cfg = TrainConfig(**TINY, epochs=1, mix_prob=0.0, monitor="val_miou")
     with pytest.raises(ParameterError, match="val_top1"):  # lists what the task does return
         train_classifier(folder, cfg, tmp_path / "m", progress=False)
+
+
+def test_a_diverging_loss_stops_with_a_clear_error(folder: Path, tmp_path: Path) -> None:
+    from oculi.core.errors import DataError
+
+    cfg = TrainConfig(**dict(TINY, lr=1e30), epochs=2, mix_prob=0.0, ema_decay=0.0,
+                      schedule="constant", warmup_epochs=0.0)
+    with pytest.raises(DataError, match=r"the loss became (nan|inf)"):
+        train_classifier(folder, cfg, tmp_path / "nan", progress=False)

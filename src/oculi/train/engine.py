@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import random
 import sys
@@ -334,8 +335,9 @@ def fit(
             for batch in loader:
                 with torch.autocast(info.device.type, dtype=torch.float16, enabled=use_amp):
                     loss, stats, n = task.train_step(net, batch, info.device)
-                if not torch.isfinite(loss):
-                    raise DataError(f"epoch {epoch}: the loss became {float(loss)} — lower lr "
+                loss_value = float(loss.detach())  # the step's one device sync
+                if not math.isfinite(loss_value):
+                    raise DataError(f"epoch {epoch}: the loss became {loss_value} — lower lr "
                                     f"(now {cfg.lr}) or enable clip_grad_norm")
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
@@ -347,13 +349,14 @@ def fit(
                 scheduler.step()
                 if ema is not None:
                     ema.update(model)
-                tot_loss += float(loss.detach()) * n
+                tot_loss += loss_value * n
                 tot_n += n
                 for k, v in stats.items():
                     tot_stats[k] = tot_stats.get(k, 0.0) + v
-                bar.update(f"epoch {epoch + 1}/{cfg.epochs}",
-                           f"loss {tot_loss / max(tot_n, 1):.3f}" + "".join(
-                               f" {k} {v / max(tot_n, 1):.3f}" for k, v in tot_stats.items()))
+                if bar.bar is not None:
+                    bar.update(f"epoch {epoch + 1}/{cfg.epochs}",
+                               f"loss {tot_loss / max(tot_n, 1):.3f}" + "".join(
+                                   f" {k} {v / max(tot_n, 1):.3f}" for k, v in tot_stats.items()))
             train_time = time.perf_counter() - t0
             sync_buffers(model, info)
             if ema is not None:
