@@ -209,6 +209,9 @@ def remove_border(gray: np.ndarray, *, mask: np.ndarray | None = None) -> tuple[
     return out, removed
 
 
+_MIN_ORIENTATION_CONF = {"osd": 1.0, "profile": 1.5}  # default ``min_confidence`` per method
+
+
 def detect_orientation(
     gray: np.ndarray, *, method: str = "auto", min_confidence: float | None = None
 ) -> tuple[int, float]:
@@ -241,19 +244,19 @@ def detect_orientation(
             method = "osd" if "osd" in available_languages() else "profile"
         except MissingDependencyError:
             method = "profile"
+    threshold = _MIN_ORIENTATION_CONF[method] if min_confidence is None else min_confidence
     if method == "profile":
         from oculi.ocr._orientation import profile_orientation
 
         rot, conf = profile_orientation(binarize(g, "sauvola", window=31) == 0)
-        return (rot, conf) if conf >= (1.5 if min_confidence is None else min_confidence) else (
-            0, conf)
-    from oculi.ocr._tesseract import osd
+    else:
+        from oculi.ocr._tesseract import osd
 
-    info = osd(g)
-    threshold = 1.0 if min_confidence is None else min_confidence
-    if info is None or info["orientation_conf"] < threshold:
-        return 0, 0.0 if info is None else float(info["orientation_conf"])
-    return int(info["rotate"]) % 360, float(info["orientation_conf"])
+        info = osd(g)
+        if info is None:
+            return 0, 0.0
+        rot, conf = int(info["rotate"]) % 360, float(info["orientation_conf"])
+    return (rot, conf) if conf >= threshold else (0, conf)
 
 
 def _ink_points(mask: np.ndarray, max_points: int = 200_000, seed: int = 0) -> np.ndarray:
