@@ -32,6 +32,13 @@ def _skew(v: np.ndarray) -> np.ndarray:
     return s
 
 
+def _add_block(jac: np.ndarray, rows: np.ndarray, col: np.ndarray, d: np.ndarray) -> None:
+    """``jac[rows[m], col[m] + k] += d[m, k]`` for the matches ``m`` whose node is free
+    (``col >= 0``; the reference node has no columns). ``d`` is ``(n, width)``."""
+    ok = col >= 0
+    jac[rows[ok, None], col[ok, None] + np.arange(d.shape[1])] += d[ok]
+
+
 def rotation_jacobian(
     k_mat: np.ndarray, k_inv: np.ndarray, rot: np.ndarray, focal: np.ndarray,
     a: np.ndarray, b: np.ndarray, src: np.ndarray, dst: np.ndarray,
@@ -72,11 +79,8 @@ def rotation_jacobian(
         d_fs = np.einsum("nij,nj->ni", jq_k @ rel, c_f)
         for comp in range(2):
             r = 2 * n * half + 2 * rows + comp
-            for node, d_w in ((d_node, d_wd), (s_node, d_ws)):
-                col = free_col[node]
-                ok = col >= 0
-                for k in range(3):
-                    jac[r[ok], col[ok] + k] += d_w[ok, comp, k]
+            _add_block(jac, r, free_col[d_node], d_wd[:, comp])
+            _add_block(jac, r, free_col[s_node], d_ws[:, comp])
             fcol_d, fcol_s = focal_col[d_node], focal_col[s_node]
             np.add.at(jac, (r, fcol_d), d_fd[:, comp])
             np.add.at(jac, (r, fcol_s), d_fs[:, comp])
@@ -108,9 +112,6 @@ def homography_jacobian(
         d_d = (-u[:, :, :, None] * q[:, None, None, :]).reshape(n, 2, 9)[:, :, :8]
         for comp in range(2):
             r = 2 * n * half + 2 * rows + comp
-            for node, d in ((s_node, d_s), (d_node, d_d)):
-                col = free_col[node]
-                ok = col >= 0
-                for k in range(8):
-                    jac[r[ok], col[ok] + k] += d[ok, comp, k]
+            _add_block(jac, r, free_col[s_node], d_s[:, comp])
+            _add_block(jac, r, free_col[d_node], d_d[:, comp])
     return jac
