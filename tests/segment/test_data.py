@@ -117,6 +117,15 @@ def test_patch_sampler_oversamples_foreground():
     assert sum(int(neg[i][1].sum() > 0) for i in range(40)) < 20
 
 
+def test_patch_sampler_pads_small_volumes_with_zeros():
+    img = np.ones((2, 10, 12), np.float32)
+    lab = np.ones((2, 10, 12), np.int64)
+    ps = PatchSampler([img], [lab], (4, 16, 16), pos_fraction=0.0, length=4, seed=0, flips=False)
+    x, y = ps[0]
+    assert x.shape == (1, 4, 16, 16) and y.shape == (4, 16, 16)
+    assert float(x.sum()) == int(y.sum()) == 2 * 10 * 12  # the whole volume, the rest zeros
+
+
 def test_shared_masks_read_with_their_documented_values():
     isbi = shared_set("seg_isbi_membrane")
     ds = SegmentationFolder(isbi, mask_kind="binary", invert=True, indices=[0])

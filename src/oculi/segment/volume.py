@@ -157,6 +157,11 @@ class PatchSampler(torch.utils.data.Dataset):
             if im.shape[1:] != lab.shape:
                 raise ShapeError(f"PatchSampler: image {im.shape[1:]} and label {lab.shape} differ")
         self.patch = tuple(int(p) for p in patch)
+        for k, lab in enumerate(self.labels):  # zero-pad (at the end) volumes smaller than a patch
+            pads = [(0, max(0, p - s)) for p, s in zip(self.patch, lab.shape, strict=True)]
+            if any(b for _, b in pads):
+                self.images[k] = np.pad(self.images[k], [(0, 0), *pads])
+                self.labels[k] = np.pad(lab, pads)
         self.pos_fraction, self.length, self.seed, self.flips = pos_fraction, length, seed, flips
         self._fg = [np.argwhere(lab > 0) for lab in self.labels]
         self._draws = 0
@@ -172,10 +177,6 @@ class PatchSampler(torch.utils.data.Dataset):
         """One random ``(image patch (C, d, h, w) float32, label patch (d, h, w) int64)``."""
         k = int(rng.integers(len(self.images)))
         im, lab, fg = self.images[k], self.labels[k], self._fg[k]
-        pads = [(0, max(0, p - s)) for p, s in zip(self.patch, lab.shape, strict=True)]
-        if any(b for _, b in pads):
-            im = np.pad(im, [(0, 0), *pads])
-            lab = np.pad(lab, pads)
         shape = lab.shape
         if len(fg) and rng.random() < self.pos_fraction:
             c = fg[int(rng.integers(len(fg)))]
