@@ -49,3 +49,17 @@ def test_duplicate_registration_rejected():
 def test_lazy_factory_imports_on_call():
     factory = lazy("math", "hypot")
     assert factory(3, 4) == 5.0
+
+
+def test_create_rejects_unknown_keywords():
+    from oculi.core.errors import ParameterError
+
+    reg = _reg()
+    with pytest.raises(ParameterError, match=r"widget 'grad-cam': unknown parameter\(s\) scal; "
+                                             r"expected scale"):
+        reg.create("grad-cam", scal=2)
+    assert reg.create("grad-cam", scale=3) == 30
+    late = Registry("late")
+    late.register("join", lazy("os.path", "join"))  # **kwargs factories are not checked
+    with pytest.raises(TypeError):
+        late.create("join", anything=1)

@@ -34,3 +34,15 @@ def test_import_does_not_load_torch():
     code = "import sys, oculi.flow; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_compute_flow_unknown_setting_names_the_known_ones():
+    import numpy as np
+    import pytest
+
+    from oculi.core.errors import ParameterError
+    from oculi.flow import compute_flow
+
+    frame = np.zeros((32, 32), np.float32)
+    with pytest.raises(ParameterError, match=r"alfa.*alpha"):
+        compute_flow(frame, frame, "hs", alfa=2.0)

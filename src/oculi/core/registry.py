@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from oculi.core.errors import UnknownNameError
+from oculi.core.errors import ParameterError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -111,10 +112,17 @@ class Registry(Generic[T]):
         return self.entry(name).obj
 
     def create(self, name: str, /, **kwargs: Any) -> Any:
-        """Call the registered factory with ``kwargs`` and return the result."""
+        """Call the registered factory with ``kwargs`` and return the result.
+
+        Raises:
+            UnknownNameError: the name is unknown.
+            ParameterError: a keyword the factory does not take (the message lists those it
+                takes; not checked for factories with ``**kwargs``).
+        """
         factory = self.get(name)
         if not callable(factory):
             raise TypeError(f"{self.kind} {name!r} is not callable")
+        _check_keywords(f"{self.kind} {name!r}", factory, kwargs)
         return factory(**kwargs)
 
     def names(self, pattern: str = "*") -> list[str]:
@@ -137,6 +145,22 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {self.names()})"
+
+
+def _check_keywords(what: str, factory: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    takes = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    unknown = sorted(set(kwargs) - set(takes))
+    if unknown:
+        raise ParameterError(
+            f"{what}: unknown parameter(s) {', '.join(unknown)}; expected "
+            f"{', '.join(sorted(takes)) or 'none'}"
+        )
 
 
 def lazy(module: str, attr: str) -> Callable[..., Any]:

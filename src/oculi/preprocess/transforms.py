@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -176,16 +176,8 @@ def create_transform(name: str, /, **params: Any) -> _Transform:
         UnknownNameError: unknown name (close matches listed).
         ParameterError: a parameter the transform does not have.
     """
-    cls = TRANSFORMS.get(name)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ParameterError(
-            f"{name}: unknown parameter(s) {', '.join(unknown)}; "
-            f"expected {', '.join(sorted(known))}"
-        )
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return cls(**params)
+    return TRANSFORMS.create(name, **params)
 
 
 class Pipeline:
