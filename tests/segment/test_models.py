@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from oculi.core.errors import UnknownNameError
+from oculi.core.errors import ParameterError, UnknownNameError
 from oculi.segment import create_segmenter, rebuild, segmenters
 from oculi.segment._volumetric import total_stride
 
@@ -29,6 +29,8 @@ def test_registry_lists_all_families():
     } <= names
     with pytest.raises(UnknownNameError, match="unet"):
         create_segmenter("unte", pretrained=False)
+    with pytest.raises(ParameterError, match=r"num_classes: expected 2 or more .* got 1"):
+        create_segmenter("unet", num_classes=1, pretrained=False)
 
 
 def test_pretrained_encoder_holds_the_registry_weights():

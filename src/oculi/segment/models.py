@@ -13,13 +13,13 @@ encoder's mean/std happens inside.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
-from oculi.core.checks import check_positive
 from oculi.core.errors import MissingDependencyError, ParameterError
 from oculi.core.registry import Registry
 
@@ -212,7 +212,10 @@ def create_segmenter(
     """
     entry = segmenters.entry(arch)
     key, dims, kind = entry.name, entry.obj["dims"], entry.obj["kind"]
-    check_positive(num_classes - 1, "num_classes - 1")
+    if not isinstance(num_classes, numbers.Integral) or num_classes < 2:
+        raise ParameterError(
+            f"num_classes: expected 2 or more (background included), got {num_classes!r}"
+        )
     cin = in_channels if in_channels is not None else (3 if dims == 2 else 1)
     out = 1 if num_classes == 2 else num_classes
     mean: tuple = (0.485, 0.456, 0.406)[:cin] if cin == 3 else (0.0,) * cin
