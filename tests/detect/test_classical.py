@@ -69,3 +69,14 @@ def test_registry_entry_points():
         detect([load("astronaut")], "fcos")
     with pytest.raises(UnknownNameError, match="did you mean"):
         detect([load("astronaut")], "haar-fase")
+
+
+def test_entry_point_scores_match_the_detectors():
+    image = load("rocket")  # one HOG box, SVM margin 0.61
+    for score in (None, 0.65):  # None: the detector's default (margin 0.5)
+        got = detect([image], "hog-people", score=score)[0]
+        want = detect_people(image) if score is None else detect_people(image, score=score)
+        np.testing.assert_allclose(got.boxes, want.boxes)
+        assert len(got) == (1 if score is None else 0)
+    astronaut = load("astronaut")
+    assert len(detect([astronaut], "haar-face", score=None)[0]) == len(detect_faces(astronaut))

@@ -20,7 +20,8 @@ from oculi.detect.types import Detections
 
 
 def get_detector(model: str | os.PathLike[str]) -> Callable[..., list[Detections]]:
-    """A callable ``(images, score=...) -> list[Detections]`` for a name or a run.
+    """A callable ``(images, score=None) -> list[Detections]`` for a name or a run; ``score``
+    None is the detector's own default (see :func:`detect`).
 
     Args:
         model: ``hog-people``, ``haar-face``, or a run folder / ``.safetensors`` of a trained
@@ -42,7 +43,8 @@ def get_detector(model: str | os.PathLike[str]) -> Callable[..., list[Detections
     if entry.name == "hog-people":
         from oculi.detect.classical import detect_people
 
-        return lambda images, score=0.5: [detect_people(im, score=score) for im in images]
+        return lambda images, score=None: [
+            detect_people(im, score=0.5 if score is None else score) for im in images]
     if entry.name == "haar-face":
         from oculi.detect.classical import detect_faces
 
@@ -61,8 +63,7 @@ def detect(images: Sequence[np.ndarray], model: str | os.PathLike[str], *,
         score: minimum score (None: the detector's default: 0.5 for trained
             torchvision models, 0.25 for YOLO, 0.5 for HOG, all cascade faces).
     """
-    fn = get_detector(model)
-    return fn(list(images)) if score is None else fn(list(images), score=score)
+    return get_detector(model)(list(images), score=score)
 
 
 def detect_files(paths: Sequence[str | os.PathLike[str]], model: str | os.PathLike[str], *,
@@ -82,7 +83,7 @@ def detect_files(paths: Sequence[str | os.PathLike[str]], model: str | os.PathLi
     for path in map(Path, paths):
         try:
             image = read_image(path, "rgb")
-            dets = fn([image]) if score is None else fn([image], score=score)
+            dets = fn([image], score=score)
             results.append((path, image, dets[0]))
         except OculiError as exc:
             failures.append((path, str(exc)))
