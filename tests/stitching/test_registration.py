@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 from scipy.optimize._numdiff import approx_derivative
 
+from oculi.core.convert import to_gray
 from oculi.core.errors import NoMatchError
 from oculi.features import detect_and_describe
 from oculi.geometry import estimate_homography, transform_points
 from oculi.stitching import bundle, registration, rotating_views
-from oculi.stitching.pipeline import _gray
 
 
 def test_refined_correspondences_match_the_true_homography():
     v = rotating_views(2, overlap=0.4, size=(240, 320), seed=4, roll=[10.0, -10.0])
-    g = [_gray(im) for im in v.images]
+    g = [to_gray(im) for im in v.images]
     f = [detect_and_describe(im, "orb", max_keypoints=1500) for im in g]
     pair = registration.match_pair(f[0], f[1], 0, 1, g[1].shape, matcher="bf")
     assert pair is not None
@@ -34,7 +34,7 @@ def test_refined_correspondences_match_the_true_homography():
 
 def test_spread_keeps_the_strongest_of_every_cell():
     v = rotating_views(2, overlap=0.5, size=(240, 320), seed=0)
-    f = detect_and_describe(_gray(v.images[0]), "orb", max_keypoints=2000)
+    f = detect_and_describe(to_gray(v.images[0]), "orb", max_keypoints=2000)
     s = registration.spread(f, 300, cells=8)
     assert len(s) == 300
     cell = (s.xy[:, 1] // 40).astype(int) * 8 + (s.xy[:, 0] // 40).astype(int)

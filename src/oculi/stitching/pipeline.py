@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from oculi.core.checks import check_choice, check_image, check_positive
-from oculi.core.convert import ensure_uint8, to_rgb
+from oculi.core.convert import ensure_uint8, to_gray, to_rgb
 from oculi.core.errors import NoMatchError, ParameterError
 from oculi.stitching import bundle, cameras, registration
 from oculi.stitching._passes import (  # noqa: F401  (settings, re-exported)
@@ -180,14 +180,6 @@ def _to_uint8(pano: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(np.ascontiguousarray(pano, dtype=np.float32), alpha=255.0)
 
 
-def _gray(image: np.ndarray) -> np.ndarray:
-    import cv2
-
-    if image.ndim == 2:
-        return image
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-
-
 def _excluded_reasons(names, component, n, pairs_all, threshold) -> dict[str, str]:
     reasons = {}
     for v in range(n):
@@ -333,7 +325,7 @@ def stitch(
     ws = [min(1.0, math.sqrt(work_megapix * 1e6 / (h * w))) for h, w in sizes_full]
     # registration works on gray copies: the feature methods and the sub-pixel refinement
     # convert to gray anyway, once here
-    work = [_gray(_resize(im, s)) for im, s in zip(full, ws, strict=True)]
+    work = [to_gray(_resize(im, s), name) for im, s, name in zip(full, ws, names, strict=True)]
     sizes = [im.shape[:2] for im in work]
     passes = feature_passes(features, max_keypoints, feature_params)
     timings["features"] = timings["matching"] = 0.0
