@@ -93,3 +93,13 @@ def test_bad_inputs(tmp_path):
     assert res.exit_code == 2 and "no such file" in res.output
     res = runner.invoke(app, ["eval", "detect", str(tmp_path), str(tmp_path / "x.csv")])
     assert res.exit_code == 2 and "not a detection run folder" in res.output
+
+
+def test_detect_list_shows_the_registry():
+    from oculi.detect import detectors
+
+    res = runner.invoke(app, ["detect", "list"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert [line.split()[:2] for line in lines] == [[e.name, e.obj["family"]]
+                                                    for e in detectors.entries()]
