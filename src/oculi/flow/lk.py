@@ -67,6 +67,10 @@ def lucas_kanade(
     p1, p2 = _pyramid(i1, pyramid_scale, n), _pyramid(i2, pyramid_scale, n)
     flow = np.zeros((*p1[-1].shape, 2), np.float32)
     ksize = 2 * math.ceil(3 * sigma) + 1
+
+    def win(a: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(a, (ksize, ksize), sigma, borderType=cv2.BORDER_REPLICATE)
+
     for lvl in range(n - 1, -1, -1):
         l1, l2 = p1[lvl], p2[lvl]
         if flow.shape[:2] != l1.shape:
@@ -75,10 +79,6 @@ def lucas_kanade(
         g1 = _derivs(l1)
         for _ in range(warps):
             ix, iy, it = _linearise(l1, l2, g1, u, v, 0.5)
-
-            def win(a: np.ndarray) -> np.ndarray:
-                return cv2.GaussianBlur(a, (ksize, ksize), sigma, borderType=cv2.BORDER_REPLICATE)
-
             a11 = win(ix * ix) + np.float32(regularization)
             a12 = win(ix * iy)
             a22 = win(iy * iy) + np.float32(regularization)
@@ -89,9 +89,9 @@ def lucas_kanade(
             u = u + (a22 * b1 - a12 * b2) / det
             v = v + (a11 * b2 - a12 * b1) / det
             if median_size > 1:
-                u = cv2.medianBlur(u.astype(np.float32), median_size)
-                v = cv2.medianBlur(v.astype(np.float32), median_size)
-        flow = np.dstack([u, v]).astype(np.float32)
+                u = cv2.medianBlur(u, median_size)  # float32 throughout
+                v = cv2.medianBlur(v, median_size)
+        flow = np.dstack([u, v])
     return np.ascontiguousarray(flow, np.float32)
 
 
