@@ -69,3 +69,6 @@ def test_bad_configs(tmp_path: Path) -> None:
         Pipeline.load(bad)
     with pytest.raises(DataError, match="name"):
         Pipeline.from_config([{"gamma": 1.0}])
+    bad.write_text('[{"name": "gamma",')  # truncated file
+    with pytest.raises(DataError, match="invalid JSON"):
+        Pipeline.load(bad)

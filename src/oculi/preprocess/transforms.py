@@ -229,7 +229,10 @@ class Pipeline:
     def load(cls, path: str | os.PathLike[str]) -> Pipeline:
         """Read a pipeline written by :meth:`save`."""
         with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+            try:
+                data = json.load(fh)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}: not a pipeline file (invalid JSON: {exc})") from exc
         if not isinstance(data, dict) or data.get("kind") != "oculi.preprocess.Pipeline":
             raise DataError(f"{path}: not an oculi preprocessing pipeline file")
         return cls.from_config(data["transforms"])
