@@ -16,3 +16,5 @@ def test_tour_section_quick(tmp_path):
     assert len(hist) == 2 and hist[1]["train_loss"] < hist[0]["train_loss"]
     page = report.write(tmp_path / "page")
     assert "U-Net trained in the tour" in page.read_text()
+    assert "instances_from_probability:" in page.read_text()
+    assert "DSB nuclei unet + watershed" in page.read_text()  # the shipped bench results

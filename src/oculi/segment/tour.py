@@ -18,8 +18,10 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         SHAPE_CLASSES,
         SegmentationFolder,
         colorize,
+        instances_from_probability,
         make_shapes,
         overlay,
+        overlay_instances,
         predict_image,
         train_segmenter,
     )
@@ -65,6 +67,13 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
             iou = float(((mask > 0) & (truth > 0)).sum() / max(((mask > 0) | (truth > 0)).sum(), 1))
             sec.image(panel, f"image | truth | prediction (foreground IoU {iou:.2f})",
                       name=f"segment-shapes-{i}", width=360)
+        # instances: the predicted foreground split into objects (distance-transform watershed)
+        image = val.samples[0].image
+        _, prob = predict_image(model, image, tile=None)
+        labels = instances_from_probability(np.clip(1.0 - prob[0], 0.0, 1.0), min_size=8)
+        sec.image(overlay_instances(image, labels),
+                  f"instances_from_probability: {int(labels.max())} objects, one colour each",
+                  name="segment-shapes-instances", width=160)
     finally:
         torch.set_num_threads(threads)
     results = Path(__file__).resolve().parents[3] / "bench" / "results" / "segment.jsonl"
@@ -81,6 +90,12 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
             elif r.get("part") == "spleen":
                 rows.append([f"spleen {r['arch']}", "Dice held-out / full",
                              f"{r['dice_held_out']:.3f} / {r['dice_full']:.3f}", r["train_s"]])
+            elif r.get("part") == "nuclei":
+                for who in ("unet", "classical"):
+                    m = r[who]
+                    rows.append([f"DSB nuclei {who} + watershed", "F1@0.5 / PQ / DSB score",
+                                 f"{m['f1_05']:.3f} / {m['pq']:.3f} / {m['dsb']:.3f}",
+                                 r["train_s"] if who == "unet" else 0.0])
             elif r.get("part") == "arch":
                 rows.append([f"ISBI half-res {r['arch']}", "membrane Dice",
                              f"{r['membrane_dice']:.3f}", r["train_s"]])
