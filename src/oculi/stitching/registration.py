@@ -325,10 +325,10 @@ def match_all(
     n = len(features)
     todo = pairs if pairs is not None else [(i, j) for i in range(n) for j in range(i + 1, n)]
     need = sorted({j for _, j in todo})
+    # built serially: FLANN draws its random KD-tree splits from one process-wide random state,
+    # so trees built in threads (and the matches) changed from run to run
+    indices = {j: DescriptorIndex(features[j]) for j in need} if matcher == "flann" else {}
     with ThreadPoolExecutor(_workers(len(todo))) as pool:
-        indices = dict(zip(need, pool.map(lambda j: DescriptorIndex(features[j]), need),
-                           strict=True)) if matcher == "flann" else {}
-
         def run(ij: tuple[int, int]) -> PairMatch | None:
             i, j = ij
             return match_pair(features[i], features[j], i, j, sizes[j], ratio=ratio,
