@@ -97,13 +97,13 @@ class Detector(nn.Module):
         Returns:
             One :class:`~oculi.detect.types.Detections` per image (original pixels).
         """
-        from oculi.core.convert import ensure_float01, to_rgb
+        from oculi.core.convert import to_rgb, to_tensor_batch
         from oculi.detect.types import Detections
 
         self.eval()
         dev = next(self.parameters()).device
-        xs = [torch.from_numpy(np.ascontiguousarray(ensure_float01(to_rgb(im)).transpose(
-            2, 0, 1))).to(dev) for im in images]
+        # one tensor per image: sizes may differ (the model resizes inside)
+        xs = [to_tensor_batch(to_rgb(im))[0].to(dev) for im in images]
         out = []
         score = self.default_score if score is None else score
         for r in self.net(xs):
