@@ -64,6 +64,24 @@ def test_ema_follows_the_formula() -> None:
     torch.testing.assert_close(ema.module.weight, net.weight)
 
 
+def test_ema_copies_buffers_and_averages_every_parameter() -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.Linear(1, 2))
+    ema = ModelEma(net, decay=0.5)
+    before = {k: v.detach().clone() for k, v in ema.module.named_parameters()}
+    net.train()
+    net[1](torch.randn(4, 3, 5, 5) * 3 + 2)  # moves the running statistics
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(1.0)
+    ema.update(net)
+    d = 2 / 11
+    for k, p in net.named_parameters():
+        torch.testing.assert_close(dict(ema.module.named_parameters())[k], d * before[k] + (1 - d) * p)
+    for k, b in net.named_buffers():
+        assert torch.equal(dict(ema.module.named_buffers())[k], b), k
+
+
 def test_config_round_trip_and_validation(tmp_path: Path) -> None:
     cfg = TrainConfig(model="resnet18", epochs=3)
     (tmp_path / "run.yaml").write_text("model: squeezenext\nepochs: 4\nlr: 0.01\n")

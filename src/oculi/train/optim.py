@@ -83,12 +83,11 @@ class ModelEma(nn.Module):
     def update(self, model: nn.Module) -> None:
         self.updates += 1
         d = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        src = dict(model.named_parameters())
-        for name, p in self.module.named_parameters():
-            p.lerp_(src[name].detach(), 1.0 - d)
-        src_b = dict(model.named_buffers())
-        for name, b in self.module.named_buffers():
-            b.copy_(src_b[name])
+        # the copy lists parameters and buffers in the model's order: one fused call each
+        torch._foreach_lerp_(list(self.module.parameters()), list(model.parameters()), 1.0 - d)
+        buffers = list(self.module.buffers())
+        if buffers:
+            torch._foreach_copy_(buffers, list(model.buffers()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.module(x)
