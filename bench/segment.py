@@ -503,15 +503,13 @@ NUCLEI_SPLIT = {"min_distance": 4, "h": 0.5, "sigma": 1.0, "min_size": 15, "fill
 
 
 def _nuclei_scores(true: np.ndarray, labels: np.ndarray, fg: np.ndarray) -> dict[str, Any]:
-    from oculi.train.metrics import InstanceMetrics
+    from oculi.train.metrics import InstanceMetrics, dice_score
 
     im = InstanceMetrics()
     im.update(true, labels)
     r = im.compute()
-    t = true > 0
-    dice = 2 * float((fg & t).sum()) / max(int(fg.sum() + t.sum()), 1)
     return {
-        "dice": dice,
+        "dice": dice_score(fg, true > 0),
         "f1_05": r["f1"],
         "precision_05": r["precision"],
         "recall_05": r["recall"],
