@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 from oculi.core.checks import check_choice
 from oculi.core.errors import DataError
 from oculi.detect.data import DetectionDataset, DetectionSplits, collate, load_splits
+from oculi.detect.models import DEFAULT_BACKBONE
 from oculi.train.config import TrainConfig
 
 MONITORS = ("val_map50", "val_map", "val_loss")
@@ -59,7 +60,7 @@ class DetectionConfig(TrainConfig):
     clip_grad_norm: float = 10.0
     monitor: str = "val_map50"
     val_split: float = 0.15
-    backbone: str = "efficientnet_lite0"
+    backbone: str = DEFAULT_BACKBONE
     frozen_stages: int = 2
     mosaic: float | None = None
     kmeans_anchors: bool = True
