@@ -63,20 +63,6 @@ def remove_small(labels: np.ndarray, min_size: int) -> np.ndarray:
     return relabel_sequential(out)
 
 
-def fill_object_holes(labels: np.ndarray) -> np.ndarray:
-    """Fill the holes inside each object with its id (HxW int32; holes = background pixels an
-    object encloses)."""
-    lab = np.asarray(labels, np.int32).copy()
-    holes = ndimage.binary_fill_holes(lab > 0) & (lab == 0)
-    if not holes.any():
-        return lab
-    # a hole enclosed by one object takes that object's id; a gap between several touching
-    # objects takes the id of the nearest object pixel
-    _, (iy, ix) = ndimage.distance_transform_edt(lab == 0, return_indices=True)
-    lab[holes] = lab[iy[holes], ix[holes]]
-    return lab
-
-
 def label_components(
     mask: np.ndarray, *, connectivity: int = 1, min_size: int = 0, fill_holes: bool = False
 ) -> np.ndarray:
