@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
+from oculi.geometry import reprojection_errors
 from oculi.stitching._jacobians import homography_jacobian, rotation_jacobian
 from oculi.stitching.cameras import Camera
 
@@ -251,9 +252,6 @@ def pair_errors(pairs: list, homography) -> np.ndarray:
     """Mean inlier transfer error (pixels of j) of every pair under ``homography(i, j)``."""
     out = []
     for p in pairs:
-        h = homography(p.i, p.j)
-        q = np.column_stack([p.xy_i, np.ones(len(p.xy_i))]) @ h.T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.linalg.norm(q[:, :2] / q[:, 2:3] - p.xy_j, axis=1)
+        d = reprojection_errors(homography(p.i, p.j), p.xy_i, p.xy_j)
         out.append(float(np.nanmean(d)) if len(d) else 0.0)
     return np.array(out)
