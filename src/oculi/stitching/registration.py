@@ -326,7 +326,8 @@ def match_all(
     todo = pairs if pairs is not None else [(i, j) for i in range(n) for j in range(i + 1, n)]
     need = sorted({j for _, j in todo})
     # built serially: FLANN draws its random KD-tree splits from one process-wide random state,
-    # so trees built in threads (and the matches) changed from run to run
+    # so trees built in threads (and the matches) changed from run to run; serially, the same
+    # calls in a fresh process give the same matches (a later call continues that state)
     indices = {j: DescriptorIndex(features[j]) for j in need} if matcher == "flann" else {}
     with ThreadPoolExecutor(_workers(len(todo))) as pool:
         def run(ij: tuple[int, int]) -> PairMatch | None:
