@@ -102,3 +102,29 @@ def test_evaluate_volumes_reports_held_out_slab():
         patch=(4, 8, 8),
     )
     assert r["val_dice"] == 1.0 and r["val_dice_full"] == 1.0 and r["val_hd95_mm"] == 0.0
+
+
+def test_volume_task_holds_out_the_last_volumes(tmp_path):
+    from types import SimpleNamespace
+
+    import nibabel as nib
+
+    from oculi.segment.task3d import VolumeTask
+
+    rng = np.random.default_rng(0)
+    for name in ("a", "b", "c"):
+        lab = np.zeros((8, 8, 4), np.uint8)
+        lab[2:6, 2:6, 1:3] = 1
+        img = (rng.random((8, 8, 4)) * 100 + 200 * lab).astype(np.float32)
+        nib.save(nib.Nifti1Image(img, np.eye(4)), tmp_path / f"{name}.nii.gz")
+        nib.save(nib.Nifti1Image(lab, np.eye(4)), tmp_path / f"{name}_seg.nii.gz")
+    cfg = SimpleNamespace(
+        model="unet3d", seed=0, val_split=0.34,
+        task_options={"patch": [4, 8, 8], "repeat": 2, "window": None,
+                      "arch_options": {"features": (2, 4), "strides": [(1, 2, 2)]}},
+    )  # fmt: skip
+    task = VolumeTask(tmp_path)
+    data = task.build_data(cfg, task.build_model(cfg), None)
+    assert [it["name"] for it in data.val.items] == ["2"]  # round(3 * 0.34) = 1 volume held out
+    assert data.val.items[0]["held_out_from"] == 0
+    assert len(data.train.images) == 2 and len(data.train) == 2

@@ -132,37 +132,22 @@ class VolumeTask:
         from oculi.train.losses import create_loss
 
         o = self.opts
-        train_imgs, train_labs, val_items = [], [], []
-        if len(self.volumes) == 1:
-            d = self.arrays[0].shape[0]
-            cut = round(d * (1 - float(o["val_slices"])))
-            train_imgs.append(self.arrays[0][:cut])
-            train_labs.append(self.labels[0][:cut])
-            val_items.append(
-                {
-                    "image": self.arrays[0],
-                    "label": self.labels[0],
-                    "spacing": self.volumes[0].spacing,
-                    "held_out_from": cut,
-                    "name": self.volumes[0].path.name if self.volumes[0].path else "0",
-                }
-            )
-        else:
-            k = max(1, round(len(self.volumes) * (cfg.val_split or 0.2)))
-            for i in range(len(self.volumes)):
-                if i < len(self.volumes) - k:
-                    train_imgs.append(self.arrays[i])
-                    train_labs.append(self.labels[i])
-                else:
-                    val_items.append(
-                        {
-                            "image": self.arrays[i],
-                            "label": self.labels[i],
-                            "spacing": self.volumes[i].spacing,
-                            "held_out_from": 0,
-                            "name": str(i),
-                        }
-                    )
+        n = len(self.volumes)
+
+        def val_item(i: int, held_out_from: int) -> dict[str, Any]:
+            v = self.volumes[i]
+            name = (v.path.name if v.path else "0") if n == 1 else str(i)
+            return {"image": self.arrays[i], "label": self.labels[i], "spacing": v.spacing,
+                    "held_out_from": held_out_from, "name": name}  # fmt: skip
+
+        if n == 1:  # train on the first slices, validate on the whole volume and its last slab
+            cut = round(self.arrays[0].shape[0] * (1 - float(o["val_slices"])))
+            train_imgs, train_labs = [self.arrays[0][:cut]], [self.labels[0][:cut]]
+            val_items = [val_item(0, cut)]
+        else:  # the last volumes are held out whole
+            k = max(1, round(n * (cfg.val_split or 0.2)))
+            train_imgs, train_labs = self.arrays[: n - k], self.labels[: n - k]
+            val_items = [val_item(i, 0) for i in range(n - k, n)]
         stride = model.stride
         patch = [int(np.ceil(p / s) * s) for p, s in zip(o["patch"], stride, strict=True)]
         o["patch"] = patch
