@@ -160,3 +160,25 @@ def test_mosaic(voc_dir):
     assert tuple(x.shape) == (3, 64, 64)
     b = t["boxes"].numpy()
     assert ((b >= 0) & (b <= 64)).all() and (b[:, 2:] > b[:, :2]).all()
+
+
+def test_augment_masks_follow_their_boxes():
+    """Two instances share a box (upper and lower triangle) and a third box is too thin after
+    resizing and is dropped: each kept box keeps its own mask, flipped and resized with it."""
+    import cv2
+
+    tri = np.tri(60, 60, dtype=np.uint8)
+    masks = np.zeros((3, 100, 200), np.uint8)
+    masks[0, 20:80, 20:80] = tri.T  # upper triangle
+    masks[1, 20:80, 20:80] = tri  # lower triangle
+    masks[2, 10:90, 150:153] = 1
+    boxes = np.array([[20.0, 20, 80, 80], [20, 20, 80, 80], [150, 10, 153, 90]])
+    aug = DetectionAugment(100, flip=1.0, affine=0.0, color=0.0, seed=0)
+    image = np.zeros((100, 200, 3), np.uint8)
+    _, b, lab, m = aug(image, boxes, np.array([1, 2, 3]), masks)
+    assert lab.tolist() == [1, 2] and m.shape == (2, 50, 100)
+    np.testing.assert_allclose(b, [[60, 10, 90, 40]] * 2)  # halved, then flipped
+    for k in range(2):
+        want = np.fliplr(cv2.resize(masks[k], (100, 50), interpolation=cv2.INTER_NEAREST))
+        iou = (want & m[k]).sum() / (want | m[k]).sum()
+        assert iou > 0.9, (k, iou)

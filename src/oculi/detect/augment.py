@@ -53,39 +53,26 @@ class DetectionAugment:
         self.size = size
         self.compose = A.Compose(
             ops, seed=seed,
-            bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"],
+            bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels", "ids"],
                                      min_visibility=min_visibility, min_width=2, min_height=2,
                                      clip=True, filter_invalid_bboxes=True))
 
     def __call__(self, image: np.ndarray, boxes: np.ndarray, labels: np.ndarray,
                  masks: np.ndarray | None):
-        kw: dict[str, Any] = {"image": image, "bboxes": np.asarray(boxes, np.float32).reshape(
-            -1, 4), "labels": np.asarray(labels)}
+        b = np.asarray(boxes, np.float32).reshape(-1, 4)
+        # ids ride along with the boxes, so the masks of the boxes albumentations keeps are known
+        kw: dict[str, Any] = {"image": image, "bboxes": b, "labels": np.asarray(labels),
+                              "ids": np.arange(len(b))}
         if masks is not None:
             kw["masks"] = list(masks)
         out = self.compose(**kw)
         b = np.asarray(out["bboxes"], np.float32).reshape(-1, 4)
         lab = np.asarray(out["labels"], np.int64).reshape(-1)
         m = None
-        if masks is not None:
-            # albumentations drops boxes but keeps every mask: keep the masks of the kept boxes
+        if masks is not None:  # albumentations transforms every mask: keep the kept boxes' ones
             all_m = np.asarray(out["masks"], np.uint8).reshape(-1, *out["image"].shape[:2])
-            m = _match_masks(all_m, b) if len(all_m) else all_m
+            m = all_m[np.asarray(out["ids"], np.int64).reshape(-1)]
         return out["image"], b, lab, m
-
-
-def _match_masks(masks: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """The mask whose bounding box best overlaps each kept box."""
-    if len(boxes) == 0:
-        return masks[:0]
-    mb = []
-    for m in masks:
-        ys, xs = np.nonzero(m)
-        mb.append((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) if len(xs) else (0, 0, 0, 0))
-    from torchvision.ops import box_iou
-
-    iou = box_iou(torch.as_tensor(boxes), torch.as_tensor(np.array(mb, np.float32)))
-    return masks[iou.argmax(1).numpy()]
 
 
 class Mosaic(Dataset):
