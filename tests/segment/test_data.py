@@ -149,3 +149,15 @@ def test_nuclei_instance_masks(tmp_path):
     assert ds.num_classes == 2
     assert int(ds[0][1].sum()) == int((ids > 0).sum())
     assert np.array_equal(ds.instances(0), ids)
+
+
+def test_from_arrays_checks_like_the_folder_reader():
+    img = np.zeros((6, 8, 3), np.uint8)
+    ds = SegmentationFolder.from_arrays([img, img[..., 0]], [np.eye(6, 8, dtype=np.uint8)] * 2,
+                                        num_classes=2, names=["a", "b"])  # fmt: skip
+    assert [s.name for s in ds.samples] == ["a", "b"] and ds.samples[1].image.shape == (6, 8, 1)
+    assert int(ds[0][1].sum()) == 6 and ds.mask_kind == "index" and ds.transform is None
+    with pytest.raises(ShapeError, match=r"targets\[0\]: size"):
+        SegmentationFolder.from_arrays([img], [np.zeros((5, 8), np.uint8)], num_classes=2)
+    with pytest.raises(ValueRangeError, match=r"targets\[0\]: class indices"):
+        SegmentationFolder.from_arrays([img], [np.full((6, 8), 3, np.uint8)], num_classes=2)

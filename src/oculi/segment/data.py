@@ -166,19 +166,7 @@ class SegmentationFolder(torch.utils.data.Dataset):
                     f"{mask_path}: mask is {raw.shape[1]}x{raw.shape[0]} but image {img_path.name} "
                     f"is {image.shape[1]}x{image.shape[0]} — masks must have their image's size"
                 )
-            target = mask_to_target(
-                raw,
-                mask_kind,
-                num_classes=num_classes,
-                ignore_index=ignore_index,
-                invert=invert,
-                source=str(mask_path),
-            )
-            if mask_kind == "instance":
-                self._instances.append(np.asarray(raw if raw.ndim == 2 else raw[..., 0]))
-            if image.ndim == 2:
-                image = image[..., None]
-            self.samples.append(Sample(image, target, img_path.stem))
+            self._add(image, raw, img_path.stem, str(mask_path), invert)
         if self.num_classes is None:
             top = max(
                 int(
@@ -189,6 +177,22 @@ class SegmentationFolder(torch.utils.data.Dataset):
                 for s in self.samples
             )
             self.num_classes = max(2, top + 1)
+
+    def _add(
+        self, image: np.ndarray, raw: np.ndarray, name: str, source: str, invert: bool = False
+    ) -> None:
+        """Check and keep one pair (``raw``: the mask as read, already of the image's size)."""
+        target = mask_to_target(
+            raw,
+            self.mask_kind,
+            num_classes=self.num_classes,
+            ignore_index=self.ignore_index,
+            invert=invert,
+            source=source,
+        )
+        if self.mask_kind == "instance":
+            self._instances.append(np.asarray(raw if raw.ndim == 2 else raw[..., 0]))
+        self.samples.append(Sample(image if image.ndim == 3 else image[..., None], target, name))
 
     @classmethod
     def from_arrays(
@@ -202,27 +206,13 @@ class SegmentationFolder(torch.utils.data.Dataset):
         class_names: Sequence[str] | None = None,
     ) -> SegmentationFolder:
         """A dataset from in-memory HxWx3 uint8 images and HxW class-index targets."""
-        self = cls.__new__(cls)
-        torch.utils.data.Dataset.__init__(self)
-        self.mask_kind, self.num_classes, self.ignore_index = "index", num_classes, ignore_index
-        self.transform, self.class_names = None, list(class_names) if class_names else None
-        self._instances = []
-        self.samples = []
+        self = cls([], num_classes=num_classes, ignore_index=ignore_index, class_names=class_names)
         for i, (im, t) in enumerate(zip(images, targets, strict=True)):
             if im.shape[:2] != t.shape[:2]:
                 raise ShapeError(
                     f"targets[{i}]: size {t.shape[:2]} differs from the image's {im.shape[:2]}"
                 )
-            tt = mask_to_target(
-                t,
-                "index",
-                num_classes=num_classes,
-                ignore_index=ignore_index,
-                source=f"targets[{i}]",
-            )
-            self.samples.append(
-                Sample(im if im.ndim == 3 else im[..., None], tt, names[i] if names else f"{i:04d}")
-            )
+            self._add(im, t, names[i] if names else f"{i:04d}", f"targets[{i}]")
         return self
 
     def __len__(self) -> int:
