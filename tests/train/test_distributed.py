@@ -38,3 +38,13 @@ def test_two_process_ddp_ranks_end_identical(folder: Path, tmp_path: Path) -> No
     assert len(moved) > 10
     # each rank saw half of each epoch: 24 images -> 12 per rank -> 3 steps of 4
     assert (run / "metrics.jsonl").read_text().count("\n") == 1
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_asked_without_a_gpu_is_a_clear_error() -> None:
+    from oculi.core.errors import ParameterError
+    from oculi.train.distributed import setup
+
+    with pytest.raises(ParameterError, match="device: 'cuda'"):
+        setup("cuda")
+    assert setup("auto").device == torch.device("cpu")

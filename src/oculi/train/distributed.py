@@ -40,6 +40,10 @@ def setup(device: str = "auto") -> DistInfo:
     Args:
         device: "auto" (CUDA when available), "cpu" or "cuda".
     """
+    if device == "cuda" and not torch.cuda.is_available():
+        from oculi.core.errors import ParameterError
+
+        raise ParameterError("device: 'cuda' asked for but no CUDA device is available; use 'auto'")
     use_cuda = torch.cuda.is_available() if device == "auto" else device == "cuda"
     world = int(os.environ.get("WORLD_SIZE", "1"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
