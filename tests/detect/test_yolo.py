@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from oculi.detect import ciou, kmeans_anchors
@@ -55,3 +56,12 @@ def test_decode_inverts_a_perfect_prediction():
     torch.testing.assert_close(out["boxes"][0], torch.tensor([64.0, 58, 144, 118]),
                                atol=1e-3, rtol=0)
     assert int(out["labels"][0]) == 2 and float(out["scores"][0]) > 0.99
+
+
+def test_training_mode_needs_targets():
+    from oculi.core.errors import ParameterError
+    from oculi.detect import create_detector
+
+    m = create_detector("yolo", num_classes=1, pretrained=False, image_size=64).train()
+    with pytest.raises(ParameterError, match="targets: required"):
+        m([torch.rand(3, 64, 64)])

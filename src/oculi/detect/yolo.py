@@ -192,7 +192,10 @@ class YOLO(nn.Module):
             preds.append(p.view(b, self.na, 5 + self.nc, h, w).permute(0, 1, 3, 4, 2))
         if self.training:
             if targets is None:
-                raise ValueError("targets: required in training mode")
+                from oculi.core.errors import ParameterError
+
+                raise ParameterError("targets: required in training mode (call .eval() to "
+                                     "detect)")
             return self.loss(preds, targets, ratios)
         return self.decode(preds, ratios, [im.shape[-2:] for im in images])
 
