@@ -25,8 +25,8 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     )
     names = ["astronaut", "chelsea"] if quick else ["astronaut", "chelsea", "coffee", "rocket"]
     rows = []
-    for name in names:
-        image = load(name, mode="rgb")
+    images = {name: load(name, mode="rgb") for name in names}
+    for name, image in images.items():
         t0 = time.perf_counter()
         faces = detect_faces(image)
         t1 = time.perf_counter()
@@ -53,7 +53,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
 
         model = load_detector(run)
         for name in names[:2]:
-            image = load(name, mode="rgb")
+            image = images[name]
             d = model.detect([image], score=0.3)[0]
             sec.image(draw_detections(image, d.boxes, labels=[f"{n} {s:.2f}" for n, s in
                                                               zip(d.names, d.scores,
