@@ -32,6 +32,73 @@ def test_default_command_group_dispatches():
     assert runner.invoke(app, ["eval", "a.png"]).output.strip() == "eval ['a.png']"
 
 
+def _default_groups():
+    """(topic, click group) for every topic built with ``topic_app(..., default_command=True)``."""
+    import importlib
+
+    from typer.main import get_command
+
+    from oculi.cli._common import DefaultCommandGroup
+
+    for name, module, attr, kind in cli_main.TOPICS:
+        if kind != "app":
+            continue
+        group = get_command(getattr(importlib.import_module(module), attr))
+        if isinstance(group, DefaultCommandGroup):
+            yield name, group
+
+
+def test_topic_help_shows_the_default_command_usage_and_options():
+    groups = dict(_default_groups())
+    assert {"explain", "detect", "ocr", "segment"} <= set(groups)
+    for name, group in groups.items():
+        res = runner.invoke(cli_main.app, [name, "--help"])
+        assert res.exit_code == 0, res.output
+        assert f"Usage: oculi {name} [OPTIONS] " in res.output
+        assert "COMMAND [ARGS]" not in res.output
+        default = group.commands[group.default_command]
+        for param in default.params:
+            if param.param_type_name == "option":
+                assert max(param.opts, key=len) in res.output, (name, param.opts)
+        for sub, cmd in group.commands.items():
+            if not cmd.hidden:
+                assert sub in res.output
+
+
+def test_explain_and_detect_help_name_the_default_options():
+    res = runner.invoke(cli_main.app, ["explain", "--help"])
+    assert res.exit_code == 0
+    assert "Usage: oculi explain [OPTIONS]" in res.output
+    for opt in ("--model", "--method", "--target", "--layer", "--json"):
+        assert opt in res.output
+    assert "eval" in res.output and "Faithfulness" in res.output  # the other command, listed
+    res = runner.invoke(cli_main.app, ["detect", "--help"])
+    assert res.exit_code == 0
+    assert "Usage: oculi detect [OPTIONS]" in res.output
+    assert "--model" in res.output and "--score" in res.output and "list" in res.output
+
+
+def test_default_command_group_help_without_rich():
+    import typer
+
+    from oculi.cli._common import DefaultCommandGroup
+
+    app = typer.Typer(cls=DefaultCommandGroup, rich_markup_mode=None, help="Demo group.")
+
+    @app.command("default", hidden=True)
+    def default(images: list[str], model: str = typer.Option("m", "--model", help="Model.")):
+        """Run the demo."""
+
+    @app.command("eval")
+    def evaluate(images: list[str]) -> None:
+        """Evaluate the demo."""
+
+    out = runner.invoke(app, ["--help"], prog_name="demo").output
+    assert out.startswith("Usage: demo [OPTIONS] ")
+    assert "Demo group." in out and "Run the demo." in out
+    assert "--model" in out and "Evaluate the demo." in out
+
+
 def test_cli_help_is_fast_and_imports_no_torch():
     code = "import sys; import oculi.cli.main; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -45,15 +45,46 @@ class OculiGroup(TyperGroup):
             ctx.exit(2)
 
 
+class _DefaultCommandHelp(TyperGroup):
+    """What ``--help`` of a :class:`DefaultCommandGroup` renders: the default command's usage line,
+    arguments and options, the group's help then the default command's, and the other commands."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        # a plain command's pieces ([OPTIONS] IMAGES...), without the group's COMMAND [ARGS]...
+        return super(TyperGroup, self).collect_usage_pieces(ctx)
+
+
 class DefaultCommandGroup(OculiGroup):
     """A group whose first argument, when it is not a sub-command, goes to a default command.
 
     Lets a topic offer ``oculi explain IMAGE ...`` and ``oculi explain eval IMAGES ...`` together.
     Create it with ``typer.Typer(cls=DefaultCommandGroup)`` and name the default command
-    ``default`` (hidden) or set ``default_command`` on a subclass.
+    ``default`` (hidden) or set ``default_command`` on a subclass. ``oculi explain --help`` shows
+    the default command's usage and options, then the other commands.
     """
 
     default_command = "default"
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        default = self.commands.get(self.default_command)
+        if default is None:
+            return super().format_help(ctx, formatter)
+        path = ctx.command_path
+        others = any(not c.hidden for c in self.commands.values())
+        epilog = self.epilog or (f"{path} COMMAND --help shows a command's options." if others
+                                 else None)
+        # the default's docstring as paragraphs (its line breaks are only source wrapping)
+        own = "\n\n".join(" ".join(p.split()) for p in (default.help or "").split("\n\n"))
+        view = _DefaultCommandHelp(
+            name=self.name,
+            commands=self.commands,
+            params=list(default.params),
+            help="\n\n".join(t for t in (self.help, own.strip()) if t) or None,
+            epilog=epilog,
+            options_metavar=default.options_metavar,
+            rich_markup_mode=self.rich_markup_mode,
+        )
+        return view.format_help(ctx, formatter)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):

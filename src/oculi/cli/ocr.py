@@ -9,10 +9,8 @@ import typer
 from oculi.cli._common import fail, topic_app, write_json
 
 app = topic_app(
-    "Read text in images (Tesseract or PP-OCR) and measure character/word error rates.\n\n"
-    "oculi ocr IMAGE... [--engine tesseract|ppocr] [--lang eng] [--no-preprocess] "
-    "[-o OUT.txt|.json|.tsv|.hocr|.pdf] [--overlay boxes.png] reads images "
-    "(options: oculi ocr default --help); oculi ocr eval DIR scores a folder.",
+    "Read text in images (Tesseract or PP-OCR) and measure character/word error rates "
+    "(oculi ocr eval DIR).",
     default_command=True,
 )
 
