@@ -245,6 +245,198 @@ def _register(comp, pairs, sizes, model, shared_focal):
     return root, tree, None, hs, ba
 
 
+def _check_inputs(images: list[Any], names: list[str] | None, projection: str, blend: str,
+                  model: str, work_megapix: float, compose_scale: float) -> list[str]:
+    """Validate the options; the names of the images (default ``image0``, ...)."""
+    check_projection(projection)
+    check_choice(blend, BLENDS, "blend")
+    check_choice(model, MODELS, "model")
+    check_positive(work_megapix, "work_megapix")
+    check_positive(compose_scale, "compose_scale")
+    names = list(names) if names is not None else [f"image{i}" for i in range(len(images))]
+    if len(names) != len(images):
+        raise ParameterError(f"names: expected {len(images)} names, got {len(names)}")
+    if len(images) < 2:
+        raise NoMatchError(
+            f"need at least 2 images to stitch, got {len(images)}"
+            + (f" ({', '.join(names)})" if names else ""))
+    return names
+
+
+def _match_graph(work, sizes, passes, *, ratio, threshold, refine_matches, confidence,
+                 timings):
+    """Features and verified pairs of the successive passes, stopping at the first pass that
+    connects every image (strongly enough, unless it is the last); ``(comp, pairs,
+    pairs_all)`` of that pass: the largest connected set, its confident pairs (all sets) and
+    every verified pair."""
+    n = len(work)
+    timings["features"] = timings["matching"] = 0.0
+    for method, params in passes:
+        # the cheap detector and the strongest keypoints first; when they leave an image
+        # unconnected (narrow overlaps), every image is described again by the next pass
+        t0 = time.perf_counter()
+        feats = registration.detect_all(work, method, **params)
+        timings["features"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pairs_all = registration.match_all(feats, sizes, ratio=ratio, threshold=threshold,
+                                           images=work if refine_matches else None,
+                                           min_confidence=confidence)
+        timings["matching"] += time.perf_counter() - t0
+        pairs = [p for p in pairs_all if p.confidence >= confidence]
+        comps = registration.connected_components(n, [(p.i, p.j) for p in pairs])
+        comp = comps[0]
+        if len(comp) == n and (method == passes[-1][0] or weakest_link(comp, pairs)
+                               >= FAST_PASS_MIN_INLIERS):
+            break
+    return comp, pairs, pairs_all
+
+
+def _no_overlap_error(names, pairs_all, confidence) -> NoMatchError:
+    """The error for a match graph without any confident pair (naming the best three)."""
+    detail = "; ".join(f"{names[p.i]}-{names[p.j]}: {p.n_inliers} inliers, confidence "
+                       f"{p.confidence:.2f}" for p in sorted(pairs_all, key=lambda p:
+                                                             -p.confidence)[:3])
+    return NoMatchError(
+        f"no two images overlap enough to stitch ({', '.join(names)}): every pair has "
+        f"confidence < {confidence:g}" + (f" (best: {detail})" if detail else "")
+    )
+
+
+def _register_model(comp, pairs, sizes, model, shared_focal):
+    """``(model, _register(...))`` of ``model``; ``"auto"`` adjusts both models and keeps the
+    homography one only when it explains the matches much better."""
+    if model != "auto":
+        return model, _register(comp, pairs, sizes, model, shared_focal)
+    r_rot = _register(comp, pairs, sizes, "rotation", shared_focal)
+    r_h = _register(comp, pairs, sizes, "homography", shared_focal)
+    # the homography model has 8 unknowns per image against 3 (+ focal): it is chosen only
+    # when it explains the matches much better (a flat scene seen from moving viewpoints)
+    use_h = r_h[4].error_after < AUTO_RATIO * r_rot[4].error_after
+    return ("homography", r_h) if use_h else ("rotation", r_rot)
+
+
+@dataclass
+class _Solution:
+    """The adjusted registration of the connected set."""
+
+    model: str
+    root: int
+    cams: dict[int, cameras.Camera] | None
+    hs: dict[int, np.ndarray] | None
+    ba: bundle.BundleResult
+    pairs: list[registration.PairMatch]
+    dropped: list[str]
+
+
+def _adjust(comp, pairs, sizes, n, names, model, shared_focal, threshold) -> _Solution:
+    """Register and adjust the set; while the worst pair is not explained by the global
+    solution (a false match on repeated structure), drop it when the other pairs still connect
+    the set, and adjust again."""
+    dropped: list[str] = []
+    while True:
+        chosen, (root, _, cams, hs, ba) = _register_model(comp, pairs, sizes, model,
+                                                          shared_focal)
+        errs = bundle.pair_errors(pairs, _pair_homography(cams, hs))
+        worst = int(np.argmax(errs))
+        if errs[worst] <= max(threshold, 2.0 * float(np.median(errs))) or len(pairs) <= 1:
+            break
+        rest = pairs[:worst] + pairs[worst + 1:]
+        if len(registration.connected_components(n, [(p.i, p.j) for p in rest])[0]) \
+                < len(comp):
+            break
+        bad = pairs[worst]
+        dropped.append(f"{names[bad.i]}-{names[bad.j]} ({errs[worst]:.1f} px after adjustment)")
+        pairs = rest
+    return _Solution(chosen, root, cams, hs, ba, pairs, dropped)
+
+
+def _wave_corrected(cams, comp):
+    """The rotation cameras with the horizon straightened."""
+    rs = cameras.wave_correct([cams[v].R for v in comp])
+    return {v: cameras.Camera(cams[v].focal, cams[v].cx, cams[v].cy, r)
+            for v, r in zip(comp, rs, strict=True)}
+
+
+def _compose_transforms(sol: _Solution, comp, ws, compose_scale, projection):
+    """``(tfs, h_input)``: per image, its transform onto the panorama at composition resolution
+    and the input-pixel homography (input pixels -> world rays or the root's plane)."""
+    cs = [compose_scale / s for s in ws]  # work -> compose resize factor per image
+    if sol.model == "rotation":
+        cams = sol.cams
+        ccams = {v: cams[v].scaled(cs[v]) for v in comp}
+        pano_scale = float(np.median([c.focal for c in ccams.values()]))
+        tfs = {v: RotationTransform(ccams[v], projection, pano_scale) for v in comp}
+        # input pixels -> world rays, so that H_ij = inv(h_j) @ h_i
+        h_input = {v: np.linalg.inv(cams[v].scaled(1 / ws[v]).K @ cams[v].R) for v in comp}
+        return tfs, h_input
+    hs, root = sol.hs, sol.root
+    tfs = {v: PlaneTransform(hs[v]).scaled(cs[v], cs[root]) for v in comp}
+    h_input = {v: PlaneTransform(hs[v]).scaled(1 / ws[v], 1 / ws[root]).matrix for v in comp}
+    return tfs, h_input
+
+
+def _project(comp, tfs, comp_imgs, names, projection, excluded):
+    """``(rois, kept)``: the panorama box of every image that can be projected (the others are
+    added to ``excluded``); raises when fewer than two remain or the panorama is too large."""
+    rois = {}
+    for v in comp:
+        roi = pano_roi(tfs[v], comp_imgs[v].shape[:2])
+        if roi is None:
+            excluded[names[v]] = (f"lies (partly) behind the {projection} projection's plane — use"
+                                  " cylindrical or spherical")
+        else:
+            rois[v] = roi
+    kept = [v for v in comp if v in rois]
+    if len(kept) < 2:
+        raise NoMatchError(f"fewer than 2 images can be projected ({', '.join(names)}); "
+                           f"try --projection spherical")
+    x0 = min(rois[v][0] for v in kept)
+    y0 = min(rois[v][1] for v in kept)
+    x1 = max(rois[v][2] for v in kept)
+    y1 = max(rois[v][3] for v in kept)
+    if (x1 - x0) * (y1 - y0) > MAX_PANO_PIXELS:
+        raise ParameterError(
+            f"the {projection} panorama would be {x1 - x0}x{y1 - y0} pixels; use a spherical or "
+            "cylindrical projection, or a smaller compose_scale")
+    return rois, kept
+
+
+def _warp_all(kept, comp_imgs, tfs, rois) -> list[Warped]:
+    """Every kept image warped onto its panorama box (in threads)."""
+
+    def warp_one(v: int) -> Warped:
+        im, m = warp_to_pano(comp_imgs[v], tfs[v], rois[v])
+        return Warped(im, m, rois[v])
+
+    with ThreadPoolExecutor(registration._workers(len(kept))) as pool:
+        return list(pool.map(warp_one, kept))
+
+
+def _crop(pano, mask):
+    """``(pano, mask, crop_box)`` cropped to the largest inner rectangle (when not empty)."""
+    crop_box = largest_inner_rectangle(mask)
+    cx0, cy0, cx1, cy1 = crop_box
+    if cx1 > cx0 and cy1 > cy0:
+        pano, mask = pano[cy0:cy1, cx0:cx1], mask[cy0:cy1, cx0:cx1]
+    return pano, mask, crop_box
+
+
+def _transform_entries(sol: _Solution, kept, names, rois, box, ws, h_input):
+    """:attr:`Panorama.transforms`: per kept image, its box on the uncropped panorama and its
+    camera (rotation model) or homography, at the input resolution."""
+    transforms = []
+    for v in kept:
+        entry: dict[str, Any] = {"index": v, "name": names[v],
+                                 "roi": [rois[v][0] - box[0], rois[v][1] - box[1],
+                                         rois[v][2] - box[0], rois[v][3] - box[1]]}
+        if sol.model == "rotation":
+            entry["camera"] = sol.cams[v].scaled(1 / ws[v]).as_dict()
+        else:
+            entry["homography"] = (h_input[v] / h_input[v][2, 2]).tolist()
+        transforms.append(entry)
+    return transforms
+
+
 def stitch(
     images: list[Any],
     *,
@@ -306,19 +498,8 @@ def stitch(
     """
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
-    check_projection(projection)
-    check_choice(blend, BLENDS, "blend")
-    check_choice(model, MODELS, "model")
-    check_positive(work_megapix, "work_megapix")
-    check_positive(compose_scale, "compose_scale")
     images = list(images)
-    names = list(names) if names is not None else [f"image{i}" for i in range(len(images))]
-    if len(names) != len(images):
-        raise ParameterError(f"names: expected {len(images)} names, got {len(names)}")
-    if len(images) < 2:
-        raise NoMatchError(
-            f"need at least 2 images to stitch, got {len(images)}"
-            + (f" ({', '.join(names)})" if names else ""))
+    names = _check_inputs(images, names, projection, blend, model, work_megapix, compose_scale)
     full, gray = _prepare(images, names)
     n = len(full)
     sizes_full = [im.shape[:2] for im in full]
@@ -328,109 +509,26 @@ def stitch(
     work = [to_gray(_resize(im, s), name) for im, s, name in zip(full, ws, names, strict=True)]
     sizes = [im.shape[:2] for im in work]
     passes = feature_passes(features, max_keypoints, feature_params)
-    timings["features"] = timings["matching"] = 0.0
-    for method, params in passes:
-        # the cheap detector and the strongest keypoints first; when they leave an image
-        # unconnected (narrow overlaps), every image is described again by the next pass
-        t0 = time.perf_counter()
-        feats = registration.detect_all(work, method, **params)
-        timings["features"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pairs_all = registration.match_all(feats, sizes, ratio=ratio, threshold=threshold,
-                                           images=work if refine_matches else None,
-                                           min_confidence=confidence)
-        timings["matching"] += time.perf_counter() - t0
-        pairs = [p for p in pairs_all if p.confidence >= confidence]
-        comps = registration.connected_components(n, [(p.i, p.j) for p in pairs])
-        comp = comps[0]
-        if len(comp) == n and (method == passes[-1][0] or weakest_link(comp, pairs)
-                               >= FAST_PASS_MIN_INLIERS):
-            break
+    comp, pairs, pairs_all = _match_graph(
+        work, sizes, passes, ratio=ratio, threshold=threshold, refine_matches=refine_matches,
+        confidence=confidence, timings=timings)
     if len(comp) < 2:
-        detail = "; ".join(f"{names[p.i]}-{names[p.j]}: {p.n_inliers} inliers, confidence "
-                           f"{p.confidence:.2f}" for p in sorted(pairs_all, key=lambda p:
-                                                                 -p.confidence)[:3])
-        raise NoMatchError(
-            f"no two images overlap enough to stitch ({', '.join(names)}): every pair has "
-            f"confidence < {confidence:g}" + (f" (best: {detail})" if detail else "")
-        )
+        raise _no_overlap_error(names, pairs_all, confidence)
     in_comp = set(comp)
     pairs = [p for p in pairs if p.i in in_comp and p.j in in_comp]
     excluded = _excluded_reasons(names, in_comp, n, pairs_all, confidence)
-    dropped: list[str] = []
     t0 = time.perf_counter()
     same_size = len({sizes_full[v] for v in comp}) == 1  # one camera: one focal length
-    chosen = model
-    while True:
-        if model == "auto":
-            r_rot = _register(comp, pairs, sizes, "rotation", same_size)
-            r_h = _register(comp, pairs, sizes, "homography", same_size)
-            # the homography model has 8 unknowns per image against 3 (+ focal): it is chosen only
-            # when it explains the matches much better (a flat scene seen from moving viewpoints)
-            use_h = r_h[4].error_after < AUTO_RATIO * r_rot[4].error_after
-            chosen = "homography" if use_h else "rotation"
-            root, _, cams, hs, ba = r_h if use_h else r_rot
-        else:
-            root, _, cams, hs, ba = _register(comp, pairs, sizes, model, same_size)
-        errs = bundle.pair_errors(pairs, _pair_homography(cams, hs))
-        worst = int(np.argmax(errs))
-        if errs[worst] <= max(threshold, 2.0 * float(np.median(errs))) or len(pairs) <= 1:
-            break
-        # a pair that the global solution cannot explain is a false match (repeated structure):
-        # drop it when the others still connect the set, and adjust again
-        rest = pairs[:worst] + pairs[worst + 1:]
-        if len(registration.connected_components(len(full), [(p.i, p.j) for p in rest])[0]) \
-                < len(comp):
-            break
-        bad = pairs[worst]
-        dropped.append(f"{names[bad.i]}-{names[bad.j]} ({errs[worst]:.1f} px after adjustment)")
-        pairs = rest
-    model = chosen
-    if model == "rotation" and wave_correction:
-        rs = cameras.wave_correct([cams[v].R for v in comp])
-        cams = {v: cameras.Camera(cams[v].focal, cams[v].cx, cams[v].cy, r)
-                for v, r in zip(comp, rs, strict=True)}
+    sol = _adjust(comp, pairs, sizes, n, names, model, same_size, threshold)
+    if sol.model == "rotation" and wave_correction:
+        sol.cams = _wave_corrected(sol.cams, comp)
     timings["bundle_adjustment"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     # transforms at composition resolution
-    cs = [compose_scale / s for s in ws]  # work -> compose resize factor per image
     comp_imgs = {v: _resize(full[v], compose_scale) for v in comp}
-    if model == "rotation":
-        ccams = {v: cams[v].scaled(cs[v]) for v in comp}
-        pano_scale = float(np.median([c.focal for c in ccams.values()]))
-        tfs = {v: RotationTransform(ccams[v], projection, pano_scale) for v in comp}
-        # input pixels -> world rays, so that H_ij = inv(h_j) @ h_i
-        h_input = {v: np.linalg.inv(cams[v].scaled(1 / ws[v]).K @ cams[v].R) for v in comp}
-    else:
-        tfs = {v: PlaneTransform(hs[v]).scaled(cs[v], cs[root]) for v in comp}
-        h_input = {v: PlaneTransform(hs[v]).scaled(1 / ws[v], 1 / ws[root]).matrix for v in comp}
-    rois = {}
-    for v in comp:
-        roi = pano_roi(tfs[v], comp_imgs[v].shape[:2])
-        if roi is None:
-            excluded[names[v]] = (f"lies (partly) behind the {projection} projection's plane — use"
-                                  " cylindrical or spherical")
-        else:
-            rois[v] = roi
-    kept = [v for v in comp if v in rois]
-    if len(kept) < 2:
-        raise NoMatchError(f"fewer than 2 images can be projected ({', '.join(names)}); "
-                           f"try --projection spherical")
-    x0 = min(rois[v][0] for v in kept)
-    y0 = min(rois[v][1] for v in kept)
-    x1 = max(rois[v][2] for v in kept)
-    y1 = max(rois[v][3] for v in kept)
-    if (x1 - x0) * (y1 - y0) > MAX_PANO_PIXELS:
-        raise ParameterError(
-            f"the {projection} panorama would be {x1 - x0}x{y1 - y0} pixels; use a spherical or "
-            "cylindrical projection, or a smaller compose_scale")
-
-    def warp_one(v: int) -> Warped:
-        im, m = warp_to_pano(comp_imgs[v], tfs[v], rois[v])
-        return Warped(im, m, rois[v])
-
-    with ThreadPoolExecutor(registration._workers(len(kept))) as pool:
-        tiles = list(pool.map(warp_one, kept))
+    tfs, h_input = _compose_transforms(sol, comp, ws, compose_scale, projection)
+    rois, kept = _project(comp, tfs, comp_imgs, names, projection, excluded)
+    tiles = _warp_all(kept, comp_imgs, tfs, rois)
     timings["warp"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     gains = compensate_gains(tiles) if gain_compensation else None
@@ -440,27 +538,16 @@ def stitch(
     seam_diff = seam_difference(tiles, seams, gains) if measure_seams else float("nan")
     crop_box = None
     if crop:
-        crop_box = largest_inner_rectangle(mask)
-        cx0, cy0, cx1, cy1 = crop_box
-        if cx1 > cx0 and cy1 > cy0:
-            pano, mask = pano[cy0:cy1, cx0:cx1], mask[cy0:cy1, cx0:cx1]
+        pano, mask, crop_box = _crop(pano, mask)
     image = _to_uint8(pano)
     if gray:
         image = to_rgb(image)
-    transforms = []
-    for v in kept:
-        entry: dict[str, Any] = {"index": v, "name": names[v],
-                                 "roi": [rois[v][0] - box[0], rois[v][1] - box[1],
-                                         rois[v][2] - box[0], rois[v][3] - box[1]]}
-        if model == "rotation":
-            entry["camera"] = cams[v].scaled(1 / ws[v]).as_dict()
-        else:
-            entry["homography"] = (h_input[v] / h_input[v][2, 2]).tolist()
-        transforms.append(entry)
+    transforms = _transform_entries(sol, kept, names, rois, box, ws, h_input)
     scale_err = float(np.median([ws[v] for v in comp]))
     timings["total"] = time.perf_counter() - t_start
+    ba = sol.ba
     return Panorama(
         image, mask, names, kept, excluded, transforms, ba.error_after / scale_err,
-        ba.error_before / scale_err, pairs, model, projection if model == "rotation" else
-        "planar", blend, crop_box, dropped, seam_diff, timings, scale_err, h_input,
+        ba.error_before / scale_err, sol.pairs, sol.model, projection if sol.model == "rotation"
+        else "planar", blend, crop_box, sol.dropped, seam_diff, timings, scale_err, h_input,
     )
