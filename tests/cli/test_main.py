@@ -99,6 +99,26 @@ def test_default_command_group_help_without_rich():
     assert "--model" in out and "Evaluate the demo." in out
 
 
+def test_report_failures_lists_then_exits_2():
+    import typer
+
+    from oculi.cli._common import report_failures
+
+    app = typer.Typer()
+
+    @app.command()
+    def batch(fail: bool = False) -> None:
+        typer.echo("processed")
+        report_failures({"b.png": "unreadable", "c.png": "empty"} if fail else {}, what="image")
+
+    res = runner.invoke(app, [])
+    assert res.exit_code == 0 and "failed" not in res.output
+    res = runner.invoke(app, ["--fail"])
+    assert res.exit_code == 2
+    assert res.output.index("processed") < res.output.index("2 image(s) failed:")
+    assert "  b.png: unreadable" in res.output and "  c.png: empty" in res.output
+
+
 def test_cli_help_is_fast_and_imports_no_torch():
     code = "import sys; import oculi.cli.main; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

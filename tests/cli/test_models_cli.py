@@ -32,7 +32,7 @@ def test_classify_prints_top_k_and_lists_failures(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     res = runner.invoke(app, ["classify", str(cat), str(bad), str(cup), "--top", "3",
                               "--json", str(out)])
-    assert res.exit_code == 1  # one file failed
+    assert res.exit_code == 2  # one file failed (listed at the end)
     result = json.loads(out.read_text())
     assert 281 <= result["results"][str(cat)][0]["index"] <= 285
     assert result["results"][str(cup)][0]["index"] in (967, 968)

@@ -40,7 +40,7 @@ def test_explain_bad_layer_and_missing_file(cat_png, tmp_path) -> None:
     assert res.exit_code == 2 and "close names" in res.output and "body.bn2" in res.output
     res = runner.invoke(app, ["explain", str(cat_png), str(tmp_path / "none.png"),
                               "--method", "features"])
-    assert res.exit_code == 1 and "1 file(s) failed" in res.output
+    assert res.exit_code == 2 and "1 file(s) failed" in res.output
 
 
 @pytest.mark.slow

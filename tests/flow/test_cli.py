@@ -70,3 +70,15 @@ def test_errors_are_one_line_exit_2(tmp_path, textured):
     res = runner.invoke(app, ["flow", "compute", str(tmp_path / "a.png"), str(tmp_path / "a.png"),
                               "-o", str(tmp_path / "x.flo"), "-p", "alpha"])
     assert res.exit_code == 2 and "key=value" in res.output
+
+
+def test_bench_lists_failed_runs_and_exits_2(tmp_path, textured):
+    folder = make_folder(tmp_path / "seqs", textured, n=2)
+    (folder / "Seq1" / "frame11.png").write_bytes(b"not an image")
+    js = tmp_path / "b.json"
+    res = runner.invoke(app, ["flow", "bench", str(folder), "--methods", "hs",
+                              "--json", str(js)])
+    assert res.exit_code == 2, res.output
+    assert "1 run(s) failed:" in res.output and "hs on Seq1" in res.output
+    data = json.loads(js.read_text())
+    assert [bool(r["error"]) for r in data["results"]] == [False, True]

@@ -115,12 +115,16 @@ def write_json(path: Path | str, obj: Any) -> None:
     write_json_atomic(path, obj)
 
 
-def report_failures(failures: dict[str, str], code: int = 1) -> None:
-    """List a batch command's failed files (``path: message``) on stderr and exit with ``code``;
-    nothing when ``failures`` is empty."""
+def report_failures(failures: dict[str, str], code: int = 2, what: str = "file") -> None:
+    """End a batch command: list its failed inputs (``name: message``) on stderr and exit with
+    ``code``; nothing when ``failures`` is empty.
+
+    The rule for every batch command: process all inputs, then, if any failed, list them here and
+    exit 2 (the code of any other bad-input error). ``what`` names the inputs ("file", "page").
+    """
     if not failures:
         return
-    typer.echo(f"{len(failures)} file(s) failed:", err=True)
+    typer.echo(f"{len(failures)} {what}(s) failed:", err=True)
     for path, msg in failures.items():
         typer.echo(f"  {path}: {msg}", err=True)
     raise typer.Exit(code)

@@ -43,7 +43,7 @@ def default(
     json_path: Path = typer.Option(None, "--json", help="Write targets, scores and layer as JSON."),
 ) -> None:
     """Explain each image's prediction (or --target) and write an overlay. Unreadable files are
-    listed at the end and make the exit code 1."""
+    listed at the end and make the exit code 2."""
     import numpy as np
 
     from oculi.explain.run import GRID_METHODS, explain_files, label
@@ -99,7 +99,7 @@ def eval_(
     json_path: Path = typer.Option(None, "--json", help="Write per-image and mean metrics."),
 ) -> None:
     """Faithfulness of a method's maps: deletion/insertion AUC, ROAD, average drop/increase,
-    next to a random map's. Unreadable files are listed and make the exit code 1."""
+    next to a random map's. Unreadable files are listed at the end and make the exit code 2."""
     import torch
 
     from oculi.explain.metrics import evaluate

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import report_failures, topic_app, write_json
 
 app = topic_app("Optical flow: compute (hs, lk, farneback, dis, tvl1), evaluate, benchmark.")
 
@@ -103,7 +103,8 @@ def bench(
     methods: str = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
     json_path: Path = typer.Option(None, "--json", help="Write every result as JSON here."),
 ) -> None:
-    """Run every method on every sequence and print EPE, AE and time (exit 1 if any failed)."""
+    """Run every method on every sequence and print EPE, AE and time. Runs that failed are
+    listed at the end and make the exit code 2."""
     from oculi.flow.evaluate import evaluate_methods, summarize
 
     names = [m.strip() for m in methods.split(",")] if methods else None
@@ -122,7 +123,5 @@ def bench(
         typer.echo(f"{name:>10} EPE {s['epe']:6.3f}  AE {s['ae']:6.2f}  {s['seconds']:6.2f} s")
     if json_path is not None:
         write_json(json_path, {"results": [r.as_dict() for r in results], "summary": summary})
-    failed = [r for r in results if r.error]
-    if failed:
-        typer.echo(f"{len(failed)} run(s) failed", err=True)
-        raise typer.Exit(1)
+    report_failures({f"{r.method} on {r.sequence}": r.error for r in results if r.error},
+                    what="run")

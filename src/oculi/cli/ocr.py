@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import fail, topic_app, write_json
+from oculi.cli._common import fail, report_failures, topic_app, write_json
 
 app = topic_app(
     "Read text in images (Tesseract or PP-OCR) and measure character/word error rates "
@@ -48,7 +48,8 @@ def read(
     ),
     json_path: Path = typer.Option(None, "--json", help="All results as one JSON file."),
 ) -> None:
-    """Read the text in IMAGE(s); prints it (or writes -o). Exit 2 if any image failed."""
+    """Read the text in IMAGE(s); prints it (or writes -o). Unreadable images are listed at the
+    end and make the exit code 2."""
     from oculi.core.errors import ImageReadError
     from oculi.io import read_image, write_image
     from oculi.ocr import create_engine, draw_boxes, recognize, write_result
@@ -56,12 +57,12 @@ def read(
     opts = {"psm": psm} if engine.strip().lower() == "tesseract" else {}
     eng = create_engine(engine, **opts)
     several = len(images) > 1
-    results, failed = [], []
+    results, failed = [], {}
     for path in images:
         try:
             image = read_image(path, mode="unchanged")
         except ImageReadError as exc:
-            failed.append(f"{path}: {exc}")
+            failed[str(path)] = " ".join(str(exc).split())
             continue
         res = recognize(image, engine=eng, lang=lang, preprocess=not no_preprocess)
         results.append({"file": str(path), **res.to_dict()})
@@ -81,10 +82,9 @@ def read(
         )
         typer.echo(summary + (f" -> {dst}" if dst else ""), err=True)
     if json_path is not None:
-        write_json(json_path, {"engine": eng.name, "results": results, "failed": failed})
-    if failed:
-        typer.echo("failed:\n  " + "\n  ".join(failed), err=True)
-        raise typer.Exit(2)
+        write_json(json_path, {"engine": eng.name, "results": results,
+                               "failed": [f"{p}: {m}" for p, m in failed.items()]})
+    report_failures(failed)
 
 
 @app.command("eval")
@@ -98,7 +98,8 @@ def evaluate(
     lines: bool = typer.Option(False, "--lines", help="Also print per-line CER."),
     json_path: Path = typer.Option(None, "--json", help="Write the scores as JSON."),
 ) -> None:
-    """CER and WER per page and averaged (whitespace-normalised edit distance)."""
+    """CER and WER per page and averaged (whitespace-normalised edit distance). Pages that could
+    not be read are listed at the end and make the exit code 2."""
     from oculi.ocr import evaluate_dir
 
     rep = evaluate_dir(folder, engine=engine, lang=lang, preprocess=not no_preprocess, lines=lines)
@@ -116,5 +117,4 @@ def evaluate(
     typer.echo(f"{'all characters':<28} {100 * rep.total_cer:7.2f}")
     if json_path is not None:
         write_json(json_path, rep.to_dict())
-    if rep.failed:
-        raise typer.Exit(2)
+    report_failures({p.name: str(p.error) for p in rep.failed}, what="page")

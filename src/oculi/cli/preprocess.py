@@ -2,7 +2,8 @@
 
 Each command reads one or more images (their bit depth and channels kept: gray, RGB, RGBA,
 8 or 16 bits), applies one :mod:`oculi.preprocess` function and writes the result. With several
-inputs ``-o`` is a folder. A file that fails is reported and skipped; the exit code is then 2.
+inputs ``-o`` is a folder. A file that fails is skipped, listed at the end, and makes the exit
+code 2.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import report_failures, topic_app, write_json
 
 app = topic_app("Contrast and illumination preprocessing: CLAHE, equalisation, local mean, gamma.")
 
@@ -64,7 +65,6 @@ def _run(
             write_image(dst, result)
         except (OculiError, OSError) as exc:
             failed.append({"input": str(src), "error": " ".join(str(exc).split())})
-            typer.echo(f"failed: {src}: {failed[-1]['error']}", err=True)
             continue
         h, w = result.shape[:2]
         done.append({"input": str(src), "output": str(dst), "size": [h, w],
@@ -72,9 +72,7 @@ def _run(
         typer.echo(f"{name}: {src} -> {dst} ({w}x{h}, {result.dtype.name})")
     if json_path is not None:
         write_json(json_path, {"command": name, "params": params, "done": done, "failed": failed})
-    if failed:
-        typer.echo(f"{len(failed)} of {len(inputs)} file(s) failed", err=True)
-        raise typer.Exit(2)
+    report_failures({f["input"]: f["error"] for f in failed})
 
 
 @app.command("clahe")
