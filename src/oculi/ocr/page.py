@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,6 +393,87 @@ def denoise(binary: np.ndarray, *, min_area: int = 4) -> tuple[np.ndarray, int]:
     return out, int(small.size)
 
 
+_Record = Callable[..., None]
+
+
+def _orientation_step(page: PreparedPage, gray: np.ndarray, mask: np.ndarray, method: str,
+                      record: _Record) -> tuple[np.ndarray, np.ndarray]:
+    """Detect and undo a 90/180/270-degree rotation (skipped, and recorded so, on a crop, an
+    empty page or without Tesseract)."""
+    t0 = time.perf_counter()
+    try:
+        if min(gray.shape) < _MIN_PAGE_SIDE or not mask.any():
+            raise _Skip("a crop or an empty page: too little text for OSD")
+        rot, conf = detect_orientation(gray, method=method)
+    except (MissingDependencyError, _Skip) as exc:
+        record("orientation", t0, None, skipped=str(exc))
+        return gray, mask
+    if rot:
+        gray, m = rotate(gray, -rot)  # the page is turned counter-clockwise by rot
+        mask = np.ascontiguousarray(np.rot90(mask, -rot // 90))
+        page.matrix = m @ page.matrix
+    page.orientation = rot
+    record("orientation", t0, gray, rotation=rot, confidence=round(conf, 2))
+    return gray, mask
+
+
+def _deskew_step(page: PreparedPage, gray: np.ndarray, mask: np.ndarray, max_skew: float,
+                 min_skew: float, record: _Record) -> tuple[np.ndarray, np.ndarray]:
+    """Measure the skew and undo it when at least ``min_skew`` degrees."""
+    t0 = time.perf_counter()
+    skew = estimate_skew(mask, max_angle=max_skew)
+    if abs(skew) >= min_skew:
+        gray, m = rotate(gray, -skew)
+        mask = text_mask(gray)
+        page.matrix = m @ page.matrix
+    else:
+        skew = 0.0
+    page.skew = skew
+    record("deskew", t0, gray, angle=skew)
+    return gray, mask
+
+
+def _rescale_step(page: PreparedPage, gray: np.ndarray, mask: np.ndarray, rescale: bool,
+                  x_height: float, record: _Record) -> tuple[np.ndarray, float]:
+    """Measure the x-height (always) and resize towards ``x_height`` (``rescale``); returns
+    the page and the measured x-height."""
+    import cv2
+
+    t0 = time.perf_counter()
+    xh = estimate_x_height(mask)
+    page.x_height = xh
+    if rescale and math.isfinite(xh):
+        s = float(np.clip(x_height / xh, 0.25, 4.0))
+        if abs(s - 1) > 0.1:
+            hh, ww = gray.shape
+            size = (max(1, round(ww * s)), max(1, round(hh * s)))
+            interp = cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA
+            gray = cv2.resize(gray, size, interpolation=interp)
+            sm = np.diag([size[0] / ww, size[1] / hh, 1.0])
+            page.matrix = sm @ page.matrix
+            page.scale = s
+        record("rescale", t0, gray, x_height=round(xh, 1), scale=round(page.scale, 3))
+    elif rescale:
+        record("rescale", t0, None, skipped="no text found to measure the x-height")
+    return gray, xh
+
+
+def _binarize_step(page: PreparedPage, gray: np.ndarray, xh: float, binarization: str,
+                   clean: bool, x_height: float, record: _Record) -> np.ndarray:
+    """Binarize with a window of ~2.5 x-heights, then remove specks (``clean``)."""
+    t0 = time.perf_counter()
+    xh_now = (xh * page.scale) if math.isfinite(xh) else x_height
+    window = int(max(15, 2.5 * xh_now)) | 1
+    gray = binarize(gray, binarization, window=window)
+    record("binarize", t0, gray, method=binarization, window=window)
+    if clean:
+        t0 = time.perf_counter()
+        min_area = max(2, int(0.01 * xh_now * xh_now))
+        gray, specks = denoise(gray, min_area=min_area)
+        record("denoise", t0, gray, specks_removed=specks, min_area=min_area)
+    return gray
+
+
 def prepare_page(
     image: np.ndarray,
     *,
@@ -433,8 +515,6 @@ def prepare_page(
     Returns:
         A :class:`PreparedPage`.
     """
-    import cv2
-
     gray = _as_gray_u8(image)
     h0, w0 = gray.shape
     page = PreparedPage(gray, np.eye(3), (h0, w0))
@@ -451,63 +531,12 @@ def prepare_page(
         if removed:
             mask = text_mask(gray)
         record("border", t0, gray, pixels_whitened=removed)
-
     if orientation:
-        t0 = time.perf_counter()
-        try:
-            if min(gray.shape) < _MIN_PAGE_SIDE or not mask.any():
-                raise _Skip("a crop or an empty page: too little text for OSD")
-            rot, conf = detect_orientation(gray, method=orientation_method)
-        except (MissingDependencyError, _Skip) as exc:
-            record("orientation", t0, None, skipped=str(exc))
-        else:
-            if rot:
-                gray, m = rotate(gray, -rot)  # the page is turned counter-clockwise by rot
-                mask = np.ascontiguousarray(np.rot90(mask, -rot // 90))
-                page.matrix = m @ page.matrix
-            page.orientation = rot
-            record("orientation", t0, gray, rotation=rot, confidence=round(conf, 2))
-
+        gray, mask = _orientation_step(page, gray, mask, orientation_method, record)
     if deskew:
-        t0 = time.perf_counter()
-        skew = estimate_skew(mask, max_angle=max_skew)
-        if abs(skew) >= min_skew:
-            gray, m = rotate(gray, -skew)
-            mask = text_mask(gray)
-            page.matrix = m @ page.matrix
-        else:
-            skew = 0.0
-        page.skew = skew
-        record("deskew", t0, gray, angle=skew)
-
-    t0 = time.perf_counter()
-    xh = estimate_x_height(mask)
-    page.x_height = xh
-    if rescale and math.isfinite(xh):
-        s = float(np.clip(x_height / xh, 0.25, 4.0))
-        if abs(s - 1) > 0.1:
-            hh, ww = gray.shape
-            size = (max(1, round(ww * s)), max(1, round(hh * s)))
-            interp = cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA
-            gray = cv2.resize(gray, size, interpolation=interp)
-            sm = np.diag([size[0] / ww, size[1] / hh, 1.0])
-            page.matrix = sm @ page.matrix
-            page.scale = s
-        record("rescale", t0, gray, x_height=round(xh, 1), scale=round(page.scale, 3))
-    elif rescale:
-        record("rescale", t0, None, skipped="no text found to measure the x-height")
-
+        gray, mask = _deskew_step(page, gray, mask, max_skew, min_skew, record)
+    gray, xh = _rescale_step(page, gray, mask, rescale, x_height, record)
     if binarization:
-        t0 = time.perf_counter()
-        xh_now = (xh * page.scale) if math.isfinite(xh) else x_height
-        window = int(max(15, 2.5 * xh_now)) | 1
-        gray = binarize(gray, binarization, window=window)
-        record("binarize", t0, gray, method=binarization, window=window)
-        if clean:
-            t0 = time.perf_counter()
-            min_area = max(2, int(0.01 * xh_now * xh_now))
-            gray, specks = denoise(gray, min_area=min_area)
-            record("denoise", t0, gray, specks_removed=specks, min_area=min_area)
-
+        gray = _binarize_step(page, gray, xh, binarization, clean, x_height, record)
     page.image = gray
     return page
