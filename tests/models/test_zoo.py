@@ -22,7 +22,7 @@ SAMPLED = ["resnet18", "squeezenet1_1", "shufflenet_v2", "mobilenet_v2", "squeez
      ("DenseNet-201", "densenet201"), ("resnext101_32x4d", "resnext101_32x4d"),
      ("SqueezeNext", "squeezenext_23"), ("ShuffleNet v2 (1.0x)", "shufflenet_v2_x1_0")],
 )
-def test_notes_names_resolve(alias: str, lib_name: str) -> None:
+def test_common_names_resolve(alias: str, lib_name: str) -> None:
     assert resolve(alias).lib_name == lib_name
 
 
@@ -31,17 +31,24 @@ def test_noisy_student_uses_its_own_weights_tag() -> None:
     assert resolve("EfficientNet-B7").tag == "aa_in1k"
 
 
-def test_every_table_row_is_registered_under_its_notes_name() -> None:
+def test_every_table_row_is_registered_under_its_common_name() -> None:
     assert len(models) == len(ZOO)
     for e in ZOO:
-        assert resolve(e.notes_name) is e
+        assert resolve(e.common_name) is e
 
 
 @pytest.mark.parametrize("name", ["PolyNet", "AmoebaNet", "NASNet-A-Mobile", "ShuffleNet"])
 def test_unavailable_names_raise_clearly(name: str) -> None:
     with pytest.raises(MissingDependencyError, match="unavailable"):
         create_model(name)
-    assert next(r for r in list_models() if r.notes_name == name).weights_offline == "unavailable"
+    assert next(r for r in list_models() if r.common_name == name).weights_offline == "unavailable"
+
+
+def test_model_row_notes_name_is_a_deprecated_alias() -> None:
+    row = list_models("resnet18")[0]
+    assert row.common_name == "ResNet-18" and "notes_name" not in row.as_dict()
+    with pytest.warns(DeprecationWarning, match="common_name"):
+        assert row.notes_name == "ResNet-18"
 
 
 def test_unknown_name_lists_close_matches() -> None:

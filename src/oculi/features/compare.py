@@ -21,7 +21,7 @@ from oculi.features.evaluate import THRESHOLDS, PairResult, evaluate_pair
 from oculi.features.methods import create_method, method_info
 from oculi.features.types import Features
 
-#: the methods of the table, in the notes' order, plus AKAZE
+#: the methods of the comparison table, in order of publication (SIFT 2004 ... AKAZE 2013)
 DEFAULT_METHODS = ("sift", "surf", "fast", "brief", "orb", "brisk", "akaze")
 
 

@@ -1,10 +1,12 @@
-"""The alias table: every CNN the notes name, mapped onto timm, torchvision or oculi.
+"""The alias table (the CNN zoo): every classic CNN by its common name, mapped onto timm,
+torchvision or oculi.
 
-Columns: the notes' name, extra aliases, library, the library's model name, the pretrained tag whose
-weights (and input spec) the entry means, parameters in millions (the library model with its
-1000-class head, counted), ImageNet top-1 % as published (single 224-ish crop; the
-pretrained-models.pytorch table for the families it covers, the papers otherwise), and for names
-nothing provides, why. Only data here: :mod:`oculi.models.zoo` builds models from it.
+Columns: the common name (as people usually write it, e.g. "ResNet-50"), extra aliases, library,
+the library's model name, the pretrained tag whose weights (and input spec) the entry means,
+parameters in millions (the library model with its 1000-class head, counted), ImageNet top-1 % as
+published (single 224-ish crop; the pretrained-models.pytorch table for the families it covers,
+the papers otherwise), and for names nothing provides, why. Only data here:
+:mod:`oculi.models.zoo` builds models from it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ class ZooEntry:
     """One row of the alias table."""
 
     key: str  #: canonical oculi name (lowercase)
-    notes_name: str  #: the name as the notes write it
+    common_name: str  #: the name people usually write, e.g. "ResNet-50"
     library: str | None  #: "timm", "torchvision", "oculi" or None (unavailable)
     lib_name: str  #: the library's model name ("" when unavailable)
     params_m: float  #: parameters, millions, 1000-class head
@@ -28,17 +30,17 @@ class ZooEntry:
     note: str = ""  #: why unavailable, or a remark
 
 
-def _t(key, notes, lib_name, params, top1, family, tag="", aliases=(), note=""):
-    return ZooEntry(key, notes, "timm", lib_name, params, top1, tag, tuple(aliases), family, note)
+def _t(key, common, lib_name, params, top1, family, tag="", aliases=(), note=""):
+    return ZooEntry(key, common, "timm", lib_name, params, top1, tag, tuple(aliases), family, note)
 
 
-def _tv(key, notes, lib_name, params, top1, family, aliases=(), note=""):
-    return ZooEntry(key, notes, "torchvision", lib_name, params, top1, "", tuple(aliases), family,
+def _tv(key, common, lib_name, params, top1, family, aliases=(), note=""):
+    return ZooEntry(key, common, "torchvision", lib_name, params, top1, "", tuple(aliases), family,
                     note)
 
 
-def _na(key, notes, top1, family, note, aliases=()):
-    return ZooEntry(key, notes, None, "", 0.0, top1, "", tuple(aliases), family, note)
+def _na(key, common, top1, family, note, aliases=()):
+    return ZooEntry(key, common, None, "", 0.0, top1, "", tuple(aliases), family, note)
 
 
 ZOO: list[ZooEntry] = [

@@ -2,8 +2,9 @@
 
 Input is an NCHW float tensor in [0, 1]; the model normalises it with its own input spec, runs the
 backbone's ``forward_features`` (feature maps, NCHW) and a head: the library's own pooled linear
-classifier (``head="linear"``, the notes' option 1) or a :class:`~oculi.models.layers.ConvHead`
-(option 2). Both accept any input size at least the network's total stride.
+classifier (``head="linear"``, like :class:`~oculi.models.layers.LinearHead`) or a
+:class:`~oculi.models.layers.ConvHead` (``head="conv"``). Both accept any input size at least the
+network's total stride.
 """
 
 from __future__ import annotations

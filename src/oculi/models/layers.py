@@ -1,6 +1,6 @@
 """Building blocks: the depthwise-separable convolution and the two any-input-size heads.
 
-The notes' two ways to make a CNN accept any input size, both ending in global pooling:
+The two classic ways to make a CNN accept any input size, both ending in global pooling:
 
 * :class:`LinearHead` — ``AdaptiveAvgPool2d(1) → Linear(features, classes)``;
 * :class:`ConvHead` — ``Conv2d(features, classes, 3, padding=1) → AdaptiveAvgPool2d(1)``.

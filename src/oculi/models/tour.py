@@ -41,9 +41,9 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
 
     sec = report.section(
         "Heads for any input size",
-        "The notes' two options on a 2-class EfficientNet-Lite0: global average pooling then "
-        "Linear, and Conv2d(features, classes, 3, padding=1) then global average pooling. Both "
-        "accept 160 and 288 pixel inputs in one model.",
+        "The two classic any-input-size heads on a 2-class EfficientNet-Lite0: global average "
+        "pooling then Linear, and Conv2d(features, classes, 3, padding=1) then global average "
+        "pooling. Both accept 160 and 288 pixel inputs in one model.",
     )
     rows = []
     for head in ("conv",) if quick else ("linear", "conv"):
@@ -55,11 +55,11 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
             rows.append([head, size, "x".join(map(str, feats.shape[1:])), tuple(out.shape)])
     sec.table(["head", "input px", "feature map CxHxW", "logits shape"], rows)
 
-    sec = report.section("The model zoo", "Every name the notes use, resolved to timm, "
-                         "torchvision or oculi; parameters counted from the library model; "
-                         "top-1 as published.")
-    sec.table(["oculi name", "notes' name", "library name", "params (M)", "top-1 %",
+    sec = report.section("The model zoo", "Every CNN of the zoo table by its common name, "
+                         "resolved to timm, torchvision or oculi; parameters counted from the "
+                         "library model; top-1 as published.")
+    sec.table(["oculi name", "common name", "library name", "params (M)", "top-1 %",
                "weights offline"],
-              [[r.name, r.notes_name, r.lib_name or "(unavailable)",
+              [[r.name, r.common_name, r.lib_name or "(unavailable)",
                 r.params_m or "-", r.top1 if r.top1 is not None else "-", r.weights_offline]
                for r in list_models()])

@@ -1,4 +1,4 @@
-"""The model registry: names (the notes' and the libraries'), creation, listing.
+"""The model registry: names (common names and the libraries'), creation, listing.
 
     >>> from oculi.models import create_model, resolve
     >>> resolve("SE-ResNeXt50 (32x4d)").lib_name
@@ -43,19 +43,19 @@ def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-#: every model of the alias table, by oculi name; aliases: the notes' name and squashed spellings
+#: every model of the alias table, by oculi name; aliases: the common name and squashed spellings
 models: Registry[ZooEntry] = Registry("model")
 for _e in ZOO:
     _al: list[str] = []
-    for _a in (_e.notes_name, *_e.aliases, _squash(_e.key), _squash(_e.notes_name),
+    for _a in (_e.common_name, *_e.aliases, _squash(_e.key), _squash(_e.common_name),
                *map(_squash, _e.aliases)):
         if _a not in models and _a not in _al and _a.lower() != _e.key:
             _al.append(_a)
-    models.register(_e.key, _e, aliases=tuple(_al), help=_e.notes_name)
+    models.register(_e.key, _e, aliases=tuple(_al), help=_e.common_name)
 
 
 def resolve(name: str) -> ZooEntry:
-    """The alias-table row for ``name`` (notes' name, oculi name or a spelling variant).
+    """The alias-table row for ``name`` (common name, oculi name or a spelling variant).
 
     Raises:
         UnknownNameError: not in the table; lists close matches.
@@ -69,7 +69,7 @@ def resolve(name: str) -> ZooEntry:
 
 def _check_available(entry: ZooEntry) -> None:
     if entry.library is None:
-        raise MissingDependencyError(f"model {entry.notes_name!r} is unavailable: {entry.note}")
+        raise MissingDependencyError(f"model {entry.common_name!r} is unavailable: {entry.note}")
 
 
 def input_spec(name: str) -> InputSpec:
@@ -227,7 +227,7 @@ class ModelRow:
     """One row of :func:`list_models`."""
 
     name: str
-    notes_name: str
+    common_name: str  #: the name people usually write, e.g. "ResNet-50"
     library: str
     lib_name: str
     params_m: float
@@ -237,6 +237,15 @@ class ModelRow:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @property
+    def notes_name(self) -> str:
+        """Deprecated: :attr:`common_name` (kept until every caller has moved)."""
+        import warnings
+
+        warnings.warn("ModelRow.notes_name is deprecated; use common_name", DeprecationWarning,
+                      stacklevel=2)
+        return self.common_name
 
 
 def weights_offline(name: str) -> str:
@@ -254,14 +263,14 @@ def weights_offline(name: str) -> str:
 
 
 def list_models(pattern: str = "*", *, available_only: bool = False) -> list[ModelRow]:
-    """The alias table: notes' name, library and its model name, parameters (millions), ImageNet
+    """The alias table: common name, library and its model name, parameters (millions), ImageNet
     top-1 as published, and whether pretrained weights are available offline."""
     rows = []
     for name in models.names(pattern):
         e = models.get(name)
         if available_only and e.library is None:
             continue
-        rows.append(ModelRow(e.key, e.notes_name, e.library or "-",
+        rows.append(ModelRow(e.key, e.common_name, e.library or "-",
                              f"{e.lib_name}.{e.tag}" if e.tag else e.lib_name, e.params_m, e.top1,
                              weights_offline(e.key), e.note))
     return rows
