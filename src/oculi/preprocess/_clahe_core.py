@@ -117,73 +117,92 @@ def _kernels() -> tuple:
     if _KERNELS is None:
         import numba
 
-        @numba.njit(cache=True, nogil=True)
-        def histograms(ext, th, col_tile, tx, hist):  # tile histograms of the extended image
-            rows = hist.shape[0] // tx * th
-            cols = col_tile.shape[0]
-            for y in range(rows):
-                base = (y // th) * tx
-                for x in range(cols):
-                    hist[base + col_tile[x], ext[y, x]] += 1
-
-        @numba.njit(cache=True, nogil=True)
-        def luts(hist, limit, lut_scale, out):  # clip, redistribute, cumulate, scale, round
-            tiles, bins = hist.shape
-            top = np.float32(bins - 1)
-            for t in range(tiles):
-                h = hist[t]
-                if limit > 0:
-                    clipped = 0
-                    for i in range(bins):
-                        if h[i] > limit:
-                            clipped += h[i] - limit
-                            h[i] = limit
-                    batch = clipped // bins
-                    residual = clipped - batch * bins
-                    for i in range(bins):
-                        h[i] += batch
-                    if residual != 0:
-                        step = max(bins // residual, 1)
-                        i = 0
-                        while i < bins and residual > 0:
-                            h[i] += 1
-                            i += step
-                            residual -= 1
-                total = 0
-                for i in range(bins):
-                    total += h[i]
-                    v = np.rint(np.float32(total) * lut_scale)
-                    if v > top:
-                        v = top
-                    out[t, i] = v
-
-        @numba.njit(cache=True, nogil=True)
-        def interpolate(image, flat, y1, y2, ya, x1, x2, xa, tx, bins, top, out):
-            h, w = image.shape
-            one = np.float32(1.0)
-            for y in range(h):
-                b1 = y1[y] * tx * bins
-                b2 = y2[y] * tx * bins
-                wy = ya[y]
-                wy1 = one - wy
-                for x in range(w):
-                    v = np.int64(image[y, x])
-                    c1 = x1[x] * bins + v
-                    c2 = x2[x] * bins + v
-                    wx = xa[x]
-                    wx1 = one - wx
-                    r = (np.float32(flat[b1 + c1]) * wx1 + np.float32(flat[b1 + c2]) * wx) * wy1 + (
-                        np.float32(flat[b2 + c1]) * wx1 + np.float32(flat[b2 + c2]) * wx
-                    ) * wy
-                    r = np.rint(r)
-                    if r < 0:
-                        r = np.float32(0.0)
-                    elif r > top:
-                        r = top
-                    out[y, x] = r
-
-        _KERNELS = (histograms, luts, interpolate)
+        _KERNELS = (_histograms_kernel(numba), _luts_kernel(numba), _interpolate_kernel(numba))
     return _KERNELS
+
+
+def _histograms_kernel(numba):
+    """The tile-histogram kernel ``histograms(ext, th, col_tile, tx, hist)``."""
+
+    @numba.njit(cache=True, nogil=True)
+    def histograms(ext, th, col_tile, tx, hist):  # tile histograms of the extended image
+        rows = hist.shape[0] // tx * th
+        cols = col_tile.shape[0]
+        for y in range(rows):
+            base = (y // th) * tx
+            for x in range(cols):
+                hist[base + col_tile[x], ext[y, x]] += 1
+
+    return histograms
+
+
+def _luts_kernel(numba):
+    """The look-up-table kernel ``luts(hist, limit, lut_scale, out)``."""
+
+    @numba.njit(cache=True, nogil=True)
+    def luts(hist, limit, lut_scale, out):  # clip, redistribute, cumulate, scale, round
+        tiles, bins = hist.shape
+        top = np.float32(bins - 1)
+        for t in range(tiles):
+            h = hist[t]
+            if limit > 0:
+                clipped = 0
+                for i in range(bins):
+                    if h[i] > limit:
+                        clipped += h[i] - limit
+                        h[i] = limit
+                batch = clipped // bins
+                residual = clipped - batch * bins
+                for i in range(bins):
+                    h[i] += batch
+                if residual != 0:
+                    step = max(bins // residual, 1)
+                    i = 0
+                    while i < bins and residual > 0:
+                        h[i] += 1
+                        i += step
+                        residual -= 1
+            total = 0
+            for i in range(bins):
+                total += h[i]
+                v = np.rint(np.float32(total) * lut_scale)
+                if v > top:
+                    v = top
+                out[t, i] = v
+
+    return luts
+
+
+def _interpolate_kernel(numba):
+    """The bilinear interpolation kernel
+    ``interpolate(image, flat, y1, y2, ya, x1, x2, xa, tx, bins, top, out)``."""
+
+    @numba.njit(cache=True, nogil=True)
+    def interpolate(image, flat, y1, y2, ya, x1, x2, xa, tx, bins, top, out):
+        h, w = image.shape
+        one = np.float32(1.0)
+        for y in range(h):
+            b1 = y1[y] * tx * bins
+            b2 = y2[y] * tx * bins
+            wy = ya[y]
+            wy1 = one - wy
+            for x in range(w):
+                v = np.int64(image[y, x])
+                c1 = x1[x] * bins + v
+                c2 = x2[x] * bins + v
+                wx = xa[x]
+                wx1 = one - wx
+                r = (np.float32(flat[b1 + c1]) * wx1 + np.float32(flat[b1 + c2]) * wx) * wy1 + (
+                    np.float32(flat[b2 + c1]) * wx1 + np.float32(flat[b2 + c2]) * wx
+                ) * wy
+                r = np.rint(r)
+                if r < 0:
+                    r = np.float32(0.0)
+                elif r > top:
+                    r = top
+                out[y, x] = r
+
+    return interpolate
 
 
 def clahe_gray(
