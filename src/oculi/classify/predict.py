@@ -1,7 +1,7 @@
 """Classification with a zoo model: top-k labels and probabilities for images or files.
 
     >>> from oculi.data import load
-    >>> from oculi.models import classify
+    >>> from oculi.classify import classify
     >>> classify(load("chelsea"), top=1)[0][0].label  # doctest: +SKIP
     'Egyptian cat'
 """
@@ -18,6 +18,7 @@ import torch
 
 from oculi.core.checks import check_positive
 from oculi.core.errors import OculiError
+from oculi.core.results import FileResults
 from oculi.models.classifier import Classifier
 
 DEFAULT_MODEL = "efficientnet_lite0"
@@ -103,15 +104,15 @@ def classify_files(
     top: int = 5,
     weights: str | os.PathLike[str] | None = None,
     batch_size: int = 32,
-) -> tuple[dict[str, list[Prediction]], dict[str, str]]:
+) -> FileResults[list[Prediction]]:
     """Classify image files in batches, going on past unreadable ones.
 
     Files are decoded with :func:`oculi.io.read_image` at the model's resize size (JPEGs are
     DCT-scaled while decoding, the fast path).
 
     Returns:
-        ``(results, failures)``: path -> predictions for the images read, path -> error message
-        for the others.
+        :class:`~oculi.core.results.FileResults`: path -> predictions for the images read,
+        path -> error message for the others (unpacks as ``results, failures``).
     """
     from oculi.io import read_image
 
@@ -139,4 +140,4 @@ def classify_files(
         if len(pending) >= batch_size:
             flush()
     flush()
-    return results, failures
+    return FileResults(results, failures)

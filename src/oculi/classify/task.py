@@ -1,14 +1,9 @@
 """Image classification as a training task: an ImageFolder, a zoo model, CutMix/MixUp with label
 smoothing, and top-1/top-5 evaluation.
-
-    >>> from oculi.train import TrainConfig, train_classifier
-    >>> cfg = TrainConfig(model="efficientnet_lite0")
-    >>> result = train_classifier("data", cfg, "runs/a")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,17 +12,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from oculi.train.config import TrainConfig
-from oculi.train.data import (
+from oculi.classify.config import ClassifyConfig
+from oculi.classify.data import (
     ClassificationData,
     EvalTransform,
     ImageFolderDataset,
     TrainTransform,
     load_image_folder,
 )
+from oculi.classify.evaluate import classification_metrics, predict_loader, write_evaluation
+from oculi.train import HookBase, ShardedSampler, Step, Task, TaskData
 from oculi.train.distributed import DistInfo
-from oculi.train.engine import FitResult, TaskData, fit
-from oculi.train.evaluate import classification_metrics, predict_loader, write_evaluation
+from oculi.train.optim import build_optimizer
 
 
 def soft_cross_entropy(logits: torch.Tensor, soft_targets: torch.Tensor) -> torch.Tensor:
@@ -35,10 +31,11 @@ def soft_cross_entropy(logits: torch.Tensor, soft_targets: torch.Tensor) -> torc
     return torch.sum(-soft_targets * torch.log_softmax(logits.float(), dim=1), dim=1).mean()
 
 
-class ClassificationTask:
+class ClassificationTask(Task):
     """Classification on ``data/train`` and ``data/val`` ImageFolder trees."""
 
     name = "classify"
+    checkpoint_key = "oculi"
 
     def __init__(self, data: str | os.PathLike[str]) -> None:
         self.root = Path(data)
@@ -47,12 +44,12 @@ class ClassificationTask:
         self.label_smoothing = 0.0
 
     # -- model and data --------------------------------------------------------------------
-    def _scan(self, cfg: TrainConfig) -> ClassificationData:
+    def _scan(self, cfg: ClassifyConfig) -> ClassificationData:
         if self.data is None:
             self.data = load_image_folder(self.root, val_split=cfg.val_split, seed=cfg.seed)
         return self.data
 
-    def build_model(self, cfg: TrainConfig) -> nn.Module:
+    def build_model(self, cfg: ClassifyConfig) -> nn.Module:
         from oculi.models import create_model
 
         data = self._scan(cfg)
@@ -64,7 +61,7 @@ class ClassificationTask:
             model.spec = model.spec.with_size(cfg.eval_size)
         return model
 
-    def build_data(self, cfg: TrainConfig, model: nn.Module, info: DistInfo) -> TaskData:
+    def build_data(self, cfg: ClassifyConfig, model: nn.Module, info: DistInfo) -> TaskData:
         data = self._scan(cfg)
         spec = model.spec
         size = cfg.image_size or spec.size[0]
@@ -84,7 +81,9 @@ class ClassificationTask:
         self.label_smoothing = cfg.label_smoothing
         summary = data.summary()
         summary["decode_failures"] = dict(train.failed) | dict(val.failed)
-        return TaskData(train, val, data.train.targets, summary)
+        sampler = ShardedSampler(data.train.targets, seed=cfg.seed, rank=info.rank,
+                                 world=info.world, balanced=cfg.balanced)
+        return TaskData(train, val, summary, sampler=sampler)
 
     # -- steps -------------------------------------------------------------------------------
     def head_parameters(self, model: nn.Module) -> list[nn.Parameter]:
@@ -92,11 +91,26 @@ class ClassificationTask:
         head = model.head if model.head is not None else model.body.get_classifier()
         return list(head.parameters())
 
-    def train_step(self, model: nn.Module, batch: Any,
-                   device: torch.device) -> tuple[torch.Tensor, dict[str, float], int]:
-        images, targets = batch
-        images = images.to(device, non_blocking=True)
-        targets = targets.to(device, non_blocking=True)
+    def build_optimizers(self, cfg: ClassifyConfig,
+                         model: nn.Module) -> dict[str, torch.optim.Optimizer]:
+        """One optimizer; the new head learns ``head_lr_scale`` times faster, and the body holds
+        still for ``freeze_backbone_epochs``."""
+        opt = build_optimizer(model, cfg.optimizer, cfg.lr, cfg.weight_decay,
+                              momentum=cfg.momentum, decay_norm_bias=cfg.decay_norm_bias,
+                              head_params=self.head_parameters(model),
+                              head_lr_scale=cfg.head_lr_scale)
+        head = {id(p) for p in self.head_parameters(model)}
+        for g in opt.param_groups:
+            if g["params"] and id(g["params"][0]) not in head:
+                g["hold_epochs"] = cfg.freeze_backbone_epochs
+        return {"main": opt}
+
+    def hooks(self, cfg: ClassifyConfig) -> list[HookBase]:
+        return [_Freezing(cfg.freeze_backbone_epochs, cfg.freeze_bn, self)]
+
+    def train_step(self, step: Step, batch: Any) -> tuple[torch.Tensor, dict[str, float], int]:
+        images, targets = step.to_device(batch)
+        model = step.model
         if self.mixer is not None:
             mixed, soft = self.mixer(images, targets)
             logits = model(mixed)
@@ -116,41 +130,33 @@ class ClassificationTask:
     def write_artifacts(self, run_dir: Path, evaluation: dict[str, Any]) -> None:
         write_evaluation(evaluation, run_dir)
 
-    def checkpoint_metadata(self, model: nn.Module) -> dict[str, str]:
-        return {"oculi": json.dumps(model.config()), "task": self.name}
-
-    def state(self) -> dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         gen = getattr(self.mixer, "generator", None)
         return {"mixer_rng": gen.get_state()} if gen is not None else {}
 
-    def load_state(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         gen = getattr(self.mixer, "generator", None)
         if gen is not None and "mixer_rng" in state:
             gen.set_state(state["mixer_rng"])
 
 
-def train_classifier(
-    data: str | os.PathLike[str],
-    cfg: TrainConfig,
-    out: str | os.PathLike[str],
-    *,
-    resume: bool = False,
-    progress: bool | None = None,
-    save_all_ranks: bool = False,
-) -> FitResult:
-    """Fine-tune (or train) a zoo model on ``data/train`` and validate on ``data/val``.
+class _Freezing(HookBase):
+    """Per epoch: the body's ``requires_grad`` off while only the head learns (DDP keeps the
+    graph fixed and relies on the zero learning rate instead); BatchNorm in eval mode with
+    ``freeze_bn``."""
 
-    Args:
-        data: ImageFolder root with ``train/<class>/*`` and ``val/<class>/*``.
-        cfg: the :class:`TrainConfig` (model, recipe, seed, ...).
-        out: the run folder (see :mod:`oculi.train.engine`).
-        resume: continue an interrupted run in ``out``.
+    def __init__(self, backbone_epochs: int, freeze_bn: bool, task: ClassificationTask) -> None:
+        self.backbone_epochs, self.freeze_bn, self.task = backbone_epochs, freeze_bn, task
 
-    Returns:
-        :class:`FitResult` (best epoch and metric, history, best checkpoint path).
-
-    Raises:
-        DataError: missing folders, one class, an empty class, no validation images.
-    """
-    return fit(ClassificationTask(data), cfg, out, resume=resume, progress=progress,
-               save_all_ranks=save_all_ranks)
+    def before_epoch(self) -> None:
+        t = self.trainer
+        if self.backbone_epochs and not t.info.distributed:
+            frozen = t.epoch < self.backbone_epochs
+            head = {id(p) for p in self.task.head_parameters(t.model)}
+            for p in t.model.parameters():
+                if id(p) not in head:
+                    p.requires_grad_(not frozen)
+        if self.freeze_bn:
+            for m in t.model.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()

@@ -139,3 +139,18 @@ def check_tensor_images(x: Any, name: str = "images", *, channels: int | None = 
             f"(shape {tuple(x.shape)})" + (" — convert gray to RGB" if channels == 3 else "")
         )
     return x
+
+
+def check_known_keys(data: dict[str, Any], known: Iterable[str], what: str) -> None:
+    """Raise :class:`ParameterError` naming ``what`` when ``data`` has keys outside ``known``.
+
+    >>> check_known_keys({"size": 3}, {"size"}, "options")
+    >>> check_known_keys({"sise": 3}, {"size"}, "options")
+    Traceback (most recent call last):
+    ...
+    oculi.core.errors.ParameterError: options: unknown key(s) ['sise']; valid keys: ['size']
+    """
+    known = set(known)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ParameterError(f"{what}: unknown key(s) {unknown}; valid keys: {sorted(known)}")

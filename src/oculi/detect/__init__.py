@@ -38,8 +38,8 @@ from oculi.detect.models import (
     detectors,
     rebuild,
 )
+from oculi.detect.config import DetectionConfig
 from oculi.detect.task import (
-    DetectionConfig,
     DetectionTask,
     evaluate_dataset,
     evaluate_detector,

@@ -1,5 +1,5 @@
 """Registry backbones as detection feature extractors: timm ``features_only`` with the registry's
-offline ImageNet weights (through :func:`oculi.train.losses._backbones.timm_backbone`, the one
+offline ImageNet weights (through :func:`oculi.models.backbones.timm_backbone`, the one
 loader), BatchNorm frozen, early stages frozen, and an FPN neck.
 
     >>> body = TimmFeatures("efficientnet_lite0", pretrained=False)
@@ -41,7 +41,7 @@ class TimmFeatures(nn.Module):
         super().__init__()
         import timm
 
-        from oculi.train.losses._backbones import load_into_features, timm_backbone
+        from oculi.models.backbones import load_into_features, timm_backbone
 
         bb = timm_backbone(name, pretrained)
         self.name, self.mean, self.std = bb.key, bb.mean, bb.std

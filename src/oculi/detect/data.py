@@ -477,7 +477,7 @@ def load_splits(
     ``val*`` (or ``test*``) files. With no validation file, ``val_split`` of the images are held
     out (seeded). Validation boxes of classes unknown to train are dropped and reported.
     """
-    from oculi.segment.data import split_indices
+    from oculi.core.split import split_indices
 
     root = Path(data)
     if not root.exists():

@@ -26,9 +26,8 @@ import torch
 from torch import nn
 
 from oculi.core.checks import check_positive
+from oculi.core.constants import DEFAULT_BACKBONE
 from oculi.core.registry import Registry
-
-DEFAULT_BACKBONE = "efficientnet_lite0"
 
 #: every detector: trainable ones (kind torchvision/oculi) and OpenCV's classical models
 detectors: Registry[dict[str, Any]] = Registry("detector")

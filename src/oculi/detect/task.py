@@ -11,10 +11,8 @@ validation predictions, red, against ground truth, green).
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,61 +21,17 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from oculi.core.checks import check_choice
 from oculi.core.errors import DataError
+from oculi.detect.config import DetectionConfig
 from oculi.detect.data import DetectionDataset, DetectionSplits, collate, load_splits
-from oculi.detect.models import DEFAULT_BACKBONE
-from oculi.train.config import TrainConfig
-
-MONITORS = ("val_map50", "val_map", "val_loss")
+from oculi.train import Step, Task, TaskData
 
 
-@dataclass
-class DetectionConfig(TrainConfig):
-    """:class:`TrainConfig` for detection (``model`` = architecture name).
-
-    Attributes:
-        backbone: registry backbone (timm), default EfficientNet-Lite0 with ImageNet weights.
-        image_size: longer side of the network input (training and evaluation), pixels.
-        frozen_stages: backbone stages kept frozen.
-        mosaic: probability of a mosaic training item (None: 0.5 for ``yolo``, else 0).
-        kmeans_anchors: fit YOLO's anchors to the training boxes (k-means, IoU distance).
-        augment: flip / scale-shift / colour augmentation on.
-        val_max_size: decode validation images with this longer side at most (None: full).
-        grid_images: validation images in ``predictions.png``.
-        arch_options: extra keywords for :func:`~oculi.detect.create_detector`.
-    """
-
-    model: str = "fasterrcnn"
-    image_size: int | None = 384
-    epochs: int = 24
-    batch_size: int = 8
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    warmup_epochs: float = 1.0
-    label_smoothing: float = 0.0
-    mix_prob: float = 0.0
-    clip_grad_norm: float = 10.0
-    monitor: str = "val_map50"
-    val_split: float = 0.15
-    backbone: str = DEFAULT_BACKBONE
-    frozen_stages: int = 2
-    mosaic: float | None = None
-    kmeans_anchors: bool = True
-    augment: bool = True
-    val_max_size: int | None = None
-    grid_images: int = 8
-    arch_options: dict[str, Any] | None = None
-
-    def validate(self) -> None:
-        super().validate()
-        check_choice(self.monitor, MONITORS, "monitor")
-
-
-class DetectionTask:
+class DetectionTask(Task):
     """Object detection on boxes read by :func:`oculi.detect.load_splits`."""
 
     name = "detect"
+    checkpoint_key = "oculi_detect"
 
     def __init__(self, data: str | os.PathLike[str] | None = None, *,
                  val: str | os.PathLike[str] | None = None,
@@ -126,7 +80,6 @@ class DetectionTask:
 
     def build_data(self, cfg: DetectionConfig, model: nn.Module, info: Any):
         from oculi.detect.augment import DetectionAugment, Mosaic
-        from oculi.train import TaskData
 
         sp = self._load(cfg)
         size = int(cfg.image_size or 384)
@@ -152,14 +105,11 @@ class DetectionTask:
             summary["anchors"] = summary["anchors"].view(-1, 2).round().tolist()
         self.class_names = sp.train.classes
         self.grid_images = cfg.grid_images
-        return TaskData(train, sp.val, [0] * len(train), summary, collate_fn=collate)
+        return TaskData(train, sp.val, summary, collate_fn=collate)
 
-    def train_step(self, model: nn.Module, batch: Any, device: torch.device):
-        images, targets = batch
-        images = [x.to(device) for x in images]
-        targets = [{k: (v.to(device) if torch.is_tensor(v) else v) for k, v in t.items()}
-                   for t in targets]
-        losses = model(images, targets)
+    def train_step(self, step: Step, batch: Any):
+        images, targets = step.to_device(batch)
+        losses = step.model(images, targets)
         loss = sum(losses.values())
         n = len(images)
         return loss, {k: float(v.detach()) * n for k, v in losses.items()}, n
@@ -171,9 +121,6 @@ class DetectionTask:
 
     def write_artifacts(self, run_dir: Path, evaluation: dict[str, Any]) -> None:
         write_evaluation(evaluation, run_dir)
-
-    def checkpoint_metadata(self, model: nn.Module) -> dict[str, str]:
-        return {"oculi_detect": json.dumps(model.config()), "task": self.name}
 
 
 @torch.no_grad()
@@ -235,13 +182,13 @@ def write_evaluation(evaluation: dict[str, Any], out: str | os.PathLike[str]) ->
 def load_detector(run: str | os.PathLike[str]):
     """Rebuild a trained :class:`~oculi.detect.Detector` from a run folder or checkpoint."""
     from oculi.detect.models import rebuild
-    from oculi.train.evaluate import load_run_model
+    from oculi.train import load_run_model
 
     return load_run_model(run, "oculi_detect", "detection", rebuild)
 
 
-def train_detector(data: str | os.PathLike[str] | None, cfg: DetectionConfig,
-                   out: str | os.PathLike[str], *, val: str | os.PathLike[str] | None = None,
+def train_detector(data: str | os.PathLike[str] | None, cfg: DetectionConfig | None = None,
+                   out: str | os.PathLike[str] = "runs/detect", *, val: str | os.PathLike[str] | None = None,
                    splits: DetectionSplits | None = None, resume: bool = False,
                    progress: bool | None = None, save_all_ranks: bool = False):
     """Train a detector with :func:`oculi.train.fit`.
@@ -259,7 +206,8 @@ def train_detector(data: str | os.PathLike[str] | None, cfg: DetectionConfig,
     """
     from oculi.train import fit
 
-    task = DetectionTask(data, val=val, splits=splits)
+    cfg = cfg or DetectionConfig()
+    task = DetectionTask(data, val=val or cfg.val_data, splits=splits)
     return fit(task, cfg, out, resume=resume, progress=progress, save_all_ranks=save_all_ranks)
 
 

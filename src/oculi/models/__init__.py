@@ -1,5 +1,5 @@
-"""The CNN zoo: one registry over timm and torchvision, pretrained weights offline, heads, and
-classification.
+"""The CNN zoo: one registry over timm and torchvision, pretrained weights offline, heads and
+input specs. Prediction and training live in :mod:`oculi.classify`.
 
     >>> from oculi.models import create_model, list_models
     >>> model = create_model("EfficientNet-Lite0", pretrained=True)  # doctest: +SKIP
@@ -9,15 +9,13 @@ Every model is a :class:`Classifier` taking NCHW float tensors in [0, 1]; it nor
 own :class:`InputSpec`. Importing this package loads no weights.
 """
 
-from oculi.models.classifier import Classifier, TorchvisionBody
-from oculi.models.classify import (
-    DEFAULT_MODEL,
-    Prediction,
-    classify,
-    classify_files,
-    get_model,
-    predict_proba,
+from oculi.models.backbones import (
+    DEFAULT_BACKBONE,
+    TimmBackbone,
+    load_into_features,
+    timm_backbone,
 )
+from oculi.models.classifier import Classifier, TorchvisionBody
 from oculi.models.imagenet import imagenet_classes, imagenet_synsets
 from oculi.models.layers import ConvHead, LinearHead, SeparableConv2d
 from oculi.models.spec import InputSpec, Normalize, resize_crop
@@ -44,7 +42,10 @@ from oculi.models.zoo import (
 )
 
 __all__ = [
-    "DEFAULT_MODEL",
+    "DEFAULT_BACKBONE",
+    "TimmBackbone",
+    "load_into_features",
+    "timm_backbone",
     "HEAD_TYPES",
     "Classifier",
     "ConvHead",
@@ -52,14 +53,10 @@ __all__ = [
     "LinearHead",
     "ModelRow",
     "Normalize",
-    "Prediction",
     "SeparableConv2d",
     "SqueezeNext",
     "TorchvisionBody",
-    "classify",
-    "classify_files",
     "create_model",
-    "get_model",
     "imagenet_classes",
     "imagenet_synsets",
     "input_spec",
@@ -69,7 +66,6 @@ __all__ = [
     "map_ordered",
     "models",
     "packaged",
-    "predict_proba",
     "read_metadata",
     "read_state_dict",
     "resize_crop",
@@ -78,3 +74,18 @@ __all__ = [
     "save_weights",
     "weights_offline",
 ]
+
+#: names that moved to :mod:`oculi.classify` (deprecated here)
+_MOVED = {"DEFAULT_MODEL", "Prediction", "classify", "classify_files", "get_model",
+          "predict_proba"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+        import warnings
+
+        warnings.warn(f"oculi.models.{name} moved to oculi.classify.{name}", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(importlib.import_module("oculi.classify"), name)
+    raise AttributeError(f"module 'oculi.models' has no attribute {name!r}")

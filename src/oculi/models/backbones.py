@@ -1,6 +1,6 @@
-"""A registry backbone as a timm model name plus its (offline) pretrained state dict.
+"""Backbones: a registry name as a timm feature extractor with its (offline) pretrained weights.
 
-Both the perceptual loss and the segmentation encoders build timm feature extractors
+The perceptual loss, the detection backbones and the segmentation encoders build timm feature extractors
 (``features_only``) and need the registry's weights in them; the weights come from
 :func:`oculi.models.create_model` (packaged offline files first), never from a second loader.
 """
@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import torch
 
+from oculi.core.constants import DEFAULT_BACKBONE
 from oculi.core.errors import MissingDependencyError
+
+__all__ = ["DEFAULT_BACKBONE", "TimmBackbone", "load_into_features", "timm_backbone"]
 
 
 @dataclass

@@ -23,11 +23,10 @@ import torch
 from torch import nn
 
 from oculi.core.checks import check_choice, check_image
+from oculi.core.constants import IMAGENET_MEAN, IMAGENET_STD
 from oculi.core.convert import ensure_float01, to_rgb
 from oculi.core.errors import ParameterError
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area")
 
 

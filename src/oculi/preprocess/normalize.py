@@ -26,12 +26,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from oculi.core.checks import check_image
+from oculi.core.constants import IMAGENET_MEAN, IMAGENET_STD
 from oculi.core.errors import DataError, ParameterError, ShapeError
 from oculi.preprocess._stats import RunningMoments
-
-#: ImageNet statistics in [0, 1] units (RGB), used by most pretrained CNNs.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def _as_values(image: np.ndarray, name: str, as_float01: bool) -> np.ndarray:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from oculi.core.constants import IMAGENET_MEAN, IMAGENET_STD
 from oculi.core.errors import DataError, ParameterError
 from oculi.core.registry import Registry
 
@@ -133,8 +134,8 @@ class Standardize(_Transform):
 class Normalize(_Transform):
     """Per-channel ``(x - mean) / std``, given statistics (:func:`~oculi.preprocess.normalize`)."""
 
-    mean: tuple[float, ...] = (0.485, 0.456, 0.406)
-    std: tuple[float, ...] = (0.229, 0.224, 0.225)
+    mean: tuple[float, ...] = IMAGENET_MEAN
+    std: tuple[float, ...] = IMAGENET_STD
     as_float01: bool = True
     name: ClassVar[str] = "normalize"
 

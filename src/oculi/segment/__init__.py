@@ -8,15 +8,15 @@ prediction by the distance-transform watershed or from Mask R-CNN detections.
     >>> model.out_channels
     12
 
-Losses and metrics live in :mod:`oculi.train.losses` and :mod:`oculi.train.metrics`.
+Shared losses and metrics live in :mod:`oculi.train.losses` and :mod:`oculi.train.metrics`.
 """
 
+from oculi.core.split import split_indices
+from oculi.segment.config import MASK_KINDS, SegmentationConfig, VolumeSegmentationConfig
 from oculi.segment.data import (
-    MASK_KINDS,
     SegmentationFolder,
     find_pairs,
     mask_to_target,
-    split_indices,
     train_augmentation,
 )
 from oculi.segment.infer import (
@@ -52,11 +52,11 @@ from oculi.segment.models import (
 from oculi.segment.shapes import SHAPE_CLASSES, make_shapes, write_shapes
 from oculi.segment.task import (
     SegmentationTask,
-    SegOptions,
     evaluate_dataset,
     load_segmenter,
     train_segmenter,
 )
+from oculi.segment.task3d import VolumeTask, evaluate_volumes, train_volume_segmenter
 from oculi.segment.volume import (
     PatchSampler,
     Volume,
@@ -72,11 +72,13 @@ __all__ = [
     "MASK_KINDS",
     "SHAPE_CLASSES",
     "PatchSampler",
-    "SegOptions",
+    "SegmentationConfig",
     "SegmentationFolder",
     "SegmentationTask",
     "Segmenter",
     "Volume",
+    "VolumeSegmentationConfig",
+    "VolumeTask",
     "check_label",
     "classical_instances",
     "colorize",
@@ -84,6 +86,7 @@ __all__ = [
     "create_segmenter",
     "evaluate_dataset",
     "evaluate_instances",
+    "evaluate_volumes",
     "find_pairs",
     "instances_from_probability",
     "label_components",
@@ -108,6 +111,7 @@ __all__ = [
     "split_instances",
     "train_augmentation",
     "train_segmenter",
+    "train_volume_segmenter",
     "window",
     "write_shapes",
     "write_volume",

@@ -27,8 +27,8 @@ import torch
 
 from oculi.core.checks import check_choice
 from oculi.core.errors import DataError, ShapeError, ValueRangeError
+from oculi.segment.config import MASK_KINDS
 
-MASK_KINDS = ("index", "binary", "instance")
 _LAYOUTS = (("image", "label"), ("images", "masks"), ("images", "labels"), ("image", "mask"))
 _EXTS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
@@ -253,6 +253,7 @@ def train_augmentation(
     flips: str = "h",
     color: float = 0.2,
     ignore_index: int | None = None,
+    seed: int | None = None,
 ):
     """A mask-aware training transform: random resized crop, flips, light colour jitter.
 
@@ -262,6 +263,7 @@ def train_augmentation(
         flips: ``"h"`` horizontal, ``"hv"`` plus vertical and 90° rotations (microscopy), ``""``.
         color: brightness/contrast jitter amplitude (0 disables).
         ignore_index: value of padded mask pixels (0 when None).
+        seed: seed of the transform's random generator (None: fresh entropy, runs differ).
     """
     import albumentations as A
     import cv2
@@ -286,15 +288,4 @@ def train_augmentation(
         ops += [A.VerticalFlip(p=0.5), A.RandomRotate90(p=0.5)]
     if color > 0:
         ops.append(A.RandomBrightnessContrast(brightness_limit=color, contrast_limit=color, p=0.8))
-    return A.Compose(ops)
-
-
-def split_indices(
-    n: int, val_fraction: float = 0.2, *, seed: int = 0
-) -> tuple[list[int], list[int]]:
-    """A reproducible random train/val split of ``range(n)`` (val at least one item)."""
-    if n < 2:
-        raise DataError(f"split: need at least 2 items to hold one out, got {n}")
-    perm = np.random.default_rng(seed).permutation(n).tolist()
-    k = min(n - 1, max(1, round(n * val_fraction)))
-    return sorted(perm[k:]), sorted(perm[:k])
+    return A.Compose(ops, seed=seed)

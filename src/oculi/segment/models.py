@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from oculi.core.constants import DEFAULT_BACKBONE, IMAGENET_MEAN, IMAGENET_STD
 from oculi.core.errors import MissingDependencyError, ParameterError
 from oculi.core.registry import Registry
 
@@ -34,7 +35,7 @@ SMP_ARCHS = {
     "deeplabv3plus": "deeplabv3plus",
     "pan": "pan",
 }
-DEFAULT_ENCODER = "efficientnet_lite0"
+DEFAULT_ENCODER = DEFAULT_BACKBONE  # deprecated name
 
 segmenters: Registry[dict[str, Any]] = Registry("segmentation model")
 for _k, _alias in [
@@ -139,7 +140,7 @@ def _smp(
 ) -> tuple[nn.Module, tuple, tuple]:
     import segmentation_models_pytorch as smp
 
-    from oculi.train.losses._backbones import load_into_features, timm_backbone
+    from oculi.models.backbones import load_into_features, timm_backbone
 
     bb = timm_backbone(encoder, pretrained)
     net = smp.create_model(
@@ -218,8 +219,8 @@ def create_segmenter(
         )
     cin = in_channels if in_channels is not None else (3 if dims == 2 else 1)
     out = 1 if num_classes == 2 else num_classes
-    mean: tuple = (0.485, 0.456, 0.406)[:cin] if cin == 3 else (0.0,) * cin
-    std: tuple = (0.229, 0.224, 0.225)[:cin] if cin == 3 else (1.0,) * cin
+    mean: tuple = IMAGENET_MEAN if cin == 3 else (0.0,) * cin
+    std: tuple = IMAGENET_STD if cin == 3 else (1.0,) * cin
     enc: str | None = None
     if kind == "smp":
         net, mean, std = _smp(key, encoder, out, cin, pretrained, options)

@@ -1,19 +1,13 @@
-"""Segmentation as a task of oculi's trainer (:func:`oculi.train.fit`): the same run folder,
-progress, checkpoints, resume and DDP as classification.
-
-``TrainConfig`` fields used: ``model`` (the architecture, e.g. ``"unet"``), ``pretrained``,
-``weights``, ``image_size`` (training crop), ``epochs``, ``batch_size``, ``optimizer``, ``lr``,
-``weight_decay``, ``schedule``, ``warmup_epochs``, ``clip_grad_norm``, ``ema_decay``, ``seed``,
-``workers``, ``threads``, ``device``, ``val_split``, ``scale_min``; segmentation keys live in
-``task_options`` (see :class:`SegOptions`). Checkpoints carry the model's config in their
+"""2-D segmentation as a task of oculi's trainer (:func:`oculi.train.fit`): the same run folder,
+progress, checkpoints, resume and DDP as every task. Its settings are
+:class:`~oculi.segment.SegmentationConfig`. Checkpoints carry the model's config in their
 metadata (key ``oculi_segment``), so :func:`load_segmenter` rebuilds the model from the run alone.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,55 +16,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from oculi.core.errors import DataError, ParameterError
-from oculi.segment.data import SegmentationFolder, find_pairs, split_indices, train_augmentation
-from oculi.segment.models import DEFAULT_ENCODER, Segmenter, create_segmenter, rebuild
-from oculi.train.config import check_known_keys
-
-
-@dataclass
-class SegOptions:
-    """Segmentation keys of ``TrainConfig.task_options``.
-
-    Attributes:
-        encoder: registry encoder of the smp architectures.
-        loss: loss expression (``"iou+dice+0.8*bce"``, ``"ce"``, ...).
-        mask_kind: ``"index"``, ``"binary"`` or ``"instance"``.
-        num_classes: classes including background (None: from the masks).
-        ignore_index: mask value left out of losses and metrics.
-        invert: binary masks: the dark pixels are the foreground.
-        class_weights: ``"balanced"`` (median-frequency weights from the training masks), a list,
-            or None; passed to the terms that accept them (ce, bce, focal, dice...).
-        repeat: crops drawn from each training image per epoch.
-        crop_scale: area-fraction range of the random crop, overriding ``(cfg.scale_min, 1)``:
-            a range around ``crop² / image area`` keeps objects near the scale they have at
-            full-resolution inference (EM membranes, street scenes).
-        flips: ``"h"``, ``"hv"`` or ``""`` (see :func:`train_augmentation`).
-        color: brightness/contrast jitter.
-        boundary_tolerance: pixels for the boundary F1 in evaluation.
-        arch_options: extra architecture keyword arguments.
-        class_names: names per class.
-    """
-
-    encoder: str = DEFAULT_ENCODER
-    loss: str = "dice+ce"
-    mask_kind: str = "index"
-    num_classes: int | None = None
-    ignore_index: int | None = None
-    invert: bool = False
-    class_weights: Any = None
-    repeat: int = 8
-    crop_scale: tuple[float, float] | None = None
-    flips: str = "h"
-    color: float = 0.2
-    boundary_tolerance: float = 2.0
-    arch_options: dict[str, Any] = field(default_factory=dict)
-    class_names: list[str] | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SegOptions:
-        check_known_keys(d, {f.name for f in fields(cls)}, "task_options")
-        return cls(**d)
+from oculi.core.errors import DataError
+from oculi.core.split import split_indices
+from oculi.segment.config import SegmentationConfig
+from oculi.segment.data import SegmentationFolder, find_pairs, train_augmentation
+from oculi.segment.models import Segmenter, create_segmenter, rebuild
+from oculi.train import Step, Task, TaskData
 
 
 class _Repeat(Dataset):
@@ -102,11 +53,11 @@ def median_frequency_weights(counts: np.ndarray) -> list[float]:
     return [float(med / v) if v > 0 else 0.0 for v in f]
 
 
-class SegmentationTask:
+class SegmentationTask(Task):
     """2-D segmentation of an image + mask folder (see :func:`resolve_split`)."""
 
     name = "segment"
-    default_monitor = "val_miou"
+    checkpoint_key = "oculi_segment"
 
     def __init__(
         self,
@@ -117,36 +68,38 @@ class SegmentationTask:
     ) -> None:
         self.root = Path(data) if data is not None else None
         self.train_set, self.val_set = train_set, val_set
-        self.opts = SegOptions()
+        self.num_classes: int | None = None
         self.loss_fn: nn.Module | None = None
+        self.cfg = SegmentationConfig()
 
-    def _load(self, cfg: Any) -> None:
-        self.opts = SegOptions.from_dict(cfg.task_options)
+    def _load(self, cfg: SegmentationConfig) -> None:
+        self.cfg = cfg
+        self.num_classes = cfg.num_classes
         if self.train_set is None:
             if self.root is None:
                 raise DataError("segment: no data given")
             tr, va = resolve_split(self.root, cfg.val_split, cfg.seed)
             kw = dict(
-                mask_kind=self.opts.mask_kind,
-                num_classes=self.opts.num_classes,
-                ignore_index=self.opts.ignore_index,
-                invert=self.opts.invert,
-                class_names=self.opts.class_names,
+                mask_kind=cfg.mask_kind,
+                num_classes=cfg.num_classes,
+                ignore_index=cfg.ignore_index,
+                invert=cfg.invert,
+                class_names=cfg.class_names,
             )
             self.train_set = SegmentationFolder(tr, **kw)
             self.val_set = SegmentationFolder(va, **kw)
-        if self.opts.num_classes is None:
-            self.opts.num_classes = max(self.train_set.num_classes, self.val_set.num_classes)
+        if self.num_classes is None:
+            self.num_classes = max(self.train_set.num_classes, self.val_set.num_classes)
 
-    def build_model(self, cfg: Any) -> nn.Module:
+    def build_model(self, cfg: SegmentationConfig) -> nn.Module:
         self._load(cfg)
         model = create_segmenter(
             cfg.model,
-            num_classes=int(self.opts.num_classes),
-            encoder=self.opts.encoder,
+            num_classes=int(self.num_classes),
+            encoder=cfg.backbone,
             pretrained=cfg.pretrained and cfg.weights is None,
-            class_names=self.opts.class_names,
-            **self.opts.arch_options,
+            class_names=cfg.class_names,
+            **cfg.arch_options,
         )
         if cfg.weights:
             from oculi.models.weights import load_weights
@@ -154,12 +107,11 @@ class SegmentationTask:
             load_weights(model, cfg.weights)
         return model
 
-    def build_data(self, cfg: Any, model: nn.Module, info: Any):
-        from oculi.train import TaskData
+    def build_data(self, cfg: SegmentationConfig, model: nn.Module, info: Any) -> TaskData:
         from oculi.train.losses import create_loss
 
-        o = self.opts
-        crop = cfg.image_size or 256
+        o = cfg
+        crop = cfg.image_size
         stride = max(getattr(model, "stride", (32, 32)))
         crop = int(np.ceil(crop / stride) * stride)
         self.train_set.transform = train_augmentation(
@@ -168,17 +120,14 @@ class SegmentationTask:
             flips=o.flips,
             color=o.color,
             ignore_index=o.ignore_index,
+            seed=cfg.seed + 7919 * (info.rank if info is not None else 0),
         )
         weights = o.class_weights
-        if isinstance(weights, str):
-            if weights != "balanced":
-                raise ParameterError(
-                    f"class_weights: expected 'balanced' or a list, got {weights!r}"
-                )
+        if weights == "balanced":
             weights = median_frequency_weights(self.train_set.class_pixels())
         kw: dict[str, Any] = {"ignore_index": o.ignore_index}
         if weights is not None:
-            kw["class_weights"] = weights if o.num_classes != 2 else None
+            kw["class_weights"] = weights if self.num_classes != 2 else None
         self.loss_fn = create_loss(o.loss, **kw)
         self.class_weights = weights
         train = _Repeat(self.train_set, o.repeat)
@@ -186,7 +135,7 @@ class SegmentationTask:
             "task": self.name,
             "train_images": len(self.train_set),
             "val_images": len(self.val_set),
-            "num_classes": o.num_classes,
+            "num_classes": self.num_classes,
             "class_names": o.class_names,
             "crop": crop,
             "loss": o.loss,
@@ -195,12 +144,11 @@ class SegmentationTask:
             "train_names": [s.name for s in self.train_set.samples],
             "val_names": [s.name for s in self.val_set.samples],
         }
-        return TaskData(train, self.val_set, [0] * len(train), summary)
+        return TaskData(train, self.val_set, summary)
 
-    def train_step(self, model: nn.Module, batch: Any, device: torch.device):
-        images, targets = batch
-        images, targets = images.to(device), targets.to(device)
-        logits = model(images)
+    def train_step(self, step: Step, batch: Any):
+        images, targets = step.to_device(batch)
+        logits = step.model(images)
         loss = self.loss_fn(logits.float(), targets)
         return loss, {}, int(images.shape[0])
 
@@ -211,8 +159,8 @@ class SegmentationTask:
             model,
             loader.dataset,
             loss_fn=self.loss_fn,
-            ignore_index=self.opts.ignore_index,
-            boundary_tolerance=self.opts.boundary_tolerance,
+            ignore_index=self.cfg.ignore_index,
+            boundary_tolerance=self.cfg.boundary_tolerance,
         )
 
     def write_artifacts(self, run_dir: Path, evaluation: dict[str, Any]) -> None:
@@ -221,9 +169,6 @@ class SegmentationTask:
         write_json_atomic(
             run_dir / "evaluation.json", {k: v for k, v in evaluation.items() if k != "examples"}
         )
-
-    def checkpoint_metadata(self, model: nn.Module) -> dict[str, str]:
-        return {"oculi_segment": json.dumps(model.config()), "task": self.name}
 
 
 @torch.no_grad()
@@ -303,22 +248,22 @@ def evaluate_dataset(
 
 def find_checkpoint(run: str | os.PathLike[str]) -> Path:
     """``best.safetensors`` (else ``last``) of a segmentation run folder, or the file itself."""
-    from oculi.train.evaluate import resolve_checkpoint
+    from oculi.train import resolve_checkpoint
 
     return resolve_checkpoint(run, "segmentation")
 
 
 def load_segmenter(run: str | os.PathLike[str]) -> Segmenter:
     """Rebuild a trained :class:`Segmenter` from a run folder (or its ``.safetensors`` file)."""
-    from oculi.train.evaluate import load_run_model
+    from oculi.train import load_run_model
 
     return load_run_model(run, "oculi_segment", "segmentation", rebuild)
 
 
 def train_segmenter(
     data: str | os.PathLike[str] | None,
-    cfg: Any,
-    out: str | os.PathLike[str],
+    cfg: SegmentationConfig | None = None,
+    out: str | os.PathLike[str] = "runs/segment",
     *,
     resume: bool = False,
     progress: bool | None = None,
@@ -330,7 +275,7 @@ def train_segmenter(
     Args:
         data: folder with ``train/`` and ``val/`` (each ``image/`` + ``label/``), or one such pair
             folder split by ``cfg.val_split``; or None with ``train_set``/``val_set``.
-        cfg: :class:`oculi.train.TrainConfig` (``model`` = architecture; see the module doc).
+        cfg: :class:`~oculi.segment.SegmentationConfig` (None: its defaults).
         out: run folder.
 
     Returns:
@@ -339,4 +284,4 @@ def train_segmenter(
     from oculi.train import fit
 
     task = SegmentationTask(data, train_set=train_set, val_set=val_set)
-    return fit(task, cfg, out, resume=resume, progress=progress)
+    return fit(task, cfg or SegmentationConfig(), out, resume=resume, progress=progress)

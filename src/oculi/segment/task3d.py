@@ -6,10 +6,7 @@ Data: a folder of NIfTI files where each label's name is its image's name plus a
 slice axis, default 0.3, taken from the end) is held out: patches are drawn from the rest and the
 metrics are reported on the held-out slab and on the whole volume.
 
-``task_options`` keys: ``loss`` (default ``"dice+ce"``), ``patch`` (d, h, w), ``window``
-(CT intensity window, default (-160, 240) HU; None: min-max scaling), ``val_slices``,
-``arch_options`` (e.g. ``{"strides": [[1,2,2],[1,2,2],[2,2,2]]}``), ``repeat`` (patches per
-epoch), ``num_classes``, ``val_overlap`` (sliding-window overlap in validation, 0.5).
+Settings: :class:`~oculi.segment.VolumeSegmentationConfig`.
 """
 
 from __future__ import annotations
@@ -26,7 +23,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
 from oculi.segment.volume import PatchSampler, Volume, check_label, read_volume, window
-from oculi.train.config import check_known_keys
+from oculi.segment.config import VolumeSegmentationConfig
+from oculi.train import Step, Task, TaskData
 
 
 def find_volume_pairs(root: str | os.PathLike[str]) -> list[tuple[Path, Path]]:
@@ -79,30 +77,21 @@ class _VolumeVal(Dataset):
         return self.items[i]
 
 
-class VolumeTask:
+class VolumeTask(Task):
     """3-D segmentation with V-Net / 3-D U-Net on NIfTI volumes."""
 
     name = "segment3d"
-    default_monitor = "val_dice"
+    checkpoint_key = "oculi_segment"
 
     def __init__(self, data: str | os.PathLike[str]) -> None:
         self.root = Path(data)
         self.loss_fn: nn.Module | None = None
         self.opts: dict[str, Any] = {}
 
-    def _load(self, cfg: Any) -> None:
-        o = {
-            "loss": "dice+ce",
-            "patch": (16, 96, 96),
-            "window": (-160.0, 240.0),
-            "val_slices": 0.3,
-            "arch_options": {},
-            "repeat": 32,
-            "num_classes": 2,
-            "val_overlap": 0.5,
-        }
-        check_known_keys(cfg.task_options, set(o), "task_options")
-        o.update(cfg.task_options)
+    def _load(self, cfg: VolumeSegmentationConfig) -> None:
+        o = {k: getattr(cfg, k) for k in ("loss", "patch", "window", "val_slices",
+                                          "arch_options", "repeat", "num_classes",
+                                          "val_overlap")}
         self.opts = o
         pairs = find_volume_pairs(self.root)
         self.volumes, self.labels, self.arrays = [], [], []
@@ -127,8 +116,7 @@ class VolumeTask:
             raise DataError(f"{cfg.model}: a 2-D architecture; volumes need vnet or unet3d")
         return model
 
-    def build_data(self, cfg: Any, model: nn.Module, info: Any):
-        from oculi.train import TaskData
+    def build_data(self, cfg: VolumeSegmentationConfig, model: nn.Module, info: Any) -> TaskData:
         from oculi.train.losses import create_loss
 
         o = self.opts
@@ -160,14 +148,11 @@ class VolumeTask:
             "spacing": [v.spacing for v in self.volumes],
             "options": o,
         }
-        return TaskData(
-            train, _VolumeVal(val_items), [0] * len(train), summary, collate_fn=_collate
-        )
+        return TaskData(train, _VolumeVal(val_items), summary, collate_fn=_collate)
 
-    def train_step(self, model: nn.Module, batch: Any, device: torch.device):
-        x, y = batch
-        x, y = x.to(device), y.to(device)
-        loss = self.loss_fn(model(x).float(), y)
+    def train_step(self, step: Step, batch: Any):
+        x, y = step.to_device(batch)
+        loss = self.loss_fn(step.model(x).float(), y)
         return loss, {}, int(x.shape[0])
 
     def evaluate(
@@ -254,8 +239,8 @@ def evaluate_volumes(
 
 def train_volume_segmenter(
     data: str | os.PathLike[str],
-    cfg: Any,
-    out: str | os.PathLike[str],
+    cfg: VolumeSegmentationConfig | None = None,
+    out: str | os.PathLike[str] = "runs/segment3d",
     *,
     resume: bool = False,
     progress: bool | None = None,
@@ -263,4 +248,5 @@ def train_volume_segmenter(
     """Train V-Net / 3-D U-Net (``cfg.model``) on NIfTI pairs with :func:`oculi.train.fit`."""
     from oculi.train import fit
 
-    return fit(VolumeTask(data), cfg, out, resume=resume, progress=progress)
+    return fit(VolumeTask(data), cfg or VolumeSegmentationConfig(), out, resume=resume,
+               progress=progress)

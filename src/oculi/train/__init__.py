@@ -1,59 +1,56 @@
-"""Training: a task-agnostic loop (run folder, AdamW/SGD, cosine + warm-up, EMA, clipping, AMP,
-DDP, early stopping, safetensors checkpoints and resume) and image classification on ImageFolder
-trees with label smoothing and batch-level CutMix/MixUp.
+"""The training engine, and nothing task-specific: a step loop with hooks (checkpoints and exact
+resume, evaluation and best-model selection, EMA, early stopping, progress, metric logging),
+learning-rate schedules, gradient clipping and accumulation, AMP on GPU, DDP, and any number of
+optimizers per task.
 
-Detection and segmentation plug into :func:`fit` with their own :class:`Task`.
+A trainable task (``oculi.classify``, ``oculi.detect``, ``oculi.segment``, ...) subclasses
+:class:`Task` and :class:`TrainConfig`; :func:`fit` does the rest. Shared losses and metrics live
+in :mod:`oculi.train.losses` and :mod:`oculi.train.metrics`.
 """
 
-from oculi.train.classification import ClassificationTask, soft_cross_entropy, train_classifier
-from oculi.train.config import TrainConfig
-from oculi.train.data import (
-    ClassificationData,
-    EvalTransform,
-    FolderIndex,
-    ImageFolderDataset,
-    ShardedSampler,
-    TrainTransform,
-    load_image_folder,
-    scan_folder,
-)
+from oculi.train.checkpoint import load_run_model, resolve_checkpoint
+from oculi.train.config import TrainConfig, monitor_higher_is_better
 from oculi.train.distributed import DistInfo, setup
-from oculi.train.engine import FitResult, Task, TaskData, fit, read_metrics, seed_everything
-from oculi.train.evaluate import (
-    classification_metrics,
-    evaluate_classifier,
-    plot_confusion,
-    predict_loader,
+from oculi.train.hooks import (
+    Checkpointer,
+    EarlyStopping,
+    EmaHook,
+    EvalHook,
+    HookBase,
+    MetricLogger,
+    ProgressHook,
 )
+from oculi.train.loop import FitResult, Trainer, fit, read_metrics, seed_everything
 from oculi.train.optim import ModelEma, build_optimizer, lr_factor, param_groups
+from oculi.train.sampler import ShardedSampler
+from oculi.train.task import Step, StepOutput, Task, TaskData
 
 __all__ = [
-    "ClassificationData",
-    "ClassificationTask",
+    "Checkpointer",
     "DistInfo",
-    "EvalTransform",
+    "EarlyStopping",
+    "EmaHook",
+    "EvalHook",
     "FitResult",
-    "FolderIndex",
-    "ImageFolderDataset",
+    "HookBase",
+    "MetricLogger",
     "ModelEma",
+    "ProgressHook",
     "ShardedSampler",
+    "Step",
+    "StepOutput",
     "Task",
     "TaskData",
     "TrainConfig",
-    "TrainTransform",
+    "Trainer",
     "build_optimizer",
-    "classification_metrics",
-    "evaluate_classifier",
     "fit",
-    "load_image_folder",
+    "load_run_model",
     "lr_factor",
+    "monitor_higher_is_better",
     "param_groups",
-    "plot_confusion",
-    "predict_loader",
     "read_metrics",
-    "scan_folder",
+    "resolve_checkpoint",
     "seed_everything",
     "setup",
-    "soft_cross_entropy",
-    "train_classifier",
 ]

@@ -15,17 +15,17 @@ import torch
 from torch import nn
 
 from oculi.core.checks import check_choice, check_tensor_images
+from oculi.core.constants import IMAGENET_MEAN, IMAGENET_STD
 from oculi.core.errors import ParameterError, ShapeError
 
-_MEAN = (0.485, 0.456, 0.406)
-_STD = (0.229, 0.224, 0.225)
+_MEAN, _STD = IMAGENET_MEAN, IMAGENET_STD
 
 
 def _registry_features(name: str, pretrained: bool) -> tuple[nn.Module, tuple, tuple]:
     """A timm ``features_only`` extractor for a registry name, with the registry's weights."""
     import timm
 
-    from oculi.train.losses._backbones import load_into_features, timm_backbone
+    from oculi.models.backbones import load_into_features, timm_backbone
 
     bb = timm_backbone(name, pretrained)
     model = timm.create_model(bb.timm_name, pretrained=False, features_only=True)

@@ -1,0 +1,90 @@
+"""Image classification's training configuration: the engine's fields plus the classification
+recipe (defaults: fine-tune a pretrained CNN with label smoothing, CutMix/MixUp and a cosine
+schedule).
+
+>>> cfg = ClassifyConfig(model="resnet18", epochs=3)
+>>> ClassifyConfig.from_dict(cfg.to_dict()) == cfg
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import ParameterError
+from oculi.train.config import TrainConfig, check_fraction
+
+
+@dataclass
+class ClassifyConfig(TrainConfig):
+    """Training a zoo CNN on an ImageFolder (``train/<class>/``, ``val/<class>/``).
+
+    Attributes:
+        model: zoo name (``oculi models list``).
+        pretrained: start from ImageNet weights (offline sources only).
+        weights: a weights file to start from instead.
+        head: ``linear`` (global pooling + linear) or ``conv`` (1x1 convolution head).
+        drop_rate: dropout before the classifier.
+        image_size: training crop size in pixels (None: the model's input size).
+        eval_size: evaluation size in pixels (None: the model's input size).
+        scale_min: smallest area fraction of the random-resized training crop.
+        head_lr_scale: learning-rate multiplier of the new classifier head.
+        label_smoothing: label smoothing ``s`` in [0, 1).
+        mixup_alpha: MixUp Beta(alpha, alpha) (0: off).
+        cutmix_alpha: CutMix Beta(alpha, alpha) (0: off).
+        mix_prob: probability that a batch is mixed (0 disables MixUp and CutMix).
+        switch_prob: probability of CutMix rather than MixUp when both are on.
+        balanced: class-balanced sampling (inverse class frequency, with replacement).
+        freeze_bn: keep BatchNorm layers in eval mode (pretrained running statistics; their
+            affine parameters still train): small data sets and small batches.
+        freeze_backbone_epochs: train only the head for the first N epochs, then everything
+            (linear probing, then fine-tuning).
+        cache_images: decode each image once and keep it in memory (small data sets).
+        val_split: when the data has no ``val/`` folder, hold out this fraction of ``train/``.
+    """
+
+    model: str = field(default="efficientnet_lite0", metadata={"cli": ("-m",)})
+    pretrained: bool = True
+    weights: str | None = None
+    head: str = "linear"
+    drop_rate: float = 0.0
+    image_size: int | None = None
+    eval_size: int | None = None
+    scale_min: float = 0.25
+    head_lr_scale: float = 10.0
+    label_smoothing: float = 0.1
+    mixup_alpha: float = 0.2
+    cutmix_alpha: float = 1.0
+    mix_prob: float = 0.5
+    switch_prob: float = 0.5
+    balanced: bool = False
+    freeze_bn: bool = False
+    freeze_backbone_epochs: int = 0
+    cache_images: bool = True
+    val_split: float = 0.0
+    monitor: str = "val_top1"
+
+    def validate(self) -> None:
+        super().validate()
+        check_choice(self.head, ("linear", "conv"), "head")
+        check_positive(self.head_lr_scale, "head_lr_scale")
+        for name in ("mixup_alpha", "cutmix_alpha", "freeze_backbone_epochs", "drop_rate"):
+            check_positive(getattr(self, name), name, allow_zero=True)
+        for name in ("label_smoothing", "val_split"):
+            check_fraction(self, name, upper_inclusive=False)
+        for name in ("mix_prob", "switch_prob"):
+            check_fraction(self, name)
+        if not 0.0 < self.scale_min <= 1.0:
+            raise ParameterError(f"scale_min: expected (0, 1], got {self.scale_min}")
+        if self.mix_prob > 0 and self.mixup_alpha == 0 and self.cutmix_alpha == 0:
+            raise ParameterError("mix_prob > 0 but mixup_alpha and cutmix_alpha are both 0")
+
+    @classmethod
+    def plain(cls, **overrides: object) -> ClassifyConfig:
+        """The baseline recipe: no EMA, no mixing, no label smoothing, constant LR, no clipping."""
+        base: dict[str, object] = dict(
+            schedule="constant", warmup_epochs=0.0, label_smoothing=0.0, mix_prob=0.0,
+            ema_decay=0.0, clip_grad_norm=0.0, decay_norm_bias=True)
+        base.update(overrides)
+        return cls(**base)  # type: ignore[arg-type]

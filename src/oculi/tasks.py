@@ -1,0 +1,114 @@
+"""The trainable tasks: one registry entry each, naming where the task's config, train and
+evaluate functions live (imported only when used, so listing tasks imports no torch).
+
+    >>> from oculi.tasks import trainable_tasks
+    >>> trainable_tasks.names()
+    ['classify', 'detect', 'gan2d', 'segment', 'segment3d']
+    >>> trainable_tasks.get("segment").config_class().__name__
+    'SegmentationConfig'
+
+A new task adds one ``trainable_tasks.register(...)`` line here; ``oculi train NAME`` and
+``oculi eval NAME`` are generated from it (docs/DEVELOPING.md, "Adding a trainable task").
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from oculi.core.registry import Registry
+
+
+def _load(ref: str) -> Any:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Where a trainable task's pieces live, as ``"module:attribute"`` references.
+
+    Attributes:
+        config: the task's config dataclass (a :class:`~oculi.train.TrainConfig` subclass);
+            its module must not import torch (CLI help stays fast).
+        train: ``train(data, cfg, out, *, resume, progress) -> FitResult``.
+        evaluate: ``evaluate(run, data, **options) -> EvaluationReport``; its keyword-only
+            parameters become the options of ``oculi eval NAME``.
+        data_help: what the DATA argument of ``oculi train NAME`` is.
+        eval_data_help: what the DATA argument of ``oculi eval NAME`` is.
+        write_evaluation: optional ``write(report, folder)`` for ``oculi eval NAME -o FOLDER``.
+        print_report: optional ``print(report, echo)`` for the per-class lines of
+            ``oculi eval NAME``.
+    """
+
+    config: str
+    train: str
+    evaluate: str
+    data_help: str
+    eval_data_help: str
+    write_evaluation: str | None = None
+    print_report: str | None = None
+
+    def config_class(self) -> type:
+        return _load(self.config)
+
+    def load(self, what: str) -> Any:
+        """The object named by field ``what`` (``train``, ``evaluate``, ...)."""
+        ref = getattr(self, what)
+        return _load(ref) if ref else None
+
+
+#: the registry of trainable tasks (entries: :class:`TaskSpec`; metadata ``family``, ``dims``)
+trainable_tasks: Registry[TaskSpec] = Registry("trainable task")
+
+trainable_tasks.register("classify", TaskSpec(
+    config="oculi.classify.config:ClassifyConfig",
+    train="oculi.classify.api:train_classifier",
+    evaluate="oculi.classify.api:evaluate_classifier",
+    data_help="ImageFolder root with train/<class>/ and val/<class>/ (or only train/ and "
+              "--val-split).",
+    eval_data_help="Split folder with <class>/<image>, e.g. DATA/val.",
+    write_evaluation="oculi.classify.evaluate:write_evaluation",
+    print_report="oculi.classify.evaluate:print_report",
+), help="image classification on an ImageFolder (zoo CNNs, fine-tuning recipe)",
+    family="classification", dims=2)
+trainable_tasks.register("detect", TaskSpec(
+    config="oculi.detect.config:DetectionConfig",
+    train="oculi.detect.task:train_detector",
+    evaluate="oculi.detect.task:evaluate_detector",
+    data_help="Annotations: .csv, COCO .json, a VOC folder, or a folder with train*/val* "
+              "(or test*) files.",
+    eval_data_help="Annotations to evaluate on (.csv, COCO .json, VOC folder).",
+    write_evaluation="oculi.detect.task:write_evaluation",
+    print_report="oculi.detect.task:print_report",
+), help="object detection (R-CNN family, RetinaNet, FCOS, SSDlite, YOLO) with COCO metrics",
+    family="detection", dims=2)
+trainable_tasks.register("segment", TaskSpec(
+    config="oculi.segment.config:SegmentationConfig",
+    train="oculi.segment.task:train_segmenter",
+    evaluate="oculi.segment.task:evaluate_segmenter",
+    data_help="Folder: train/ + val/ (each image/ + label/), or one image/ + label/ pair "
+              "folder split by --val-split.",
+    eval_data_help="image/ + label/ folder.",
+    print_report="oculi.segment.task:print_report",
+), help="2-D semantic segmentation (U-Net family, FCN, SegNet, ENet), optional instances",
+    family="segmentation", dims=2)
+trainable_tasks.register("segment3d", TaskSpec(
+    config="oculi.segment.config:VolumeSegmentationConfig",
+    train="oculi.segment.task3d:train_volume_segmenter",
+    evaluate="oculi.segment.task3d:evaluate_volume_segmenter",
+    data_help="Folder of NIfTI pairs (NAME.nii.gz + NAME_seg*.nii.gz, or imagesTr/ + "
+              "labelsTr/).",
+    eval_data_help="Folder of NIfTI image/label pairs.",
+    print_report="oculi.segment.task3d:print_report",
+), help="3-D volume segmentation (3-D U-Net, V-Net) on NIfTI, Dice and HD95 in mm",
+    family="segmentation", dims=3)
+trainable_tasks.register("gan2d", TaskSpec(
+    config="oculi.train.example:Gan2dConfig",
+    train="oculi.train.example:train_gan2d",
+    evaluate="oculi.train.example:evaluate_gan2d",
+    data_help="Ignored (the task makes its own points); pass any folder, e.g. '.'.",
+    eval_data_help="Ignored (the task makes its own points).",
+), help="the engine's two-optimizer example: a tiny GAN matching a 2-D Gaussian",
+    family="example", dims=0)
