@@ -236,6 +236,103 @@ def orientations(ii, x, y, scale, out):  # pragma: no cover - compiled
         out[k] = math.atan2(by, bx)
 
 
+@nb.njit(**_NB)
+def _subregion_gaussian(span):  # pragma: no cover - compiled
+    """M-SURF weights (sigma 2.5 samples) of each sample offset inside a ``span x span``
+    sub-region, around its centre."""
+    g = np.empty((span, span))
+    for p in range(span):
+        for q in range(span):
+            dv = p - (span - 1) / 2.0
+            du = q - (span - 1) / 2.0
+            g[p, q] = math.exp(-(du * du + dv * dv) / (2.0 * 2.5 * 2.5))
+    return g
+
+
+@nb.njit(**_NB)
+def _window_gaussian(grid):  # pragma: no cover - compiled
+    """Bay et al.'s weights (sigma 3.3 samples) of each sample of the ``grid x grid`` window,
+    around the keypoint."""
+    half = grid // 2
+    g = np.empty((grid, grid))
+    for a in range(grid):
+        for b in range(grid):
+            v = a - half + 0.5
+            u = b - half + 0.5
+            g[a, b] = math.exp(-(u * u + v * v) / (2.0 * 3.3 * 3.3))
+    return g
+
+
+@nb.njit(inline="always", **_NB)
+def _rotated_responses(ii, xk, yk, s, co, si, rdx, rdy):  # pragma: no cover - compiled
+    """Haar responses of side ``2 s`` at the ``grid x grid`` samples (spacing ``s``) of the
+    window of the keypoint at ``(xk, yk)`` oriented by ``(cos, sin) = (co, si)``, rotated into
+    the keypoint frame, into ``rdx`` and ``rdy``."""
+    grid = rdx.shape[0]
+    half = grid // 2
+    hs = 2 * max(math.floor(s + 0.5), 1)  # 2 s, even
+    for a in range(grid):
+        v = a - half + 0.5
+        for b in range(grid):
+            u = b - half + 0.5
+            # sample (u, v) in units of s, keypoint frame (u along the orientation)
+            r = math.floor(yk + (u * si + v * co) * s + 0.5)
+            c = math.floor(xk + (u * co - v * si) * s + 0.5)
+            hx = _haar_x(ii, r, c, hs)
+            hy = _haar_y(ii, r, c, hs)
+            rdx[a, b] = hx * co + hy * si
+            rdy[a, b] = -hx * si + hy * co
+
+
+@nb.njit(inline="always", **_NB)
+def _accumulate(vals, dx, dy, extended):  # pragma: no cover - compiled
+    """Add one weighted response to the sums ``dx, |dx|, dy, |dy|`` (``extended``: each split by
+    the sign of the other component, 8 sums)."""
+    if extended:
+        if dy >= 0.0:
+            vals[0] += dx
+            vals[1] += abs(dx)
+        else:
+            vals[2] += dx
+            vals[3] += abs(dx)
+        if dx >= 0.0:
+            vals[4] += dy
+            vals[5] += abs(dy)
+        else:
+            vals[6] += dy
+            vals[7] += abs(dy)
+    else:
+        vals[0] += dx
+        vals[1] += abs(dx)
+        vals[2] += dy
+        vals[3] += abs(dy)
+
+
+@nb.njit(inline="always", **_NB)
+def _subregion_sums(rdx, rdy, g_sub, g_win, sr, sc, modified, extended, vals):  # pragma: no cover
+    """Weighted sums of sub-region ``(sr, sc)`` (samples from ``(5 sr, 5 sc)``, ``span`` =
+    ``g_sub``'s side) into ``vals``: per-sample-offset weights (M-SURF) or window weights."""
+    span = g_sub.shape[0]
+    for p in range(span):
+        for q in range(span):
+            a = sr * 5 + p
+            b = sc * 5 + q
+            gw = g_sub[p, q] if modified else g_win[a, b]
+            _accumulate(vals, gw * rdx[a, b], gw * rdy[a, b], extended)
+
+
+@nb.njit(inline="always", **_NB)
+def _store_normalised(desc, out, k):  # pragma: no cover - compiled
+    """``out[k] = desc / |desc|`` (zeros for a zero vector)."""
+    dim = out.shape[1]
+    norm = 0.0
+    for t in range(dim):
+        norm += desc[t] * desc[t]
+    norm = math.sqrt(norm)
+    for t in range(dim):
+        out[k, t] = desc[t] / norm if norm > 0.0 else 0.0
+
+
 @nb.njit(parallel=True, **_NB)
 def descriptors(ii, x, y, scale, angle, extended, modified, out):  # pragma: no cover
     """SURF descriptors of each keypoint into ``out`` (``(N, 64)`` or ``(N, 128)`` float32).
@@ -252,82 +349,30 @@ def descriptors(ii, x, y, scale, angle, extended, modified, out):  # pragma: no 
     n = x.shape[0]
     dim = out.shape[1]
     grid = 24 if modified else 20
-    half = grid // 2
     span = 9 if modified else 5  # samples per sub-region side
     # Gaussian weights: per sample offset inside a sub-region (M-SURF) or over the window (Bay)
-    g_sub = np.empty((span, span))
-    for p in range(span):
-        for q in range(span):
-            dv = p - (span - 1) / 2.0
-            du = q - (span - 1) / 2.0
-            g_sub[p, q] = math.exp(-(du * du + dv * dv) / (2.0 * 2.5 * 2.5))
-    g_win = np.empty((grid, grid))
-    for a in range(grid):
-        for b in range(grid):
-            v = a - half + 0.5
-            u = b - half + 0.5
-            g_win[a, b] = math.exp(-(u * u + v * v) / (2.0 * 3.3 * 3.3))
+    g_sub = _subregion_gaussian(span)
+    g_win = _window_gaussian(grid)
+    width = 8 if extended else 4
     for k in nb.prange(n):
-        s = scale[k]
         co = math.cos(angle[k])
         si = math.sin(angle[k])
-        hs = 2 * max(math.floor(s + 0.5), 1)  # 2 s, even
         rdx = np.empty((grid, grid))
         rdy = np.empty((grid, grid))
-        for a in range(grid):
-            v = a - half + 0.5
-            for b in range(grid):
-                u = b - half + 0.5
-                # sample (u, v) in units of s, keypoint frame (u along the orientation)
-                r = math.floor(y[k] + (u * si + v * co) * s + 0.5)
-                c = math.floor(x[k] + (u * co - v * si) * s + 0.5)
-                hx = _haar_x(ii, r, c, hs)
-                hy = _haar_y(ii, r, c, hs)
-                rdx[a, b] = hx * co + hy * si
-                rdy[a, b] = -hx * si + hy * co
+        _rotated_responses(ii, x[k], y[k], scale[k], co, si, rdx, rdy)
         desc = np.zeros(dim)
-        width = 8 if extended else 4
         idx = 0
         for sr in range(4):
             for sc in range(4):
                 vals = np.zeros(8)
-                for p in range(span):
-                    for q in range(span):
-                        a = sr * 5 + p
-                        b = sc * 5 + q
-                        gw = g_sub[p, q] if modified else g_win[a, b]
-                        dx = gw * rdx[a, b]
-                        dy = gw * rdy[a, b]
-                        if extended:
-                            if dy >= 0.0:
-                                vals[0] += dx
-                                vals[1] += abs(dx)
-                            else:
-                                vals[2] += dx
-                                vals[3] += abs(dx)
-                            if dx >= 0.0:
-                                vals[4] += dy
-                                vals[5] += abs(dy)
-                            else:
-                                vals[6] += dy
-                                vals[7] += abs(dy)
-                        else:
-                            vals[0] += dx
-                            vals[1] += abs(dx)
-                            vals[2] += dy
-                            vals[3] += abs(dy)
+                _subregion_sums(rdx, rdy, g_sub, g_win, sr, sc, modified, extended, vals)
                 wsub = 1.0
                 if modified:
                     wsub = math.exp(-((sc - 1.5) ** 2 + (sr - 1.5) ** 2) / (2.0 * 1.5 * 1.5))
                 for t in range(width):
                     desc[idx + t] = vals[t] * wsub
                 idx += width
-        norm = 0.0
-        for t in range(dim):
-            norm += desc[t] * desc[t]
-        norm = math.sqrt(norm)
-        for t in range(dim):
-            out[k, t] = desc[t] / norm if norm > 0.0 else 0.0
+        _store_normalised(desc, out, k)
 
 
 @nb.njit(inline="always", **_NB)
