@@ -30,7 +30,7 @@ from typing import Any
 from bench._common import SHARED_DATA, print_table, record
 from oculi.core.timing import pin_threads, time_call
 from oculi.io import read_image, write_image
-from oculi.ocr import engines, error_rates, recognize
+from oculi.ocr import error_rates, ocr_engines, recognize
 from oculi.ocr.page import rotate
 
 PAGES = ("phototest", "eurotext", "8071_093.3B")
@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     threads = pin_threads()
     load_start = list(os.getloadavg())  # the machine is shared: times depend on its load
-    tess = engines.create("tesseract")
-    pp = engines.create("ppocr")
+    tess = ocr_engines.create("tesseract")
+    pp = ocr_engines.create("ppocr")
     variants = {
         "tesseract CLI": lambda path, image: _plain_tesseract(path),
         "oculi+tesseract": lambda path, image: recognize(image, engine=tess).text,

@@ -119,6 +119,54 @@ def test_report_failures_lists_then_exits_2():
     assert "  b.png: unreadable" in res.output and "  c.png: empty" in res.output
 
 
+def test_help_lists_choices_from_the_registries():
+    from oculi.explain import methods as explain_methods
+    from oculi.features import feature_methods
+    from oculi.flow import methods as flow_methods
+    from oculi.preprocess.dicom import WINDOW_PRESETS
+
+    for argv, registry in [(["explain", "--help"], explain_methods),
+                           (["explain", "eval", "--help"], explain_methods),
+                           (["features", "detect", "--help"], feature_methods),
+                           (["flow", "compute", "--help"], flow_methods),
+                           (["dicom", "convert", "--help"], WINDOW_PRESETS)]:
+        res = runner.invoke(cli_main.app, argv)
+        assert res.exit_code == 0, res.output
+        assert "{names:" not in res.output
+        text = " ".join(res.output.replace("│", " ").split())  # undo rich's wrapping
+        for name in registry.names():
+            assert name in text, (argv, name)
+
+
+def test_names_of_follows_one_registration():
+    import typer
+
+    from oculi.cli._common import names_of
+    from oculi.core.registry import Registry
+
+    global _DEMO_REGISTRY
+    _DEMO_REGISTRY = Registry("demo")
+    _DEMO_REGISTRY.register("alpha", object())
+    app = topic_app("demo")
+
+    @app.command("run")
+    def run(kind: str = typer.Option(
+            "alpha", help=f"One of {names_of(__name__ + ':_DEMO_REGISTRY')}.")) -> None:
+        typer.echo(kind)
+
+    @app.command("other")
+    def other() -> None:
+        pass
+
+    assert "One of alpha." in runner.invoke(app, ["run", "--help"]).output
+    _DEMO_REGISTRY.register("beta", object())
+    assert "One of alpha, beta." in runner.invoke(app, ["run", "--help"]).output
+    assert runner.invoke(app, ["run", "--kind", "beta"]).output.strip() == "beta"
+
+
+_DEMO_REGISTRY = None
+
+
 def test_cli_help_is_fast_and_imports_no_torch():
     code = "import sys; import oculi.cli.main; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

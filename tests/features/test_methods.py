@@ -8,7 +8,7 @@ import pytest
 
 from oculi.core.errors import ParameterError, ShapeError, UnknownNameError
 from oculi.data import load
-from oculi.features import create_method, detect_and_describe, detect_keypoints, methods
+from oculi.features import create_method, detect_and_describe, detect_keypoints, feature_methods
 from oculi.features.methods import SIFT_XY_OFFSET
 from oculi.features.types import Keypoints
 
@@ -19,7 +19,7 @@ DESC = {"sift": (128, "float"), "surf": (64, "float"), "usurf": (64, "float"),
 
 
 def test_registry_lists_the_seven_methods_and_usurf():
-    assert sorted(methods.names()) == sorted(ALL)
+    assert sorted(feature_methods.names()) == sorted(ALL)
 
 
 def test_unknown_method_lists_the_known_ones():
@@ -133,3 +133,26 @@ def test_method_info_has_table_facts():
 
     assert method_info("SURF")["year"] == 2006
     assert method_info("orb")["distance"] == "Hamming"
+
+
+def test_registry_does_not_hide_the_methods_module():
+    import types
+
+    import oculi.features
+    import oculi.features.methods as mod
+    from oculi.core.registry import Registry
+
+    assert isinstance(mod, types.ModuleType) and mod.SIFT_XY_OFFSET == SIFT_XY_OFFSET
+    assert oculi.features.methods is mod
+    assert isinstance(oculi.features.feature_methods, Registry)
+    with pytest.warns(DeprecationWarning, match="feature_methods"):
+        assert mod.methods is feature_methods
+
+
+def test_every_method_registers_its_table_facts():
+    from oculi.features import method_info
+
+    for entry in feature_methods.entries():
+        assert set(entry.meta) == {"year", "detector", "orientation", "distance", "descriptor"}
+        assert method_info(entry.name) == entry.meta
+        assert create_method(entry.name).info == entry.meta

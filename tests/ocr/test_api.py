@@ -12,12 +12,12 @@ def test_public_api() -> None:
     assert set(ocr.__all__) == {
         "ErrorRates", "EvalReport", "Line", "OcrResult", "PPOCREngine", "PageScore",
         "PreparedPage", "TesseractEngine", "Word", "cer", "create_engine", "draw_boxes",
-        "edit_distance", "engines", "error_rates", "evaluate_dir", "find_pairs",
+        "edit_distance", "ocr_engines", "error_rates", "evaluate_dir", "find_pairs",
         "line_error_rates", "normalize_text", "prepare_page", "read_text", "recognize", "wer",
         "write_result",
     }
     assert all(hasattr(ocr, name) for name in ocr.__all__)
-    assert ocr.engines.names() == ["ppocr", "tesseract"]
+    assert ocr.ocr_engines.names() == ["ppocr", "tesseract"]
 
 
 def test_import_is_cheap() -> None:
@@ -28,3 +28,16 @@ def test_import_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_engines_module_is_not_hidden_by_the_registry() -> None:
+    import types
+
+    import pytest
+
+    import oculi.ocr.engines as mod
+    from oculi.ocr import ocr_engines
+
+    assert isinstance(mod, types.ModuleType) and mod.TesseractEngine is not None
+    with pytest.warns(DeprecationWarning, match="ocr_engines"):
+        assert mod.engines is ocr_engines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oculi.ocr import cer, engines, recognize
+from oculi.ocr import cer, ocr_engines, recognize
 from tests.conftest import shared_set
 
 
@@ -18,7 +18,7 @@ def test_reads_all_ocr_numbers_exactly() -> None:
     with (root / "labels.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 6
-    eng = engines.create("ppocr")
+    eng = ocr_engines.create("ppocr")
     for row in rows:
         res = recognize(read_image(root / row["file"], mode="unchanged"), engine=eng)
         assert res.text == row["text"], row["file"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -23,11 +25,52 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+#: ``{names:module:attr}`` in a help text: the names of that registry (function, sequence),
+#: filled in only when help is shown (see :func:`names_of`)
+_NAMES = re.compile(r"\{names:([\w.]+):(\w+)\}")
+
+
+def names_of(ref: str) -> str:
+    """A placeholder for an option's help text that lists the names of a registry, e.g.
+    ``help=f"Method: {names_of('oculi.flow:methods')}."``.
+
+    ``ref`` is ``"module:attribute"`` of a :class:`~oculi.core.registry.Registry` (its
+    ``names()``), of a function returning names, or of a sequence of names. The module is
+    imported only when help is shown, so ``oculi --help`` stays light and the list follows the
+    registry by itself.
+    """
+    return "{names:" + ref + "}"
+
+
+def _names(match: re.Match[str]) -> str:
+    obj = getattr(importlib.import_module(match[1]), match[2])
+    if callable(getattr(obj, "names", None)):
+        obj = obj.names()
+    elif callable(obj):
+        obj = obj()
+    return ", ".join(obj)
+
+
+def fill_names(params: list[click.Parameter]) -> None:
+    """Replace the :func:`names_of` placeholders in ``params``' help texts (once)."""
+    for param in params:
+        text = getattr(param, "help", None)
+        if text and "{names:" in text:
+            param.help = _NAMES.sub(_names, text)  # type: ignore[attr-defined]
+
+
 class OculiGroup(TyperGroup):
     """A Typer group that turns :class:`OculiError` into one line on stderr and exit code 2.
 
-    ``--debug`` (on the root command) prints the traceback instead.
+    ``--debug`` (on the root command) prints the traceback instead. When a command's help is
+    asked for, its :func:`names_of` placeholders are filled in.
     """
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None and any(a in ("--help", "-h") for a in rest):
+            fill_names(cmd.params)
+        return name, cmd, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -69,6 +112,7 @@ class DefaultCommandGroup(OculiGroup):
         default = self.commands.get(self.default_command)
         if default is None:
             return super().format_help(ctx, formatter)
+        fill_names(default.params)
         path = ctx.command_path
         others = any(not c.hidden for c in self.commands.values())
         epilog = self.epilog or (f"{path} COMMAND --help shows a command's options." if others

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import names_of, topic_app, write_json
 
 app = topic_app("DICOM: metadata and pixel statistics, windowed conversion to 8-bit PNG.")
 
@@ -43,8 +43,8 @@ def convert(
     out: Path = typer.Option(..., "-o", "--out", help="Output image (.png keeps it lossless)."),
     window: str = typer.Option(
         "auto", "--window",
-        help="auto (file's window, else min-max), file, minmax, a preset (brain, subdural, stroke, "
-             "bone, soft_tissue, lung, mediastinum, liver) or CENTRE,WIDTH.",
+        help="auto (file's window, else min-max), file, minmax, a preset "
+             f"({names_of('oculi.preprocess.dicom:WINDOW_PRESETS')}) or CENTRE,WIDTH.",
     ),
     frame: int = typer.Option(None, "--frame", help="One frame of a multi-frame file "
                               "(default: a montage of all frames)."),

@@ -6,18 +6,16 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import report_failures, topic_app, write_json
+from oculi.cli._common import names_of, report_failures, topic_app, write_json
 
 app = topic_app(
-    "Explain a CNN's predictions: CAM, Grad-CAM(++), LayerCAM, HiResCAM, Score-CAM, saliency, "
-    "deconvnet, guided backprop, guided Grad-CAM, integrated gradients, SmoothGrad; and measure "
-    "how faithful the maps are.",
+    "Explain a CNN's predictions with CAM-family and gradient saliency maps (--method), and "
+    "measure how faithful the maps are.",
     default_command=True,
 )
 
 
-_METHODS = ("features, cam, gradcam, gradcam++, layercam, hirescam, scorecam, saliency, deconvnet, "
-            "guided-backprop, guided-gradcam, integrated-gradients, smoothgrad.")
+_METHODS = f"Method: {names_of('oculi.explain:methods')}."
 
 
 def _out_path(out: Path, path: str, many: bool) -> Path:
@@ -28,7 +26,8 @@ def _out_path(out: Path, path: str, many: bool) -> Path:
 def default(
     images: list[Path] = typer.Argument(..., help="Image files."),
     method: str = typer.Option("gradcam", "--method", help=_METHODS),
-    all_: bool = typer.Option(False, "--all", help="A grid of all fast methods per image."),
+    all_: bool = typer.Option(False, "--all", help="A grid of all fast methods per image: "
+                              f"{names_of('oculi.explain.run:grid_methods')}."),
     model: str = typer.Option("efficientnet_lite0", "--model", "-m", help="Zoo model name."),
     weights: Path = typer.Option(None, "--weights", help="Weights file; default: the model's "
                                  "offline pretrained weights."),
@@ -46,13 +45,13 @@ def default(
     listed at the end and make the exit code 2."""
     import numpy as np
 
-    from oculi.explain.run import GRID_METHODS, explain_files, label
+    from oculi.explain.run import explain_files, grid_methods, label
     from oculi.explain.visual import figure_to_array, grid, overlay
     from oculi.io import write_image
     from oculi.models import get_model
 
     net = get_model(model, weights)
-    names = list(GRID_METHODS) if all_ else [method]
+    names = list(grid_methods()) if all_ else [method]
     results, failures = explain_files([str(p) for p in images], names, net, target=target,
                                       layer=layer)
     report = []
@@ -86,7 +85,7 @@ def default(
 @app.command("eval")
 def eval_(
     images: list[Path] = typer.Argument(..., help="Image files."),
-    method: str = typer.Option("gradcam", "--method", help="Method name."),
+    method: str = typer.Option("gradcam", "--method", help=_METHODS),
     model: str = typer.Option("efficientnet_lite0", "--model", "-m", help="Zoo model name."),
     weights: Path = typer.Option(None, "--weights", help="Weights file."),
     target: str = typer.Option(None, "--target", help="Class index or name."),

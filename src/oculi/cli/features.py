@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import topic_app, write_json
+from oculi.cli._common import names_of, topic_app, write_json
 
 app = topic_app("Feature detection, description, matching and the measured comparison table.")
 
@@ -15,8 +15,8 @@ app = topic_app("Feature detection, description, matching and the measured compa
 @app.command()
 def detect(
     image: Path = typer.Argument(..., help="Input image (grayscale or colour)."),
-    method: str = typer.Option("sift", "--method", "-m", help="sift, surf, usurf, fast, brief, "
-                               "orb, brisk or akaze."),
+    method: str = typer.Option("sift", "--method", "-m", help="Method: "
+                               f"{names_of('oculi.features:feature_methods')}."),
     out: Path = typer.Option(None, "-o", "--out", help="Write a keypoint overlay (PNG/JPEG)."),
     json_out: Path = typer.Option(None, "--json", help="Write keypoints and facts as JSON."),
     max_draw: int = typer.Option(1000, "--max-draw", help="Draw at most N strongest keypoints."),
@@ -77,8 +77,9 @@ def match(
 def compare(
     dirs: list[Path] = typer.Argument(..., help="Folders in HPatches (1.png, H_1_2, ..), Oxford "
                                       "(img1.png, H1to2p, ..) or pairs (1/, 2/, h/) layout."),
-    methods: str = typer.Option("sift,surf,fast,brief,orb,brisk,akaze", "--methods",
-                                help="Comma-separated method names."),
+    methods: str = typer.Option(None, "--methods", help="Comma-separated method names "
+                                f"({names_of('oculi.features:feature_methods')}); default: "
+                                f"{names_of('oculi.features:DEFAULT_METHODS')}."),
     max_size: int = typer.Option(None, "--max-size", help="Shrink images to this longer side."),
     max_keypoints: int = typer.Option(None, "--max-keypoints",
                                       help="Evaluate the N strongest keypoints per image."),
@@ -91,7 +92,7 @@ def compare(
     still measured).
     """
     from oculi.core.errors import OculiError
-    from oculi.features import compare_methods, format_table, load_pairs
+    from oculi.features import DEFAULT_METHODS, compare_methods, format_table, load_pairs
     from oculi.features.compare import TABLE_HEADERS, table_rows
 
     pairs, failed = [], []
@@ -100,7 +101,8 @@ def compare(
             pairs.extend(load_pairs(d))
         except OculiError as exc:
             failed.append(f"{d}: {exc}")
-    names = [m.strip() for m in methods.split(",") if m.strip()]
+    names = ([m.strip() for m in methods.split(",") if m.strip()] if methods
+             else list(DEFAULT_METHODS))
     if pairs:
         res = compare_methods(pairs, names, max_size=max_size, max_keypoints=max_keypoints,
                               progress=lambda m: typer.echo(m, err=True))

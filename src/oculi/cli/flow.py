@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import report_failures, topic_app, write_json
+from oculi.cli._common import names_of, report_failures, topic_app, write_json
 
-app = topic_app("Optical flow: compute (hs, lk, farneback, dis, tvl1), evaluate, benchmark.")
+app = topic_app("Optical flow: compute (Horn-Schunck, Lucas-Kanade and OpenCV's methods), "
+                "evaluate, benchmark.")
 
 
 def _parse_params(items: list[str] | None) -> dict[str, object]:
@@ -41,7 +42,8 @@ def _parse_params(items: list[str] | None) -> dict[str, object]:
 def compute(
     image1: Path = typer.Argument(..., help="First frame."),
     image2: Path = typer.Argument(..., help="Second frame (same size)."),
-    method: str = typer.Option("hs", "--method", "-m", help="hs, lk, farneback, dis or tvl1."),
+    method: str = typer.Option("hs", "--method", "-m",
+                               help=f"Method: {names_of('oculi.flow:methods')}."),
     output: Path = typer.Option(..., "--output", "-o", help="Output .flo file."),
     viz: Path = typer.Option(None, "--viz", help="Also write the colour-coded flow (PNG)."),
     param: list[str] = typer.Option(None, "--param", "-p", help="Method setting key=value."),
@@ -100,7 +102,8 @@ def evaluate(
 def bench(
     folder: Path = typer.Argument(..., help="Folder of <Seq>/frame10.png, frame11.png, flow10.flo.",
     ),
-    methods: str = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
+    methods: str = typer.Option(None, "--methods", help="Comma-separated methods (default: all: "
+                                f"{names_of('oculi.flow:methods')})."),
     json_path: Path = typer.Option(None, "--json", help="Write every result as JSON here."),
 ) -> None:
     """Run every method on every sequence and print EPE, AE and time. Runs that failed are

@@ -248,7 +248,7 @@ def hirescam(
     return finish("hirescam", raw, _size(images), tgt, logits, multi, name)
 
 
-@methods.register("scorecam", family="cam", gradients=False, aliases=("score-cam",))
+@methods.register("scorecam", family="cam", gradients=False, slow=True, aliases=("score-cam",))
 def scorecam(
     model: nn.Module, images: torch.Tensor, targets: Targets = None,
     layer: str | nn.Module | None = None, *, output: OutputSelector = None,

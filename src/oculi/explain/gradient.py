@@ -165,7 +165,7 @@ def _quadrature(steps: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
     return a, np.full(steps, 1 / steps)
 
 
-@methods.register("integrated-gradients", family="gradient", gradients=True,
+@methods.register("integrated-gradients", family="gradient", gradients=True, slow=True,
                   aliases=("ig", "integratedgradients"))
 def integrated_gradients(
     model: nn.Module, images: torch.Tensor, targets: Targets = None,

@@ -16,9 +16,12 @@ import torch
 from oculi.core.errors import OculiError, ParameterError
 from oculi.explain._base import Explanation, methods
 
-#: methods in the ``--all`` grid (Score-CAM and integrated gradients are slow: ask by name)
-GRID_METHODS = ("features", "cam", "gradcam", "gradcam++", "layercam", "hirescam", "saliency",
-                "deconvnet", "guided-backprop", "guided-gradcam", "smoothgrad")
+
+def grid_methods() -> tuple[str, ...]:
+    """The methods of the ``--all`` grid: every registered method not marked ``slow`` (Score-CAM
+    and integrated gradients: ask for those by name), CAM family first, then by name."""
+    fast = [e for e in methods.entries() if not e.meta.get("slow")]
+    return tuple(e.name for e in sorted(fast, key=lambda e: e.meta.get("family", "")))
 
 
 @dataclass

@@ -17,13 +17,13 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     from oculi.core.timing import time_call
     from oculi.data import load
     from oculi.explain import evaluate, explain
-    from oculi.explain.run import GRID_METHODS, label
+    from oculi.explain.run import grid_methods, label
     from oculi.explain.visual import grid
     from oculi.models import create_model
 
     model = create_model("efficientnet_lite0", pretrained=True).eval()
     names = PHOTOS[:1] if quick else PHOTOS
-    shown = ("gradcam", "guided-backprop") if quick else GRID_METHODS
+    shown = ("gradcam", "guided-backprop") if quick else grid_methods()
     x = model.preprocess([load(n) for n in names])
     sec = report.section(
         "Explainability: what EfficientNet-Lite0 looks at",

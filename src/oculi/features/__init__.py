@@ -28,8 +28,8 @@ from oculi.features.methods import (
     create_method,
     detect_and_describe,
     detect_keypoints,
+    feature_methods,
     method_info,
-    methods,
 )
 from oculi.features.surf import detect_and_describe_surf
 from oculi.features.types import Features, Keypoints, Matches
@@ -50,11 +50,11 @@ __all__ = [
     "detect_and_describe_surf",
     "detect_keypoints",
     "evaluate_pair",
+    "feature_methods",
     "format_table",
     "load_pairs",
     "match_descriptors",
     "method_info",
-    "methods",
     "mutual_nearest",
     "project",
     "ratio_test",

@@ -1,11 +1,10 @@
 """One API for every detector/descriptor: a registry of methods, each a callable image -> Features.
 
-Registered methods (``methods.names()``): ``sift``, ``surf`` (oculi's own, see
-:mod:`oculi.features.surf`), ``usurf`` (upright SURF), ``fast`` (corners only, no descriptor),
-``brief`` (CenSurE/STAR detector + BRIEF), ``orb``, ``brisk`` and ``akaze``. All but SURF wrap
-OpenCV (SIFT's positions corrected by :data:`SIFT_XY_OFFSET`). Each entry carries the facts of
-the practitioners' comparison table as metadata (``year``, ``detector``, ``orientation``,
-``distance``).
+The registry is :data:`feature_methods` (``feature_methods.names()``): SIFT, SURF (oculi's own,
+see :mod:`oculi.features.surf`), upright SURF, FAST (corners only, no descriptor), BRIEF on
+CenSurE/STAR, ORB, BRISK and AKAZE. All but SURF wrap OpenCV (SIFT's positions corrected by
+:data:`SIFT_XY_OFFSET`). Each entry carries the facts of the comparison table as metadata
+(``year``, ``detector``, ``orientation``, ``distance``, ``descriptor``; :func:`method_info`).
 
     >>> import numpy as np
     >>> from oculi.data import load
@@ -18,6 +17,7 @@ the practitioners' comparison table as metadata (``year``, ``detector``, ``orien
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,7 +161,18 @@ class _SurfMethod(FeatureMethod):
         return detect_and_describe_surf(image, **self.params, describe=False).keypoints
 
 
-methods: Registry[Any] = Registry("feature method")
+#: every detector/descriptor by name; each entry's ``meta`` holds its comparison-table facts.
+#: (Not named ``methods``: a package attribute named like the module ``oculi.features.methods``
+#: would hide the module.)
+feature_methods: Registry[Any] = Registry("feature method")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "methods":  # the old name of the registry, in this module only
+        warnings.warn("oculi.features.methods.methods is deprecated; use "
+                      "oculi.features.feature_methods", DeprecationWarning, stacklevel=2)
+        return feature_methods
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _cv2() -> Any:
@@ -171,23 +182,13 @@ def _cv2() -> Any:
 
 
 def _info(year: int, detector: str, orientation: str, distance: str, descriptor: str) -> dict:
+    """The comparison-table facts of a method, registered as its entry's metadata."""
     return {"year": year, "detector": detector, "orientation": orientation,
             "distance": distance, "descriptor": descriptor}
 
 
-_INFO = {
-    "sift": _info(1999, "difference of Gaussians", "gradient histogram", "L2", "128-d float"),
-    "surf": _info(2006, "fast Hessian (box filters)", "Haar, 60° window", "L2", "64-d float"),
-    "usurf": _info(2006, "fast Hessian (box filters)", "none (upright)", "L2", "64-d float"),
-    "fast": _info(2006, "FAST-9 segment test", "none", "–", "none"),
-    "brief": _info(2010, "CenSurE (STAR)", "none", "Hamming", "256-bit binary"),
-    "orb": _info(2011, "oFAST (FAST + Harris, pyramid)", "intensity centroid", "Hamming",
-                 "256-bit rBRIEF"),
-    "brisk": _info(2011, "AGAST, scale space", "long-pair gradients", "Hamming",
-                   "512-bit binary"),
-    "akaze": _info(2013, "nonlinear (FED) Hessian", "gradient sectors", "Hamming",
-                   "486-bit M-LDB"),
-}
+def _facts(name: str) -> dict[str, Any]:
+    return dict(feature_methods.entry(name).meta)
 
 
 def _check_known(params: dict[str, Any], allowed: set[str], name: str) -> None:
@@ -198,17 +199,21 @@ def _check_known(params: dict[str, Any], allowed: set[str], name: str) -> None:
         )
 
 
-@methods.register("sift", help="SIFT (Lowe 1999/2004) via OpenCV: DoG detector, 128-d float")
+@feature_methods.register(
+    "sift", help="SIFT (Lowe 1999/2004) via OpenCV: DoG detector, 128-d float",
+    **_info(1999, "difference of Gaussians", "gradient histogram", "L2", "128-d float"))
 def _sift(max_keypoints: int = 0, contrast_threshold: float = 0.04, edge_threshold: float = 10,
           sigma: float = 1.6) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.SIFT_create(nfeatures=int(max_keypoints or 0), contrastThreshold=contrast_threshold,
                           edgeThreshold=edge_threshold, sigma=sigma)
-    return _SiftMethod("sift", {"max_keypoints": max_keypoints}, _INFO["sift"], det, det,
+    return _SiftMethod("sift", {"max_keypoints": max_keypoints}, _facts("sift"), det, det,
                        "float", "l2", True)
 
 
-@methods.register("surf", help="SURF (Bay et al. 2006), oculi's own: fast Hessian, 64-d float")
+@feature_methods.register(
+    "surf", help="SURF (Bay et al. 2006), oculi's own: fast Hessian, 64-d float",
+    **_info(2006, "fast Hessian (box filters)", "Haar, 60° window", "L2", "64-d float"))
 def _surf(**params: Any) -> FeatureMethod:
     import inspect
 
@@ -218,66 +223,79 @@ def _surf(**params: Any) -> FeatureMethod:
     _check_known(params, allowed, "surf")
     upright = bool(params.get("upright", False))
     return _SurfMethod("usurf" if upright else "surf", params,
-                       _INFO["usurf" if upright else "surf"])
+                       _facts("usurf" if upright else "surf"))
 
 
-@methods.register("usurf", help="U-SURF: upright SURF (no orientation), oculi's own")
+@feature_methods.register(
+    "usurf", help="U-SURF: upright SURF (no orientation), oculi's own",
+    **_info(2006, "fast Hessian (box filters)", "none (upright)", "L2", "64-d float"))
 def _usurf(**params: Any) -> FeatureMethod:
     return _surf(**{**params, "upright": True})
 
 
-@methods.register("fast", help="FAST corners (Rosten & Drummond 2006) via OpenCV; no descriptor")
+@feature_methods.register(
+    "fast", help="FAST corners (Rosten & Drummond 2006) via OpenCV; no descriptor",
+    **_info(2006, "FAST-9 segment test", "none", "–", "none"))
 def _fast(threshold: int = 20, nonmax: bool = True) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.FastFeatureDetector_create(threshold=int(threshold), nonmaxSuppression=nonmax)
-    return _FastMethod("fast", {"threshold": threshold, "nonmax": nonmax}, _INFO["fast"], det,
+    return _FastMethod("fast", {"threshold": threshold, "nonmax": nonmax}, _facts("fast"), det,
                        None, None, None, False)
 
 
-@methods.register("brief", help="BRIEF (Calonder et al. 2010) on CenSurE/STAR keypoints, OpenCV")
+@feature_methods.register(
+    "brief", help="BRIEF (Calonder et al. 2010) on CenSurE/STAR keypoints, OpenCV",
+    **_info(2010, "CenSurE (STAR)", "none", "Hamming", "256-bit binary"))
 def _brief(bytes: int = 32, max_size: int = 45, response_threshold: int = 30) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.xfeatures2d.StarDetector_create(maxSize=max_size,
                                               responseThreshold=response_threshold)
     ext = cv2.xfeatures2d.BriefDescriptorExtractor_create(bytes=int(bytes))
-    return _OpenCVMethod("brief", {"bytes": bytes}, _INFO["brief"], det, ext, "binary",
+    return _OpenCVMethod("brief", {"bytes": bytes}, _facts("brief"), det, ext, "binary",
                          "hamming", False)
 
 
-@methods.register("orb", help="ORB (Rublee et al. 2011) via OpenCV: oFAST + rBRIEF")
+@feature_methods.register(
+    "orb", help="ORB (Rublee et al. 2011) via OpenCV: oFAST + rBRIEF",
+    **_info(2011, "oFAST (FAST + Harris, pyramid)", "intensity centroid", "Hamming",
+            "256-bit rBRIEF"))
 def _orb(max_keypoints: int = 2000, scale_factor: float = 1.2, levels: int = 8,
          fast_threshold: int = 20) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.ORB_create(nfeatures=int(max_keypoints), scaleFactor=scale_factor, nlevels=levels,
                          fastThreshold=fast_threshold)
-    return _OpenCVMethod("orb", {"max_keypoints": max_keypoints}, _INFO["orb"], det, det,
+    return _OpenCVMethod("orb", {"max_keypoints": max_keypoints}, _facts("orb"), det, det,
                          "binary", "hamming", True)
 
 
-@methods.register("brisk", help="BRISK (Leutenegger et al. 2011) via OpenCV contrib")
+@feature_methods.register(
+    "brisk", help="BRISK (Leutenegger et al. 2011) via OpenCV contrib",
+    **_info(2011, "AGAST, scale space", "long-pair gradients", "Hamming", "512-bit binary"))
 def _brisk(threshold: int = 30, octaves: int = 3) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.xfeatures2d.BRISK_create(thresh=int(threshold), octaves=int(octaves))
-    return _OpenCVMethod("brisk", {"threshold": threshold}, _INFO["brisk"], det, det, "binary",
+    return _OpenCVMethod("brisk", {"threshold": threshold}, _facts("brisk"), det, det, "binary",
                          "hamming", True)
 
 
-@methods.register("akaze", help="AKAZE (Alcantarilla et al. 2013) via OpenCV contrib")
+@feature_methods.register(
+    "akaze", help="AKAZE (Alcantarilla et al. 2013) via OpenCV contrib",
+    **_info(2013, "nonlinear (FED) Hessian", "gradient sectors", "Hamming", "486-bit M-LDB"))
 def _akaze(threshold: float = 0.001) -> FeatureMethod:
     cv2 = _cv2()
     det = cv2.xfeatures2d.AKAZE_create(threshold=threshold)
-    return _OpenCVMethod("akaze", {"threshold": threshold}, _INFO["akaze"], det, det, "binary",
+    return _OpenCVMethod("akaze", {"threshold": threshold}, _facts("akaze"), det, det, "binary",
                          "hamming", True)
 
 
 def create_method(name: str, **params: Any) -> FeatureMethod:
-    """A configured :class:`FeatureMethod` by registry name (``methods.names()`` lists them).
+    """A configured :class:`FeatureMethod` by registry name (``feature_methods.names()``).
 
     Raises:
         UnknownNameError: an unknown name; the message lists the known ones.
         ParameterError / TypeError: a parameter the method does not take.
     """
-    return methods.create(name, **params)
+    return feature_methods.create(name, **params)
 
 
 def detect_and_describe(image: Any, method: str = "sift", **params: Any) -> Features:
@@ -286,8 +304,7 @@ def detect_and_describe(image: Any, method: str = "sift", **params: Any) -> Feat
     Args:
         image: HW or HWC array, uint8/uint16 or float in [0, 1]; colour is converted to gray
             (BT.601). Empty or tiny images (< 8 px a side for OpenCV methods) give no keypoints.
-        method: registry name (``sift``, ``surf``, ``usurf``, ``fast``, ``brief``, ``orb``,
-            ``brisk``, ``akaze``).
+        method: a :data:`feature_methods` name (``feature_methods.names()``).
         **params: method parameters (e.g. ``max_keypoints`` for sift/orb, ``threshold``).
 
     Returns:
@@ -304,5 +321,4 @@ def detect_keypoints(image: Any, method: str = "sift", **params: Any) -> Keypoin
 def method_info(name: str) -> dict[str, Any]:
     """Table facts of a method: ``year``, ``detector``, ``orientation``, ``distance``,
     ``descriptor``."""
-    key = methods.entry(name).name
-    return dict(_INFO[key])
+    return _facts(name)

@@ -1,13 +1,13 @@
 """OCR: Tesseract and PP-OCR behind one pipeline, document preprocessing, CER/WER metrics.
 
-    >>> from oculi.ocr import engines, cer
-    >>> engines.names()
+    >>> from oculi.ocr import ocr_engines, cer
+    >>> ocr_engines.names()
     ['ppocr', 'tesseract']
     >>> cer("hello world", "hello  world")
     0.0
 """
 
-from oculi.ocr.engines import PPOCREngine, TesseractEngine, engines
+from oculi.ocr.engines import PPOCREngine, TesseractEngine, ocr_engines
 from oculi.ocr.evaluate import EvalReport, PageScore, evaluate_dir, find_pairs
 from oculi.ocr.export import write_result
 from oculi.ocr.metrics import (
@@ -37,12 +37,12 @@ __all__ = [
     "create_engine",
     "draw_boxes",
     "edit_distance",
-    "engines",
     "error_rates",
     "evaluate_dir",
     "find_pairs",
     "line_error_rates",
     "normalize_text",
+    "ocr_engines",
     "prepare_page",
     "read_text",
     "recognize",

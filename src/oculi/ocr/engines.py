@@ -1,4 +1,4 @@
-"""OCR engines behind one interface, in the ``engines`` registry.
+"""OCR engines behind one interface, in the :data:`ocr_engines` registry.
 
 * ``tesseract`` — Tesseract 5 (Debian ``tesseract-ocr``) via pytesseract: LSTM recognizer, page
   segmentation modes, any installed language pack, word boxes and confidences from its TSV output.
@@ -8,14 +8,15 @@
 An engine is an object with ``name`` and ``recognize(image, lang) -> list[Line]`` where ``image``
 is HxW or HxWx3 uint8 RGB and the boxes are pixels of that image.
 
-    >>> from oculi.ocr.engines import engines
-    >>> engines.names()
+    >>> from oculi.ocr.engines import ocr_engines
+    >>> ocr_engines.names()
     ['ppocr', 'tesseract']
 """
 
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -26,12 +27,23 @@ from oculi.core.errors import MissingDependencyError, ParameterError
 from oculi.core.registry import Registry
 from oculi.ocr.result import Line, Word
 
-__all__ = ["PPOCREngine", "TesseractEngine", "engines"]
+__all__ = ["PPOCREngine", "TesseractEngine", "ocr_engines"]
 
-engines: Registry[Any] = Registry("OCR engine")
+#: every OCR engine by name (not named ``engines``: a package attribute named like the module
+#: ``oculi.ocr.engines`` would hide the module)
+ocr_engines: Registry[Any] = Registry("OCR engine")
 
 
-@engines.register("tesseract", help="Tesseract 5 LSTM (Debian tesseract-ocr), word boxes from TSV")
+def __getattr__(name: str) -> Any:
+    if name == "engines":  # the old name of the registry, in this module only
+        warnings.warn("oculi.ocr.engines.engines is deprecated; use oculi.ocr.ocr_engines",
+                      DeprecationWarning, stacklevel=2)
+        return ocr_engines
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@ocr_engines.register("tesseract",
+                      help="Tesseract 5 LSTM (Debian tesseract-ocr), word boxes from TSV")
 class TesseractEngine:
     """Tesseract 5 through pytesseract.
 
@@ -106,7 +118,8 @@ def _rapidocr(threads: int) -> Any:
     return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
 
 
-@engines.register("ppocr", help="PP-OCRv4 DB detector + direction classifier + recognizer (ONNX)")
+@ocr_engines.register("ppocr",
+                      help="PP-OCRv4 DB detector + direction classifier + recognizer (ONNX)")
 class PPOCREngine:
     """PP-OCR text detection and recognition with the ONNX models shipped in rapidocr-onnxruntime.
 

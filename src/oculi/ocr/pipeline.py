@@ -16,7 +16,7 @@ import numpy as np
 
 from oculi.core.checks import check_image
 from oculi.core.convert import ensure_uint8
-from oculi.ocr.engines import engines
+from oculi.ocr.engines import ocr_engines
 from oculi.ocr.page import PreparedPage, prepare_page
 from oculi.ocr.result import Line, OcrResult, Word
 
@@ -26,7 +26,7 @@ __all__ = ["create_engine", "read_text", "recognize"]
 def create_engine(engine: str | Any = "tesseract", **options: Any) -> Any:
     """An engine instance from the registry (or ``engine`` itself when it is already one)."""
     if isinstance(engine, str):
-        return engines.create(engine, **options)
+        return ocr_engines.create(engine, **options)
     return engine
 
 
@@ -58,7 +58,8 @@ def recognize(
 
     Args:
         image: HxW or HxWx3 page or photo, uint8 RGB (float in [0, 1] is converted).
-        engine: ``"tesseract"``, ``"ppocr"`` (see :data:`oculi.ocr.engines`) or an engine object.
+        engine: an :data:`oculi.ocr.ocr_engines` name (``"tesseract"``, ``"ppocr"``) or an
+            engine object.
         lang: language(s), e.g. ``"eng"`` or ``"eng+deu+fra"`` (Tesseract); ``None`` for the
             engine's default.
         preprocess: ``True`` runs :func:`oculi.ocr.page.prepare_page` with the engine's defaults,
