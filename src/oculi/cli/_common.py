@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -172,19 +171,3 @@ def report_failures(failures: dict[str, str], code: int = 2, what: str = "file")
     for path, msg in failures.items():
         typer.echo(f"  {path}: {msg}", err=True)
     raise typer.Exit(code)
-
-
-def progress(description: str, total: int | None = None):
-    """A rich progress bar on stderr (disabled when stderr is not a terminal and CI is set)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    return Progress(
-        TextColumn(description),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not sys.stderr.isatty(),
-    )

@@ -11,8 +11,8 @@ import contextlib
 import contextvars
 import difflib
 import math
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -299,12 +299,6 @@ def _in_channels(model: nn.Module) -> int | None:
     return None
 
 
-def model_device(model: nn.Module) -> torch.device:
-    for p in model.parameters():
-        return p.device
-    return torch.device("cpu")
-
-
 # --------------------------------------------------------------------------- capture
 @dataclass
 class Capture:
@@ -313,7 +307,6 @@ class Capture:
 
     activation: torch.Tensor | None = None
     calls: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -354,7 +347,3 @@ def check_capture(cap: Capture, name: str) -> torch.Tensor:
             "pick a layer that runs once"
         )
     return cap.activation
-
-
-def as_sequence(x: Any) -> Sequence[Any]:
-    return x if isinstance(x, (list, tuple)) else [x]
