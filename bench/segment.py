@@ -46,18 +46,19 @@ NUCLEI = SHARED_DATA / "seg_nuclei_dsb"
 
 
 def _cfg(**kw: Any):
-    from oculi.train import TrainConfig
+    """The benchmark recipe (threads pinned to 1: the numbers were taken on a shared 2-core
+    machine); ``task_options`` are the task config's own fields."""
+    from oculi.segment import SegmentationConfig, VolumeSegmentationConfig
 
+    kw.update(kw.pop("task_options", {}))
+    volume = "patch" in kw
     base = dict(
-        pretrained=True,
         optimizer="adamw",
         lr=1e-3,
         weight_decay=1e-4,
         schedule="cosine",
         warmup_epochs=0.5,
         min_lr_ratio=0.02,
-        label_smoothing=0.0,
-        mix_prob=0.0,
         ema_decay=0.0,
         clip_grad_norm=1.0,
         monitor="val_loss",
@@ -66,8 +67,12 @@ def _cfg(**kw: Any):
         threads=1,
         device="cpu",
     )
+    if not volume:
+        base["pretrained"] = True
     base.update(kw)
-    return TrainConfig(**base)
+    if volume:
+        base.pop("pretrained", None)
+    return (VolumeSegmentationConfig if volume else SegmentationConfig)(**base)
 
 
 def _speed(model, image: np.ndarray, repeat: int = 3) -> float:

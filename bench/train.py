@@ -30,18 +30,18 @@ from oculi.core.timing import pin_threads
 
 def recipes(epochs: int, image_size: int, batch_size: int, lr: float = 1e-4,
             freeze_bn: bool = True, lp_epochs: int = 1) -> dict:
-    from oculi.train import TrainConfig
+    from oculi.classify import ClassifyConfig
 
     common = dict(model="efficientnet_lite0", pretrained=True, epochs=epochs,
                   batch_size=batch_size, image_size=image_size, optimizer="adamw", lr=lr,
                   head_lr_scale=10.0, freeze_bn=freeze_bn,
                   weight_decay=0.02, seed=0, workers=0, cache_images=True)
     return {
-        "tricks": TrainConfig(**common, schedule="cosine", warmup_epochs=0.5, min_lr_ratio=0.01,
+        "tricks": ClassifyConfig(**common, schedule="cosine", warmup_epochs=0.5, min_lr_ratio=0.01,
                               label_smoothing=0.1, mixup_alpha=0.2, cutmix_alpha=1.0,
                               mix_prob=0.5, ema_decay=0.9, clip_grad_norm=1.0,
                               freeze_backbone_epochs=lp_epochs),
-        "plain": TrainConfig.plain(**common),
+        "plain": ClassifyConfig.plain(**common),
     }
 
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skip: {data} not found", file=sys.stderr)
         return 0
     threads = pin_threads(args.threads)
-    from oculi.train import train_classifier
+    from oculi.classify import train_classifier
 
     out_root = args.keep or Path(tempfile.mkdtemp(prefix="oculi-bench-train-"))
     rows, runs = [], {}

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from oculi.core.errors import DataError
-from oculi.train import (
+from oculi.classify import (
     EvalTransform,
     ImageFolderDataset,
-    ShardedSampler,
     TrainTransform,
     load_image_folder,
     scan_folder,
 )
+from oculi.core.errors import DataError
+from oculi.train import ShardedSampler
 from tests.conftest import shared_set
 
 
@@ -37,7 +37,7 @@ def test_empty_class_folder_is_a_clear_error(folder: Path) -> None:
 
 
 def test_one_class_is_a_clear_error(tmp_path: Path) -> None:
-    from tests.train.conftest import make_folder
+    from tests.classify.conftest import make_folder
 
     root = make_folder(tmp_path / "one", classes=("red",))
     with pytest.raises(DataError, match="at least 2"):

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from oculi.classify import classify, classify_files
 from oculi.core.errors import ParameterError
 from oculi.data import load
-from oculi.models import classify, classify_files, imagenet_classes
+from oculi.models import imagenet_classes
 
 
 def test_real_weights_classify_the_samples(lite0) -> None:

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from oculi.classify import ClassifyConfig, evaluate_classifier, train_classifier
 from oculi.models import load_model
-from oculi.train import TrainConfig, evaluate_classifier, read_metrics, train_classifier
+from oculi.train import read_metrics
 
 TINY = dict(model="resnet18", pretrained=False, batch_size=8, image_size=32, eval_size=32,
             lr=3e-3, head_lr_scale=1.0, threads=1, cache_images=True)
 
 
 def test_training_learns_and_fills_the_run_folder(folder: Path, tmp_path: Path) -> None:
-    cfg = TrainConfig(**TINY, epochs=2, ema_decay=0.5, mix_prob=0.5)
+    cfg = ClassifyConfig(**TINY, epochs=2, ema_decay=0.5, mix_prob=0.5)
     run = tmp_path / "run"
     result = train_classifier(folder, cfg, run, progress=False)
     for name in ("config.yaml", "data.json", "metrics.jsonl", "best.safetensors",
@@ -41,10 +42,10 @@ def test_training_learns_and_fills_the_run_folder(folder: Path, tmp_path: Path) 
 def test_resume_continues_exactly(folder: Path, tmp_path: Path) -> None:
     base = dict(TINY, schedule="constant", warmup_epochs=0.0, mix_prob=0.5, ema_decay=0.5)
     straight = tmp_path / "straight"
-    train_classifier(folder, TrainConfig(**base, epochs=2), straight, progress=False)
+    train_classifier(folder, ClassifyConfig(**base, epochs=2), straight, progress=False)
     part = tmp_path / "part"
-    train_classifier(folder, TrainConfig(**base, epochs=1), part, progress=False)
-    result = train_classifier(folder, TrainConfig(**base, epochs=2), part, resume=True,
+    train_classifier(folder, ClassifyConfig(**base, epochs=1), part, progress=False)
+    result = train_classifier(folder, ClassifyConfig(**base, epochs=2), part, resume=True,
                               progress=False)
     assert [h["epoch"] for h in result.history] == [0, 1]
     a, b = load_model(straight / "last.safetensors"), load_model(part / "last.safetensors")
@@ -53,7 +54,7 @@ def test_resume_continues_exactly(folder: Path, tmp_path: Path) -> None:
 
 
 def test_early_stopping(folder: Path, tmp_path: Path) -> None:
-    cfg = TrainConfig(**dict(TINY, lr=1e-12), epochs=5, early_stop_patience=1, mix_prob=0.0,
+    cfg = ClassifyConfig(**dict(TINY, lr=1e-12), epochs=5, early_stop_patience=1, mix_prob=0.0,
                       monitor="val_loss")
     result = train_classifier(folder, cfg, tmp_path / "es", progress=False)
     assert result.stopped_early and len(result.history) <= 3
@@ -63,14 +64,14 @@ def test_resume_without_a_run_is_an_error(folder: Path, tmp_path: Path) -> None:
     from oculi.core.errors import DataError
 
     with pytest.raises(DataError, match="nothing to resume"):
-        train_classifier(folder, TrainConfig(**TINY, epochs=1), tmp_path / "none", resume=True)
+        train_classifier(folder, ClassifyConfig(**TINY, epochs=1), tmp_path / "none", resume=True)
 
 
 def test_freeze_bn_keeps_running_statistics(folder: Path, tmp_path: Path) -> None:
     from oculi.models import read_state_dict
 
     for freeze in (True, False):
-        cfg = TrainConfig(**TINY, epochs=1, mix_prob=0.0, freeze_bn=freeze)
+        cfg = ClassifyConfig(**TINY, epochs=1, mix_prob=0.0, freeze_bn=freeze)
         train_classifier(folder, cfg, tmp_path / str(freeze), progress=False)
         sd = read_state_dict(tmp_path / str(freeze) / "last.safetensors")
         stats = sd["body.bn1.running_mean"]  # a fresh BatchNorm starts at zeros
@@ -79,14 +80,14 @@ def test_freeze_bn_keeps_running_statistics(folder: Path, tmp_path: Path) -> Non
 
 def test_monitor_direction_and_names(folder: Path, tmp_path: Path) -> None:
     from oculi.core.errors import ParameterError
-    from oculi.train.config import monitor_higher_is_better
+    from oculi.train import monitor_higher_is_better
 
     assert [monitor_higher_is_better(n) for n in
             ("val_top1", "val_miou", "val_fg_dice", "val_loss", "val_pixel_error")] == [
         True, True, True, False, False]
     with pytest.raises(ParameterError, match="val_"):
-        TrainConfig(**TINY, monitor="top1")
-    cfg = TrainConfig(**TINY, epochs=1, mix_prob=0.0, monitor="val_miou")
+        ClassifyConfig(**TINY, monitor="top1")
+    cfg = ClassifyConfig(**TINY, epochs=1, mix_prob=0.0, monitor="val_miou")
     with pytest.raises(ParameterError, match="val_top1"):  # lists what the task does return
         train_classifier(folder, cfg, tmp_path / "m", progress=False)
 
@@ -94,7 +95,7 @@ def test_monitor_direction_and_names(folder: Path, tmp_path: Path) -> None:
 def test_a_diverging_loss_stops_with_a_clear_error(folder: Path, tmp_path: Path) -> None:
     from oculi.core.errors import DataError
 
-    cfg = TrainConfig(**dict(TINY, lr=1e30), epochs=2, mix_prob=0.0, ema_decay=0.0,
+    cfg = ClassifyConfig(**dict(TINY, lr=1e30), epochs=2, mix_prob=0.0, ema_decay=0.0,
                       schedule="constant", warmup_epochs=0.0)
     with pytest.raises(DataError, match=r"the loss became (nan|inf)"):
         train_classifier(folder, cfg, tmp_path / "nan", progress=False)

@@ -47,7 +47,7 @@ def test_classify_unknown_model_is_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_train_then_eval_classify(tmp_path: Path) -> None:
-    from tests.train.conftest import make_folder
+    from tests.classify.conftest import make_folder
 
     data = make_folder(tmp_path / "data", n_train=8, n_val=4)
     cfg = tmp_path / "run.yaml"

@@ -54,9 +54,9 @@ def test_hog_people_on_otb_crossing():
         image = read_image(root / "img" / f"{frame:04d}.jpg")
         image = cv2.resize(image, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
         x, y, w, h = gt[frame - 1] * 3
-        d = detect_people(image, score=None)
+        d = detect_people(image, score_threshold=None)
         assert max(_iou(b, (x, y, x + w, y + h)) for b in d.boxes) > 0.35, frame
-    blank = detect_people(np.full((256, 192, 3), 200, np.uint8), score=None)
+    blank = detect_people(np.full((256, 192, 3), 200, np.uint8), score_threshold=None)
     assert len(blank) == 0
 
 
@@ -74,9 +74,9 @@ def test_registry_entry_points():
 def test_entry_point_scores_match_the_detectors():
     image = load("rocket")  # one HOG box, SVM margin 0.61
     for score in (None, 0.65):  # None: the detector's default (margin 0.5)
-        got = detect([image], "hog-people", score=score)[0]
-        want = detect_people(image) if score is None else detect_people(image, score=score)
+        got = detect([image], "hog-people", score_threshold=score)[0]
+        want = detect_people(image) if score is None else detect_people(image, score_threshold=score)
         np.testing.assert_allclose(got.boxes, want.boxes)
         assert len(got) == (1 if score is None else 0)
     astronaut = load("astronaut")
-    assert len(detect([astronaut], "haar-face", score=None)[0]) == len(detect_faces(astronaut))
+    assert len(detect([astronaut], "haar-face", score_threshold=None)[0]) == len(detect_faces(astronaut))

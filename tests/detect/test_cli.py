@@ -64,7 +64,7 @@ def test_train_eval_detect(small_raccoon, tmp_path):
     img = sorted((small_raccoon / "images").iterdir())[0]
     res = runner.invoke(app, ["detect", str(img), "missing.jpg", "--model", str(run),
                               "--score", "0.0", "--json", str(tmp_path / "d.json")])
-    assert res.exit_code == 1  # one file failed, listed at the end
+    assert res.exit_code == 2  # one file failed, listed at the end
     d = json.loads((tmp_path / "d.json").read_text())
     assert list(d["failures"]) == ["missing.jpg"]
     boxes = d["results"][str(img)]

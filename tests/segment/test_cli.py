@@ -1,4 +1,4 @@
-"""The CLI end to end on tiny synthetic data: train (2-D and --3d), predict, evaluate.
+"""The CLI end to end on tiny synthetic data: train (2-D and 3-D), predict, evaluate.
 
 Training runs a handful of steps on 64-pixel crops; the assertions are that the training loss
 falls, the run folder is complete and the CLI outputs have the documented shapes and values.
@@ -37,17 +37,13 @@ def shapes_run(tmp_path_factory):
                 "image_size": 64,
                 "scale_min": 0.9,
                 "monitor": "val_loss",
-                "mix_prob": 0.0,
-                "label_smoothing": 0.0,
                 "warmup_epochs": 0.0,
                 "schedule": "constant",
                 "threads": 1,
                 "val_split": 0.25,
-                "task_options": {
-                    "loss": "ce+dice",
-                    "repeat": 2,
-                    "arch_options": {"decoder_channels": [32, 16, 16, 8, 8]},
-                },
+                "loss": "ce+dice",
+                "repeat": 2,
+                "arch_options": {"decoder_channels": [32, 16, 16, 8, 8]},
             }
         )
     )
@@ -128,7 +124,7 @@ def test_3d_commands_refuse_a_2d_model(shapes_run):
     _, data, out = shapes_run
     for args in (
         ["segment", "--3d", str(data / "image" / "000.png"), "--model", str(out)],
-        ["eval", "segment", str(out), str(data), "--3d"],
+        ["eval", "segment3d", str(out), str(data)],
     ):
         res = runner.invoke(app, args)
         assert res.exit_code == 2 and "a 2-D model" in res.output, res.output
@@ -151,28 +147,23 @@ def test_volume_train_predict_eval_keep_the_grid(tmp_path):
         yaml.safe_dump(
             {
                 "model": "unet3d",
-                "pretrained": False,
                 "epochs": 2,
                 "batch_size": 2,
                 "lr": 0.01,
                 "monitor": "val_loss",
-                "mix_prob": 0.0,
-                "label_smoothing": 0.0,
                 "warmup_epochs": 0.0,
                 "threads": 1,
-                "task_options": {
-                    "patch": [4, 16, 16],
-                    "repeat": 6,
-                    "window": [0, 200],
-                    "val_slices": 0.5,
-                    "arch_options": {"features": [4, 8], "strides": [[1, 2, 2]]},
-                },
+                "patch": [4, 16, 16],
+                "repeat": 6,
+                "window": [0, 200],
+                "val_slices": 0.5,
+                "arch_options": {"features": [4, 8], "strides": [[1, 2, 2]]},
             }
         )
     )
     out = tmp_path / "run3d"
     res = runner.invoke(
-        app, ["train", "segment", str(tmp_path), "--3d", "--out", str(out), "--config", str(cfg)]
+        app, ["train", "segment3d", str(tmp_path), "--out", str(out), "--config", str(cfg)]
     )
     assert res.exit_code == 0, res.output
     hist = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
@@ -187,7 +178,7 @@ def test_volume_train_predict_eval_keep_the_grid(tmp_path):
     assert np.allclose(back.affine, affine) and back.shape == (32, 32, 8)
     res = runner.invoke(
         app,
-        ["eval", "segment", str(out), str(tmp_path), "--3d", "--json", str(tmp_path / "e.json")],
+        ["eval", "segment3d", str(out), str(tmp_path), "--json", str(tmp_path / "e.json")],
     )
     assert res.exit_code == 0, res.output
     r = json.loads((tmp_path / "e.json").read_text())
@@ -238,7 +229,7 @@ def test_predict_instances_and_eval_instance_masks(shapes_run):
             "segment",
             str(out),
             str(inst),
-            "--masks",
+            "--mask-kind",
             "instance",
             "--json",
             str(root / "i.json"),

@@ -7,7 +7,12 @@ import pytest
 import torch
 
 from oculi.core.errors import DataError, ParameterError
-from oculi.segment import SegmentationFolder, SegOptions, evaluate_dataset
+from oculi.segment import (
+    SegmentationConfig,
+    SegmentationFolder,
+    VolumeSegmentationConfig,
+    evaluate_dataset,
+)
 from oculi.segment.task import median_frequency_weights
 from oculi.segment.task3d import evaluate_volumes, find_volume_pairs
 
@@ -53,20 +58,15 @@ def test_evaluate_dataset_perfect_and_half_wrong():
     assert r2["iou"][2] == pytest.approx(0.0)
 
 
-def test_seg_options_reject_unknown_keys():
-    assert SegOptions.from_dict({"loss": "dice"}).loss == "dice"
+def test_seg_config_rejects_unknown_keys():
+    assert SegmentationConfig.from_dict({"loss": "dice"}).loss == "dice"
     with pytest.raises(ParameterError, match="unknown"):
-        SegOptions.from_dict({"lossy": "dice"})
+        SegmentationConfig.from_dict({"lossy": "dice"})
 
 
-def test_volume_task_rejects_unknown_keys_before_reading(tmp_path):
-    from types import SimpleNamespace
-
-    from oculi.segment.task3d import VolumeTask
-
-    cfg = SimpleNamespace(task_options={"pach": [8, 8, 8]})
-    with pytest.raises(ParameterError, match=r"task_options: unknown key\(s\) \['pach'\]"):
-        VolumeTask(tmp_path / "none").build_model(cfg)
+def test_volume_config_rejects_unknown_keys_before_reading(tmp_path):
+    with pytest.raises(ParameterError, match=r"config: unknown key\(s\) \['pach'\]"):
+        VolumeSegmentationConfig.from_dict({"pach": [8, 8, 8]})
 
 
 def test_find_volume_pairs(tmp_path):
@@ -105,7 +105,6 @@ def test_evaluate_volumes_reports_held_out_slab():
 
 
 def test_volume_task_holds_out_the_last_volumes(tmp_path):
-    from types import SimpleNamespace
 
     import nibabel as nib
 
@@ -118,10 +117,9 @@ def test_volume_task_holds_out_the_last_volumes(tmp_path):
         img = (rng.random((8, 8, 4)) * 100 + 200 * lab).astype(np.float32)
         nib.save(nib.Nifti1Image(img, np.eye(4)), tmp_path / f"{name}.nii.gz")
         nib.save(nib.Nifti1Image(lab, np.eye(4)), tmp_path / f"{name}_seg.nii.gz")
-    cfg = SimpleNamespace(
-        model="unet3d", seed=0, val_split=0.34,
-        task_options={"patch": [4, 8, 8], "repeat": 2, "window": None,
-                      "arch_options": {"features": (2, 4), "strides": [(1, 2, 2)]}},
+    cfg = VolumeSegmentationConfig(
+        model="unet3d", seed=0, val_split=0.34, patch=(4, 8, 8), repeat=2, window=None,
+        arch_options={"features": (2, 4), "strides": [(1, 2, 2)]},
     )  # fmt: skip
     task = VolumeTask(tmp_path)
     data = task.build_data(cfg, task.build_model(cfg), None)

@@ -9,8 +9,9 @@ import pytest
 import torch
 from torch import nn
 
+from oculi.classify import ClassifyConfig
 from oculi.core.errors import ParameterError
-from oculi.train import ModelEma, TrainConfig, build_optimizer, lr_factor, param_groups
+from oculi.train import ModelEma, build_optimizer, lr_factor, param_groups
 
 
 def _net() -> nn.Module:
@@ -83,15 +84,15 @@ def test_ema_copies_buffers_and_averages_every_parameter() -> None:
 
 
 def test_config_round_trip_and_validation(tmp_path: Path) -> None:
-    cfg = TrainConfig(model="resnet18", epochs=3)
+    cfg = ClassifyConfig(model="resnet18", epochs=3)
     (tmp_path / "run.yaml").write_text("model: squeezenext\nepochs: 4\nlr: 0.01\n")
-    loaded = TrainConfig.from_yaml(tmp_path / "run.yaml", epochs=7)
+    loaded = ClassifyConfig.from_yaml(tmp_path / "run.yaml", epochs=7)
     assert (loaded.model, loaded.epochs, loaded.lr) == ("squeezenext", 7, 0.01)
-    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
-    plain = TrainConfig.plain()
+    assert ClassifyConfig.from_dict(cfg.to_dict()) == cfg
+    plain = ClassifyConfig.plain()
     assert (plain.mix_prob, plain.ema_decay, plain.label_smoothing, plain.schedule) == (
         0.0, 0.0, 0.0, "constant")
     with pytest.raises(ParameterError, match="unknown key"):
-        TrainConfig.from_dict({"modle": "x"})
+        ClassifyConfig.from_dict({"modle": "x"})
     with pytest.raises(ParameterError, match="label_smoothing"):
-        TrainConfig(label_smoothing=1.5)
+        ClassifyConfig(label_smoothing=1.5)

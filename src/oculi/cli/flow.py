@@ -44,7 +44,7 @@ def compute(
     image2: Path = typer.Argument(..., help="Second frame (same size)."),
     method: str = typer.Option("hs", "--method", "-m",
                                help=f"Method: {names_of('oculi.flow:methods')}."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output .flo file."),
+    output: Path = typer.Option(..., "--out", "-o", "--output", help="Output .flo file."),
     viz: Path = typer.Option(None, "--viz", help="Also write the colour-coded flow (PNG)."),
     param: list[str] = typer.Option(None, "--param", "-p", help="Method setting key=value."),
     json_path: Path = typer.Option(None, "--json", help="Write a JSON summary here."),

@@ -12,7 +12,8 @@ def homography(
     image2: Path = typer.Argument(..., help="Second image."),
     json_path: Path = typer.Option(None, "--json", help="Write the estimate as JSON."),
     output: Path = typer.Option(
-        None, "-o", "--output", help="Write image 1 warped into image 2's frame (PNG/JPEG)."
+        None, "-o", "--out", "--output",
+        help="Write image 1 warped into image 2's frame (PNG/JPEG).",
     ),
     features: str = typer.Option("sift", "--features", help="Feature method (oculi.features)."),
     threshold: float = typer.Option(3.0, "--threshold", help="RANSAC inlier threshold, pixels."),

@@ -9,7 +9,8 @@ import typer
 
 def stitch(
     images: list[Path] = typer.Argument(..., help="Overlapping images, in any order."),
-    output: Path = typer.Option(..., "-o", "--output", help="Panorama file (PNG/JPEG/...)."),
+    output: Path = typer.Option(..., "-o", "--out", "--output",
+                                help="Panorama file (PNG/JPEG/...)."),
     projection: str = typer.Option(
         "spherical", "--projection", help="spherical, cylindrical or planar."
     ),

@@ -13,6 +13,7 @@ training on :func:`oculi.train.fit` and COCO evaluation with pycocotools.
 from oculi.detect.api import detect, detect_files, get_detector
 from oculi.detect.augment import DetectionAugment, Mosaic
 from oculi.detect.classical import detect_faces, detect_people, nms
+from oculi.detect.config import DetectionConfig
 from oculi.detect.data import (
     DetectionDataset,
     DetectionSplits,
@@ -38,7 +39,6 @@ from oculi.detect.models import (
     detectors,
     rebuild,
 )
-from oculi.detect.config import DetectionConfig
 from oculi.detect.task import (
     DetectionTask,
     evaluate_dataset,

@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from oculi.core.deprecation import renamed_parameters
 from oculi.core.errors import OculiError, ParameterError
+from oculi.core.results import FileResults
 from oculi.detect.types import Detections
 
 
 def get_detector(model: str | os.PathLike[str]) -> Callable[..., list[Detections]]:
-    """A callable ``(images, score=None) -> list[Detections]`` for a name or a run; ``score``
+    """A callable ``(images, score_threshold=None) -> list[Detections]`` for a name or a run;
+    ``score_threshold``
     None is the detector's own default (see :func:`detect`).
 
     Args:
@@ -38,53 +40,56 @@ def get_detector(model: str | os.PathLike[str]) -> Callable[..., list[Detections
         from oculi.detect.task import load_detector
 
         net = load_detector(p)
-        return lambda images, score=None: net.detect(images, score=score)
+        return lambda images, score_threshold=None: net.detect(
+            images, score_threshold=score_threshold)
     entry = detectors.entry(str(model))
     if entry.name == "hog-people":
         from oculi.detect.classical import detect_people
 
-        return lambda images, score=None: [
-            detect_people(im, score=0.5 if score is None else score) for im in images]
+        return lambda images, score_threshold=None: [
+            detect_people(im, score_threshold=0.5 if score_threshold is None else score_threshold)
+            for im in images]
     if entry.name == "haar-face":
         from oculi.detect.classical import detect_faces
 
-        return lambda images, score=None: [detect_faces(im, score=score) for im in images]
+        return lambda images, score_threshold=None: [
+            detect_faces(im, score_threshold=score_threshold) for im in images]
     raise ParameterError(f"model: {entry.name!r} needs training first — run `oculi train detect "
                          f"DATA --arch {entry.name} --out RUN` and pass --model RUN")
 
 
+@renamed_parameters(score="score_threshold")
 def detect(images: Sequence[np.ndarray], model: str | os.PathLike[str], *,
-           score: float | None = None) -> list[Detections]:
+           score_threshold: float | None = None) -> list[Detections]:
     """Detect objects in HWC RGB images with a named or trained detector.
 
     Args:
         images: HxWx3 RGB (or HxW gray) uint8 or float in [0, 1].
         model: see :func:`get_detector`.
-        score: minimum score (None: the detector's default: 0.5 for trained
+        score_threshold: minimum score (None: the detector's default: 0.5 for trained
             torchvision models, 0.25 for YOLO, 0.5 for HOG, all cascade faces).
     """
-    return get_detector(model)(list(images), score=score)
+    return get_detector(model)(list(images), score_threshold=score_threshold)
 
 
+@renamed_parameters(score="score_threshold")
 def detect_files(paths: Sequence[str | os.PathLike[str]], model: str | os.PathLike[str], *,
-                 score: float | None = None) -> tuple[list[tuple[Path, np.ndarray, Detections]],
-                                                      list[tuple[Path, str]]]:
+                 score_threshold: float | None = None
+                 ) -> FileResults[tuple[np.ndarray, Detections]]:
     """Detect in image files, going on past unreadable ones.
 
     Returns:
-        ``(results, failures)``: ``(path, image, Detections)`` per readable file and
-        ``(path, message)`` per failure.
+        :class:`~oculi.core.results.FileResults`: path -> ``(image, Detections)`` per readable
+        file, path -> message per failure.
     """
     from oculi.io import read_image
 
     fn = get_detector(model)
-    results: list[tuple[Path, np.ndarray, Any]] = []
-    failures: list[tuple[Path, str]] = []
-    for path in map(Path, paths):
+    out: FileResults[tuple[np.ndarray, Detections]] = FileResults()
+    for path in paths:
         try:
-            image = read_image(path, "rgb")
-            dets = fn([image], score=score)
-            results.append((path, image, dets[0]))
+            image = read_image(Path(path), "rgb")
+            out.results[str(path)] = (image, fn([image], score_threshold=score_threshold)[0])
         except OculiError as exc:
-            failures.append((path, str(exc)))
-    return results, failures
+            out.failures[str(path)] = " ".join(str(exc).split())
+    return out

@@ -15,6 +15,7 @@ import numpy as np
 
 from oculi.core.checks import check_image
 from oculi.core.convert import ensure_uint8, to_gray, to_rgb
+from oculi.core.deprecation import renamed_parameters
 from oculi.core.errors import MissingDependencyError
 from oculi.detect.types import Detections
 
@@ -52,27 +53,29 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.5) -> np
     return np.array(keep, np.int64)
 
 
-def _result(rects: np.ndarray, scores: np.ndarray, name: str, score: float | None,
-            iou: float) -> Detections:
+def _result(rects: np.ndarray, scores: np.ndarray, name: str, score_threshold: float | None,
+            iou_threshold: float) -> Detections:
     rects = np.asarray(rects, np.float32).reshape(-1, 4)
     boxes = np.concatenate([rects[:, :2], rects[:, :2] + rects[:, 2:]], 1)
     scores = np.asarray(scores, np.float32).reshape(-1)
-    if score is not None:
-        ok = scores >= score
+    if score_threshold is not None:
+        ok = scores >= score_threshold
         boxes, scores = boxes[ok], scores[ok]
-    keep = nms(boxes, scores, iou)
+    keep = nms(boxes, scores, iou_threshold)
     return Detections(boxes[keep], scores[keep], np.ones(len(keep), np.int64),
                       [name] * len(keep))
 
 
-def detect_people(image: np.ndarray, *, score: float | None = 0.5, iou: float = 0.3,
-                  scale: float = 1.05, stride: int = 8) -> Detections:
+@renamed_parameters(score="score_threshold", iou="iou_threshold")
+def detect_people(image: np.ndarray, *, score_threshold: float | None = 0.5,
+                  iou_threshold: float = 0.3, scale: float = 1.05,
+                  stride: int = 8) -> Detections:
     """Pedestrians with OpenCV's HOG + linear SVM (64x128 window, Dalal & Triggs 2005).
 
     Args:
         image: HxWx3 RGB or HxW gray, uint8 or float in [0, 1].
-        score: minimum SVM margin kept (None keeps all).
-        iou: NMS overlap threshold.
+        score_threshold: minimum SVM margin kept (None keeps all).
+        iou_threshold: NMS overlap threshold.
         scale: pyramid scale step; stride: window step in pixels.
 
     Returns:
@@ -85,7 +88,8 @@ def detect_people(image: np.ndarray, *, score: float | None = 0.5, iou: float = 
     hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
     rects, weights = hog.detectMultiScale(img, winStride=(stride, stride), padding=(8, 8),
                                           scale=scale)
-    return _result(np.asarray(rects), np.asarray(weights), "person", score, iou)
+    return _result(np.asarray(rects), np.asarray(weights), "person", score_threshold,
+                   iou_threshold)
 
 
 _CASCADES = {"face": "haarcascade_frontalface_default.xml"}
@@ -116,15 +120,17 @@ def cascade_path(cascade: str = "face") -> Path:
     return out
 
 
-def detect_faces(image: np.ndarray, *, score: float | None = None, iou: float = 0.3,
+@renamed_parameters(score="score_threshold", iou="iou_threshold")
+def detect_faces(image: np.ndarray, *, score_threshold: float | None = None,
+                 iou_threshold: float = 0.3,
                  scale: float = 1.1, min_neighbors: int = 5, min_size: int = 24,
                  cascade: str = "face") -> Detections:
     """Frontal faces with OpenCV's Viola–Jones cascade (see :func:`cascade_path` for the file).
 
     Args:
         image: HxWx3 RGB or HxW gray, uint8 or float in [0, 1].
-        score: minimum cascade level weight kept (None keeps all).
-        iou: NMS overlap threshold.
+        score_threshold: minimum cascade level weight kept (None keeps all).
+        iou_threshold: NMS overlap threshold.
         scale, min_neighbors, min_size: ``detectMultiScale`` parameters (pyramid step, votes
             needed, smallest face in pixels).
         cascade: a key of the shipped cascades (``face``) or a path to a cascade XML.
@@ -144,4 +150,5 @@ def detect_faces(image: np.ndarray, *, score: float | None = None, iou: float = 
                                               minNeighbors=min_neighbors,
                                               minSize=(min_size, min_size),
                                               outputRejectLevels=True)
-    return _result(np.asarray(rects), np.asarray(weights), "face", score, iou)
+    return _result(np.asarray(rects), np.asarray(weights), "face", score_threshold,
+                   iou_threshold)

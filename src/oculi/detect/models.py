@@ -27,6 +27,7 @@ from torch import nn
 
 from oculi.core.checks import check_positive
 from oculi.core.constants import DEFAULT_BACKBONE
+from oculi.core.deprecation import renamed_parameters
 from oculi.core.registry import Registry
 
 #: every detector: trainable ones (kind torchvision/oculi) and OpenCV's classical models
@@ -89,9 +90,10 @@ class Detector(nn.Module):
                 "options": self.options}
 
     @torch.no_grad()
-    def detect(self, images: Sequence[np.ndarray], *, score: float | None = None):
+    @renamed_parameters(score="score_threshold")
+    def detect(self, images: Sequence[np.ndarray], *, score_threshold: float | None = None):
         """Detect objects in HWC RGB numpy images (uint8 or float in [0, 1]); boxes scored below
-        ``score`` (None: :attr:`default_score`) are dropped.
+        ``score_threshold`` (None: :attr:`default_score`) are dropped.
 
         Returns:
             One :class:`~oculi.detect.types.Detections` per image (original pixels).
@@ -104,7 +106,7 @@ class Detector(nn.Module):
         # one tensor per image: sizes may differ (the model resizes inside)
         xs = [to_tensor_batch(to_rgb(im))[0].to(dev) for im in images]
         out = []
-        score = self.default_score if score is None else score
+        score = self.default_score if score_threshold is None else score_threshold
         for r in self.net(xs):
             keep = r["scores"] >= score
             labels = r["labels"][keep].cpu().numpy().astype(np.int64)

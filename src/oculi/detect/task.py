@@ -188,7 +188,8 @@ def load_detector(run: str | os.PathLike[str]):
 
 
 def train_detector(data: str | os.PathLike[str] | None, cfg: DetectionConfig | None = None,
-                   out: str | os.PathLike[str] = "runs/detect", *, val: str | os.PathLike[str] | None = None,
+                   out: str | os.PathLike[str] = "runs/detect", *,
+                   val: str | os.PathLike[str] | None = None,
                    splits: DetectionSplits | None = None, resume: bool = False,
                    progress: bool | None = None, save_all_ranks: bool = False):
     """Train a detector with :func:`oculi.train.fit`.

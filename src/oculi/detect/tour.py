@@ -30,7 +30,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         t0 = time.perf_counter()
         faces = detect_faces(image)
         t1 = time.perf_counter()
-        people = detect_people(image, score=0.5, stride=16 if quick else 8)
+        people = detect_people(image, score_threshold=0.5, stride=16 if quick else 8)
         t2 = time.perf_counter()
         drawn = draw_detections(image, faces.boxes, labels=[f"face {s:.1f}" for s in
                                                             faces.scores])
@@ -54,7 +54,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         model = load_detector(run)
         for name in names[:2]:
             image = images[name]
-            d = model.detect([image], score=0.3)[0]
+            d = model.detect([image], score_threshold=0.3)[0]
             sec.image(draw_detections(image, d.boxes, labels=[f"{n} {s:.2f}" for n, s in
                                                               zip(d.names, d.scores,
                                                                   strict=True)]),

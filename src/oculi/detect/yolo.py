@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from oculi.core.deprecation import renamed_parameters
+
 #: YOLOv5's P3-P5 anchors for 640-pixel inputs (width, height), used when none are given
 DEFAULT_ANCHORS = ((10, 13), (16, 30), (33, 23), (30, 61), (62, 45), (59, 119),
                    (116, 90), (156, 198), (373, 326))
@@ -134,18 +136,21 @@ class YOLO(nn.Module):
             rescaled); :func:`kmeans_anchors` on the training boxes gives data-fitted ones.
         width: neck channels.
         anchor_t: a target matches an anchor when their side ratios are within this factor.
-        score_thresh, nms_thresh, max_det: inference filtering.
+        score_threshold, iou_threshold, max_det: inference filtering (NMS overlap, boxes kept).
     """
 
+    @renamed_parameters(score_thresh="score_threshold", nms_thresh="iou_threshold")
     def __init__(self, features: nn.Module, num_classes: int, *, image_size: int = 416,
                  anchors: Sequence[Sequence[float]] | None = None, width: int = 96,
-                 anchor_t: float = 4.0, score_thresh: float = 0.001, nms_thresh: float = 0.6,
+                 anchor_t: float = 4.0, score_threshold: float = 0.001,
+                 iou_threshold: float = 0.6,
                  max_det: int = 100) -> None:
         super().__init__()
         self.features = features
         self.nc, self.na, self.nl = num_classes, 3, 3
         self.image_size, self.anchor_t = image_size, anchor_t
-        self.score_thresh, self.nms_thresh, self.max_det = score_thresh, nms_thresh, max_det
+        self.score_threshold, self.iou_threshold = score_threshold, iou_threshold
+        self.max_det = max_det
         if anchors is None:
             anchors = np.asarray(DEFAULT_ANCHORS, np.float32) * image_size / 640
         a = torch.as_tensor(np.asarray(anchors, np.float32)).view(self.nl, self.na, 2)
@@ -287,7 +292,7 @@ class YOLO(nn.Module):
         out = []
         for k in range(allp.shape[0]):
             boxes, scores = allp[k, :, :4], allp[k, :, 4:]
-            idx, cls = (scores > self.score_thresh).nonzero(as_tuple=True)
+            idx, cls = (scores > self.score_threshold).nonzero(as_tuple=True)
             sc = scores[idx, cls]
             if len(sc) > 3000:
                 top = sc.topk(3000).indices
@@ -296,6 +301,6 @@ class YOLO(nn.Module):
             hh, ww = sizes[k]
             bx[:, 0::2] = bx[:, 0::2].clamp(0, ww)
             bx[:, 1::2] = bx[:, 1::2].clamp(0, hh)
-            keep = batched_nms(bx, sc, cls, self.nms_thresh)[: self.max_det]
+            keep = batched_nms(bx, sc, cls, self.iou_threshold)[: self.max_det]
             out.append({"boxes": bx[keep], "scores": sc[keep], "labels": cls[keep] + 1})
         return out

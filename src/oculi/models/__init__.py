@@ -43,9 +43,6 @@ from oculi.models.zoo import (
 
 __all__ = [
     "DEFAULT_BACKBONE",
-    "TimmBackbone",
-    "load_into_features",
-    "timm_backbone",
     "HEAD_TYPES",
     "Classifier",
     "ConvHead",
@@ -55,12 +52,14 @@ __all__ = [
     "Normalize",
     "SeparableConv2d",
     "SqueezeNext",
+    "TimmBackbone",
     "TorchvisionBody",
     "create_model",
     "imagenet_classes",
     "imagenet_synsets",
     "input_spec",
     "list_models",
+    "load_into_features",
     "load_model",
     "load_weights",
     "map_ordered",
@@ -72,6 +71,7 @@ __all__ = [
     "resolve",
     "save_model",
     "save_weights",
+    "timm_backbone",
     "weights_offline",
 ]
 

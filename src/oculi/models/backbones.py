@@ -1,7 +1,7 @@
 """Backbones: a registry name as a timm feature extractor with its (offline) pretrained weights.
 
-The perceptual loss, the detection backbones and the segmentation encoders build timm feature extractors
-(``features_only``) and need the registry's weights in them; the weights come from
+The perceptual loss, the detection backbones and the segmentation encoders build timm feature
+extractors (``features_only``) and need the registry's weights in them; the weights come from
 :func:`oculi.models.create_model` (packaged offline files first), never from a second loader.
 """
 

@@ -56,7 +56,7 @@ class SegmentationConfig(TrainConfig):
     invert: bool = False
     class_weights: Any = None
     class_names: list[str] | None = None
-    image_size: int = field(default=256, metadata={"cli": ("--crop",)})
+    image_size: int = 256
     scale_min: float = 0.25
     crop_scale: tuple[float, float] | None = None
     repeat: int = 8

@@ -22,8 +22,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
-from oculi.segment.volume import PatchSampler, Volume, check_label, read_volume, window
 from oculi.segment.config import VolumeSegmentationConfig
+from oculi.segment.volume import PatchSampler, Volume, check_label, read_volume, window
 from oculi.train import Step, Task, TaskData
 
 
@@ -250,3 +250,67 @@ def train_volume_segmenter(
 
     return fit(VolumeTask(data), cfg or VolumeSegmentationConfig(), out, resume=resume,
                progress=progress)
+
+
+def volume_settings(run: str | os.PathLike[str]) -> tuple[tuple[float, float] | None, list[int]]:
+    """``(intensity window, patch)`` a 3-D run was trained with, from its checkpoint."""
+    from oculi.models.weights import read_metadata
+    from oculi.segment.task import find_checkpoint
+
+    cfg = json.loads(read_metadata(find_checkpoint(run))["oculi_segment"])
+    win = tuple(cfg["window"]) if cfg.get("window") else None
+    return win, cfg.get("patch") or [16, 96, 96]
+
+
+def segment_volume_file(model: nn.Module, settings: tuple, path: str | os.PathLike[str],
+                        out: str | os.PathLike[str] | None = None) -> np.ndarray:
+    """Label volume (D, H, W) uint8 of a NIfTI file with a 3-D model; ``out`` writes it as NIfTI
+    with the input's affine and spacing. ``settings``: :func:`volume_settings` of the run."""
+    from oculi.segment.infer import predict_volume
+    from oculi.segment.volume import write_volume
+
+    win, patch = settings
+    vol = read_volume(path)
+    mask = predict_volume(model, prepare_volume(vol, win), patch=patch)
+    if out is not None:
+        write_volume(out, mask, vol)
+    return mask
+
+
+def evaluate_volume_segmenter(run: str | os.PathLike[str], data: str | os.PathLike[str]):
+    """Dice and HD95 (mm) per volume of a trained 3-D run on a folder of NIfTI pairs.
+
+    Args:
+        run: run folder (its best checkpoint) or ``.safetensors`` file.
+        data: folder of NIfTI image/label pairs (:func:`find_volume_pairs`).
+
+    Returns:
+        An :class:`~oculi.core.results.EvaluationReport` (the
+        :class:`~oculi.train.metrics.VolumeMetrics` means as metrics; details ``volumes``: name,
+        Dice and HD95 per volume).
+    """
+    from oculi.core.results import EvaluationReport
+    from oculi.segment.task import load_segmenter
+    from oculi.train.metrics import VolumeMetrics
+
+    net = load_segmenter(run)
+    if net.dims != 3:
+        raise DataError(f"{run}: a 2-D model; evaluate it with oculi eval segment")
+    settings = volume_settings(run)
+    vm = VolumeMetrics(net.num_classes)
+    for img, lab in find_volume_pairs(data):
+        vol = read_volume(img)
+        truth = check_label(vol, read_volume(lab), net.num_classes)
+        pred = segment_volume_file(net, settings, img)
+        vm.update(pred, truth, vol.spacing, name=img.name)
+    r = vm.compute()
+    r["volumes"] = [{"name": row["name"], "dice": row["dice"][0], "hd95_mm": row["hd95"][0]}
+                    for row in r.pop("rows")]
+    flat = {("val_" + k if isinstance(v, float) else k): v for k, v in r.items()}
+    return EvaluationReport.from_flat("segment3d", flat)
+
+
+def print_report(report: Any, echo: Any) -> None:
+    """One line per volume of :func:`evaluate_volume_segmenter`."""
+    for row in report["volumes"]:
+        echo(f"{row['name']}: Dice {row['dice']:.4f}  HD95 {row['hd95_mm']:.2f} mm")

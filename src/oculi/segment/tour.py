@@ -12,10 +12,10 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     """Train U-Net (EfficientNet-Lite0 encoder, offline ImageNet weights) on generated shapes
     through oculi's trainer, show predictions and per-class IoU; list benchmark results."""
     import numpy as np
-    import torch
 
     from oculi.segment import (
         SHAPE_CLASSES,
+        SegmentationConfig,
         SegmentationFolder,
         colorize,
         instances_from_probability,
@@ -25,57 +25,51 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         predict_image,
         train_segmenter,
     )
-    from oculi.train import TrainConfig
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        size = 64
-        n_train, n_val = (12, 4) if quick else (48, 8)
-        images, masks = make_shapes(n_train + n_val, size, seed=3)
-        kw = dict(num_classes=3, class_names=list(SHAPE_CLASSES))
-        train = SegmentationFolder.from_arrays(images[:n_train], masks[:n_train], **kw)
-        val = SegmentationFolder.from_arrays(images[n_train:], masks[n_train:], **kw)
-        epochs = 2 if quick else 8
-        cfg = TrainConfig(model="unet", epochs=epochs, batch_size=6, lr=1e-2, image_size=size,
-                          scale_min=0.9, monitor="val_loss", mix_prob=0.0, label_smoothing=0.0,
-                          warmup_epochs=0.0, schedule="cosine", threads=1, weight_decay=1e-4,
-                          task_options={"loss": "ce+dice", "repeat": 1 if quick else 2,
-                                        "class_names": list(SHAPE_CLASSES),
-                                        "arch_options": {"decoder_channels": [32, 16, 16, 8, 8]}})
-        res = train_segmenter(None, cfg, workdir / "segment_shapes", progress=False,
-                              train_set=train, val_set=val)
-        from oculi.segment import load_segmenter
+    size = 64
+    n_train, n_val = (12, 4) if quick else (48, 8)
+    images, masks = make_shapes(n_train + n_val, size, seed=3)
+    kw = dict(num_classes=3, class_names=list(SHAPE_CLASSES))
+    train = SegmentationFolder.from_arrays(images[:n_train], masks[:n_train], **kw)
+    val = SegmentationFolder.from_arrays(images[n_train:], masks[n_train:], **kw)
+    epochs = 2 if quick else 8
+    # a demo-sized run: tiny images, a slim decoder, a few epochs (the rest: the defaults)
+    cfg = SegmentationConfig(model="unet", epochs=epochs, batch_size=6, lr=1e-2,
+                             image_size=size, scale_min=0.9, monitor="val_loss",
+                             warmup_epochs=0.0, loss="ce+dice", repeat=1 if quick else 2,
+                             class_names=list(SHAPE_CLASSES),
+                             arch_options={"decoder_channels": [32, 16, 16, 8, 8]})
+    res = train_segmenter(None, cfg, workdir / "segment_shapes", progress=False,
+                          train_set=train, val_set=val)
+    from oculi.segment import load_segmenter
 
-        model = load_segmenter(res.run_dir)
-        sec = report.section(
-            "Segmentation: U-Net trained in the tour",
-            f"A U-Net with the EfficientNet-Lite0 encoder (real ImageNet weights, offline) trained "
-            f"for {epochs} epochs on {n_train} generated {size}x{size} images of discs and "
-            "rectangles with the combined loss 'ce+dice', through oculi's trainer (run folder, "
-            "checkpoints). Validation on held-out images; bench/segment.py measures the real "
-            "data sets (ISBI membranes, CamVid, the spleen CT volume).")
-        rows = [[h["epoch"] + 1, h["train_loss"], h.get("val_loss", float("nan")),
-                 h.get("val_miou", float("nan")), h.get("val_bf1", float("nan"))]
-                for h in res.history]
-        sec.table(["epoch", "train loss", "val loss", "val mIoU", "boundary F1"], rows)
-        for i in range(min(3, n_val)):
-            mask, _ = predict_image(model, val.samples[i].image, tile=None)
-            truth = val.samples[i].target.astype(np.uint8)
-            panel = np.concatenate([val.samples[i].image, colorize(truth),
-                                    overlay(val.samples[i].image, mask)], axis=1)
-            iou = float(((mask > 0) & (truth > 0)).sum() / max(((mask > 0) | (truth > 0)).sum(), 1))
-            sec.image(panel, f"image | truth | prediction (foreground IoU {iou:.2f})",
-                      name=f"segment-shapes-{i}", width=360)
-        # instances: the predicted foreground split into objects (distance-transform watershed)
-        image = val.samples[0].image
-        _, prob = predict_image(model, image, tile=None)
-        labels = instances_from_probability(np.clip(1.0 - prob[0], 0.0, 1.0), min_size=8)
-        sec.image(overlay_instances(image, labels),
-                  f"instances_from_probability: {int(labels.max())} objects, one colour each",
-                  name="segment-shapes-instances", width=160)
-    finally:
-        torch.set_num_threads(threads)
+    model = load_segmenter(res.run_dir)
+    sec = report.section(
+        "Segmentation: U-Net trained in the tour",
+        f"A U-Net with the EfficientNet-Lite0 encoder (real ImageNet weights, offline) trained "
+        f"for {epochs} epochs on {n_train} generated {size}x{size} images of discs and "
+        "rectangles with the combined loss 'ce+dice', through oculi's trainer (run folder, "
+        "checkpoints). Validation on held-out images; bench/segment.py measures the real "
+        "data sets (ISBI membranes, CamVid, the spleen CT volume).")
+    rows = [[h["epoch"] + 1, h["train_loss"], h.get("val_loss", float("nan")),
+             h.get("val_miou", float("nan")), h.get("val_bf1", float("nan"))]
+            for h in res.history]
+    sec.table(["epoch", "train loss", "val loss", "val mIoU", "boundary F1"], rows)
+    for i in range(min(3, n_val)):
+        mask, _ = predict_image(model, val.samples[i].image, tile=None)
+        truth = val.samples[i].target.astype(np.uint8)
+        panel = np.concatenate([val.samples[i].image, colorize(truth),
+                                overlay(val.samples[i].image, mask)], axis=1)
+        iou = float(((mask > 0) & (truth > 0)).sum() / max(((mask > 0) | (truth > 0)).sum(), 1))
+        sec.image(panel, f"image | truth | prediction (foreground IoU {iou:.2f})",
+                  name=f"segment-shapes-{i}", width=360)
+    # instances: the predicted foreground split into objects (distance-transform watershed)
+    image = val.samples[0].image
+    _, prob = predict_image(model, image, tile=None)
+    labels = instances_from_probability(np.clip(1.0 - prob[0], 0.0, 1.0), min_size=8)
+    sec.image(overlay_instances(image, labels),
+              f"instances_from_probability: {int(labels.max())} objects, one colour each",
+              name="segment-shapes-instances", width=160)
     results = Path(__file__).resolve().parents[3] / "bench" / "results" / "segment.jsonl"
     if results.is_file():
         lines = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]

@@ -236,6 +236,8 @@ class Trainer:
         window (clipping first) and its schedule after it."""
         cfg, opt = self.cfg, self.optimizers[name]
         k = cfg.accumulate_steps
+        if self._pending[name] == 0:  # a new window: drop gradients other losses left here
+            opt.zero_grad(set_to_none=True)
         with torch.autocast(self.info.device.type, enabled=False):
             self.scaler.scale(loss / k if k > 1 else loss).backward()
         self._pending[name] += 1
@@ -248,7 +250,6 @@ class Trainer:
                       else [p for g in opt.param_groups for p in g["params"]])
             nn.utils.clip_grad_norm_(params, cfg.clip_grad_norm)
         self.scaler.step(opt)
-        opt.zero_grad(set_to_none=True)
         self.schedulers[name].step()
         step.stepped.append(name)
 
@@ -318,7 +319,8 @@ class Trainer:
             self._resume()
         self.step.index = self.start_epoch * self.steps_per_epoch
         try:
-            for self.epoch in range(self.start_epoch, self.cfg.epochs):
+            for epoch in range(self.start_epoch, self.cfg.epochs):
+                self.epoch = epoch
                 self._run_epoch()
                 if self.stop_reason:
                     self.say(self.stop_reason)
