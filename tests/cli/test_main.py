@@ -36,16 +36,16 @@ def _default_groups():
     """(topic, click group) for every topic built with ``topic_app(..., default_command=True)``."""
     import importlib
 
-    from typer.main import get_command
+    from typer.main import get_group
 
     from oculi.cli._common import DefaultCommandGroup
 
     for name, module, attr, kind in cli_main.TOPICS:
         if kind != "app":
             continue
-        group = get_command(getattr(importlib.import_module(module), attr))
-        if isinstance(group, DefaultCommandGroup):
-            yield name, group
+        app = getattr(importlib.import_module(module), attr)
+        if isinstance(app.info.cls, type) and issubclass(app.info.cls, DefaultCommandGroup):
+            yield name, get_group(app)
 
 
 def test_topic_help_shows_the_default_command_usage_and_options():
