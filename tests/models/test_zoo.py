@@ -44,11 +44,10 @@ def test_unavailable_names_raise_clearly(name: str) -> None:
     assert next(r for r in list_models() if r.common_name == name).weights_offline == "unavailable"
 
 
-def test_model_row_notes_name_is_a_deprecated_alias() -> None:
+def test_model_row_has_the_common_name() -> None:
     row = list_models("resnet18")[0]
-    assert row.common_name == "ResNet-18" and "notes_name" not in row.as_dict()
-    with pytest.warns(DeprecationWarning, match="common_name"):
-        assert row.notes_name == "ResNet-18"
+    assert row.common_name == "ResNet-18" and row.as_dict()["common_name"] == "ResNet-18"
+    assert "notes_name" not in row.as_dict()
 
 
 def test_unknown_name_lists_close_matches() -> None:
