@@ -12,7 +12,7 @@ def test_all_names_exist():
 
 
 def test_registry_families():
-    fam = {e.name: e.obj["family"] for e in det.detectors.entries()}
+    fam = {e.name: e.meta["family"] for e in det.detectors.entries()}
     assert {k for k, v in fam.items() if v == "region-based"} == {"fasterrcnn", "maskrcnn"}
     assert {k for k, v in fam.items() if v == "single-shot"} == {
         "retinanet", "fcos", "ssdlite", "yolo"}

@@ -101,5 +101,5 @@ def test_detect_list_shows_the_registry():
     res = runner.invoke(app, ["detect", "list"])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
-    assert [line.split()[:2] for line in lines] == [[e.name, e.obj["family"]]
+    assert [line.split()[:2] for line in lines] == [[e.name, e.meta["family"]]
                                                     for e in detectors.entries()]

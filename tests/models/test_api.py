@@ -9,12 +9,15 @@ import pytest
 
 PUBLIC = {
     "oculi.models": {"create_model", "list_models", "resolve", "input_spec", "InputSpec",
-                     "Classifier", "classify", "classify_files", "load_model", "save_model",
-                     "load_weights", "read_state_dict", "imagenet_classes", "ConvHead",
-                     "LinearHead", "SeparableConv2d", "SqueezeNext", "Prediction"},
-    "oculi.train": {"TrainConfig", "fit", "Task", "TaskData", "FitResult", "train_classifier",
-                    "evaluate_classifier", "ClassificationTask", "load_image_folder",
-                    "ModelEma", "build_optimizer", "lr_factor", "ShardedSampler"},
+                     "Classifier", "load_model", "save_model", "load_weights", "read_state_dict",
+                     "imagenet_classes", "ConvHead", "LinearHead", "SeparableConv2d",
+                     "SqueezeNext", "timm_backbone", "DEFAULT_BACKBONE"},
+    "oculi.classify": {"classify", "classify_files", "Prediction", "ClassifyConfig",
+                       "train_classifier", "evaluate_classifier", "load_classifier",
+                       "ClassificationTask", "load_image_folder"},
+    "oculi.train": {"TrainConfig", "fit", "Task", "TaskData", "FitResult", "Step", "StepOutput",
+                    "Trainer", "HookBase", "ModelEma", "build_optimizer", "lr_factor",
+                    "ShardedSampler"},
 }
 
 
@@ -28,7 +31,8 @@ def test_public_api_surface(module: str) -> None:
 
 @pytest.mark.parametrize("module", ["oculi.models.spec", "oculi.models.layers",
                                     "oculi.models.zoo", "oculi.models.imagenet",
-                                    "oculi.train.config"])
+                                    "oculi.train.config", "oculi.classify.config",
+                                    "oculi.core.config", "oculi.tasks"])
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

@@ -1,5 +1,6 @@
 """Image classification: predict with a zoo CNN or a trained run, train on an ImageFolder with
-the fine-tuning recipe (label smoothing, CutMix/MixUp, EMA, cosine schedule), evaluate top-1/5,
+the fine-tuning recipe (label smoothing, CutMix/MixUp, cosine schedule; EMA on request), evaluate
+top-1/5,
 per-class precision/recall and the confusion matrix.
 
     >>> from oculi.classify import ClassifyConfig

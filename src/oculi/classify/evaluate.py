@@ -141,3 +141,19 @@ def write_evaluation(result: dict[str, Any], out_dir: str | os.PathLike[str]) ->
                       {k: result[k] for k in ("classes", "confusion", "precision", "recall",
                                               "val_top1", "val_top5", "n")})
     plot_confusion(result, out / "confusion_matrix.png")
+
+
+def print_report(report: Any, echo: Any) -> None:
+    """Per-class precision/recall and the confusion matrix of
+    :func:`~oculi.classify.evaluate_classifier`, one line each."""
+    names = report["classes"]
+    width = max(len(c) for c in names)
+    echo(f"{report['n']} images")
+    echo(f"  {'class':<{width}}  precision  recall")
+    for c, p, rc in zip(names, report["precision"], report["recall"], strict=True):
+        echo(f"  {c:<{width}}  {p:9.3f}  {rc:6.3f}")
+    echo("confusion (rows true, columns predicted):")
+    for c, row in zip(names, report["confusion"], strict=True):
+        echo(f"  {c:<{width}}  " + " ".join(f"{v:5d}" for v in row))
+    if report["skipped"]:
+        echo(f"skipped {len(report['skipped'])} unreadable file(s)")

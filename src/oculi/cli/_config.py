@@ -11,16 +11,17 @@ dataclass defaults.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from typing import Any
 
-import click
+import typer
 
 from oculi.core.config import field_docs
 from oculi.core.errors import ParameterError
 
-_SCALARS = {int: click.INT, float: click.FLOAT, str: click.STRING, bool: click.BOOL}
+_SCALARS = (int, float, str, bool)
 
 
 def _scalar(tp: Any) -> Any:
@@ -36,7 +37,7 @@ def _scalar(tp: Any) -> Any:
 
 
 def _yaml_value(name: str):
-    def convert(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
+    def convert(value: Any) -> Any:
         if value is None:
             return None
         import yaml
@@ -44,7 +45,7 @@ def _yaml_value(name: str):
         try:
             return yaml.safe_load(value)
         except yaml.YAMLError as exc:
-            raise click.BadParameter(f"{name}: not a YAML value ({exc})") from None
+            raise typer.BadParameter(f"{name}: not a YAML value ({exc})") from None
     return convert
 
 
@@ -58,29 +59,29 @@ def _default_text(f: dataclasses.Field) -> str:
     return "none" if value is None else str(value)
 
 
-def config_options(cls: type, *, skip: tuple[str, ...] = ()) -> list[click.Option]:
-    """One click option per field of the dataclass ``cls`` (see the module doc)."""
+def config_parameters(cls: type) -> list[inspect.Parameter]:
+    """One keyword-only Typer option per field of the dataclass ``cls`` (see the module doc)."""
     hints = typing.get_type_hints(cls)
     docs = field_docs(cls)
-    options = []
+    params = []
     for f in dataclasses.fields(cls):
-        if f.name in skip:
-            continue
         flag = "--" + f.name.replace("_", "-")
         aliases = tuple(f.metadata.get("cli", ()))
         tp = _scalar(hints[f.name])
-        help_text = f"{docs.get(f.name, '')} [default: {_default_text(f)}]".strip()
+        help_text = docs.get(f.name, "").replace("``", "")
+        default = _default_text(f)
         if tp is bool:
-            decls = [f"{flag}/--no-{f.name.replace('_', '-')}", *aliases, f.name]
-            options.append(click.Option(decls, default=None, help=help_text))
+            option = typer.Option(None, f"{flag}/--no-{f.name.replace('_', '-')}", *aliases,
+                                  help=help_text, show_default=default)
         elif tp is not None:
-            options.append(click.Option([flag, *aliases, f.name], type=_SCALARS[tp],
-                                        default=None, help=help_text))
+            option = typer.Option(None, flag, *aliases, help=help_text, show_default=default)
         else:
-            options.append(click.Option([flag, *aliases, f.name], type=click.STRING,
-                                        default=None, callback=_yaml_value(f.name),
-                                        help=help_text + " (YAML value)"))
-    return options
+            tp = str
+            option = typer.Option(None, flag, *aliases, help=help_text + " (a YAML value)",
+                                  parser=_yaml_value(f.name), show_default=default)
+        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option,
+                                        annotation=typing.Optional[tp]))  # noqa: UP045
+    return params
 
 
 def build_config(cls: type, values: dict[str, Any], config_file: str | None) -> Any:

@@ -57,4 +57,4 @@ def list_() -> None:
     from oculi.detect import detectors
 
     for e in detectors.entries():
-        typer.echo(f"{e.name:<11} {e.obj['family']:<13} {e.help}")
+        typer.echo(f"{e.name:<11} {e.meta['family']:<13} {e.help}")

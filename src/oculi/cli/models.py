@@ -27,7 +27,7 @@ def list_(
     table = Table("oculi name", "notes' name", "library", "library name", "params (M)",
                   "top-1 %", "weights offline")
     for r in rows:
-        table.add_row(r.name, r.notes_name, r.library, r.lib_name or r.note[:60],
+        table.add_row(r.name, r.common_name, r.library, r.lib_name or r.note[:60],
                       f"{r.params_m:.2f}" if r.params_m else "-",
                       f"{r.top1:.2f}" if r.top1 is not None else "-", r.weights_offline)
     Console(width=160).print(table)
@@ -45,8 +45,8 @@ def classify(
     json_path: Path = typer.Option(None, "--json", help="Write results as JSON."),
 ) -> None:
     """Top-k ImageNet (or checkpoint) classes for each image. Unreadable files are listed at the
-    end and make the exit code 1."""
-    from oculi.models import classify_files
+    end and make the exit code 2."""
+    from oculi.classify import classify_files
 
     results, failures = classify_files(images, model, top=top, weights=weights,
                                        batch_size=batch_size)

@@ -6,6 +6,7 @@ hand-written options: a field added to a config is an option at once."""
 from __future__ import annotations
 
 import inspect
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import click
 import typer
 
 from oculi.cli._common import OculiGroup, write_json
-from oculi.cli._config import build_config, config_options
+from oculi.cli._config import build_config, config_parameters
 
 
 def _task_names() -> list[str]:
@@ -45,21 +46,42 @@ class _TaskGroup(OculiGroup):
         raise NotImplementedError
 
 
+def _as_command(fn: Any, name: str, help_text: str) -> click.Command:
+    """A Typer command (typer's own click) from a function with a built ``__signature__``."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command(name, help=help_text)(fn)
+    return typer.main.get_command(app)
+
+
+def _with_signature(fn: Any, params: list[inspect.Parameter]) -> Any:
+    fn.__signature__ = inspect.Signature(params)
+    fn.__annotations__ = {p.name: p.annotation for p in params}
+    return fn
+
+
+_KW = inspect.Parameter.KEYWORD_ONLY
+_POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
 class TrainGroup(_TaskGroup):
     def make(self, entry: Any) -> click.Command:
         spec, name = entry.obj, entry.name
         cls = spec.config_class()
-        params: list[click.Parameter] = [
-            click.Argument(["data"], type=click.Path(path_type=Path)),
-            click.Option(["-o", "--out", "out"], type=click.Path(path_type=Path), required=True,
-                         help="Run folder (created)."),
-            click.Option(["--config", "config"], type=click.Path(path_type=Path), default=None,
-                         help=f"YAML file; keys = {cls.__name__} fields (the options below)."),
-            click.Option(["--resume", "resume"], is_flag=True, default=False,
-                         help="Continue the run in --out."),
-            click.Option(["--json", "json_path"], type=click.Path(path_type=Path), default=None,
-                         help="Write the result summary as JSON."),
-            *config_options(cls),
+        fixed = [
+            inspect.Parameter("data", _POS, annotation=Path,
+                              default=typer.Argument(..., help=spec.data_help,
+                                                     show_default=False)),
+            inspect.Parameter("out", _KW, annotation=Path, default=typer.Option(
+                ..., "--out", "-o", help="Run folder (created).")),
+            inspect.Parameter("config", _KW, annotation=typing.Optional[Path],  # noqa: UP045
+                              default=typer.Option(None, "--config", help=(
+                                  f"YAML file; keys = {cls.__name__} fields (the options "
+                                  "below)."))),
+            inspect.Parameter("resume", _KW, annotation=bool, default=typer.Option(
+                False, "--resume", help="Continue the run in --out.")),
+            inspect.Parameter("json_path", _KW, annotation=typing.Optional[Path],  # noqa: UP045
+                              default=typer.Option(None, "--json",
+                                                   help="Write the result summary as JSON.")),
         ]
 
         def run(data: Path, out: Path, config: Path | None, resume: bool,
@@ -75,32 +97,28 @@ class TrainGroup(_TaskGroup):
             if json_path:
                 write_json(json_path, result.as_dict())
 
-        return click.Command(name, params=params, callback=run, help=(
-            f"Train: {entry.help}. DATA: {spec.data_help} Every option is a field of "
-            f"{cls.__name__}; writes config.yaml, metrics.jsonl, best/last checkpoints, "
+        fn = _with_signature(run, fixed + config_parameters(cls))
+        return _as_command(fn, name, (
+            f"Train: {entry.help}. Every option is a field of {cls.__name__} (also the keys of "
+            "--config run.yaml); writes config.yaml, metrics.jsonl, best/last checkpoints, "
             "curves and the task's artifacts to --out. Runs under torchrun for DDP."))
 
 
-def _eval_params(fn: Any) -> list[click.Option]:
-    """Options from the keyword-only parameters of an evaluate function."""
-    from oculi.core.config import field_docs  # noqa: F401 - same docstring conventions
-
+def _eval_params(fn: Any) -> list[inspect.Parameter]:
+    """Typer options from the keyword-only parameters of an evaluate function."""
     doc = inspect.getdoc(fn) or ""
-    options = []
+    hints = typing.get_type_hints(fn)
+    params = []
     for p in inspect.signature(fn).parameters.values():
         if p.kind is not p.KEYWORD_ONLY:
             continue
         flag = "--" + p.name.replace("_", "-")
-        help_text = _arg_doc(doc, p.name)
-        default = p.default
-        if isinstance(default, bool):
-            options.append(click.Option([f"{flag}/--no-{p.name.replace('_', '-')}", p.name],
-                                        default=default, show_default=True, help=help_text))
-        else:
-            kind = type(default) if default is not None else str
-            options.append(click.Option([flag, p.name], type=kind, default=default,
-                                        show_default=True, help=help_text))
-    return options
+        if isinstance(p.default, bool):
+            flag = f"{flag}/--no-{p.name.replace('_', '-')}"
+        option = typer.Option(p.default, flag, help=_arg_doc(doc, p.name))
+        params.append(inspect.Parameter(p.name, _KW, default=option,
+                                        annotation=hints.get(p.name, str)))
+    return params
 
 
 def _arg_doc(doc: str, name: str) -> str:
@@ -121,22 +139,25 @@ def _arg_doc(doc: str, name: str) -> str:
 class EvalGroup(_TaskGroup):
     def make(self, entry: Any) -> click.Command:
         spec, name = entry.obj, entry.name
-        fn = spec.load("evaluate")
-        params: list[click.Parameter] = [
-            click.Argument(["run"], type=click.Path(path_type=Path)),
-            click.Argument(["data"], type=click.Path(path_type=Path)),
-            *_eval_params(fn),
-            click.Option(["--json", "json_path"], type=click.Path(path_type=Path), default=None,
-                         help="Write every metric as JSON."),
+        evaluate = spec.load("evaluate")
+        fixed = [
+            inspect.Parameter("run", _POS, annotation=Path, default=typer.Argument(
+                ..., help="Run folder (its best checkpoint) or a .safetensors file.")),
+            inspect.Parameter("data", _POS, annotation=Path, default=typer.Argument(
+                ..., help=spec.eval_data_help)),
+            inspect.Parameter("json_path", _KW, annotation=typing.Optional[Path],  # noqa: UP045
+                              default=typer.Option(None, "--json",
+                                                   help="Write every metric as JSON.")),
         ]
         if spec.write_evaluation:
-            params.append(click.Option(["-o", "--out", "out"], type=click.Path(path_type=Path),
-                                       default=None, help="Folder for the evaluation's tables "
-                                       "and pictures."))
+            fixed.append(inspect.Parameter(
+                "out", _KW, annotation=typing.Optional[Path],  # noqa: UP045
+                default=typer.Option(None, "--out", "-o", help="Folder for the evaluation's "
+                                     "tables and pictures.")))
 
         def run(run: Path, data: Path, json_path: Path | None, out: Path | None = None,
                 **options: Any) -> None:
-            report = fn(run, data, **options)
+            report = evaluate(run, data, **options)
             typer.echo(report.summary())
             printer = spec.load("print_report")
             if printer is not None:
@@ -144,10 +165,10 @@ class EvalGroup(_TaskGroup):
             if out is not None:
                 spec.load("write_evaluation")(report, out)
             if json_path:
-                write_json(json_path, report.as_dict())
+                write_json(json_path, report.json_dict())
 
-        return click.Command(name, params=params, callback=run, help=(
-            f"Evaluate a trained {name} run (its best checkpoint) on DATA: {spec.eval_data_help}"))
+        fn = _with_signature(run, fixed + _eval_params(evaluate))
+        return _as_command(fn, name, f"Evaluate a trained {name} run on DATA.")
 
 
 train_app = typer.Typer(help="Train a model: one command per trainable task (oculi train TASK "

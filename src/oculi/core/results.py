@@ -56,6 +56,10 @@ class EvaluationReport(Mapping[str, Any]):
     def as_dict(self) -> dict[str, Any]:
         return {**self.details, **self.metrics}
 
+    def json_dict(self) -> dict[str, Any]:
+        """:meth:`as_dict` without array values (pictures), for ``--json``."""
+        return {k: v for k, v in self.as_dict().items() if not hasattr(v, "__array__")}
+
     def __getitem__(self, key: str) -> Any:
         if key in self.metrics:
             return self.metrics[key]

@@ -43,17 +43,11 @@ def get_detector(model: str | os.PathLike[str]) -> Callable[..., list[Detections
         return lambda images, score_threshold=None: net.detect(
             images, score_threshold=score_threshold)
     entry = detectors.entry(str(model))
-    if entry.name == "hog-people":
-        from oculi.detect.classical import detect_people
-
+    if not entry.meta["trainable"]:
+        default = entry.meta["default_score_threshold"]
         return lambda images, score_threshold=None: [
-            detect_people(im, score_threshold=0.5 if score_threshold is None else score_threshold)
-            for im in images]
-    if entry.name == "haar-face":
-        from oculi.detect.classical import detect_faces
-
-        return lambda images, score_threshold=None: [
-            detect_faces(im, score_threshold=score_threshold) for im in images]
+            detectors.create(entry.name)(im, score_threshold=default if score_threshold is None
+                                         else score_threshold) for im in images]
     raise ParameterError(f"model: {entry.name!r} needs training first — run `oculi train detect "
                          f"DATA --arch {entry.name} --out RUN` and pass --model RUN")
 

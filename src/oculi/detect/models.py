@@ -30,28 +30,9 @@ from oculi.core.constants import DEFAULT_BACKBONE
 from oculi.core.deprecation import renamed_parameters
 from oculi.core.registry import Registry
 
-#: every detector: trainable ones (kind torchvision/oculi) and OpenCV's classical models
-detectors: Registry[dict[str, Any]] = Registry("detector")
-detectors.register("fasterrcnn", {"kind": "torchvision", "family": "region-based"},
-                   aliases=("faster-rcnn",), help="Faster R-CNN with FPN (torchvision)")
-detectors.register("maskrcnn", {"kind": "torchvision", "family": "region-based"},
-                   aliases=("mask-rcnn",), help="Mask R-CNN with FPN: boxes and instance masks")
-detectors.register("retinanet", {"kind": "torchvision", "family": "single-shot"},
-                   help="RetinaNet with FPN P3-P7 and focal loss (torchvision)")
-detectors.register("fcos", {"kind": "torchvision", "family": "single-shot"},
-                   help="FCOS, anchor-free with centerness (torchvision)")
-detectors.register("ssdlite", {"kind": "torchvision", "family": "single-shot"},
-                   aliases=("ssd",), help="SSDlite, depthwise heads on 6 maps (torchvision)")
-detectors.register("yolo", {"kind": "oculi", "family": "single-shot"},
-                   help="compact YOLO: PAN neck, 3 scales, k-means anchors, CIoU (oculi)")
-detectors.register("hog-people", {"kind": "classical", "family": "classical"},
-                   aliases=("hog",), help="Dalal-Triggs HOG + linear SVM people detector "
-                   "(OpenCV)")
-detectors.register("haar-face", {"kind": "classical", "family": "classical"},
-                   aliases=("haar", "viola-jones"), help="Viola-Jones cascade, frontal faces "
-                   "(OpenCV; Haar file of cv2.data, else scikit-image's LBP cascade)")
-
-TRAINABLE = ("fasterrcnn", "maskrcnn", "retinanet", "fcos", "ssdlite", "yolo")
+#: every detector: a factory per entry, with metadata ``trainable``, ``family`` and, for the
+#: trainable ones, the backbone ``stages`` they read (filled in at the end of this module)
+detectors: Registry[Any] = Registry("detector")
 
 
 class Detector(nn.Module):
@@ -231,28 +212,13 @@ def create_detector(
 
     entry = detectors.entry(arch)
     key = entry.name
-    if entry.obj["kind"] == "classical":
+    if not entry.meta["trainable"]:
         raise ParameterError(f"arch: {key!r} is a classical OpenCV detector, not trainable — "
-                             f"use one of {', '.join(TRAINABLE)} (or create_classical)")
+                             f"use one of {', '.join(trainable_names())}")
     check_positive(num_classes, "num_classes")
     check_positive(image_size, "image_size")
-    if key == "yolo":
-        from oculi.detect.yolo import YOLO
-
-        feats = _features(backbone, pretrained, frozen_stages)
-        net: nn.Module = YOLO(feats, num_classes, image_size=image_size, **options)
-    else:
-        feats = _features(backbone, pretrained, frozen_stages,
-                          (3, 4) if key == "ssdlite" else (2, 3, 4))
-        if key == "ssdlite":
-            net = _ssdlite(num_classes, feats, image_size, **options)
-        elif key == "retinanet":
-            net = _retinanet(num_classes, feats, image_size, **options)
-        elif key == "fcos":
-            net = _fcos(num_classes, feats, image_size, **options)
-        else:
-            net = _fasterrcnn(num_classes, feats, image_size, masks=key == "maskrcnn",
-                              **options)
+    feats = _features(backbone, pretrained, frozen_stages, entry.meta["stages"])
+    net = entry.obj(num_classes, feats, image_size, **options)
     return Detector(net, arch=key, backbone=backbone, num_classes=num_classes,
                     class_names=class_names, image_size=image_size,
                     options={"frozen_stages": frozen_stages, **_jsonable(options)})
@@ -276,3 +242,48 @@ def rebuild(config: dict[str, Any]) -> Detector:
                            backbone=config.get("backbone") or DEFAULT_BACKBONE,
                            pretrained=False, image_size=config.get("image_size", 384),
                            frozen_stages=frozen, **opts)
+
+
+def _yolo(num_classes: int, feats, image_size: int, **kw: Any) -> nn.Module:
+    from oculi.detect.yolo import YOLO
+
+    return YOLO(feats, num_classes, image_size=image_size, **kw)
+
+
+def _classical(name: str) -> Any:
+    def factory(**kw: Any) -> Any:
+        from oculi.detect import classical
+
+        return functools.partial(getattr(classical, name), **kw)
+    return factory
+
+
+def trainable_names() -> list[str]:
+    """The detectors :func:`create_detector` can build (and ``oculi train detect`` train)."""
+    return [e.name for e in detectors.entries() if e.meta["trainable"]]
+
+
+_REGION, _SINGLE = "region-based", "single-shot"
+detectors.register("fasterrcnn", _fasterrcnn, trainable=True, family=_REGION, stages=(2, 3, 4),
+                   aliases=("faster-rcnn",), help="Faster R-CNN with FPN (torchvision)")
+detectors.register("maskrcnn", functools.partial(_fasterrcnn, masks=True), trainable=True,
+                   family=_REGION, stages=(2, 3, 4), aliases=("mask-rcnn",),
+                   help="Mask R-CNN with FPN: boxes and instance masks")
+detectors.register("retinanet", _retinanet, trainable=True, family=_SINGLE, stages=(2, 3, 4),
+                   help="RetinaNet with FPN P3-P7 and focal loss (torchvision)")
+detectors.register("fcos", _fcos, trainable=True, family=_SINGLE, stages=(2, 3, 4),
+                   help="FCOS, anchor-free with centerness (torchvision)")
+detectors.register("ssdlite", _ssdlite, trainable=True, family=_SINGLE, stages=(3, 4),
+                   aliases=("ssd",), help="SSDlite, depthwise heads on 6 maps (torchvision)")
+detectors.register("yolo", _yolo, trainable=True, family=_SINGLE, stages=(2, 3, 4),
+                   help="compact YOLO: PAN neck, 3 scales, k-means anchors, CIoU (oculi)")
+detectors.register("hog-people", _classical("detect_people"), trainable=False,
+                   family="classical", default_score_threshold=0.5, aliases=("hog",),
+                   help="Dalal-Triggs HOG + linear SVM people detector (OpenCV)")
+detectors.register("haar-face", _classical("detect_faces"), trainable=False, family="classical",
+                   default_score_threshold=None, aliases=("haar", "viola-jones"),
+                   help="Viola-Jones cascade, frontal faces (OpenCV; Haar file of cv2.data, "
+                   "else scikit-image's LBP cascade)")
+
+#: the trainable detector names (derived from the registry)
+TRAINABLE = tuple(trainable_names())

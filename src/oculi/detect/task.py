@@ -22,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
+from oculi.core.results import EvaluationReport
 from oculi.detect.config import DetectionConfig
 from oculi.detect.data import DetectionDataset, DetectionSplits, collate, load_splits
 from oculi.train import Step, Task, TaskData
@@ -215,7 +216,19 @@ def train_detector(data: str | os.PathLike[str] | None, cfg: DetectionConfig | N
 def evaluate_detector(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
                       batch_size: int = 4, max_size: int | None = None) -> dict[str, Any]:
     """COCO evaluation of a trained run on annotations ``data`` (classes of the run; boxes of
-    other classes are dropped and reported in ``issues``)."""
+    other classes are dropped and reported in ``issues``).
+
+    Args:
+        run: run folder (its best checkpoint) or ``.safetensors`` file.
+        data: annotations (``.csv``, COCO ``.json``, VOC folder).
+        batch_size: images per forward pass.
+        max_size: decode images with this longer side at most (None: full size).
+
+    Returns:
+        An :class:`~oculi.core.results.EvaluationReport`: metrics ``val_map``, ``val_map50``,
+        ``val_map75``, ``val_recall``; details the pycocotools table (``map``, ``per_class``,
+        the PR curve), ``images_per_s``, ``grid`` (predictions picture), ``issues``.
+    """
     from oculi.detect.data import read_detection
 
     model = load_detector(run)
@@ -223,4 +236,15 @@ def evaluate_detector(run: str | os.PathLike[str], data: str | os.PathLike[str],
     ds.max_size = max_size
     r = evaluate_dataset(model, ds, batch_size=batch_size)
     r["issues"] = ds.issues
-    return r
+    return EvaluationReport.from_flat("detect", r)
+
+
+def print_report(report: Any, echo: Any) -> None:
+    """Counts, speed, per-class AP lines and data issues of :func:`evaluate_detector`."""
+    echo(f"{report['images']} images, {report['boxes']} boxes  "
+         f"{report['images_per_s']:.2f} images/s")
+    for name, c in report["per_class"].items():
+        echo(f"  {name:<16} AP {c['ap']:.4f}  AP50 {c['ap50']:.4f}  "
+             f"recall50 {c['recall50']:.4f}  ({c['gt']} boxes)")
+    for msg in report["issues"]:
+        echo(f"note: {msg}")

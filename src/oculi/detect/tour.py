@@ -46,7 +46,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
                          "DATA --arch NAME --out RUN`, measured with COCO mAP by pycocotools "
                          "(`oculi eval detect RUN DATA`).")
     sec.table(["name", "family", "implementation"],
-              [[e.name, e.obj["family"], e.help] for e in detectors.entries()])
+              [[e.name, e.meta["family"], e.help] for e in detectors.entries()])
     run = os.environ.get("OCULI_TOUR_DETECT_RUN")
     if run and Path(run).exists():
         from oculi.detect import load_detector

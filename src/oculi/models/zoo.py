@@ -238,15 +238,6 @@ class ModelRow:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
-    @property
-    def notes_name(self) -> str:
-        """Deprecated: :attr:`common_name` (kept until every caller has moved)."""
-        import warnings
-
-        warnings.warn("ModelRow.notes_name is deprecated; use common_name", DeprecationWarning,
-                      stacklevel=2)
-        return self.common_name
-
 
 def weights_offline(name: str) -> str:
     """Where pretrained weights for ``name`` can be had without a network: "package" (an installed

@@ -24,6 +24,7 @@ from oculi.segment.infer import (
     labels_from_logits,
     overlay,
     predict_image,
+    predict_instances,
     predict_logits,
     predict_volume,
     probabilities,
@@ -53,10 +54,16 @@ from oculi.segment.shapes import SHAPE_CLASSES, make_shapes, write_shapes
 from oculi.segment.task import (
     SegmentationTask,
     evaluate_dataset,
+    evaluate_segmenter,
     load_segmenter,
     train_segmenter,
 )
-from oculi.segment.task3d import VolumeTask, evaluate_volumes, train_volume_segmenter
+from oculi.segment.task3d import (
+    VolumeTask,
+    evaluate_volume_segmenter,
+    evaluate_volumes,
+    train_volume_segmenter,
+)
 from oculi.segment.volume import (
     PatchSampler,
     Volume,
@@ -86,6 +93,8 @@ __all__ = [
     "create_segmenter",
     "evaluate_dataset",
     "evaluate_instances",
+    "evaluate_segmenter",
+    "evaluate_volume_segmenter",
     "evaluate_volumes",
     "find_pairs",
     "instances_from_probability",
@@ -99,6 +108,7 @@ __all__ = [
     "overlay",
     "overlay_instances",
     "predict_image",
+    "predict_instances",
     "predict_logits",
     "predict_volume",
     "probabilities",

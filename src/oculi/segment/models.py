@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -37,42 +38,9 @@ SMP_ARCHS = {
 }
 DEFAULT_ENCODER = DEFAULT_BACKBONE  # deprecated name
 
-segmenters: Registry[dict[str, Any]] = Registry("segmentation model")
-for _k, _alias in [
-    ("unet", ("u-net",)),
-    ("unetplusplus", ("unet++", "u-net++")),
-    ("fpn", ()),
-    ("linknet", ()),
-    ("pspnet", ()),
-    ("deeplabv3", ()),
-    ("deeplabv3plus", ("deeplabv3+",)),
-    ("pan", ()),
-]:
-    segmenters.register(
-        _k,
-        {"kind": "smp", "dims": 2},
-        aliases=_alias,
-        help=f"segmentation_models_pytorch {SMP_ARCHS[_k]} on a timm encoder",
-    )
-segmenters.register(
-    "fcn",
-    {"kind": "torchvision", "dims": 2},
-    help="torchvision FCN-ResNet50 (registry resnet50 weights in the backbone)",
-)
-segmenters.register("segnet", {"kind": "oculi", "dims": 2}, help="SegNet, written in oculi")
-segmenters.register("enet", {"kind": "oculi", "dims": 2}, help="ENet, written in oculi")
-segmenters.register(
-    "vnet",
-    {"kind": "oculi", "dims": 3},
-    aliases=("v-net",),
-    help="V-Net for volumes, written in oculi",
-)
-segmenters.register(
-    "unet3d",
-    {"kind": "oculi", "dims": 3},
-    aliases=("3d-unet", "unet-3d"),
-    help="3-D U-Net for volumes, written in oculi",
-)
+#: every architecture: a factory ``(arch, out, in_channels, encoder, pretrained, options) ->
+#: Built`` with metadata ``dims`` (2 or 3) and ``family`` (filled in at the end of this module)
+segmenters: Registry[Any] = Registry("segmentation model")
 
 
 class Segmenter(nn.Module):
@@ -212,7 +180,7 @@ def create_segmenter(
         MissingDependencyError: pretrained weights not available offline.
     """
     entry = segmenters.entry(arch)
-    key, dims, kind = entry.name, entry.obj["dims"], entry.obj["kind"]
+    key, dims = entry.name, entry.meta["dims"]
     if not isinstance(num_classes, numbers.Integral) or num_classes < 2:
         raise ParameterError(
             f"num_classes: expected 2 or more (background included), got {num_classes!r}"
@@ -221,28 +189,10 @@ def create_segmenter(
     out = 1 if num_classes == 2 else num_classes
     mean: tuple = IMAGENET_MEAN if cin == 3 else (0.0,) * cin
     std: tuple = IMAGENET_STD if cin == 3 else (1.0,) * cin
-    enc: str | None = None
-    if kind == "smp":
-        net, mean, std = _smp(key, encoder, out, cin, pretrained, options)
-        if not pretrained:
-            mean, std = (0.5,) * cin, (0.5,) * cin
-        enc, stride = encoder, (32, 32)
-    elif key == "fcn":
-        net, stride = _fcn(out, cin, pretrained), (8, 8)
-        enc = "resnet50"
-    elif key == "segnet":
-        from oculi.segment._segnet import SegNet
-
-        net, stride = SegNet(out, cin, **options), (32, 32)
-    elif key == "enet":
-        from oculi.segment._enet import ENet
-
-        net, stride = ENet(out, cin, **options), (8, 8)
-    else:
-        from oculi.segment._volumetric import UNet3D, VNet, total_stride
-
-        net = VNet(out, cin, **options) if key == "vnet" else UNet3D(out, cin, **options)
-        stride = total_stride(net.strides)
+    built = entry.obj(key, out, cin, encoder, pretrained, options)
+    if built.mean is not None:
+        mean, std = built.mean, built.std
+    net, stride, enc = built.net, built.stride, built.encoder
     return Segmenter(
         net,
         arch=key,
@@ -269,3 +219,73 @@ def rebuild(config: dict[str, Any]) -> Segmenter:
         class_names=config.get("class_names"),
         **config.get("options", {}),
     )
+
+
+@dataclass
+class Built:
+    """What an architecture factory returns: the network, its output stride, and the encoder
+    name and input normalisation when the architecture has its own (else the defaults)."""
+
+    net: nn.Module
+    stride: tuple[int, ...]
+    encoder: str | None = None
+    mean: tuple | None = None
+    std: tuple | None = None
+
+
+def _build_smp(key: str, out: int, cin: int, encoder: str, pretrained: bool,
+               options: dict[str, Any]) -> Built:
+    net, mean, std = _smp(key, encoder, out, cin, pretrained, options)
+    if not pretrained:
+        mean, std = (0.5,) * cin, (0.5,) * cin
+    return Built(net, (32, 32), encoder, mean, std)
+
+
+def _build_fcn(key: str, out: int, cin: int, encoder: str, pretrained: bool,
+               options: dict[str, Any]) -> Built:
+    return Built(_fcn(out, cin, pretrained), (8, 8), "resnet50")
+
+
+def _build_segnet(key: str, out: int, cin: int, encoder: str, pretrained: bool,
+                  options: dict[str, Any]) -> Built:
+    from oculi.segment._segnet import SegNet
+
+    return Built(SegNet(out, cin, **options), (32, 32))
+
+
+def _build_enet(key: str, out: int, cin: int, encoder: str, pretrained: bool,
+                options: dict[str, Any]) -> Built:
+    from oculi.segment._enet import ENet
+
+    return Built(ENet(out, cin, **options), (8, 8))
+
+
+def _build_volumetric(key: str, out: int, cin: int, encoder: str, pretrained: bool,
+                      options: dict[str, Any]) -> Built:
+    from oculi.segment._volumetric import UNet3D, VNet, total_stride
+
+    net = VNet(out, cin, **options) if key == "vnet" else UNet3D(out, cin, **options)
+    return Built(net, total_stride(net.strides))
+
+
+for _k, _alias in [
+    ("unet", ("u-net",)),
+    ("unetplusplus", ("unet++", "u-net++")),
+    ("fpn", ()),
+    ("linknet", ()),
+    ("pspnet", ()),
+    ("deeplabv3", ()),
+    ("deeplabv3plus", ("deeplabv3+",)),
+    ("pan", ()),
+]:
+    segmenters.register(_k, _build_smp, dims=2, family="smp", aliases=_alias,
+                        help=f"segmentation_models_pytorch {SMP_ARCHS[_k]} on a timm encoder")
+segmenters.register("fcn", _build_fcn, dims=2, family="torchvision",
+                    help="torchvision FCN-ResNet50 (registry resnet50 weights in the backbone)")
+segmenters.register("segnet", _build_segnet, dims=2, family="oculi",
+                    help="SegNet, written in oculi")
+segmenters.register("enet", _build_enet, dims=2, family="oculi", help="ENet, written in oculi")
+segmenters.register("vnet", _build_volumetric, dims=3, family="oculi", aliases=("v-net",),
+                    help="V-Net for volumes, written in oculi")
+segmenters.register("unet3d", _build_volumetric, dims=3, family="oculi",
+                    aliases=("3d-unet", "unet-3d"), help="3-D U-Net for volumes, written in oculi")

@@ -128,8 +128,9 @@ class Trainer:
         if info.main:
             import yaml
 
-            write_text_atomic(self.run_dir / "config.yaml", yaml.safe_dump(
-                {"task": self.task.name, **cfg.to_dict()}, sort_keys=False))
+            write_text_atomic(self.run_dir / "config.yaml", f"# task: {self.task.name} "
+                              f"(reusable: oculi train {self.task.name} DATA --config this file)\n"
+                              + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
             write_json_atomic(self.run_dir / "data.json", data.summary)
         if len(data.train) < info.world:
             raise DataError(f"train: {len(data.train)} item(s) for {info.world} processes")
