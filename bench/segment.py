@@ -5,7 +5,7 @@ Parts (run one or several: ``python -m bench.segment isbi camvid spleen archs``)
 * ``isbi``: U-Net with the pretrained EfficientNet-Lite0 encoder (real ImageNet weights, offline)
   on the 25 ISBI EM slices, trained on slices 0–19 and measured on the held-out slices 20–24
   (membranes = the black pixels = the foreground class). Pixel error (1 − accuracy, the challenge's
-  "pixel error") and membrane Dice; the notes' combined loss ``iou + dice + 0.8*bce`` against plain
+  "pixel error") and membrane Dice; the combined loss ``iou + dice + 0.8*bce`` against plain
   BCE with the same seed, schedule and steps (``--loss`` picks one). The last checkpoint is
   measured (the held-out slices select nothing), plain and with 8-view (d4) test-time
   augmentation. ``isbi-eval`` re-measures finished runs in ``--work`` without training.

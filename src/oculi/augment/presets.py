@@ -104,14 +104,18 @@ def _heavy(size: tuple[int, int] | None, seed: int | None) -> Any:
 
 
 def augment_preset(
-    name: str = "default", size: tuple[int, int] | int | None = None, *, seed: int | None = None
+    name: str = "default", size: tuple[int, int] | int | None = None, *, seed: int | None = None,
+    **options: Any,
 ) -> Any:
     """Build a per-image augmentation pipeline from the preset table.
 
     Args:
-        name: ``"light"``, ``"default"`` or ``"heavy"``.
+        name: ``"light"``, ``"default"``, ``"heavy"``, or a task's training recipe
+            (``"classify-train"``, ``"segment-train"``, ``"detect-train"``; see
+            :mod:`oculi.augment.recipes`).
         size: final ``(height, width)`` (or one int); ``None`` keeps the input size.
         seed: seed of the pipeline's random generator.
+        **options: the recipe's own keywords (crop ``scale``, ``flips``, ...).
 
     Returns:
         An ``albumentations.Compose``; ``out = pipeline(image=image)["image"]``.
@@ -119,7 +123,7 @@ def augment_preset(
     Raises:
         UnknownNameError: an unknown preset (close matches are listed).
     """
-    return AUGMENT_PRESETS.create(name, size=_size(size), seed=seed)
+    return AUGMENT_PRESETS.create(name, size=_size(size), seed=seed, **options)
 
 
 def preset_names() -> list[str]:

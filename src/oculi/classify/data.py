@@ -190,7 +190,7 @@ class ImageFolderDataset(Dataset):
 
     Images are decoded with :func:`oculi.io.read_image` at ``decode_short_side`` (JPEG DCT
     scaling makes that fast), optionally cached, then turned into a CHW float tensor in [0, 1]
-    by ``transform`` (which takes and returns such a tensor).
+    by ``transform`` (which takes the HxWx3 uint8 RGB array).
 
     A sample that fails to decode mid-epoch is replaced by the next readable one and its path
     recorded in :attr:`failed` (per process).
@@ -231,29 +231,38 @@ class ImageFolderDataset(Dataset):
             j = (i + k) % n
             image = self._image(j)
             if image is not None:
-                arr = image if image.flags.writeable else image.copy()
-                x = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)
-                return self.transform(x.float().div_(255.0)), self.index.samples[j][1]
+                return self.transform(image), self.index.samples[j][1]
         raise DataError(f"{self.index.root}: no image could be decoded")
 
 
+def _to_tensor(image: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """HxWx3 uint8 RGB -> CHW float32 in [0, 1] (a CHW float tensor passes through)."""
+    if torch.is_tensor(image):
+        return image.float()
+    arr = np.ascontiguousarray(image)
+    return torch.from_numpy(arr).permute(2, 0, 1).float().div_(255.0)
+
+
 class TrainTransform:
-    """Random-resized crop (area ``scale`` of the image, aspect 3/4..4/3) + horizontal flip on a
-    CHW [0, 1] tensor -> CHW tensor of ``size`` x ``size``."""
+    """Classification training augmentation: the ``classify-train`` recipe of
+    :mod:`oculi.augment` (random-resized crop covering ``scale`` of the area, aspect 3/4..4/3,
+    horizontal flip) on an HxWx3 uint8 RGB array -> CHW float tensor ``size`` x ``size`` in
+    [0, 1]. ``seed`` seeds the recipe (each data-loading worker reseeds it)."""
 
     def __init__(self, size: int, scale: tuple[float, float] = (0.25, 1.0),
-                 interpolation: str = "bilinear") -> None:
-        from torchvision.transforms import v2
+                 interpolation: str = "bilinear", seed: int | None = None) -> None:
+        from oculi.augment import augment_preset
 
-        mode = {"bilinear": v2.InterpolationMode.BILINEAR,
-                "bicubic": v2.InterpolationMode.BICUBIC}.get(interpolation,
-                                                             v2.InterpolationMode.BILINEAR)
-        self.tf = v2.Compose([v2.RandomResizedCrop(size, scale=scale, interpolation=mode,
-                                                   antialias=True),
-                              v2.RandomHorizontalFlip()])
+        self.compose = augment_preset("classify-train", size, seed=seed, scale=scale,
+                                      interpolation=interpolation)
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.tf(x).clamp_(0, 1)
+    def set_random_seed(self, seed: int) -> None:
+        self.compose.set_random_seed(seed)
+
+    def __call__(self, image: np.ndarray | torch.Tensor) -> torch.Tensor:
+        if torch.is_tensor(image):
+            image = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+        return _to_tensor(self.compose(image=image)["image"])
 
 
 class EvalTransform:
@@ -262,8 +271,9 @@ class EvalTransform:
     def __init__(self, spec: Any) -> None:
         self.spec = spec
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def __call__(self, image: np.ndarray | torch.Tensor) -> torch.Tensor:
         from oculi.models.spec import resize_crop
 
+        x = _to_tensor(image)
         return resize_crop(x[None], self.spec.size, self.spec.interpolation,
                            self.spec.resize_short_side)[0]

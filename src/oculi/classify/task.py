@@ -65,7 +65,8 @@ class ClassificationTask(Task):
         data = self._scan(cfg)
         spec = model.spec
         size = cfg.image_size or spec.size[0]
-        train_tf = TrainTransform(size, (cfg.scale_min, 1.0), spec.interpolation)
+        train_tf = TrainTransform(size, (cfg.scale_min, 1.0), spec.interpolation,
+                                  seed=cfg.seed + 7919 * info.rank)
         train = ImageFolderDataset(data.train, train_tf, decode_short_side=round(size * 1.15),
                                    cache=cfg.cache_images)
         val = ImageFolderDataset(data.val, EvalTransform(spec),

@@ -17,14 +17,14 @@ def list_(
     available: bool = typer.Option(False, "--available", help="Hide unavailable names."),
     json_path: Path = typer.Option(None, "--json", help="Write the table as JSON."),
 ) -> None:
-    """Print the alias table: notes' name, library model, parameters, top-1, offline weights."""
+    """Print the zoo table: common name, library model, parameters, top-1, offline weights."""
     from rich.console import Console
     from rich.table import Table
 
     from oculi.models import list_models
 
     rows = list_models(pattern, available_only=available)
-    table = Table("oculi name", "notes' name", "library", "library name", "params (M)",
+    table = Table("oculi name", "common name", "library", "library name", "params (M)",
                   "top-1 %", "weights offline")
     for r in rows:
         table.add_row(r.name, r.common_name, r.library, r.lib_name or r.note[:60],

@@ -23,12 +23,6 @@ def _task_names() -> list[str]:
     return trainable_tasks.names()
 
 
-def _spec(name: str):
-    from oculi.tasks import trainable_tasks
-
-    return trainable_tasks.get(name)
-
-
 class _TaskGroup(OculiGroup):
     """A group whose commands are the trainable tasks, built on demand by :meth:`make`."""
 

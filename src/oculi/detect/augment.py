@@ -39,23 +39,11 @@ class DetectionAugment:
     def __init__(self, size: int, *, flip: float = 0.5, affine: float = 0.5,
                  scale: tuple[float, float] = (0.6, 1.4), color: float = 0.6,
                  min_visibility: float = 0.3, seed: int | None = None) -> None:
-        import albumentations as A
+        from oculi.augment import augment_preset
 
-        ops: list[Any] = [A.LongestMaxSize(max_size=size)]
-        if flip > 0:
-            ops.append(A.HorizontalFlip(p=flip))
-        if affine > 0:
-            ops.append(A.Affine(scale=scale, translate_percent=(-0.1, 0.1), p=affine,
-                                border_mode=0, fill=114))
-        if color > 0:
-            ops.append(A.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.02,
-                                     p=color))
         self.size = size
-        self.compose = A.Compose(
-            ops, seed=seed,
-            bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels", "ids"],
-                                     min_visibility=min_visibility, min_width=2, min_height=2,
-                                     clip=True, filter_invalid_bboxes=True))
+        self.compose = augment_preset("detect-train", size, seed=seed, flip=flip, affine=affine,
+                                      scale=scale, color=color, min_visibility=min_visibility)
 
     def __call__(self, image: np.ndarray, boxes: np.ndarray, labels: np.ndarray,
                  masks: np.ndarray | None):

@@ -265,27 +265,7 @@ def train_augmentation(
         ignore_index: value of padded mask pixels (0 when None).
         seed: seed of the transform's random generator (None: fresh entropy, runs differ).
     """
-    import albumentations as A
-    import cv2
+    from oculi.augment import augment_preset
 
-    h, w = (crop, crop) if isinstance(crop, int) else crop
-    fill_mask = ignore_index if ignore_index is not None else 0
-    ops: list[Any] = [
-        A.PadIfNeeded(
-            min_height=h, min_width=w, border_mode=cv2.BORDER_CONSTANT, fill=0, fill_mask=fill_mask
-        ),
-        A.RandomResizedCrop(
-            size=(h, w),
-            scale=scale,
-            ratio=(0.75, 1.333),
-            interpolation=cv2.INTER_LINEAR,
-            mask_interpolation=cv2.INTER_NEAREST,
-        ),
-    ]
-    if "h" in flips:
-        ops.append(A.HorizontalFlip(p=0.5))
-    if "v" in flips:
-        ops += [A.VerticalFlip(p=0.5), A.RandomRotate90(p=0.5)]
-    if color > 0:
-        ops.append(A.RandomBrightnessContrast(brightness_limit=color, contrast_limit=color, p=0.8))
-    return A.Compose(ops, seed=seed)
+    return augment_preset("segment-train", crop, seed=seed, scale=scale, flips=flips, color=color,
+                          ignore_index=ignore_index)

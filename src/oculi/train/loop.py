@@ -86,6 +86,15 @@ def _worker_init(worker_id: int) -> None:
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)  # noqa: NPY002 - per-worker seeding of the legacy global state
     random.seed(seed)
+    # seeded augmentation pipelines are copied into each worker: give each its own stream
+    info = torch.utils.data.get_worker_info()
+    ds = info.dataset if info is not None else None
+    for obj in (ds, getattr(ds, "base", None), getattr(ds, "dataset", None)):
+        transform = getattr(obj, "transform", None)
+        for t in (transform, getattr(transform, "compose", None)):
+            if hasattr(t, "set_random_seed"):
+                t.set_random_seed(seed)
+                break
 
 
 class Trainer:

@@ -2,7 +2,7 @@
 
 Segmentation losses take logits ``(N, C, *spatial)`` and a mask (class indices, or 0/1 for binary
 and multi-label); see :mod:`oculi.train.losses._common` for the modes. :class:`CombinedLoss`
-writes sums as the notes do: ``CombinedLoss("iou + dice + 0.8*bce")``.
+writes sums as formulas: ``CombinedLoss("iou + dice + 0.8*bce")``.
 
 =========== =============================================== ==============================
 name        loss                                            implementation

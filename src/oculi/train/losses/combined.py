@@ -1,4 +1,4 @@
-"""``CombinedLoss``: a weighted sum of registered losses written as the notes write it.
+"""``CombinedLoss``: a weighted sum of registered losses written as a formula.
 
     >>> import torch
     >>> loss = CombinedLoss("iou + dice + 0.8*bce")

@@ -68,7 +68,8 @@ class BCELoss(nn.Module):
     """Binary cross entropy with logits, for binary and multi-label masks.
 
     With class-index targets (multiclass mode) the target is one-hot encoded and each channel is
-    a binary problem (a "one-vs-rest" BCE, as the notes' recipe applies to several classes).
+    a binary problem (a "one-vs-rest" BCE, how the combined IoU + Dice + BCE recipe extends to
+    several classes).
 
     Args:
         pos_weight: weight of positive pixels (a float, or ``(C,)``), as in torch.
