@@ -154,11 +154,11 @@ def test_maskrcnn_detections_carry_masks_for_the_label_image():
     torch.manual_seed(0)
     det = create_detector("maskrcnn", num_classes=1, pretrained=False, image_size=128)
     image = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
-    d = det.detect([image], score=0.0)[0]
+    d = det.detect([image], score_threshold=0.0)[0]
     assert d.masks is not None and d.masks.shape == (len(d), 96, 128)
     assert d.masks.dtype == np.float32 and np.all((d.masks >= 0) & (d.masks <= 1))
     lab = labels_from_detections(d, score=0.0)
     assert lab.shape == (96, 128) and lab.max() <= len(d)
     # a box-only detector gives no masks
     box = create_detector("fasterrcnn", num_classes=1, pretrained=False, image_size=128)
-    assert box.detect([image], score=0.0)[0].masks is None
+    assert box.detect([image], score_threshold=0.0)[0].masks is None

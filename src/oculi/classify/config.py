@@ -45,7 +45,7 @@ class ClassifyConfig(TrainConfig):
     """
 
     model: str = field(default="efficientnet_lite0", metadata={"cli": ("-m",)})
-    pretrained: bool = True
+    pretrained: bool = field(default=True, metadata={"cli_off": "--scratch"})
     weights: str | None = None
     head: str = "linear"
     drop_rate: float = 0.0

@@ -3,7 +3,8 @@ help and default, so ``oculi train TASK`` needs no hand-written options.
 
 Field types map to options: ``bool`` -> ``--name/--no-name``; ``int``/``float``/``str`` (also
 ``X | None``) -> a typed option; anything else (lists, tuples, dicts) -> a YAML value
-(``--crop-scale "[0.1, 1]"``). ``field(metadata={"cli": ("--arch", "-a")})`` adds aliases.
+(``--crop-scale "[0.1, 1]"``). ``field(metadata={"cli": ("--arch", "-a")})`` adds aliases;
+``metadata={"cli_off": "--scratch"}`` names a boolean's off switch.
 Options default to None, so only what the user typed overrides ``--config run.yaml`` and the
 dataclass defaults.
 """
@@ -71,8 +72,9 @@ def config_parameters(cls: type) -> list[inspect.Parameter]:
         help_text = docs.get(f.name, "").replace("``", "")
         default = _default_text(f)
         if tp is bool:
-            option = typer.Option(None, f"{flag}/--no-{f.name.replace('_', '-')}", *aliases,
-                                  help=help_text, show_default=default)
+            off = f.metadata.get("cli_off", f"--no-{f.name.replace('_', '-')}")
+            option = typer.Option(None, f"{flag}/{off}", *aliases, help=help_text,
+                                  show_default=default)
         elif tp is not None:
             option = typer.Option(None, flag, *aliases, help=help_text, show_default=default)
         else:

@@ -45,10 +45,10 @@ def default(
     listed at the end and make the exit code 2."""
     import numpy as np
 
+    from oculi.classify import get_model
     from oculi.explain.run import explain_files, grid_methods, label
     from oculi.explain.visual import figure_to_array, grid, overlay
     from oculi.io import write_image
-    from oculi.models import get_model
 
     net = get_model(model, weights)
     names = list(grid_methods()) if all_ else [method]
@@ -101,10 +101,10 @@ def eval_(
     next to a random map's. Unreadable files are listed at the end and make the exit code 2."""
     import torch
 
+    from oculi.classify import get_model
     from oculi.explain.metrics import evaluate
     from oculi.explain.run import resolve_target
     from oculi.io import read_image
-    from oculi.models import get_model
 
     net = get_model(model, weights)
     tgt = resolve_target(net, target)

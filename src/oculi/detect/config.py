@@ -38,7 +38,7 @@ class DetectionConfig(TrainConfig):
     """
 
     model: str = field(default="fasterrcnn", metadata={"cli": ("--arch", "-a")})
-    pretrained: bool = True
+    pretrained: bool = field(default=True, metadata={"cli_off": "--scratch"})
     weights: str | None = None
     val_data: str | None = field(default=None, metadata={"cli": ("--val",)})
     cache_images: bool = True

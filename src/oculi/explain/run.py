@@ -74,7 +74,7 @@ def explain_files(
     names = [method] if isinstance(method, str) else list(method)
     for name in names:
         methods.entry(name)  # unknown names fail before any work
-    from oculi.models import get_model
+    from oculi.classify import get_model
 
     net = get_model(model, weights)
     tgt = resolve_target(net, target)

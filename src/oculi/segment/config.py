@@ -47,7 +47,7 @@ class SegmentationConfig(TrainConfig):
 
     model: str = field(default="unet", metadata={"cli": ("--arch", "-a")})
     backbone: str = field(default=DEFAULT_BACKBONE, metadata={"cli": ("--encoder",)})
-    pretrained: bool = True
+    pretrained: bool = field(default=True, metadata={"cli_off": "--scratch"})
     weights: str | None = None
     loss: str = "dice+ce"
     mask_kind: str = field(default="index", metadata={"cli": ("--masks",)})
