@@ -19,7 +19,9 @@ def stitch(
     json_path: Path = typer.Option(
         None, "--json", help="Write META: per-image transforms, left-out images and why, errors."
     ),
-    model: str = typer.Option("auto", "--model", help="auto, rotation or homography."),
+    model: str = typer.Option("auto", "--motion", "--model",
+                              help="Motion model: auto, rotation or homography (--model is the "
+                                   "old name)."),
     features: str = typer.Option(
         None, "--features", help="Feature method (oculi.features), or auto (the default): ORB, "
         "then SIFT when ORB leaves an image unconnected."),

@@ -40,10 +40,10 @@ class _TaskGroup(OculiGroup):
         raise NotImplementedError
 
 
-def _as_command(fn: Any, name: str, help_text: str) -> click.Command:
+def _as_command(fn: Any, name: str, help_text: str, short_help: str) -> click.Command:
     """A Typer command (typer's own click) from a function with a built ``__signature__``."""
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command(name, help=help_text)(fn)
+    app.command(name, help=help_text, short_help=short_help)(fn)
     return typer.main.get_command(app)
 
 
@@ -95,7 +95,7 @@ class TrainGroup(_TaskGroup):
         return _as_command(fn, name, (
             f"Train: {entry.help}. Every option is a field of {cls.__name__} (also the keys of "
             "--config run.yaml); writes config.yaml, metrics.jsonl, best/last checkpoints, "
-            "curves and the task's artifacts to --out. Runs under torchrun for DDP."))
+            "curves and the task's artifacts to --out. Runs under torchrun for DDP."), entry.help)
 
 
 def _eval_params(fn: Any) -> list[inspect.Parameter]:
@@ -162,7 +162,8 @@ class EvalGroup(_TaskGroup):
                 write_json(json_path, report.json_dict())
 
         fn = _with_signature(run, fixed + _eval_params(evaluate))
-        return _as_command(fn, name, f"Evaluate a trained {name} run on DATA.")
+        return _as_command(fn, name, f"Evaluate a trained {name} run on DATA ({entry.help}).",
+                           entry.help)
 
 
 train_app = typer.Typer(help="Train a model: one command per trainable task (oculi train TASK "
