@@ -41,3 +41,31 @@ def test_strength_increases_light_to_heavy() -> None:
 def test_unknown_preset_lists_close_match() -> None:
     with pytest.raises(UnknownNameError, match="heavy"):
         augment_preset("heavvy")
+
+
+def test_task_recipes_are_seeded_and_resumable() -> None:
+    import numpy as np
+
+    from oculi.augment import augment_preset, random_state, recipe_names, set_random_state
+
+    assert recipe_names() == ["classify-train", "detect-train", "segment-train"]
+    image = np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)
+    mask = (image[..., 0] > 128).astype(np.uint8)
+    a = augment_preset("segment-train", 32, seed=5, flips="hv")
+    b = augment_preset("segment-train", 32, seed=5, flips="hv")
+    for _ in range(3):  # same seed, same stream; the mask follows the pixels
+        x, y = a(image=image, mask=mask), b(image=image, mask=mask)
+        np.testing.assert_array_equal(x["image"], y["image"])
+        np.testing.assert_array_equal(x["mask"], y["mask"])
+    state = random_state(a)
+    first = [a(image=image)["image"] for _ in range(3)]
+    set_random_state(a, state)
+    again = [a(image=image)["image"] for _ in range(3)]
+    for u, v in zip(first, again, strict=True):
+        np.testing.assert_array_equal(u, v)
+    boxes = augment_preset("detect-train", 64, seed=0, affine=0.0, color=0.0, flip=1.0)
+    out = boxes(image=image, bboxes=np.array([[5, 5, 20, 30]], np.float32), labels=[1], ids=[0])
+    sx, sy = 64 / 50, out["image"].shape[0] / 40  # longer side 64, the height rounded
+    assert out["image"].shape[:2] == (51, 64)
+    np.testing.assert_allclose(out["bboxes"][0], [(50 - 20) * sx, 5 * sy, (50 - 5) * sx,
+                                                  30 * sy], atol=1e-3)

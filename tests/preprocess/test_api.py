@@ -20,6 +20,9 @@ PREPROCESS_API = {
 AUGMENT_API = {
     "AUGMENT_PRESETS", "MixInfo", "Mixer", "augment_preset", "cutmix", "cutmix_box", "mixup",
     "preset_names", "to_soft_targets",
+    # the tasks' training recipes (one augmentation path) and their resumable random state
+    "classify_train", "segment_train", "detect_train", "recipe_names", "random_state",
+    "set_random_state",
 }
 
 

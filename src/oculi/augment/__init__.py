@@ -5,8 +5,14 @@ albumentations presets, including the training recipe of every trainable task.
 """
 
 from oculi.augment.mixing import Mixer, MixInfo, cutmix, cutmix_box, mixup, to_soft_targets
-from oculi.augment.presets import AUGMENT_PRESETS, augment_preset, preset_names
-from oculi.augment.recipes import classify_train, detect_train, segment_train
+from oculi.augment.presets import AUGMENT_PRESETS, augment_preset, preset_names, recipe_names
+from oculi.augment.recipes import (
+    classify_train,
+    detect_train,
+    random_state,
+    segment_train,
+    set_random_state,
+)
 
 __all__ = [
     "AUGMENT_PRESETS",
@@ -19,6 +25,9 @@ __all__ = [
     "detect_train",
     "mixup",
     "preset_names",
+    "random_state",
+    "recipe_names",
     "segment_train",
+    "set_random_state",
     "to_soft_targets",
 ]

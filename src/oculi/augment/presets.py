@@ -127,5 +127,11 @@ def augment_preset(
 
 
 def preset_names() -> list[str]:
-    """The preset names, sorted."""
-    return AUGMENT_PRESETS.names()
+    """The general presets (light, default, heavy), sorted; the tasks' training recipes are
+    :func:`recipe_names`."""
+    return [e.name for e in AUGMENT_PRESETS.entries() if not e.meta.get("recipe")]
+
+
+def recipe_names() -> list[str]:
+    """The trainable tasks' training recipes (``classify-train``, ...), sorted."""
+    return [e.name for e in AUGMENT_PRESETS.entries() if e.meta.get("recipe")]

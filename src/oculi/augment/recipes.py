@@ -20,7 +20,8 @@ from oculi.augment.presets import AUGMENT_PRESETS
 _INTERPOLATIONS = {"bilinear": 1, "bicubic": 2, "nearest": 0, "area": 3}  # cv2.INTER_* codes
 
 
-@AUGMENT_PRESETS.register("classify-train", help="random-resized crop (aspect 3/4-4/3) + flip")
+@AUGMENT_PRESETS.register("classify-train", recipe=True,
+                          help="random-resized crop (aspect 3/4-4/3) + flip")
 def classify_train(size: tuple[int, int] | None, seed: int | None, *,
                    scale: tuple[float, float] = (0.25, 1.0),
                    interpolation: str = "bilinear") -> Any:
@@ -38,7 +39,8 @@ def classify_train(size: tuple[int, int] | None, seed: int | None, *,
     ], seed=seed)
 
 
-@AUGMENT_PRESETS.register("segment-train", help="mask-aware crop, flips, brightness/contrast")
+@AUGMENT_PRESETS.register("segment-train", recipe=True,
+                          help="mask-aware crop, flips, brightness/contrast")
 def segment_train(size: tuple[int, int] | None, seed: int | None, *,
                   scale: tuple[float, float] = (0.5, 1.0), flips: str = "h",
                   color: float = 0.2, ignore_index: int | None = None) -> Any:
@@ -74,7 +76,8 @@ def segment_train(size: tuple[int, int] | None, seed: int | None, *,
     return A.Compose(ops, seed=seed)
 
 
-@AUGMENT_PRESETS.register("detect-train", help="box-aware resize, flip, scale/shift, colour")
+@AUGMENT_PRESETS.register("detect-train", recipe=True,
+                          help="box-aware resize, flip, scale/shift, colour")
 def detect_train(size: tuple[int, int] | None, seed: int | None, *, flip: float = 0.5,
                  affine: float = 0.5, scale: tuple[float, float] = (0.6, 1.4),
                  color: float = 0.6, min_visibility: float = 0.3) -> Any:
@@ -99,3 +102,25 @@ def detect_train(size: tuple[int, int] | None, seed: int | None, *, flip: float 
         bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels", "ids"],
                                  min_visibility=min_visibility, min_width=2, min_height=2,
                                  clip=True, filter_invalid_bboxes=True))
+
+
+def _generators(pipeline: Any) -> list[Any]:
+    """The pipeline and every nested transform that owns random generators, in a fixed order."""
+    out = [pipeline] if hasattr(pipeline, "random_generator") else []
+    for t in getattr(pipeline, "transforms", []):
+        out += _generators(t)
+    return out
+
+
+def random_state(pipeline: Any) -> list[dict[str, Any]]:
+    """The random state of an albumentations pipeline (for exact resume of a training run):
+    each owner's NumPy bit-generator state and Python ``random`` state."""
+    return [{"numpy": t.random_generator.bit_generator.state, "python": t.py_random.getstate()}
+            for t in _generators(pipeline)]
+
+
+def set_random_state(pipeline: Any, state: list[dict[str, Any]]) -> None:
+    """Restore :func:`random_state` into a pipeline built the same way."""
+    for t, s in zip(_generators(pipeline), state, strict=True):
+        t.random_generator.bit_generator.state = s["numpy"]
+        t.py_random.setstate(s["python"])

@@ -67,6 +67,7 @@ class ClassificationTask(Task):
         size = cfg.image_size or spec.size[0]
         train_tf = TrainTransform(size, (cfg.scale_min, 1.0), spec.interpolation,
                                   seed=cfg.seed + 7919 * info.rank)
+        self.train_transform = train_tf
         train = ImageFolderDataset(data.train, train_tf, decode_short_side=round(size * 1.15),
                                    cache=cfg.cache_images)
         val = ImageFolderDataset(data.val, EvalTransform(spec),
@@ -132,10 +133,19 @@ class ClassificationTask(Task):
         write_evaluation(evaluation, run_dir)
 
     def state_dict(self) -> dict[str, Any]:
+        from oculi.augment import random_state
+
+        state: dict[str, Any] = {"augment_rng": random_state(self.train_transform.compose)}
         gen = getattr(self.mixer, "generator", None)
-        return {"mixer_rng": gen.get_state()} if gen is not None else {}
+        if gen is not None:
+            state["mixer_rng"] = gen.get_state()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        from oculi.augment import set_random_state
+
+        if "augment_rng" in state:
+            set_random_state(self.train_transform.compose, state["augment_rng"])
         gen = getattr(self.mixer, "generator", None)
         if gen is not None and "mixer_rng" in state:
             gen.set_state(state["mixer_rng"])

@@ -146,6 +146,17 @@ class SegmentationTask(Task):
         }
         return TaskData(train, self.val_set, summary)
 
+    def state_dict(self) -> dict[str, Any]:
+        from oculi.augment import random_state
+
+        return {"augment_rng": random_state(self.train_set.transform)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        from oculi.augment import set_random_state
+
+        if "augment_rng" in state:
+            set_random_state(self.train_set.transform, state["augment_rng"])
+
     def train_step(self, step: Step, batch: Any):
         images, targets = step.to_device(batch)
         logits = step.model(images)
