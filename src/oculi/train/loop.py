@@ -141,6 +141,8 @@ class Trainer:
                               f"(reusable: oculi train {self.task.name} DATA --config this file)\n"
                               + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
             write_json_atomic(self.run_dir / "data.json", data.summary)
+        if len(data.train) == 0:
+            raise DataError(f"{self.task.name}: the training set is empty")
         if len(data.train) < info.world:
             raise DataError(f"train: {len(data.train)} item(s) for {info.world} processes")
         self._build_loaders(data)
