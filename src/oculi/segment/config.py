@@ -16,7 +16,30 @@ MASK_KINDS = ("index", "binary", "instance")
 
 
 @dataclass
-class SegmentationConfig(TrainConfig):
+class _SegmentationRecipe(TrainConfig):
+    """What 2-D and 3-D segmentation share: the loss, small batches, light decay.
+
+    Attributes:
+        loss: loss expression, e.g. ``dice+ce`` or ``iou+dice+0.8*bce``.
+        arch_options: extra architecture keyword arguments.
+        val_split: held-out fraction (2-D: of the image pairs when there is no ``train/`` +
+            ``val/``; 3-D: of the volumes, the last ones, when there are several).
+    """
+
+    loss: str = "dice+ce"
+    arch_options: dict[str, Any] = field(default_factory=dict)
+    val_split: float = 0.2
+    batch_size: int = 4
+    weight_decay: float = 1e-4
+    warmup_epochs: float = 0.5
+
+    def validate(self) -> None:
+        super().validate()
+        check_fraction(self, "val_split", upper_inclusive=False)
+
+
+@dataclass
+class SegmentationConfig(_SegmentationRecipe):
     """Training a 2-D segmentation model on ``image/`` + ``label/`` folders.
 
     Attributes:
@@ -25,7 +48,6 @@ class SegmentationConfig(TrainConfig):
         backbone: registry encoder of the smp architectures.
         pretrained: ImageNet encoder weights (offline sources only).
         weights: a checkpoint of the whole model to start from.
-        loss: loss expression, e.g. ``dice+ce`` or ``iou+dice+0.8*bce``.
         mask_kind: ``index`` (class index per pixel), ``binary`` or ``instance``.
         num_classes: classes including background (None: from the masks).
         ignore_index: mask value left out of losses and metrics.
@@ -41,15 +63,12 @@ class SegmentationConfig(TrainConfig):
         flips: ``h``, ``hv`` or empty.
         color: brightness/contrast jitter.
         boundary_tolerance: pixels for the boundary F1 in evaluation.
-        arch_options: extra architecture keyword arguments.
-        val_split: held-out fraction when the data has no ``train/`` + ``val/``.
     """
 
     model: str = field(default="unet", metadata={"cli": ("--arch", "-a")})
     backbone: str = field(default=DEFAULT_BACKBONE, metadata={"cli": ("--encoder",)})
     pretrained: bool = field(default=True, metadata={"cli_off": "--scratch"})
     weights: str | None = None
-    loss: str = "dice+ce"
     mask_kind: str = field(default="index", metadata={"cli": ("--masks",)})
     num_classes: int | None = field(default=None, metadata={"cli": ("--classes",)})
     ignore_index: int | None = None
@@ -63,11 +82,6 @@ class SegmentationConfig(TrainConfig):
     flips: str = "h"
     color: float = 0.2
     boundary_tolerance: float = 2.0
-    arch_options: dict[str, Any] = field(default_factory=dict)
-    val_split: float = 0.2
-    batch_size: int = 4
-    weight_decay: float = 1e-4
-    warmup_epochs: float = 0.5
     monitor: str = "val_miou"
 
     def validate(self) -> None:
@@ -76,7 +90,6 @@ class SegmentationConfig(TrainConfig):
         check_choice(self.flips, ("", "h", "hv"), "flips")
         check_positive(self.image_size, "image_size")
         check_positive(self.repeat, "repeat")
-        check_fraction(self, "val_split", upper_inclusive=False)
         if not 0.0 < self.scale_min <= 1.0:
             raise ParameterError(f"scale_min: expected (0, 1], got {self.scale_min}")
         if self.num_classes is not None and self.num_classes < 2:
@@ -88,42 +101,33 @@ class SegmentationConfig(TrainConfig):
 
 
 @dataclass
-class VolumeSegmentationConfig(TrainConfig):
+class VolumeSegmentationConfig(_SegmentationRecipe):
     """Training V-Net / 3-D U-Net on NIfTI volumes with random patches.
 
     Attributes:
         model: ``unet3d`` or ``vnet``.
-        loss: loss expression (``dice+ce``).
         num_classes: classes including background.
         patch: training patch ``[depth, height, width]`` in voxels (rounded up to the stride).
         window: CT intensity window ``[low, high]`` in HU (None: min-max scaling).
         val_slices: with one volume, the fraction of slices (from the end) held out.
         val_overlap: sliding-window overlap in validation.
         repeat: patches per epoch.
-        arch_options: extra architecture keywords, e.g. ``{"strides": [[1,2,2],[2,2,2]]}``.
-        val_split: with several volumes, the fraction held out whole (the last ones).
     """
 
     model: str = field(default="unet3d", metadata={"cli": ("--arch", "-a")})
-    loss: str = "dice+ce"
     num_classes: int = field(default=2, metadata={"cli": ("--classes",)})
     patch: tuple[int, int, int] = (16, 96, 96)
     window: tuple[float, float] | None = (-160.0, 240.0)
     val_slices: float = 0.3
     val_overlap: float = 0.5
     repeat: int = 32
-    arch_options: dict[str, Any] = field(default_factory=dict)
-    val_split: float = 0.2
-    batch_size: int = 4
-    weight_decay: float = 1e-4
-    warmup_epochs: float = 0.5
     monitor: str = "val_dice"
 
     def validate(self) -> None:
         super().validate()
         if len(self.patch) != 3:
             raise ParameterError(f"patch: expected [depth, height, width], got {self.patch!r}")
-        for name in ("val_slices", "val_overlap", "val_split"):
+        for name in ("val_slices", "val_overlap"):
             check_fraction(self, name, upper_inclusive=False)
         check_positive(self.repeat, "repeat")
         if self.num_classes < 2:
