@@ -23,3 +23,19 @@ def test_json_helpers_handle_numpy(tmp_path):
     append_jsonl(tmp_path / "r.jsonl", {"x": 2})
     lines = (tmp_path / "r.jsonl").read_text().splitlines()
     assert [json.loads(s)["x"] for s in lines] == [1, 2]
+
+
+def test_atomic_outputs_get_the_users_umask(tmp_path):
+    import os
+    import stat
+
+    from oculi.core.atomic import write_bytes_atomic
+
+    old = os.umask(0o027)
+    try:
+        write_bytes_atomic(tmp_path / "a.bin", b"x")
+        (tmp_path / "plain.bin").write_bytes(b"x")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "a.bin").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain.bin").stat().st_mode) == 0o640

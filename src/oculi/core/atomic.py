@@ -23,9 +23,17 @@ from typing import Any
 from oculi.core.errors import ImageWriteError
 
 
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], *, mkdir: bool = True) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; on success it is renamed to ``path``.
+    """Yield a temporary path in the target's folder; on success it is renamed to ``path``
+    with the permissions a plain ``open(path, "w")`` would give (``0o666`` less the umask).
 
     The temporary name keeps the target's suffix, so writers that choose a format by suffix
     (OpenCV, Pillow, matplotlib) behave as for the target.
@@ -46,6 +54,8 @@ def atomic_path(path: str | os.PathLike[str], *, mkdir: bool = True) -> Iterator
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():  # mkstemp makes 0600 files: give the result the user's umask
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
