@@ -40,6 +40,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("segment", "oculi.cli.segment", "app", "app"),
     ("explain", "oculi.cli.explain", "app", "app"),
     ("flow", "oculi.cli.flow", "app", "app"),
+    ("video", "oculi.cli.video", "app", "app"),
 ]
 
 

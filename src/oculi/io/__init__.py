@@ -1,4 +1,5 @@
-"""Image, video and DICOM input/output. Arrays are RGB (or gray) at this edge; BGR stays inside."""
+"""Image and DICOM input/output. Arrays are RGB (or gray) at this edge; BGR stays inside.
+Video lives in :mod:`oculi.video` (its old names here still work, deprecated)."""
 
 from oculi.io.dicom import DicomImage, read_dicom
 from oculi.io.image import (
@@ -9,18 +10,28 @@ from oculi.io.image import (
     set_max_pixels,
     write_image,
 )
-from oculi.io.video import VideoWriter, iter_video_frames, video_info
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DicomImage",
-    "VideoWriter",
     "decode_image",
     "encode_image",
-    "iter_video_frames",
     "read_dicom",
     "read_image",
     "set_max_pixels",
-    "video_info",
     "write_image",
 ]
+
+#: names that moved to :mod:`oculi.video` (deprecated here)
+_MOVED = {"VideoWriter", "iter_video_frames", "video_info"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+        import warnings
+
+        warnings.warn(f"oculi.io.{name} moved to oculi.video.{name}", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(importlib.import_module("oculi.video"), name)
+    raise AttributeError(f"module 'oculi.io' has no attribute {name!r}")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from oculi.core.errors import ImageReadError, ShapeError
-from oculi.io import VideoWriter, iter_video_frames, video_info
+from oculi.video import VideoWriter, iter_video_frames, video_info
 
 
 def test_video_round_trip(tmp_path):
@@ -27,7 +27,7 @@ def test_video_round_trip(tmp_path):
 
 
 def test_video_errors(tmp_path):
-    with pytest.raises(ImageReadError, match="no such file"):
+    with pytest.raises(ImageReadError, match="no such video file"):
         list(iter_video_frames(tmp_path / "none.mp4"))
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video" * 10)
