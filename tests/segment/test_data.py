@@ -161,3 +161,14 @@ def test_from_arrays_checks_like_the_folder_reader():
         SegmentationFolder.from_arrays([img], [np.zeros((5, 8), np.uint8)], num_classes=2)
     with pytest.raises(ValueRangeError, match=r"targets\[0\]: class indices"):
         SegmentationFolder.from_arrays([img], [np.full((6, 8), 3, np.uint8)], num_classes=2)
+
+
+def test_an_unreadable_pair_is_skipped_and_listed(tmp_path):
+    from oculi.segment import SegmentationFolder, write_shapes
+
+    root = write_shapes(tmp_path / "s", 4, 32, seed=0)
+    victim = sorted((root / "image").iterdir())[1]
+    victim.write_bytes(victim.read_bytes()[:40])  # a truncated PNG
+    ds = SegmentationFolder(root)
+    assert len(ds) == 3 and [p for p, _ in ds.skipped] == [str(victim)]
+    assert "not a readable image" in ds.skipped[0][1]

@@ -233,3 +233,32 @@ def test_config_file_keys_and_unknown_keys(tmp_path: Path) -> None:
     res = runner.invoke(_app(), ["train", "gan2d", ".", "-o", str(tmp_path / "r"),
                                  "--epochs", "0"])
     assert res.exit_code == 2 and "epochs" in res.output
+
+
+def test_an_unreadable_training_item_is_skipped_and_reported(tmp_path: Path, capsys) -> None:
+    from oculi.core.errors import ImageReadError
+
+    class Broken(torch.utils.data.Dataset):
+        def __init__(self, base):
+            self.base = base
+
+        def __len__(self):
+            return len(self.base)
+
+        def __getitem__(self, i):
+            if i == 3:
+                raise ImageReadError("cut.jpg: corrupt or truncated JPEG")
+            return self.base[i]
+
+    class BrokenTask(_LinTask):
+        def build_data(self, cfg, model, info):
+            data = super().build_data(cfg, model, info)
+            data.train = Broken(data.train)
+            return data
+
+    r = fit(BrokenTask(), _LinConfig(epochs=2, batch_size=8), tmp_path / "b", progress=False)
+    assert len(r.history) == 2 and (tmp_path / "b" / "best.safetensors").is_file()
+    assert r.skipped == {"item 3": "cut.jpg: corrupt or truncated JPEG"}
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert summary["skipped"] == r.skipped
+    assert "skipped unreadable training item item 3" in capsys.readouterr().err

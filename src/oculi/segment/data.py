@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from oculi.core.checks import check_choice
-from oculi.core.errors import DataError, ShapeError, ValueRangeError
+from oculi.core.errors import DataError, OculiError, ShapeError, ValueRangeError
 from oculi.segment.config import MASK_KINDS
 
 _LAYOUTS = (("image", "label"), ("images", "masks"), ("images", "labels"), ("image", "mask"))
@@ -158,15 +158,24 @@ class SegmentationFolder(torch.utils.data.Dataset):
         self.transform, self.class_names = transform, list(class_names) if class_names else None
         self.samples: list[Sample] = []
         self._instances: list[np.ndarray] = []
+        #: pairs that could not be read: (image path, reason), skipped
+        self.skipped: list[tuple[str, str]] = []
         for img_path, mask_path in pairs:
-            image = read_image(img_path, mode="rgb" if rgb else "unchanged")
-            raw = read_image(mask_path, mode="unchanged")
+            try:
+                image = read_image(img_path, mode="rgb" if rgb else "unchanged")
+                raw = read_image(mask_path, mode="unchanged")
+            except (OculiError, OSError) as exc:
+                self.skipped.append((str(img_path), " ".join(str(exc).split())))
+                continue
             if raw.shape[:2] != image.shape[:2]:
                 raise ShapeError(
                     f"{mask_path}: mask is {raw.shape[1]}x{raw.shape[0]} but image {img_path.name} "
                     f"is {image.shape[1]}x{image.shape[0]} — masks must have their image's size"
                 )
             self._add(image, raw, img_path.stem, str(mask_path), invert)
+        if pairs and not self.samples:
+            raise DataError(f"none of the {len(pairs)} image/mask pair(s) could be read: "
+                            f"{self.skipped[0][0]}: {self.skipped[0][1]}")
         if self.num_classes is None:
             top = max(
                 int(

@@ -141,6 +141,9 @@ class SegmentationTask(Task):
             "loss": o.loss,
             "class_weights": weights,
             "options": asdict(o),
+            "skipped": [{"path": p, "reason": r} for p, r in
+                        getattr(self.train_set, "skipped", []) + getattr(self.val_set, "skipped",
+                                                                          [])],
             "train_names": [s.name for s in self.train_set.samples],
             "val_names": [s.name for s in self.val_set.samples],
         }

@@ -23,7 +23,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader
 from oculi.core.atomic import atomic_path, write_json_atomic, write_text_atomic
 from oculi.core.errors import DataError
 from oculi.train.config import TrainConfig
+from oculi.train.data import SkipUnreadable
 from oculi.train.distributed import all_reduce_mean, barrier, broadcast_object, setup, sync_buffers
 from oculi.train.hooks import (
     Checkpointer,
@@ -62,12 +63,15 @@ class FitResult:
     history: list[dict[str, Any]]
     best_checkpoint: Path
     stopped_early: bool = False
+    #: training items that could not be read (name -> reason), skipped
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_dir": str(self.run_dir), "best_epoch": self.best_epoch,
                 "best_metric": self.best_metric, "monitor": self.monitor,
                 "best_checkpoint": str(self.best_checkpoint), "stopped_early": self.stopped_early,
-                "epochs_run": len(self.history), "last": self.history[-1] if self.history else {}}
+                "epochs_run": len(self.history), "last": self.history[-1] if self.history else {},
+                "skipped": self.skipped}
 
 
 def seed_everything(seed: int, deterministic: bool = False) -> None:
@@ -141,6 +145,8 @@ class Trainer:
                               f"(reusable: oculi train {self.task.name} DATA --config this file)\n"
                               + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
             write_json_atomic(self.run_dir / "data.json", data.summary)
+        data.train = SkipUnreadable(data.train)
+        self.train_data = data.train
         if len(data.train) == 0:
             raise DataError(f"{self.task.name}: the training set is empty")
         if len(data.train) < info.world:
@@ -350,6 +356,11 @@ class Trainer:
                            float(best[0]) if best[0] is not None else float("nan"),
                            self.cfg.monitor, self.history, self.run_dir / "best.safetensors",
                            self.stop_reason is not None)
+        skipped = dict(self.train_data.failed)
+        result.skipped = skipped
+        if skipped:
+            self.say(f"skipped {len(skipped)} unreadable training item(s): "
+                     + "; ".join(f"{k} ({v})" for k, v in skipped.items()))
         if self.info.main and self.history:
             plot_curves(self.history, self.run_dir / "curves.png")
         for h in self.hooks:
