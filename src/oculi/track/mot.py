@@ -233,6 +233,12 @@ def _check_unit(name: str, value: float, *, allow_zero: bool = True) -> float:
     return float(value)
 
 
+def _check_finite(name: str, value: float) -> float:
+    if not np.isfinite(value):
+        raise ParameterError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
+
+
 def _check_count(name: str, value: int, minimum: int) -> int:
     if int(value) != value or value < minimum:
         raise ParameterError(f"{name}: expected an integer >= {minimum}, got {value!r}")
@@ -252,7 +258,7 @@ class SortTracker(_BaseTracker):
         kalman: the motion model (default :class:`~oculi.track.kalman.BoxKalmanFilter`).
 
     Raises:
-        ParameterError: a threshold outside [0, 1] or a negative count.
+        ParameterError: ``iou_threshold`` outside (0, 1] or a negative count.
     """
 
     def __init__(self, iou_threshold: float = 0.3, max_age: int = 1, min_hits: int = 3,
@@ -260,7 +266,7 @@ class SortTracker(_BaseTracker):
         self.iou_threshold = _check_unit("iou_threshold", iou_threshold, allow_zero=False)
         self.max_age = _check_count("max_age", max_age, 0)
         self.min_hits = _check_count("min_hits", min_hits, 0)
-        self.score_threshold = float(score_threshold)
+        self.score_threshold = _check_finite("score_threshold", score_threshold)
         super().__init__(kalman)
 
     def _step(self, boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray
@@ -287,7 +293,8 @@ class ByteTracker(_BaseTracker):
 
     Args:
         score_threshold: detections at or above it are "high": associated first and the only
-            ones that can start a track.
+            ones that can start a track. Scores are the detector's own (probabilities for
+            trained detectors; classical ones such as ``hog-people`` give SVM margins).
         low_score_threshold: detections above it and below ``score_threshold`` are "low":
             associated second, only with tracks still tracked; lower ones are dropped.
         new_track_threshold: a high detection left unmatched starts a track only at or above
@@ -305,8 +312,8 @@ class ByteTracker(_BaseTracker):
         kalman: the motion model (default :class:`~oculi.track.kalman.BoxKalmanFilter`).
 
     Raises:
-        ParameterError: a threshold outside [0, 1] or ``low_score_threshold`` above
-            ``score_threshold``.
+        ParameterError: an IoU threshold outside (0, 1], a non-finite score threshold or
+            ``low_score_threshold`` above ``score_threshold``.
     """
 
     def __init__(self, score_threshold: float = 0.5, low_score_threshold: float = 0.1,
@@ -314,13 +321,14 @@ class ByteTracker(_BaseTracker):
                  low_iou_threshold: float = 0.5, new_iou_threshold: float = 0.3,
                  track_buffer: int = 30, frame_rate: float = 30.0, fuse_score: bool = True,
                  kalman: BoxKalmanFilter | None = None) -> None:
-        self.score_threshold = _check_unit("score_threshold", score_threshold)
-        self.low_score_threshold = _check_unit("low_score_threshold", low_score_threshold)
+        self.score_threshold = _check_finite("score_threshold", score_threshold)
+        self.low_score_threshold = _check_finite("low_score_threshold", low_score_threshold)
         if self.low_score_threshold > self.score_threshold:
             raise ParameterError(f"low_score_threshold: expected <= score_threshold "
                                  f"({score_threshold}), got {low_score_threshold}")
         self.new_track_threshold = (self.score_threshold + 0.1 if new_track_threshold is None
-                                    else float(new_track_threshold))
+                                    else _check_finite("new_track_threshold",
+                                                       new_track_threshold))
         self.iou_threshold = _check_unit("iou_threshold", iou_threshold, allow_zero=False)
         self.low_iou_threshold = _check_unit("low_iou_threshold", low_iou_threshold,
                                              allow_zero=False)
