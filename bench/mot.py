@@ -94,7 +94,8 @@ def perturbed_results(gt: MOTRows, rng: np.random.Generator, *, jitter: float = 
         a, b = rng.choice(uniq, 2, replace=False)
         start = rng.choice(frames[1:])
         later = rows.frames >= start
-        ids[later & (rows.ids == a)], ids[later & (rows.ids == b)] = b, a
+        was_a, was_b = later & (ids == a), later & (ids == b)
+        ids[was_a], ids[was_b] = b, a
     boxes = _jitter(rows.boxes, rng, jitter)
     fp_frames = np.repeat(frames, rng.poisson(fp_per_frame, len(frames)))
     xy = rng.uniform(0, 1000, (len(fp_frames), 2))
