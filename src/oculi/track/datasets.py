@@ -235,8 +235,8 @@ def load_vot(folder: str | os.PathLike[str], *, name: str | None = None) -> Sequ
 def load_sequence(folder: str | os.PathLike[str], *, name: str | None = None) -> Sequence:
     """Read an OTB or a VOT sequence folder, whichever it is.
 
-    ``groundtruth_rect*.txt`` marks OTB (:func:`load_otb`), ``groundtruth.txt`` VOT
-    (:func:`load_vot`).
+    ``groundtruth_rect.txt`` marks OTB (:func:`load_otb`), else ``groundtruth.txt`` VOT
+    (:func:`load_vot`), else ``groundtruth_rect.<k>.txt`` OTB (a multi-target sequence).
 
     Raises:
         DataError: the folder is missing or holds neither ground-truth file.
@@ -244,10 +244,12 @@ def load_sequence(folder: str | os.PathLike[str], *, name: str | None = None) ->
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such sequence folder")
-    if any(folder.glob("groundtruth_rect*.txt")):
+    if (folder / "groundtruth_rect.txt").is_file():
         return load_otb(folder, name=name)
     if (folder / "groundtruth.txt").is_file():
         return load_vot(folder, name=name)
+    if any(folder.glob("groundtruth_rect*.txt")):
+        return load_otb(folder, name=name)
     raise DataError(f"{folder}: not a tracking sequence (expected groundtruth_rect.txt for OTB "
                     "or groundtruth.txt for VOT)")
 

@@ -67,11 +67,14 @@ class OpenCVTracker:
     Args:
         factory: a callable returning a fresh OpenCV tracker (called on every ``init``).
         name: the registry name (used in messages).
+        scored: read ``getTrackingScore()`` into ``TrackResult.score`` (OpenCV 5 gives every
+            tracker that method, but only the Siamese ones fill it; the others answer -1).
     """
 
-    def __init__(self, factory: Callable[[], Any], name: str) -> None:
+    def __init__(self, factory: Callable[[], Any], name: str, *, scored: bool = False) -> None:
         self._factory = factory
         self.name = name
+        self.scored = scored
         self._tracker: Any = None
         self._last = np.zeros(4, np.float32)
         self._shape: tuple[int, ...] = ()
@@ -117,8 +120,9 @@ class OpenCVTracker:
         return TrackResult(self._last.copy(), self._score(), bool(lost))
 
     def _score(self) -> float:
-        get = getattr(self._tracker, "getTrackingScore", None)
-        return float(get()) if get is not None else math.nan
+        if not self.scored:
+            return math.nan
+        return float(self._tracker.getTrackingScore())
 
     def __repr__(self) -> str:
         return f"OpenCVTracker({self.name!r})"
@@ -203,7 +207,7 @@ def nanotrack(*, backbone: str | Path | None = None, neckhead: str | Path | None
             raise DataError(f"nanotrack: OpenCV cannot load {bb} / {nh} "
                             f"({' '.join(str(exc).split())[:200]})") from None
 
-    return OpenCVTracker(factory, "nanotrack")
+    return OpenCVTracker(factory, "nanotrack", scored=True)
 
 
 def available() -> dict[str, bool]:
