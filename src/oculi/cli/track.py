@@ -43,9 +43,9 @@ def track(
     """Track the box given on the first frame through every frame; prints the frame count, the
     lost frames and the tracker's speed. Frames that cannot be decoded are skipped and listed
     (exit 2)."""
-    from oculi.track.run import parse_box, track_video
+    from oculi.track.run import parse_box, track_object
 
-    run = track_video(source, parse_box(init), method=method, out=out,
+    run = track_object(source, parse_box(init), method=method, out=out,
                       options=_options(method, model_dir))
     r = run.result
     typer.echo(f"{source}: {len(r.boxes)} frames, {method}, lost on {int(r.lost.sum())}, "

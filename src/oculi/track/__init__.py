@@ -6,6 +6,11 @@ Boxes are xyxy float pixels, 0-based (docs/conventions.md, docs/track.md). Track
     tracker = create_tracker("csrt")
     tracker.init(first_frame, box)          # HxWx3 uint8 RGB, xyxy
     result = tracker.update(next_frame)     # TrackResult(box, score, lost)
+
+``track_object(video, box)`` follows one object through a video file or a frame folder;
+``load_sequence`` reads OTB and VOT folders, ``evaluate_trackers`` scores trackers on them
+(success AUC, precision at 20 px, normalised precision, FPS); ``synthetic_sequence`` renders
+a sequence with exact ground truth.
 """
 
 from oculi.track import opencv
@@ -19,15 +24,44 @@ from oculi.track.base import (
     xywh_to_xyxy,
     xyxy_to_xywh,
 )
+from oculi.track.datasets import Sequence, load_otb, load_sequence, load_vot
+from oculi.track.evaluate import (
+    SequenceResult,
+    TrackerComparison,
+    box_iou,
+    centre_error,
+    evaluate_sequence,
+    evaluate_trackers,
+    run_sequence,
+    success_plot,
+)
+from oculi.track.run import VideoTrack, draw_box, track_object
+from oculi.track.synthetic import synthetic_sequence
 
 __all__ = [
+    "Sequence",
+    "SequenceResult",
     "SingleTracker",
     "TrackResult",
+    "TrackerComparison",
+    "VideoTrack",
+    "box_iou",
+    "centre_error",
     "check_box",
     "check_frame",
     "create_tracker",
+    "draw_box",
+    "evaluate_sequence",
+    "evaluate_trackers",
+    "load_otb",
+    "load_sequence",
+    "load_vot",
     "opencv",
+    "run_sequence",
     "single_trackers",
+    "success_plot",
+    "synthetic_sequence",
+    "track_object",
     "xywh_to_xyxy",
     "xyxy_to_xywh",
 ]

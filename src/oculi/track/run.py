@@ -78,7 +78,7 @@ def parse_box(text: str, *, fmt: str = "xywh") -> np.ndarray:
 
 @dataclass
 class VideoTrack:
-    """What :func:`track_video` returns.
+    """What :func:`track_object` returns.
 
     Attributes:
         source: the video file or frame folder.
@@ -118,7 +118,7 @@ class _Annotator:
             self.writer.write(self.last)
 
 
-def track_video(source: str | os.PathLike[str], init_box: Any, *, method: str = "csrt",
+def track_object(source: str | os.PathLike[str], init_box: Any, *, method: str = "csrt",
                 out: str | os.PathLike[str] | None = None, options: dict[str, Any] | None = None,
                 progress: bool | None = None) -> VideoTrack:
     """Track the object inside ``init_box`` on the first frame through a whole video.
@@ -205,5 +205,12 @@ def _rect(frame: np.ndarray, box: np.ndarray, colour: tuple[int, int, int]) -> n
     return frame
 
 
-__all__ = ["LOST", "TRACKED", "VideoTrack", "draw_box", "parse_box", "track_strip",
-           "track_video"]
+__all__ = [
+    "LOST",
+    "TRACKED",
+    "VideoTrack",
+    "draw_box",
+    "parse_box",
+    "track_object",
+    "track_strip",
+]
