@@ -16,9 +16,12 @@
   and HOTA, DetA, AssA are the means over the 19 thresholds.
 
 The counting follows motmetrics (CLEAR, ID measures) and TrackEval (HOTA): the tests compare
-each number with those libraries to 1e-3. :func:`motchallenge_filter` applies MOTChallenge's
-ground-truth rules before scoring (pedestrians with ``consider = 1``; predictions that match a
-distractor are dropped).
+each number with those libraries to 1e-3. TrackEval's own CLEAR differs in one rule: it favours
+only the pairs matched in the *previous frame*, where motmetrics (and oculi) keep an object's last
+track even across frames in which the object was missed — so after a missed frame TrackEval may
+count a switch that motmetrics does not (MOTA differs by a few 1e-3 in such cases).
+:func:`motchallenge_filter` applies MOTChallenge's ground-truth rules before scoring
+(pedestrians with ``consider = 1``; predictions that match a distractor are dropped).
 
     >>> import numpy as np
     >>> from oculi.track.mot_io import MOTRows
@@ -57,7 +60,7 @@ DISTRACTOR_CLASSES = (2, 7, 8, 12)
 #: the class MOTChallenge evaluates
 PEDESTRIAN = 1
 #: HOTA's localisation thresholds: 0.05, 0.10, ..., 0.95
-HOTA_ALPHAS = np.arange(1, 20) * 0.05
+HOTA_ALPHAS = np.arange(0.05, 0.99, 0.05)  # built as TrackEval builds them (same float values)
 _EPS = np.finfo(float).eps
 
 
@@ -172,7 +175,8 @@ class MOTMetrics:
 
     @property
     def mota(self) -> float:
-        """``1 - (FN + FP + IDSW) / GT`` (can be negative; 0 ground truth: 0 errors -> 1)."""
+        """``1 - (FN + FP + IDSW) / GT``, at most 1 and possibly negative (without ground
+        truth: 1 when there is no error, else -inf, as motmetrics)."""
         errors = self.fn + self.fp + self.idsw
         return 1.0 - errors / self.num_gt if self.num_gt else (1.0 if errors == 0 else -np.inf)
 
