@@ -18,9 +18,10 @@ from tests.conftest import SHARED_DATA, shared_set
 NANOTRACK_V2 = SHARED_DATA.parent / "models" / "nanotrack" / "v2"
 
 #: mean IoU on the translation-only synthetic sequence below (30 frames, 240x180, seed 0):
-#: measured boosting 0.923, csrt 0.883, kcf 0.821, medianflow 0.964, mil 0.926, mosse 0.944,
-#: tld 0.536 (on seeds 1 and 2 the lowest of each was within 0.1 of these)
-SHIFT_FLOOR = {"boosting": 0.85, "csrt": 0.8, "kcf": 0.72, "medianflow": 0.9, "mil": 0.75,
+#: measured boosting 0.923, csrt 0.883, kcf 0.821, medianflow 0.964, mosse 0.944 (the same
+#: every run); MIL and TLD draw random samples that OpenCV's seed does not fix: over 13 runs
+#: MIL gave 0.77-0.95 and TLD 0.51-0.58
+SHIFT_FLOOR = {"boosting": 0.85, "csrt": 0.8, "kcf": 0.72, "medianflow": 0.9, "mil": 0.68,
                "mosse": 0.85, "tld": 0.42}
 
 
