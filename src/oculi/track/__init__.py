@@ -1,7 +1,8 @@
 """Tracking: single-object trackers behind one registry, OTB/VOT sequences, OTB evaluation.
 
 Boxes are xyxy float pixels, 0-based (docs/conventions.md, docs/track.md). Trackers
-(``single_trackers.names()``) are created by name::
+(``single_trackers.names()``: OpenCV's, see :mod:`oculi.track.opencv`, and oculi's ``dcf``) are
+created by name::
 
     tracker = create_tracker("csrt")
     tracker.init(first_frame, box)          # HxWx3 uint8 RGB, xyxy
@@ -13,7 +14,7 @@ Boxes are xyxy float pixels, 0-based (docs/conventions.md, docs/track.md). Track
 a sequence with exact ground truth.
 """
 
-from oculi.track import opencv
+from oculi.track import dcf, opencv  # each registers its trackers in single_trackers
 from oculi.track.base import (
     SingleTracker,
     TrackResult,
@@ -50,6 +51,7 @@ __all__ = [
     "check_box",
     "check_frame",
     "create_tracker",
+    "dcf",
     "draw_box",
     "evaluate_sequence",
     "evaluate_trackers",
