@@ -23,6 +23,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("models", "oculi.models.tour:section"),
     ("detect", "oculi.detect.tour:section"),
     ("flow", "oculi.flow.tour:section"),
+    ("track", "oculi.track.tour:section"),
     ("segment", "oculi.segment.tour:section"),
     ("explain", "oculi.explain.tour:section"),
 ]

@@ -41,6 +41,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("explain", "oculi.cli.explain", "app", "app"),
     ("flow", "oculi.cli.flow", "app", "app"),
     ("video", "oculi.cli.video", "app", "app"),
+    ("track", "oculi.cli.track", "app", "app"),
     ("mot", "oculi.cli.mot", "app", "app"),
 ]
 
