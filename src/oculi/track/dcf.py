@@ -77,18 +77,25 @@ class DCFSettings:
         scale_area: the target is resampled to about this many pixels for the scale filter.
         scale_colour: weight of the colour-likelihood channel in the scale filter (0: HOG
             only).
-        psr_threshold: peak-to-sidelobe ratio under which the target counts as lost.
+        psr_threshold: the target counts as lost when the peak-to-sidelobe ratio (PSR) falls
+            under this ...
+        psr_ratio: ... or under this fraction of its running mean over confident frames.
+        psr_recover: once lost, the target counts as found again when the PSR is back above
+            this fraction of the running mean (and above ``psr_threshold``).
+        psr_memory: update rate of that running mean, per frame.
+        hold_when_lost: while lost, keep the last position and scale instead of following the
+            response's peak.
     """
 
     search_area: float = 2.5
     cell_size: int = 4
     template_cells: int = 32
-    learning_rate: float = 0.02
+    learning_rate: float = 0.015
     regularisation: float = 1e-2
     sigma_factor: float = 1 / 16
     colour: bool = True
-    merge: float = 0.3
-    hist_bits: int = 5
+    merge: float = 0.45
+    hist_bits: int = 4
     hist_rate: float = 0.04
     inner_padding: float = 0.2
     n_scales: int = 17
@@ -96,8 +103,15 @@ class DCFSettings:
     scale_sigma: float = 1.5
     scale_rate: float = 0.025
     scale_area: float = 512.0
-    scale_colour: float = 10.0
+    scale_colour: float = 3.0
     psr_threshold: float = 4.0
+    psr_ratio: float = 0.35
+    psr_recover: float = 0.5
+    psr_memory: float = 0.1
+    psr_warmup: int = 10
+    hold_when_lost: bool = True
+    coast: bool = True
+    max_shift: float = 0.7
 
     def validate(self) -> DCFSettings:
         """Check every field; return ``self``.
@@ -112,7 +126,9 @@ class DCFSettings:
             "hist_rate": (0.0, 1.0), "inner_padding": (0.0, 0.9), "n_scales": (1, 65),
             "scale_step": (1.0 + 1e-6, 1.5), "scale_sigma": (0.1, 32.0),
             "scale_rate": (0.0, 1.0), "scale_area": (64.0, 1e5), "scale_colour": (0.0, 1e3),
-            "psr_threshold": (-math.inf, math.inf),
+            "psr_threshold": (-math.inf, math.inf), "psr_ratio": (0.0, 1.0),
+            "psr_recover": (0.0, 1.0),
+            "psr_memory": (0.0, 1.0), "psr_warmup": (0, 10_000),
         }
         for name, (lo, hi) in rules.items():
             value = getattr(self, name)
@@ -236,6 +252,9 @@ class DCFTracker:
         dx = np.minimum(np.arange(nx), nx - np.arange(nx))[None, :]
         label = np.exp(-0.5 * (dy ** 2 + dx ** 2) / sigma ** 2).astype(np.float32)
         self.label_f = np.conj(sfft.rfft2(label))[:, :, None]
+        reach = s.max_shift * np.array([ny, nx]) / 2  # cells
+        far = (dy > reach[0]) | (dx > reach[1])
+        self.border = np.where(far, -1e6, 0.0).astype(np.float32)
         self.freq = (sfft.fftfreq(ny)[:, None], sfft.rfftfreq(nx)[None, :])
         n = s.n_scales
         self.scale_factors = s.scale_step ** (np.arange(n) - (n - 1) // 2)
@@ -339,6 +358,10 @@ class DCFTracker:
         th, tw = self.template
         self.colour_model.fit(patch, ((th - 1) / 2, (tw - 1) / 2), tuple(self.target_px))
         self._learn(xf, self._scale_sample(frame), 1.0, 1.0)
+        self.psr_mean: float | None = None
+        self.lost = False
+        self.frames = 0
+        self.velocity = np.zeros(2)
         self._ready = True
 
     def update(self, frame: np.ndarray) -> TrackResult:
@@ -366,14 +389,21 @@ class DCFTracker:
         resp = sfft.irfft2((np.conj(self.num) * zf).sum(axis=2) / (self.den + s.regularisation),
                            s=self.cells)
         psr = peak_to_sidelobe(resp)
-        if s.merge > 0:
+        was_lost = self.lost
+        move, learn = self._confidence(psr)
+        if not move:
+            if s.coast:
+                self.pos = self.pos + self.velocity
+            return TrackResult(self.box(), psr, True)
+        before = self.pos
+        if s.merge > 0 and not self.lost:  # while lost, only the filter's peak is trusted
             resp = (1 - s.merge) * resp + s.merge * self._colour_response(patch)
-        dy, dx = _peak(resp)
+        dy, dx = _peak(resp + self.border)
         self.pos = np.array([cy + dy * s.cell_size * ky, cx + dx * s.cell_size * kx])
         sf = self._scale_sample(frame)
         i = self._estimate_scale(sf)
-        lost = not psr >= s.psr_threshold
-        if not lost:
+        if learn and not was_lost:
+            self.velocity += 0.3 * (self.pos - before - self.velocity)
             # train on the detection sample, re-centred on the new position and scale
             shift = np.exp(2j * np.pi * (self.freq[0] * dy + self.freq[1] * dx))
             sshift = np.exp(2j * np.pi * self.scale_freq * (i - (s.n_scales - 1) // 2))
@@ -384,7 +414,32 @@ class DCFTracker:
             self.colour_model.fit(patch, ((th - 1) / 2 + dy * s.cell_size,
                                           (tw - 1) / 2 + dx * s.cell_size),
                                   tuple(self.target_px))
-        return TrackResult(self.box(), psr, lost)
+        return TrackResult(self.box(), psr, self.lost)
+
+    def _confidence(self, psr: float) -> tuple[bool, bool]:
+        """(move, learn) for a frame's PSR; updates the lost state and the PSR's running mean.
+
+        Under ``psr_threshold`` or ``psr_ratio`` times the running mean the target is lost:
+        no move (with ``hold_when_lost``), no learning. Once lost, the tracker follows peaks
+        above that level without learning until the PSR is back above ``psr_recover`` times
+        the mean. The relative tests start after ``psr_warmup`` frames: a filter learned from
+        one frame gives inflated PSRs that take a few frames to settle.
+        """
+        s = self.settings
+        self.frames += 1
+        if self.frames > s.psr_warmup and self.psr_mean is None:
+            self.psr_mean = psr
+        mean = self.psr_mean if self.psr_mean is not None else 0.0
+        weak = not (psr >= s.psr_threshold and psr >= s.psr_ratio * mean)
+        if weak:
+            self.lost = True
+            return not s.hold_when_lost, False
+        if self.lost and psr < s.psr_recover * mean:
+            return True, False
+        self.lost = False
+        if self.psr_mean is not None:
+            self.psr_mean += s.psr_memory * (psr - self.psr_mean)
+        return True, True
 
     def box(self) -> np.ndarray:
         """The current target box, (4,) float32 xyxy pixels."""
