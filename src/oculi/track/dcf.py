@@ -17,8 +17,10 @@ model in the style of Staple (Bertinetto et al., CVPR 2016):
 - **Speed**: one patch extraction per frame; the model update reuses the detection sample,
   shifted in the Fourier domain (translation) or along the scale axis, instead of extracting
   it again. Inner loops are numba kernels (:mod:`oculi.track._dcf_kernels`).
-- **Confidence**: the peak-to-sidelobe ratio (PSR) of the filter response is ``score``; below
-  ``psr_threshold`` the result is ``lost`` and the models are not updated on that frame.
+- **Confidence**: the peak-to-sidelobe ratio (PSR) of the filter response is ``score``. When
+  it falls under ``psr_ratio`` times its running mean (or under ``psr_threshold``) the result
+  is ``lost``: the models stop learning and the box coasts at the last velocity; the tracker
+  follows the filter's peak again once the PSR recovers (``psr_recover``, hysteresis).
 
     >>> from oculi.track.dcf import DCFTracker
     >>> from oculi.track.synthetic import synthetic_sequence
@@ -77,14 +79,19 @@ class DCFSettings:
         scale_area: the target is resampled to about this many pixels for the scale filter.
         scale_colour: weight of the colour-likelihood channel in the scale filter (0: HOG
             only).
-        psr_threshold: the target counts as lost when the peak-to-sidelobe ratio (PSR) falls
-            under this ...
-        psr_ratio: ... or under this fraction of its running mean over confident frames.
-        psr_recover: once lost, the target counts as found again when the PSR is back above
-            this fraction of the running mean (and above ``psr_threshold``).
-        psr_memory: update rate of that running mean, per frame.
-        hold_when_lost: while lost, keep the last position and scale instead of following the
-            response's peak.
+        max_shift: the peak is searched within this fraction of the window's half-size
+            (the response's edges are circular wrap-around, not motion).
+        psr_threshold: the target is lost when the peak-to-sidelobe ratio (PSR) of the filter
+            response falls under this, or ...
+        psr_ratio: ... under this fraction of the PSR's running mean over confident frames
+            (after ``psr_warmup`` frames).
+        psr_recover: once lost, the target is found again when the PSR is back above this
+            fraction of the running mean; in between it is followed, without learning.
+        psr_memory: update rate of the PSR's running mean, per frame.
+        psr_warmup: frames before the relative tests start (a filter learned from one frame
+            gives inflated PSRs for a while).
+        hold_when_lost: while lost, do not follow the response's peak.
+        coast: while lost and held, move on at the last confident velocity.
     """
 
     search_area: float = 2.5
@@ -127,15 +134,19 @@ class DCFSettings:
             "scale_step": (1.0 + 1e-6, 1.5), "scale_sigma": (0.1, 32.0),
             "scale_rate": (0.0, 1.0), "scale_area": (64.0, 1e5), "scale_colour": (0.0, 1e3),
             "psr_threshold": (-math.inf, math.inf), "psr_ratio": (0.0, 1.0),
-            "psr_recover": (0.0, 1.0),
-            "psr_memory": (0.0, 1.0), "psr_warmup": (0, 10_000),
+            "psr_recover": (0.0, 1.0), "psr_memory": (0.0, 1.0), "psr_warmup": (0, 10_000),
+            "max_shift": (0.1, 1.0),
         }
         for name, (lo, hi) in rules.items():
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not lo <= value <= hi:
                 raise ParameterError(f"{name}: expected a number in [{lo:g}, {hi:g}], "
                                      f"got {value!r}")
-        for name in ("cell_size", "template_cells", "hist_bits", "n_scales"):
+        for name in ("colour", "hold_when_lost", "coast"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"{name}: expected True or False, got "
+                                     f"{getattr(self, name)!r}")
+        for name in ("cell_size", "template_cells", "hist_bits", "n_scales", "psr_warmup"):
             if int(getattr(self, name)) != getattr(self, name):
                 raise ParameterError(f"{name}: expected an integer, got {getattr(self, name)!r}")
         if self.n_scales % 2 == 0:
@@ -265,7 +276,7 @@ class DCFTracker:
         steps = np.arange(n) - (n - 1) // 2
         self.scale_label_f = np.conj(sfft.fft(np.exp(-0.5 * steps ** 2 / s.scale_sigma ** 2)))
         self.scale_freq = sfft.fftfreq(n)
-        self.min_scale = max(6.0 / float(self.base_size.min()), 0.02)
+        self.min_scale = min(max(4.0 / float(self.base_size.min()), 0.02), 1.0)  # >= 4 px
         self.max_scale = max(min(frame_shape[0] / self.base_size[0],
                                  frame_shape[1] / self.base_size[1]), 1.0)
 
@@ -319,8 +330,9 @@ class DCFTracker:
                              float(s.cell_size), self.cells[0], self.cells[1],
                              float(self.target_px[0]), float(self.target_px[1]))
 
-    def _estimate_scale(self, sf: np.ndarray) -> int:
-        """Index of the best scale; updates ``self.scale`` (log-parabolic refinement)."""
+    def _estimate_scale(self, sf: np.ndarray) -> float:
+        """Updates ``self.scale``; returns the scale change in scale steps (log-parabolic
+        refinement of the best of ``n_scales``)."""
         s = self.settings
         resp = sfft.ifft((np.conj(self.snum) * sf).sum(axis=1) / (self.sden + s.regularisation))
         resp = resp.real
@@ -329,9 +341,10 @@ class DCFTracker:
         off = 0.0
         if 0 < i < n - 1:
             off = _parabola(float(resp[i - 1]), float(resp[i]), float(resp[i + 1]))
-        factor = s.scale_step ** (i + off - (n - 1) // 2)
-        self.scale = float(np.clip(self.scale * factor, self.min_scale, self.max_scale))
-        return i
+        steps = i + off - (n - 1) // 2
+        self.scale = float(np.clip(self.scale * s.scale_step ** steps, self.min_scale,
+                                   self.max_scale))
+        return steps
 
     # --------------------------------------------------------------------------- public
     def init(self, frame: np.ndarray, box: Sequence[float]) -> None:
@@ -401,12 +414,12 @@ class DCFTracker:
         dy, dx = _peak(resp + self.border)
         self.pos = np.array([cy + dy * s.cell_size * ky, cx + dx * s.cell_size * kx])
         sf = self._scale_sample(frame)
-        i = self._estimate_scale(sf)
+        steps = self._estimate_scale(sf)
         if learn and not was_lost:
             self.velocity += 0.3 * (self.pos - before - self.velocity)
             # train on the detection sample, re-centred on the new position and scale
             shift = np.exp(2j * np.pi * (self.freq[0] * dy + self.freq[1] * dx))
-            sshift = np.exp(2j * np.pi * self.scale_freq * (i - (s.n_scales - 1) // 2))
+            sshift = np.exp(2j * np.pi * self.scale_freq * steps)
             self._learn(zf * shift[:, :, None].astype(np.complex64),
                         sf * sshift[:, None].astype(np.complex64), s.learning_rate,
                         s.scale_rate)
