@@ -384,8 +384,9 @@ class DCFTracker:
             frame: HxWx3 uint8 RGB, the size of the first frame.
 
         Returns:
-            :class:`~oculi.track.base.TrackResult`: the box (xyxy float32 pixels), the PSR
-            as ``score`` and ``lost`` when the PSR is under ``psr_threshold``.
+            :class:`~oculi.track.base.TrackResult`: the box (xyxy float32 pixels; its centre
+            stays inside the frame), the PSR as ``score`` and ``lost`` (see
+            :class:`DCFSettings`: ``psr_*``).
 
         Raises:
             ParameterError: called before :meth:`init`.
@@ -406,17 +407,19 @@ class DCFTracker:
         move, learn = self._confidence(psr)
         if not move:
             if s.coast:
-                self.pos = self.pos + self.velocity
+                self.pos = np.clip(self.pos + self.velocity, 0, np.array(frame.shape[:2]) - 1)
             return TrackResult(self.box(), psr, True)
         before = self.pos
         if s.merge > 0 and not self.lost:  # while lost, only the filter's peak is trusted
             resp = (1 - s.merge) * resp + s.merge * self._colour_response(patch)
         dy, dx = _peak(resp + self.border)
-        self.pos = np.array([cy + dy * s.cell_size * ky, cx + dx * s.cell_size * kx])
+        self.pos = np.clip([cy + dy * s.cell_size * ky, cx + dx * s.cell_size * kx], 0,
+                           np.array(frame.shape[:2]) - 1)
         sf = self._scale_sample(frame)
         steps = self._estimate_scale(sf)
-        if learn and not was_lost:
-            self.velocity += 0.3 * (self.pos - before - self.velocity)
+        if learn:
+            if not was_lost:  # a recovery jump is not motion
+                self.velocity += 0.3 * (self.pos - before - self.velocity)
             # train on the detection sample, re-centred on the new position and scale
             shift = np.exp(2j * np.pi * (self.freq[0] * dy + self.freq[1] * dx))
             sshift = np.exp(2j * np.pi * self.scale_freq * steps)
@@ -461,7 +464,11 @@ class DCFTracker:
         return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], np.float32)
 
     def __repr__(self) -> str:
-        return "DCFTracker()"
+        default = DCFSettings()
+        changed = [f"{f.name}={getattr(self.settings, f.name)!r}"
+                   for f in dataclasses.fields(DCFSettings)
+                   if getattr(self.settings, f.name) != getattr(default, f.name)]
+        return f"DCFTracker({', '.join(changed)})"
 
 
 single_trackers.register(

@@ -1,7 +1,9 @@
-"""Dense per-cell features for correlation-filter tracking: HOG and a low-dimensional colour code.
+"""Features for correlation-filter tracking: HOG, a low-dimensional colour code, colour models.
 
-Both functions take an image patch and return one feature vector per ``cell_size`` x ``cell_size``
-cell, so their outputs stack along the channel axis.
+:func:`hog` and :func:`colour_cells` take an image patch and return one feature vector per
+``cell_size`` x ``cell_size`` cell, so their outputs stack along the channel axis.
+:class:`ColourHistogram` learns object and background colour histograms and gives every pixel
+an object likelihood (the colour model of Staple-style trackers).
 
     >>> import numpy as np
     >>> from oculi.track.features import hog, colour_cells
