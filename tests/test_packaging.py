@@ -37,8 +37,9 @@ def test_import_oculi_is_cheap():
 
 PUBLIC = {
     "oculi": {"OculiError", "__version__"},
-    "oculi.io": {"read_image", "write_image", "decode_image", "encode_image", "read_dicom",
-                 "iter_video_frames", "VideoWriter"},
+    "oculi.io": {"read_image", "write_image", "decode_image", "encode_image", "read_dicom"},
+    # video moved to its own topic; the old oculi.io names are deprecated aliases
+    "oculi.video": {"open_video", "iter_video_frames", "VideoWriter", "write_video"},
     "oculi.core": {"Registry", "OculiError", "ShapeError", "check_image", "to_gray"},
     "oculi.report": {"Report", "Section"},
     "oculi.data": {"load", "names", "sample_path"},

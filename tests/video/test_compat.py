@@ -43,3 +43,11 @@ def test_video_errors(tmp_path):
         vw2.write(np.zeros((8, 8, 3), np.uint8))
         raise RuntimeError
     assert not (tmp_path / "x.avi").exists()
+
+
+def test_the_old_io_names_still_work_with_a_warning():
+    import oculi.io
+    import oculi.video
+
+    with pytest.warns(DeprecationWarning, match="moved to oculi.video"):
+        assert oculi.io.VideoWriter is oculi.video.VideoWriter
