@@ -39,6 +39,12 @@ def run_tour(
     """
     from rich.console import Console
 
+    from oculi.core.errors import UnknownNameError
+
+    known = [name for name, _ in SECTIONS]
+    unknown = sorted(set(sections or ()) - set(known))
+    if unknown:
+        raise UnknownNameError(f"sections: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     console = Console(stderr=True)
     out = Path(out)
     work = out / "work"

@@ -63,3 +63,25 @@ def test_tour_io_section(tmp_path):
     pngs = list((tmp_path / "t" / "assets").glob("*.png"))
     assert len(pngs) >= 6
     assert read_image(pngs[0]).dtype == np.uint8
+
+
+def test_tour_with_an_unknown_section_is_an_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from oculi.cli.main import app
+
+    res = CliRunner().invoke(app, ["tour", "--out", str(tmp_path / "t"), "--only", "bogus"])
+    assert res.exit_code == 2 and "unknown bogus" in res.output
+    assert not (tmp_path / "t" / "index.html").exists()
+
+
+def test_classify_batch_size_zero_is_a_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from oculi.cli.main import app
+    from oculi.data import load
+    from oculi.io import write_image
+
+    write_image(tmp_path / "a.png", load("coffee", mode="rgb"))
+    res = CliRunner().invoke(app, ["classify", str(tmp_path / "a.png"), "--batch-size", "0"])
+    assert res.exit_code == 2 and "batch_size" in res.output and "Traceback" not in res.output

@@ -56,6 +56,7 @@ def predict_proba(model: Classifier, images: torch.Tensor, *, batch_size: int = 
     from oculi.core.checks import check_tensor_images
 
     check_tensor_images(images, channels=3)
+    check_positive(batch_size, "batch_size")
     model.eval()
     device = next(model.parameters()).device
     out = [model(images[i:i + batch_size].to(device)).float().softmax(1).cpu()
@@ -92,6 +93,7 @@ def classify(
         One list of :class:`Prediction` per image, sorted by decreasing probability.
     """
     check_positive(top, "top")
+    check_positive(batch_size, "batch_size")
     net = get_model(model, weights)
     batch = net.preprocess(images)
     return _rank(predict_proba(net, batch, batch_size=batch_size), net.class_names, top)
@@ -117,6 +119,7 @@ def classify_files(
     from oculi.io import read_image
 
     check_positive(top, "top")
+    check_positive(batch_size, "batch_size")
     net = get_model(model, weights)
     results: dict[str, list[Prediction]] = {}
     failures: dict[str, str] = {}
