@@ -85,3 +85,21 @@ def test_classify_batch_size_zero_is_a_one_line_error(tmp_path):
     write_image(tmp_path / "a.png", load("coffee", mode="rgb"))
     res = CliRunner().invoke(app, ["classify", str(tmp_path / "a.png"), "--batch-size", "0"])
     assert res.exit_code == 2 and "batch_size" in res.output and "Traceback" not in res.output
+
+
+def _one_error_line(res) -> str:
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("oculi: error:"), res.output
+    return lines[0]
+
+
+def test_convert_quality_outside_1_100_is_an_error(tmp_path):
+    # --quality 0, -5 and 1000 were accepted
+    src = write_image(tmp_path / "c.png", load("chelsea"))
+    for q in ("0", "-5", "101", "1000"):
+        res = runner.invoke(app, ["convert", str(src), str(tmp_path / "c.jpg"), "--quality", q])
+        assert "--quality: expected a number in [1, 100]" in _one_error_line(res)
+    assert not (tmp_path / "c.jpg").exists()
+    res = runner.invoke(app, ["convert", str(src), str(tmp_path / "c.jpg"), "--quality", "100"])
+    assert res.exit_code == 0, res.output

@@ -73,3 +73,29 @@ def test_check_tensor_images():
         check_tensor_images(torch.zeros(3, 8, 8))
     with pytest.raises(DTypeError):
         check_tensor_images(torch.zeros(1, 3, 8, 8, dtype=torch.uint8))
+
+
+def test_check_image_finite_option():
+    img = np.full((4, 4), 0.5, np.float32)
+    assert check_image(img, finite=True) is img
+    check_image(np.zeros((4, 4), np.uint8), finite=True)  # integer images are never checked
+    for bad in (np.nan, np.inf, -np.inf):
+        img2 = img.copy()
+        img2[1, 1] = bad
+        check_image(img2, check_range=False)  # off by default
+        with pytest.raises(ValueRangeError, match="frame: 1 NaN or infinite"):
+            check_image(img2, "frame", finite=True)
+
+
+def test_check_finite_and_check_in_range():
+    from oculi.core.checks import check_finite, check_in_range
+
+    assert check_finite(1.5, "offset") == 1.5
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(ParameterError, match="offset: expected a finite number"):
+            check_finite(bad, "offset")
+    assert check_in_range(1, "quality", 1, 100) == 1
+    assert check_in_range(100, "quality", 1, 100) == 100
+    for bad in (0, -5, 101, float("nan")):
+        with pytest.raises(ParameterError, match=r"quality: expected a number in \[1, 100\]"):
+            check_in_range(bad, "quality", 1, 100)

@@ -216,3 +216,50 @@ def test_fuzz_truncated_and_corrupted_files(fmt, cut, flips):
     except OculiError:
         return
     assert isinstance(out, np.ndarray) and out.size > 0
+
+
+@pytest.mark.parametrize("quality", [0, -5, 101, 1000])
+def test_write_image_rejects_quality_outside_1_100(tmp_path, chelsea, quality):
+    # was accepted (OpenCV clamps or ignores it silently)
+    with pytest.raises(ParameterError, match="quality"):
+        write_image(tmp_path / "q.jpg", chelsea, quality=quality)
+    assert not (tmp_path / "q.jpg").exists()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_write_image_rejects_nan_and_inf(tmp_path, bad):
+    # a NaN float image was written (as an arbitrary uint8 value)
+    img = np.full((8, 8), 0.5, np.float32)
+    img[2, 3] = bad
+    with pytest.raises(OculiError, match="NaN or infinite"):
+        write_image(tmp_path / "n.png", img)
+    assert not (tmp_path / "n.png").exists()
+
+
+@pytest.mark.parametrize("writer", ["tifffile", "pillow"])
+def test_float32_tiff_in_0_1_reads_as_its_values(tmp_path, writer):
+    # was an all-zero image: Pillow's convert("RGB") of a mode-F image truncates [0, 1] to 0
+    a = np.linspace(0, 1, 48 * 64, dtype=np.float32).reshape(48, 64)
+    p = tmp_path / "f.tif"
+    if writer == "tifffile":
+        tifffile = pytest.importorskip("tifffile")
+        tifffile.imwrite(p, a)
+    else:
+        Image.fromarray(a).save(p)
+    raw = read_image(p, mode="unchanged")
+    assert raw.dtype == np.float32 and raw.shape == (48, 64)
+    np.testing.assert_array_equal(raw, a)
+    gray = read_image(p, mode="gray")
+    np.testing.assert_array_equal(gray, np.rint(a * 255).astype(np.uint8))
+    rgb = read_image(p)
+    assert rgb.shape == (48, 64, 3) and np.array_equal(rgb[..., 1], gray)
+
+
+@pytest.mark.parametrize(("value", "text"), [(200.0, "values in"), (np.nan, "NaN")])
+def test_float32_tiff_outside_0_1_is_a_read_error(tmp_path, value, text):
+    a = np.full((8, 8), 0.5, np.float32)
+    a[0, 0] = value
+    p = tmp_path / "f.tif"
+    Image.fromarray(a).save(p)
+    with pytest.raises(ImageReadError, match=text):
+        read_image(p)

@@ -25,8 +25,10 @@ def convert(
     quality: int = typer.Option(95, "--quality", help="JPEG/WebP quality 1..100."),
 ) -> None:
     """Convert an image between formats (optionally shrinking it), written atomically."""
+    from oculi.core.checks import check_in_range
     from oculi.io import read_image, write_image
 
+    check_in_range(quality, "--quality", 1, 100)
     image = read_image(src, mode="gray" if gray else "unchanged", max_size=max_size)
     write_image(dst, image, quality=quality)
     h, w = image.shape[:2]

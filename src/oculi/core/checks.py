@@ -32,6 +32,7 @@ def check_image(
     dtypes: Iterable[str] = ("uint8", "uint16", "float32", "float64"),
     min_size: int = 1,
     check_range: bool = True,
+    finite: bool = False,
 ) -> np.ndarray:
     """Validate an image at an API edge and return it as an ``ndarray``.
 
@@ -42,6 +43,7 @@ def check_image(
         dtypes: allowed dtype names.
         min_size: minimum height and width in pixels (0 admits empty images).
         check_range: for float images, reject values outside ``[0, 1]`` (the house convention).
+        finite: for float images, reject NaN and infinite values (one ``np.isfinite`` pass).
 
     Returns:
         The same array (no copy).
@@ -49,7 +51,7 @@ def check_image(
     Raises:
         ShapeError: wrong number of dimensions, channels or a size below ``min_size``.
         DTypeError: a dtype not in ``dtypes``.
-        ValueRangeError: a float image outside ``[0, 1]``.
+        ValueRangeError: a float image outside ``[0, 1]``, or with NaN/inf when ``finite``.
     """
     if not isinstance(image, np.ndarray):
         raise DTypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
@@ -72,6 +74,12 @@ def check_image(
     h, w = image.shape[:2]
     if h < min_size or w < min_size:
         raise ShapeError(f"{name}: expected at least {min_size}x{min_size} pixels, got {h}x{w}")
+    if finite and image.dtype.kind == "f" and not np.isfinite(image).all():
+        bad = int(np.count_nonzero(~np.isfinite(image)))
+        raise ValueRangeError(
+            f"{name}: {bad} NaN or infinite value(s) in a {image.dtype.name} image — "
+            "replace them (e.g. numpy.nan_to_num) before passing it"
+        )
     if check_range and image.dtype.kind == "f" and image.size:
         lo, hi = float(np.nanmin(image)), float(np.nanmax(image))
         if hi > 1.0 + _FLOAT_TOL or lo < -_FLOAT_TOL:
@@ -107,6 +115,38 @@ def check_positive(value: float, name: str, *, allow_zero: bool = False) -> floa
     if not ok or value != value:  # NaN check
         bound = ">= 0" if allow_zero else "> 0"
         raise ParameterError(f"{name}: expected a number {bound}, got {value!r}")
+    return value
+
+
+def check_finite(value: float, name: str) -> float:
+    """Raise :class:`ParameterError` unless ``value`` is a finite number (not NaN or +-inf).
+
+    >>> check_finite(0.5, "threshold")
+    0.5
+    >>> try:
+    ...     check_finite(float("nan"), "threshold")
+    ... except ValueError as e:
+    ...     print(e)
+    threshold: expected a finite number, got nan
+    """
+    if not np.isfinite(value):
+        raise ParameterError(f"{name}: expected a finite number, got {value!r}")
+    return value
+
+
+def check_in_range(value: float, name: str, low: float, high: float) -> float:
+    """Raise :class:`ParameterError` unless ``low <= value <= high`` (NaN is outside).
+
+    >>> check_in_range(95, "quality", 1, 100)
+    95
+    >>> try:
+    ...     check_in_range(0, "quality", 1, 100)
+    ... except ValueError as e:
+    ...     print(e)
+    quality: expected a number in [1, 100], got 0
+    """
+    if not low <= value <= high:
+        raise ParameterError(f"{name}: expected a number in [{low}, {high}], got {value!r}")
     return value
 
 

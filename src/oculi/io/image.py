@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from oculi.core.atomic import atomic_path
-from oculi.core.checks import check_image
+from oculi.core.checks import check_image, check_in_range
 from oculi.core.errors import ImageReadError, ImageWriteError, ParameterError, ShapeError
 from oculi.io._exif import jpeg_orientation
 from oculi.io._format import format_from_suffix, header_size, sniff_format
@@ -167,7 +167,31 @@ def _decode_jpeg(
     return image
 
 
-def _pillow_to_array(img, mode: Mode) -> np.ndarray:
+def _float_to_array(img, mode: Mode, source: str) -> np.ndarray:
+    """A 32-bit float image (Pillow mode ``F``, e.g. a float TIFF): values must lie in [0, 1].
+
+    ``unchanged`` keeps it as HxW float32 in [0, 1]; ``rgb``/``gray`` give uint8 as
+    ``round(value * 255)``. NaN/inf or values outside [0, 1] are an error (never rescaled).
+    """
+    arr = np.asarray(img, dtype=np.float32)
+    if arr.size and not np.isfinite(arr).all():
+        raise ImageReadError(f"{source}: float image with NaN or infinite values")
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+    if lo < -1e-3 or hi > 1.0 + 1e-3:
+        raise ImageReadError(
+            f"{source}: float image with values in [{lo:g}, {hi:g}]; oculi reads float images "
+            "only in [0, 1] — rescale it (e.g. divide by its maximum) or store it as 8/16-bit"
+        )
+    arr = np.clip(arr, 0.0, 1.0)
+    if mode == "unchanged":
+        return arr
+    gray8 = np.rint(arr * 255.0).astype(np.uint8)
+    return gray8 if mode == "gray" else np.repeat(gray8[..., None], 3, axis=2)
+
+
+def _pillow_to_array(img, mode: Mode, source: str = "<bytes>") -> np.ndarray:
+    if img.mode == "F":
+        return _float_to_array(img, mode, source)
     if mode == "unchanged":
         if img.mode in _MODES_16:
             return np.asarray(img).astype(np.uint16, copy=False)
@@ -214,7 +238,7 @@ def _decode_pillow(
                 img.seek(i)
                 _check_pixels(source, img.size[1], img.size[0], max_pixels)
                 img.load()
-                arr = _pillow_to_array(img, mode)
+                arr = _pillow_to_array(img, mode, source)
                 frames.append(apply_orientation(arr, _exif_orientation_pillow(img)))
         except ImageReadError:
             raise
@@ -319,7 +343,9 @@ def read_image(
             from the file's bytes, not its name.
         mode: ``"rgb"`` → HxWx3 uint8 RGB; ``"gray"`` → HxW uint8 (BT.601 luma);
             ``"unchanged"`` → the stored layout: HxW gray, HxWx3 RGB or HxWx4 RGBA, with 16-bit
-            PNG/TIFF kept as uint16.
+            PNG/TIFF kept as uint16 and a 32-bit float TIFF (values in [0, 1]) as float32.
+            A float TIFF becomes uint8 as ``round(value * 255)`` in the other modes; one with
+            values outside [0, 1] (or NaN) is an :class:`ImageReadError`.
         max_size: if given, shrink (never enlarge) so the longer side is at most this many pixels.
         short_side: if given, shrink so that the shorter side is this many pixels.
             JPEGs are decoded at the largest DCT reduction (1/2, 1/4, 1/8) that still leaves at
@@ -366,10 +392,16 @@ def encode_image(
         fmt: ``jpeg``, ``png``, ``tiff``, ``bmp``, ``webp`` or ``pnm``.
         quality: JPEG/WebP quality 1..100.
         compression: PNG compression level 0..9.
+
+    Raises:
+        ParameterError: ``quality`` outside 1..100 or ``compression`` outside 0..9.
+        ValueRangeError: a float image with NaN/inf or outside [0, 1].
     """
     import cv2
 
-    check_image(image, name, channels=(1, 3, 4))
+    check_image(image, name, channels=(1, 3, 4), finite=True)
+    check_in_range(quality, "quality", 1, 100)
+    check_in_range(compression, "compression", 0, 9)
     if image.dtype.kind == "f":
         from oculi.core.convert import ensure_uint8
 
@@ -422,6 +454,8 @@ def write_image(
 
     Raises:
         ImageWriteError: unknown suffix or a failed write; an existing file is left untouched.
+        ParameterError: ``quality`` outside 1..100 or ``compression`` outside 0..9.
+        ValueRangeError: a float image with NaN/inf or outside [0, 1].
     """
     p = Path(path)
     fmt = format_from_suffix(p.suffix)
