@@ -73,3 +73,17 @@ def test_errors_are_one_line(tmp_path):
     assert r.exit_code == 2 and "no descriptors" in r.output
     r = runner.invoke(app, ["features", "detect", str(tmp_path / "a.png"), "--method", "surf"])
     assert r.exit_code == 0 and " 0 keypoints" in r.output
+
+
+def test_detect_max_draw_negative_is_an_error(tmp_path):
+    # --max-draw -1 was accepted
+    src = write_image(tmp_path / "a.png", load("camera", mode="gray"))
+    res = runner.invoke(app, ["features", "detect", str(src), "-m", "orb", "-o",
+                              str(tmp_path / "o.png"), "--max-draw", "-1"])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert lines == ["oculi: error: --max-draw: expected a number >= 0, got -1"], res.output
+    assert not (tmp_path / "o.png").exists()
+    res = runner.invoke(app, ["features", "detect", str(src), "-m", "orb", "-o",
+                              str(tmp_path / "o.png"), "--max-draw", "0"])
+    assert res.exit_code == 0, res.output

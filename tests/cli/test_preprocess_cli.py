@@ -89,3 +89,27 @@ def test_dicom_errors(tmp_path: Path) -> None:
     res = runner.invoke(app, ["dicom", "info", str(junk)])
     assert res.exit_code == 2
     assert "not a DICOM" in res.output
+
+
+def test_dicom_convert_frame_negative_counts_from_the_end(tmp_path: Path) -> None:
+    # --frame -1 was accepted without a word in the help: it is Python indexing (-1 = last
+    # frame), now documented; an index outside -F..F-1 is a one-line error
+    from tests.preprocess.test_dicom import _write_dicom
+
+    vol = np.stack([np.full((8, 12), 100 * (i + 1), np.uint16) for i in range(5)])
+    path = _write_dicom(tmp_path / "mf.dcm", vol)
+    for frame, name in (("-1", "last.png"), ("4", "four.png")):
+        res = runner.invoke(app, ["dicom", "convert", str(path), "-o", str(tmp_path / name),
+                                  "--window", "300,400", "--frame", frame])
+        assert res.exit_code == 0, res.output
+    assert np.array_equal(read_image(tmp_path / "last.png", mode="unchanged"),
+                          read_image(tmp_path / "four.png", mode="unchanged"))
+    for frame in ("-6", "5"):
+        res = runner.invoke(app, ["dicom", "convert", str(path), "-o", str(tmp_path / "x.png"),
+                                  "--frame", frame])
+        assert res.exit_code == 2, res.output
+        lines = [ln for ln in res.output.splitlines() if ln.strip()]
+        assert lines == [f"oculi: error: frame: expected 0..4, got {frame}"], res.output
+    assert not (tmp_path / "x.png").exists()
+    res = runner.invoke(app, ["dicom", "convert", "--help"])
+    assert "negative index counts from the end" in " ".join(res.output.split())

@@ -156,3 +156,19 @@ def test_every_method_registers_its_table_facts():
         assert set(entry.meta) == {"year", "detector", "orientation", "distance", "descriptor"}
         assert method_info(entry.name) == entry.meta
         assert create_method(entry.name).info == entry.meta
+
+
+@pytest.mark.parametrize("name", sorted(feature_methods.names()))
+def test_nan_or_inf_image_is_an_error_not_zero_keypoints(name):
+    # a float image with NaN gave 0 keypoints silently
+    from oculi.core.errors import ValueRangeError
+
+    img = load("camera", mode="gray").astype(np.float32) / 255
+    assert len(detect_keypoints(img, name)) > 0
+    for bad in (np.nan, np.inf):
+        img2 = img.copy()
+        img2[10, 10] = bad
+        with pytest.raises(ValueRangeError, match="image: 1 NaN or infinite"):
+            detect_and_describe(img2, name)
+        with pytest.raises(ValueRangeError, match="NaN or infinite"):
+            detect_keypoints(img2, name)

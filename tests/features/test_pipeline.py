@@ -21,3 +21,13 @@ def test_match_images_recovers_a_known_homography(method):
     assert res.inliers.sum() > 0.5 * len(res.matches)
     s = res.summary()
     assert s["matches"] == len(res.matches) and s["method"] == method
+
+
+def test_match_images_rejects_a_nan_image():
+    from oculi.core.errors import ValueRangeError
+
+    img = load("camera", mode="gray").astype(np.float32) / 255
+    bad = img.copy()
+    bad[5, 5] = np.nan
+    with pytest.raises(ValueRangeError, match="image2: 1 NaN or infinite"):
+        match_images(img, bad, "orb")

@@ -46,8 +46,9 @@ def convert(
         help="auto (file's window, else min-max), file, minmax, a preset "
              f"({names_of('oculi.preprocess.dicom:WINDOW_PRESETS')}) or CENTRE,WIDTH.",
     ),
-    frame: int = typer.Option(None, "--frame", help="One frame of a multi-frame file "
-                              "(default: a montage of all frames)."),
+    frame: int = typer.Option(None, "--frame", help="One frame of a multi-frame file, "
+                              "counted from 0; a negative index counts from the end (-1: the "
+                              "last frame). Default: a montage of all frames."),
     json_path: Path = typer.Option(None, "--json", help="Write a summary as JSON."),
 ) -> None:
     """Window a DICOM image and write it as 8-bit (MONOCHROME1 inverted, padding black)."""

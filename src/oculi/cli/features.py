@@ -22,9 +22,11 @@ def detect(
     max_draw: int = typer.Option(1000, "--max-draw", help="Draw at most N strongest keypoints."),
 ) -> None:
     """Detect (and describe) keypoints in one image."""
+    from oculi.core.checks import check_positive
     from oculi.features import detect_and_describe
     from oculi.io import read_image
 
+    check_positive(max_draw, "--max-draw", allow_zero=True)
     img = read_image(image)
     t0 = time.perf_counter()
     feats = detect_and_describe(img, method)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from oculi.core.checks import check_image
 from oculi.core.errors import ParameterError
 from oculi.core.registry import Registry
 from oculi.features._image import gray_uint8
@@ -30,6 +31,14 @@ from oculi.features.types import Features, Keypoints
 
 #: smallest side (pixels) on which the OpenCV methods are run; smaller images give no keypoints
 _MIN_SIDE = 8
+
+
+def _check_finite(image: Any, name: str = "image") -> Any:
+    """Reject a float image with NaN/inf (it would give 0 keypoints silently); one
+    ``np.isfinite`` pass for float arrays, nothing for integer ones."""
+    if isinstance(image, np.ndarray) and image.dtype.kind == "f":
+        check_image(image, name, min_size=0, finite=True)
+    return image
 
 
 @dataclass
@@ -69,7 +78,7 @@ class _OpenCVMethod(FeatureMethod):
         self._joint = joint
 
     def _features(self, image: Any, describe: bool) -> Features:
-        gray = gray_uint8(image)
+        gray = gray_uint8(_check_finite(image))
         h, w = gray.shape
         kps: Any = ()
         desc = None
@@ -111,7 +120,7 @@ class _FastMethod(_OpenCVMethod):
     _SIZE = 7.0
 
     def __call__(self, image: Any) -> Features:  # the short path of _features (no descriptor)
-        gray = gray_uint8(image)
+        gray = gray_uint8(_check_finite(image))
         h, w = gray.shape
         kps = self._detector.detect(gray, None) if min(h, w) >= _MIN_SIDE else ()
         return Features(self._keypoints(kps, gray), None, None, None, self.name, (h, w))
@@ -151,14 +160,15 @@ class _SurfMethod(FeatureMethod):
     def __call__(self, image: Any) -> Features:
         from oculi.features.surf import detect_and_describe_surf
 
-        f = detect_and_describe_surf(image, **self.params)
+        f = detect_and_describe_surf(_check_finite(image), **self.params)
         return Features(f.keypoints, f.descriptors, f.kind, f.norm, self.name, f.image_size,
                         f.laplacian, f.meta)
 
     def detect(self, image: Any) -> Keypoints:
         from oculi.features.surf import detect_and_describe_surf
 
-        return detect_and_describe_surf(image, **self.params, describe=False).keypoints
+        return detect_and_describe_surf(_check_finite(image), **self.params,
+                                        describe=False).keypoints
 
 
 #: every detector/descriptor by name; each entry's ``meta`` holds its comparison-table facts.
@@ -304,6 +314,7 @@ def detect_and_describe(image: Any, method: str = "sift", **params: Any) -> Feat
     Args:
         image: HW or HWC array, uint8/uint16 or float in [0, 1]; colour is converted to gray
             (BT.601). Empty or tiny images (< 8 px a side for OpenCV methods) give no keypoints.
+            A float image with NaN or inf values is a ``ValueRangeError``.
         method: a :data:`feature_methods` name (``feature_methods.names()``).
         **params: method parameters (e.g. ``max_keypoints`` for sift/orb, ``threshold``).
 

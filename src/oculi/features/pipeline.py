@@ -49,7 +49,8 @@ def match_images(
     """Describe two images with one method, match them and verify with a homography.
 
     Args:
-        image1, image2: HW or HWC images (uint8, uint16 or float in [0, 1]).
+        image1, image2: HW or HWC images (uint8, uint16 or float in [0, 1]; NaN/inf is a
+            ``ValueRangeError``).
         method: a registered method with descriptors (not ``fast``).
         matcher: ``"bf"`` or ``"flann"``.
         ratio: Lowe's ratio (``None``: off).
@@ -60,6 +61,10 @@ def match_images(
     Returns:
         :class:`ImageMatch`.
     """
+    from oculi.features.methods import _check_finite
+
+    _check_finite(image1, "image1")
+    _check_finite(image2, "image2")
     m = create_method(method, **(params or {}))
     f1, f2 = m(image1), m(image2)
     mt = match_descriptors(f1, f2, matcher=matcher, ratio=ratio, mutual=mutual)  # type: ignore[arg-type]
