@@ -29,9 +29,12 @@ def default(
 ) -> None:
     """Detect objects in each image and print one line per box (xyxy pixels). Unreadable files
     are listed at the end and make the exit code 2."""
+    from oculi.core.checks import check_finite
     from oculi.detect import detect_files, draw_detections
     from oculi.io import write_image
 
+    if score_threshold is not None:
+        check_finite(score_threshold, "--score-threshold")
     results, failures = detect_files(images, model, score_threshold=score_threshold)
     for name, (image, dets) in results.items():
         path = Path(name)

@@ -41,8 +41,10 @@ def predict(
     ),
     overlay: Path = typer.Option(None, "--overlay", help="Image with the mask blended in."),
     volume: bool = typer.Option(False, "--3d", help="Inputs are NIfTI volumes."),
-    tile: int = typer.Option(512, "--tile", help="Tile size for large images (pixels)."),
-    threshold: float = typer.Option(0.5, "--threshold", help="Binary models: foreground cut."),
+    tile: int = typer.Option(512, "--tile", help="Tile size for large images (pixels; at "
+                             "least the model's stride, typically 32)."),
+    threshold: float = typer.Option(0.5, "--threshold",
+                                    help="Binary models: foreground cut, in [0, 1]."),
     json_path: Path = typer.Option(None, "--json", help="Per-input class fractions as JSON."),
     instances: bool = typer.Option(
         False,
@@ -61,14 +63,20 @@ def predict(
     Exit 2 if any input failed."""
     import numpy as np
 
+    from oculi.core.checks import check_in_range, check_positive
     from oculi.core.errors import OculiError
     from oculi.io import read_image, write_image
     from oculi.segment import load_segmenter, predict_image
     from oculi.segment import overlay as blend
     from oculi.segment.task3d import segment_volume_file, volume_settings
 
+    check_in_range(threshold, "--threshold", 0, 1)
+    check_positive(tile, "--tile")
     net = load_segmenter(model)
     settings = None
+    stride = max(getattr(net, "stride", None) or (1,))
+    if not volume and tile < stride:
+        fail(f"--tile: expected at least the model's stride, {stride} pixels, got {tile}")
     if volume:
         if net.dims != 3:
             fail(f"{model}: a 2-D model; --3d needs a model trained with oculi train segment3d")
