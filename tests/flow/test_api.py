@@ -46,3 +46,21 @@ def test_compute_flow_unknown_setting_names_the_known_ones():
     frame = np.zeros((32, 32), np.float32)
     with pytest.raises(ParameterError, match=r"alfa.*alpha"):
         compute_flow(frame, frame, "hs", alfa=2.0)
+
+
+@pytest.mark.parametrize("method", ["hs", "lk", "farneback", "dis", "tvl1"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_nan_or_inf_frame_is_an_error(method, bad):
+    # HS/LK returned NaN flow, Farneback/DIS/TV-L1 zeros, without a word
+    import numpy as np
+
+    from oculi.core.errors import ValueRangeError
+    from oculi.flow import compute_flow
+
+    a = np.random.default_rng(0).random((24, 32), dtype=np.float32)
+    b = a.copy()
+    b[5, 7] = bad
+    with pytest.raises(ValueRangeError, match="image2: 1 NaN or infinite"):
+        compute_flow(a, b, method)
+    with pytest.raises(ValueRangeError, match="image1: 1 NaN or infinite"):
+        compute_flow(b, a, method)

@@ -82,3 +82,24 @@ def test_bench_lists_failed_runs_and_exits_2(tmp_path, textured):
     assert "1 run(s) failed:" in res.output and "hs on Seq1" in res.output
     data = json.loads(js.read_text())
     assert [bool(r["error"]) for r in data["results"]] == [False, True]
+
+
+def test_compute_output_must_be_flo(tmp_path, textured):
+    # -o x.txt (or x.png) wrote a .flo file under that name
+    folder = make_folder(tmp_path / "seqs", textured, n=1) / "Seq0"
+    for name in ("x.txt", "x.png", "x"):
+        res = runner.invoke(app, ["flow", "compute", str(folder / "frame10.png"),
+                                  str(folder / "frame11.png"), "-o", str(tmp_path / name)])
+        assert res.exit_code == 2, res.output
+        lines = [ln for ln in res.output.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("oculi: error: --out:"), res.output
+        assert "expected a .flo file" in lines[0] and "--viz" in lines[0]
+        assert not (tmp_path / name).exists()
+    assert "'.txt'" in runner.invoke(app, ["flow", "compute", str(folder / "frame10.png"),
+                                           str(folder / "frame11.png"), "-o",
+                                           str(tmp_path / "x.txt")]).output
+    res = runner.invoke(app, ["flow", "compute", str(folder / "frame10.png"),
+                              str(folder / "frame11.png"), "-m", "dis", "-o",
+                              str(tmp_path / "X.FLO")])
+    assert res.exit_code == 0, res.output
+    assert read_flo(tmp_path / "X.FLO").shape == (120, 160, 2)

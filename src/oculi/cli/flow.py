@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import names_of, report_failures, topic_app, write_json
+from oculi.cli._common import fail, names_of, report_failures, topic_app, write_json
 
 app = topic_app("Optical flow: compute (Horn-Schunck, Lucas-Kanade and OpenCV's methods), "
                 "evaluate, benchmark.")
@@ -57,6 +57,9 @@ def compute(
     from oculi.flow import compute_flow, flow_to_color, write_flo
     from oculi.io import read_image, write_image
 
+    if output.suffix.lower() != ".flo":
+        fail(f"--out: {output}: expected a .flo file, got the suffix {output.suffix or '(none)'!r}"
+             " — the colour image is written with --viz FILE.png")
     a = read_image(image1, mode="unchanged")
     b = read_image(image2, mode="unchanged")
     t0 = time.perf_counter()

@@ -20,10 +20,11 @@ def check_pair(image1: np.ndarray, image2: np.ndarray) -> tuple[np.ndarray, np.n
 
     Raises:
         ShapeError: different sizes, a grayscale and a colour frame, or frames below 2x2 pixels.
-        DTypeError, ValueRangeError: unsupported dtype or a float frame outside [0, 1].
+        DTypeError, ValueRangeError: unsupported dtype, a float frame outside [0, 1] or with
+            NaN/inf values.
     """
-    check_image(image1, "image1", min_size=2)
-    check_image(image2, "image2", min_size=2)
+    check_image(image1, "image1", min_size=2, finite=True)
+    check_image(image2, "image2", min_size=2, finite=True)
     check_same_size(image1, image2)
     return image1, image2
 
