@@ -113,3 +113,48 @@ def test_dicom_convert_frame_negative_counts_from_the_end(tmp_path: Path) -> Non
     assert not (tmp_path / "x.png").exists()
     res = runner.invoke(app, ["dicom", "convert", "--help"])
     assert "negative index counts from the end" in " ".join(res.output.split())
+
+
+def _one_error_line(res) -> str:
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("oculi: error:"), res.output
+    return lines[0]
+
+
+def test_several_inputs_with_an_image_named_out_is_an_error(tmp_path: Path) -> None:
+    # `equalize a.png b.png -o single.png` created a folder named single.png
+    a = write_image(tmp_path / "a.png", load("camera", mode="gray"))
+    b = write_image(tmp_path / "b.png", load("coins", mode="gray"))
+    for cmd, extra in (("equalize", []), ("clahe", []), ("gamma", ["--gamma", "0.5"]),
+                       ("local-mean", ["--sigma", "3"])):
+        for name in ("single.png", "single.JPG"):
+            res = runner.invoke(app, ["preprocess", cmd, str(a), str(b), "-o",
+                                      str(tmp_path / name), *extra])
+            line = _one_error_line(res)
+            assert "looks like an image file" in line and "give a folder" in line
+            assert not (tmp_path / name).exists()
+    res = runner.invoke(app, ["preprocess", "equalize", str(a), str(b), "-o",
+                              str(tmp_path / "outdir")])
+    assert res.exit_code == 0, res.output
+    assert np.array_equal(read_image(tmp_path / "outdir" / "b.png", mode="unchanged"),
+                          cv2.equalizeHist(load("coins", mode="gray")))
+
+
+def test_nan_and_out_of_range_float_options_are_errors(tmp_path: Path) -> None:
+    # --offset nan was accepted (and every other float option too)
+    src = write_image(tmp_path / "a.png", load("camera", mode="gray"))
+    out = tmp_path / "o.png"
+    cases = [
+        (["local-mean", "--offset", "nan"], "--offset: expected a finite number, got nan"),
+        (["local-mean", "--offset", "300"], "--offset: expected a number in [0, 255], got 300"),
+        (["local-mean", "--alpha", "inf"], "--alpha: expected a finite number, got inf"),
+        (["local-mean", "--sigma", "nan"], "--sigma: expected a finite number"),
+        (["clahe", "--clip-limit", "nan"], "--clip-limit: expected a finite number"),
+        (["gamma", "--gamma", "nan"], "--gamma: expected a finite number"),
+        (["gamma", "--gamma", "1", "--gain", "nan"], "--gain: expected a finite number"),
+    ]
+    for (cmd, *opts), text in cases:
+        res = runner.invoke(app, ["preprocess", cmd, str(src), "-o", str(out), *opts])
+        assert text in _one_error_line(res), (cmd, opts)
+    assert not out.exists()

@@ -2,8 +2,8 @@
 
 Each command reads one or more images (their bit depth and channels kept: gray, RGB, RGBA,
 8 or 16 bits), applies one :mod:`oculi.preprocess` function and writes the result. With several
-inputs ``-o`` is a folder. A file that fails is skipped, listed at the end, and makes the exit
-code 2.
+inputs ``-o`` is a folder (a name with an image suffix is refused). Float options must be
+finite. A file that fails is skipped, listed at the end, and makes the exit code 2.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from oculi.cli._common import report_failures, topic_app, write_json
 app = topic_app("Contrast and illumination preprocessing: CLAHE, equalisation, local mean, gamma.")
 
 _INPUTS = typer.Argument(..., help="Input image(s).", exists=False)
-_OUT = typer.Option(..., "-o", "--out", help="Output image (one input) or folder (several).")
+_OUT = typer.Option(..., "-o", "--out", help="Output image (one input) or folder (several; "
+                    "not a name with an image suffix).")
 _GRAY = typer.Option(False, "--gray", help="Convert to grayscale first.")
 _JSON = typer.Option(None, "--json", help="Write a machine-readable summary here.")
 
@@ -39,6 +40,20 @@ def _parse_tiles(text: str) -> tuple[int, int]:
     return values[0], values[1]
 
 
+#: suffixes that make ``-o`` an image file, refused as the folder of several outputs
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ppm", ".pgm",
+                   ".pnm", ".gif")
+
+
+def _finite(**options: float | None) -> None:
+    """Reject NaN/inf option values (``--clip-limit nan`` ...); the keys are the option names."""
+    from oculi.core.checks import check_finite
+
+    for key, value in options.items():
+        if value is not None:
+            check_finite(value, "--" + key.replace("_", "-"))
+
+
 def _run(
     name: str,
     inputs: list[Path],
@@ -55,6 +70,11 @@ def _run(
     if several:
         if out.exists() and not out.is_dir():
             raise ParameterError(f"-o: {out} is a file; with several inputs give a folder")
+        if not out.exists() and out.suffix.lower() in _IMAGE_SUFFIXES:
+            raise ParameterError(
+                f"-o: {out} looks like an image file ({out.suffix}); with {len(inputs)} inputs "
+                "give a folder (a name without an image suffix)"
+            )
         out.mkdir(parents=True, exist_ok=True)
     done, failed = [], []
     for src in inputs:
@@ -88,6 +108,7 @@ def clahe_cmd(
     file failed."""
     from oculi.preprocess import clahe
 
+    _finite(clip_limit=clip_limit)
     grid = _parse_tiles(tiles)
     _run("clahe", inputs, out, gray, lambda im: clahe(im, clip_limit, grid),
          {"clip_limit": clip_limit, "tiles": list(grid)}, json_path)
@@ -120,7 +141,11 @@ def local_mean_cmd(
 ) -> None:
     """Local-mean subtraction, 4*I - 4*blur(I) + 128 by default (Graham's retina recipe).
     Exit 2 if any file failed."""
+    from oculi.core.checks import check_in_range
     from oculi.preprocess import subtract_local_mean
+
+    _finite(sigma=sigma, alpha=alpha, offset=offset)
+    check_in_range(offset, "--offset", 0, 255)
 
     def fn(im: np.ndarray) -> np.ndarray:
         return subtract_local_mean(im, sigma=sigma, size=size, window=window, style="retina",
@@ -143,5 +168,6 @@ def gamma_cmd(
     """Gamma correction gain * I**gamma on [0, 1] intensities. Exit 2 if any file failed."""
     from oculi.preprocess import gamma as gamma_fn
 
+    _finite(gamma=gamma, gain=gain)
     _run("gamma", inputs, out, gray, lambda im: gamma_fn(im, gamma, gain),
          {"gamma": gamma, "gain": gain}, json_path)
