@@ -224,7 +224,7 @@ def lr_check(left, right, max_diff):  # pragma: no cover - compiled
             d = left[y, x]
             if d != d:
                 continue
-            xr = int(x - d + 0.5)
+            xr = int(np.floor(x - d + 0.5))
             if xr < 0 or abs(right[y, xr] - d) > max_diff:
                 out[y, x] = INVALID
     return out
