@@ -96,3 +96,35 @@ def test_kitti_seq1(shared_data: Path) -> None:
     assert 100 * ate(res.poses, seq.poses, "sim3") / length < 1.0
     gt_scaled = visual_odometry(seq.frames, seq.k, scale="gt", gt_poses=seq.poses)
     assert ate(gt_scaled.poses, seq.poses) < 0.05  # measured 0.013 m on 60 m
+
+
+def test_cli(drive, tmp_path: Path) -> None:
+    import json
+
+    import cv2
+    import typer
+    from typer.testing import CliRunner
+
+    from oculi.cli.vo import vo
+    from oculi.sfm.kitti import read_kitti_poses, write_kitti_poses
+
+    gt, frames = drive
+    (tmp_path / "img").mkdir()
+    for i, f in enumerate(frames[:12]):
+        cv2.imwrite(str(tmp_path / "img" / f"{i:06d}.png"), f)
+    p0 = np.column_stack([SYNTH_K, np.zeros(3)]).reshape(-1)
+    (tmp_path / "calib.txt").write_text("P0: " + " ".join(map(str, p0)) + "\n")
+    write_kitti_poses(tmp_path / "gt.txt", gt[:12])
+    app = typer.Typer()
+    app.command()(vo)
+    out = tmp_path / "traj.txt"
+    r = CliRunner().invoke(app, [str(tmp_path / "img"), "--calib", str(tmp_path / "calib.txt"),
+                                 "--gt", str(tmp_path / "gt.txt"), "-o", str(out), "--plot",
+                                 str(tmp_path / "t.png"), "--json", str(tmp_path / "r.json")])
+    assert r.exit_code == 0, r.output
+    assert "ATE" in r.output and "n/a (path under 100 m)" in r.output
+    est = read_kitti_poses(out)
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["errors"]["ate_se3_m"] == pytest.approx(ate(est, gt[:12]), abs=1e-6)
+    assert data["errors"]["ate_se3_m"] < 0.3 and data["errors"]["kitti_t_pct"] is None
+    assert (tmp_path / "t.png").stat().st_size > 1000

@@ -14,7 +14,7 @@ import numpy as np
 from oculi.core.errors import DataError, ParameterError, ShapeError
 
 __all__ = ["KITTI_LENGTHS", "SHORT_LENGTHS", "Alignment", "KittiErrors", "align_trajectory",
-           "ate", "kitti_errors", "path_length", "rpe", "umeyama"]
+           "ate", "kitti_errors", "path_length", "rpe", "trajectory_errors", "umeyama"]
 
 #: segment lengths of the KITTI devkit (metres)
 KITTI_LENGTHS = (100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0)
@@ -236,3 +236,31 @@ def kitti_errors(est: np.ndarray, gt: np.ndarray, lengths: tuple[float, ...] = K
                   for length, v in per.items() if v}
     return KittiErrors(100 * float(arr[:, 0].mean()), 100 * float(np.degrees(arr[:, 1].mean())),
                        len(flat), tuple(per), per_length)
+
+
+def trajectory_errors(est: np.ndarray, gt: np.ndarray,
+                      short_lengths: tuple[float, ...] = SHORT_LENGTHS) -> dict[str, float]:
+    """Every error of this module for one estimate, as a flat dict (for the CLI and benches).
+
+    Args:
+        est: ``(N, 4, 4)`` estimated camera-to-world poses (metric scale).
+        gt: ``(N, 4, 4)`` ground-truth poses (metres).
+        short_lengths: Segment lengths of the short KITTI variant (metres).
+
+    Returns:
+        ``path_m``, ``ate_se3_m``, ``ate_sim3_m``, ``ate_sim3_pct_path``, ``rpe_trans_m`` /
+        ``rpe_rot_deg`` (delta 1 frame), ``kitti_t_pct`` / ``kitti_r_deg_100m`` (devkit segments
+        100..800 m, NaN when the path is shorter) and ``kitti_short_t_pct`` /
+        ``kitti_short_r_deg_100m`` (``short_lengths``, every frame a start).
+    """
+    length = path_length(gt)
+    full = kitti_errors(est, gt)
+    short = kitti_errors(est, gt, short_lengths, step=1)
+    r = rpe(est, gt, 1)
+    sim3 = ate(est, gt, "sim3")
+    return {"path_m": length, "ate_se3_m": ate(est, gt, "se3"), "ate_sim3_m": sim3,
+            "ate_sim3_pct_path": 100 * sim3 / length, "rpe_trans_m": r["trans_rmse"],
+            "rpe_rot_deg": r["rot_rmse"], "kitti_t_pct": full.translation_pct,
+            "kitti_r_deg_100m": full.rotation_deg_per_100m,
+            "kitti_short_t_pct": short.translation_pct,
+            "kitti_short_r_deg_100m": short.rotation_deg_per_100m}
