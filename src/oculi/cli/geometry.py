@@ -26,11 +26,13 @@ def homography(
     import numpy as np
 
     from oculi.cli._common import write_json
+    from oculi.core.checks import check_finite, check_positive
     from oculi.core.errors import NoMatchError
     from oculi.geometry import warp_image
     from oculi.io import read_image, write_image
     from oculi.stitching.registration import register_pair
 
+    check_positive(check_finite(threshold, "--threshold"), "--threshold")
     im1, im2 = read_image(image1), read_image(image2)
     try:
         reg = register_pair(im1, im2, features=features, ratio=ratio, threshold=threshold)

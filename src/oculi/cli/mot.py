@@ -64,14 +64,15 @@ def track(
     json_path: Path = typer.Option(None, "--json", help="Write a summary as JSON."),
 ) -> None:
     """Detect in every frame, link the detections into tracks, write the tracks."""
+    from oculi.core.checks import check_finite
     from oculi.track.mot import mot_trackers, track_video
     from oculi.track.mot_io import write_mot
 
     options: dict[str, Any] = {}
     if score_threshold is not None:
-        options["score_threshold"] = score_threshold
+        options["score_threshold"] = check_finite(score_threshold, "--score-threshold")
     if iou_threshold is not None:
-        options["iou_threshold"] = iou_threshold
+        options["iou_threshold"] = check_finite(iou_threshold, "--iou-threshold")
     reader, fps = _frames(source)
     if fps and mot_trackers.entry(tracker).name == "bytetrack":
         options["frame_rate"] = fps

@@ -151,7 +151,8 @@ def _select_frame(dcm: DicomImage, frame: int | None) -> tuple[np.ndarray, np.nd
             raise ParameterError(f"frame: the image has 1 frame, got frame={frame}")
         return pixels, mask
     if not -n <= frame < n:
-        raise ParameterError(f"frame: expected 0..{n - 1}, got {frame}")
+        raise ParameterError(f"frame: expected {-n}..{n - 1} (negative counts from the end), "
+                             f"got {frame}")
     return pixels[frame], (mask[frame] if mask is not None else None)
 
 
