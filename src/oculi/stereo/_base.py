@@ -55,3 +55,29 @@ def uint8_pair(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
     check_stereo_pair(left, right)
     return (np.ascontiguousarray(ensure_uint8(left, "left")),
             np.ascontiguousarray(ensure_uint8(right, "right")))
+
+
+def vertical_misalignment(left: np.ndarray, right: np.ndarray, *, max_features: int = 1500
+                          ) -> tuple[float, int]:
+    """Median vertical offset (pixels) of ORB matches between the two views, and their count.
+
+    A rectified pair gives ~0; a few pixels or more means the pair is not rectified (or the
+    views are swapped / unrelated). NaN when fewer than 10 cross-checked matches are found.
+    """
+    import cv2
+
+    from oculi.core.convert import ensure_uint8, to_gray
+
+    check_stereo_pair(left, right)
+    a = ensure_uint8(to_gray(left, "left"), "left")
+    b = ensure_uint8(to_gray(right, "right"), "right")
+    orb = cv2.ORB_create(max_features)
+    ka, da = orb.detectAndCompute(a, None)
+    kb, db = orb.detectAndCompute(b, None)
+    if da is None or db is None:
+        return float("nan"), 0
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
+    if len(matches) < 10:
+        return float("nan"), len(matches)
+    dy = [ka[m.queryIdx].pt[1] - kb[m.trainIdx].pt[1] for m in matches]
+    return float(np.median(np.abs(dy))), len(matches)
