@@ -84,9 +84,9 @@ def default(
         disparity_errors,
         disparity_to_points,
         round_disparities,
+        vertical_misalignment,
         write_ply,
     )
-    from oculi.stereo._base import vertical_misalignment
 
     if ply and (focal is None or baseline is None):
         raise ParameterError("--ply: needs --focal (px) and --baseline")

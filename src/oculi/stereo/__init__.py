@@ -8,7 +8,7 @@ Disparity maps are HxW float32 pixels of the left view, NaN where invalid; a lef
 
 from __future__ import annotations
 
-from oculi.stereo._base import check_stereo_pair, methods
+from oculi.stereo._base import check_stereo_pair, methods, vertical_misalignment
 from oculi.stereo.datasets import (
     StereoPair,
     load_motorcycle,
@@ -56,5 +56,6 @@ __all__ = [
     "semi_global_matching",
     "sgbm",
     "sgbm_wls",
+    "vertical_misalignment",
     "write_ply",
 ]
