@@ -109,7 +109,8 @@ def test_dicom_convert_frame_negative_counts_from_the_end(tmp_path: Path) -> Non
                                   "--frame", frame])
         assert res.exit_code == 2, res.output
         lines = [ln for ln in res.output.splitlines() if ln.strip()]
-        assert lines == [f"oculi: error: frame: expected 0..4, got {frame}"], res.output
+        assert lines == [f"oculi: error: frame: expected -5..4 (negative counts from the end), "
+                         f"got {frame}"], res.output
     assert not (tmp_path / "x.png").exists()
     res = runner.invoke(app, ["dicom", "convert", "--help"])
     assert "negative index counts from the end" in " ".join(res.output.split())
