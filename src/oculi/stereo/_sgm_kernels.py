@@ -84,22 +84,19 @@ def census_cost(cl, cr, gl, gr, ndisp, ad_weight, ad_cap):  # pragma: no cover -
 @njit(cache=True, inline="always")
 def _step(cost, y, x, src, sx, dst, p1, pen2):  # pragma: no cover - compiled
     """One recursion step into dst[x]: C(d) + min(src(d), src(d±1) + P1, min + P2) - min,
-    with src = src[sx] (indices rather than row views keep the loop free of allocations)."""
+    with src = src[sx] (indices rather than row views keep the loop free of allocations; the
+    end disparities are handled apart so that the inner loop has no branches and vectorises)."""
     nd = cost.shape[2]
     mn = src[sx, 0]
     for d in range(1, nd):
-        if src[sx, d] < mn:
-            mn = src[sx, d]
+        mn = min(mn, src[sx, d])
     jump = mn + pen2
-    for d in range(nd):
-        best = src[sx, d]
-        if d > 0 and src[sx, d - 1] + p1 < best:
-            best = src[sx, d - 1] + p1
-        if d + 1 < nd and src[sx, d + 1] + p1 < best:
-            best = src[sx, d + 1] + p1
-        if jump < best:
-            best = jump
+    dst[x, 0] = cost[y, x, 0] + min(min(src[sx, 0], src[sx, 1] + p1), jump) - mn
+    for d in range(1, nd - 1):
+        best = min(min(src[sx, d], jump), min(src[sx, d - 1], src[sx, d + 1]) + p1)
         dst[x, d] = cost[y, x, d] + best - mn
+    e = nd - 1
+    dst[x, e] = cost[y, x, e] + min(min(src[sx, e], src[sx, e - 1] + p1), jump) - mn
 
 
 @njit(cache=True, inline="always")
