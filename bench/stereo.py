@@ -14,7 +14,8 @@ truth x 4 in the PNG, 64 disparities) and skimage's embedded Middlebury 2014 Mot
 
 Scores over **all known pixels** (occluded included, Middlebury 2003 "all"): bad-1/2/4 (% off
 by more than 1/2/4 px, invalid = bad), mean absolute error (px) and density. Times are medians of
-repeated runs after a warm-up, thread pools pinned to ``--threads`` (1 by default: oculi's
+repeated runs after a warm-up (the methods timed alternately, so that
+all see the same machine load), thread pools pinned to ``--threads`` (1 by default: oculi's
 matcher is single-threaded). The speed ratio is SGM's time over SGBM's.
 
 Normals figure: surface normals of the TUM RGB-D sensor depth (640x480, fx = fy = 525,
@@ -59,28 +60,41 @@ def _pairs() -> list[Any]:
     return pairs
 
 
+def _interleaved_times(calls: dict[str, Any], repeat: int) -> dict[str, float]:
+    """Median seconds of each call, the calls alternating so that all see the same load."""
+    import statistics
+    import time
+
+    for fn in calls.values():
+        fn()  # warm-up (numba kernels load from cache)
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for _ in range(repeat):
+        for label, fn in calls.items():
+            t0 = time.perf_counter()
+            fn()
+            times[label].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def run_pairs(repeat: int) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-    """Every method on every pair: scores and median times."""
+    """Every method on every pair: scores and median times (methods timed alternately)."""
     from oculi.stereo import compute_disparity, disparity_errors
 
     results, rows = [], []
     for pair in _pairs():
-        times = {}
-        for label, method, kw in METHODS:
-            def call(method=method, kw=kw, pair=pair):
-                return compute_disparity(pair.left, pair.right, method, 64, **kw)
-
-            t = time_call(call, repeat=repeat, warmup=1)
-            e = disparity_errors(call(), pair.disparity)
-            times[label] = t["median_s"]
-            res = {"pair": pair.name, "method": label, "time_s": round(t["median_s"], 4),
+        calls = {label: (lambda method=method, kw=kw, pair=pair:
+                         compute_disparity(pair.left, pair.right, method, 64, **kw))
+                 for label, method, kw in METHODS}
+        times = _interleaved_times(calls, repeat)
+        for label, fn in calls.items():
+            e = disparity_errors(fn(), pair.disparity)
+            res = {"pair": pair.name, "method": label, "time_s": round(times[label], 4),
+                   "time_vs_sgbm": round(times[label] / times["sgbm"], 2),
                    **{k: round(v * 100, 2) if k.startswith("bad") else round(v, 3)
                       for k, v in e.items()}}
             results.append(res)
             rows.append([pair.name, label, res["bad1"], res["bad2"], res["bad4"], res["epe"],
-                         res["density"], f"{t['median_s'] * 1000:.0f}"])
-        for res in results[-len(METHODS):]:
-            res["time_vs_sgbm"] = round(times[res["method"]] / times["sgbm"], 2)
+                         res["density"], f"{times[label] * 1000:.0f}"])
     return results, rows
 
 
