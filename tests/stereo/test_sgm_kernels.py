@@ -93,3 +93,12 @@ def test_wta_uniqueness_and_lr_check():
     assert np.isnan(checked[0, :2]).all() and checked[0, 2:5].tolist() == [2, 2, 2]
     bad = k.lr_check(left, np.zeros((1, 6), np.float32), 0.5)
     assert np.isnan(bad[0, :5]).all()
+
+
+def test_two_sweeps_give_the_per_path_sums(rng):
+    cost = rng.integers(0, 60, (9, 13, 7)).astype(np.int16)
+    guide = rng.uniform(0, 255, (9, 13)).astype(np.float32)
+    dirs = np.array([[0, 1], [0, -1], [1, 0], [-1, 0], [1, 1], [1, -1], [-1, 1], [-1, -1]])
+    for diagonals, n in ((True, 8), (False, 4)):
+        ref = k.aggregate(cost, guide, dirs[:n], 7, 50, 20.0)
+        assert np.array_equal(k.aggregate_two_pass(cost, guide, 7, 50, 20.0, diagonals), ref)

@@ -110,7 +110,8 @@ def _adaptive_p2(a, b, p1, p2, gamma):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def aggregate(cost, guide, dirs, p1, p2, p2_gamma):  # pragma: no cover - compiled
-    """Sum of path costs L_r over the directions ``dirs`` (Hirschmüller's recursion).
+    """Sum of path costs L_r over the directions ``dirs`` (Hirschmüller's recursion), one path
+    at a time: the reference for :func:`aggregate_two_pass`, which the matcher uses.
 
     L_r(p, d) = C(p, d) + min(L(p-r, d), L(p-r, d±1) + P1, min_k L(p-r, k) + P2') - min_k L(p-r, k)
     with P2' = max(P2 / (1 + |I(p) - I(p-r)| / gamma), P1 + 1): smaller across intensity edges.
@@ -292,3 +293,60 @@ def fill_holes(disp):  # pragma: no cover - compiled
             for i in range(start, x):
                 out[y, i] = v
     return out
+
+
+@njit(cache=True)
+def aggregate_two_pass(cost, guide, p1, p2, p2_gamma, diagonals):  # pragma: no cover - compiled
+    """The same sums as :func:`aggregate` over 8 (or 4) paths in two sweeps of the volume.
+
+    The downward sweep runs the paths entering from the left, top, top-left and top-right, the
+    upward sweep the four opposite ones, so the cost volume and the sums are traversed twice
+    instead of once per path.
+
+    Args:
+        cost: HxWxD int16 matching costs.
+        guide: HxW float32 grey image (0..255) steering P2.
+        p1, p2, p2_gamma: as in :func:`aggregate`.
+        diagonals: True for 8 paths, False for the 4 horizontal and vertical ones.
+
+    Returns:
+        HxWxD int32 aggregated costs.
+    """
+    h, w, nd = cost.shape
+    total = np.zeros((h, w, nd), np.int32)
+    row = np.zeros((w, nd), np.int32)
+    prev = np.zeros((3, w, nd), np.int32)
+    cur = np.zeros((3, w, nd), np.int32)
+    nv = 3 if diagonals else 1
+    for sweep in range(2):
+        sgn = 1 if sweep == 0 else -1
+        for yi in range(h):
+            y = yi if sgn > 0 else h - 1 - yi
+            py = y - sgn
+            for xi in range(w):  # the horizontal path, in the sweep's x direction
+                x = xi if sgn > 0 else w - 1 - xi
+                px = x - sgn
+                if px < 0 or px >= w:
+                    for d in range(nd):
+                        row[x, d] = cost[y, x, d]
+                else:
+                    pen2 = _adaptive_p2(guide[y, x], guide[y, px], p1, p2, p2_gamma)
+                    _step(cost, y, x, row, px, row, p1, pen2)
+                for d in range(nd):
+                    total[y, x, d] += row[x, d]
+            for k in range(nv):  # vertical, then the two diagonals
+                dx = 0 if k == 0 else (1 if k == 1 else -1)
+                src = prev[k]
+                dst = cur[k]
+                for x in range(w):
+                    px = x - dx
+                    if py < 0 or py >= h or px < 0 or px >= w:
+                        for d in range(nd):
+                            dst[x, d] = cost[y, x, d]
+                    else:
+                        pen2 = _adaptive_p2(guide[y, x], guide[py, px], p1, p2, p2_gamma)
+                        _step(cost, y, x, src, px, dst, p1, pen2)
+                    for d in range(nd):
+                        total[y, x, d] += dst[x, d]
+            prev, cur = cur, prev
+    return total

@@ -1,10 +1,10 @@
 """oculi's semi-global matcher (Hirschmüller 2008) for rectified pairs, compiled with numba.
 
 Pipeline: census transform (9x7 window, 62 bits) + a small horizontal-gradient term as the
-matching cost on an HxWxD cost volume; 8-path aggregation with penalties P1 and an
-intensity-adaptive P2; winner-take-all with a uniqueness ratio; parabola sub-pixel refinement;
-left-right consistency check on the same aggregated volume; small-speckle removal; optional
-scanline hole filling (occlusions take the farther neighbour) and a 3x3 median.
+matching cost on an HxWxD cost volume; 8-path aggregation (in two sweeps of the volume) with
+penalties P1 and an intensity-adaptive P2; winner-take-all with a uniqueness ratio; parabola
+sub-pixel refinement; left-right consistency check on the same aggregated volume; small-speckle
+removal; optional scanline hole filling (occlusions take the farther neighbour); a 3x3 median.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import numpy as np
 
 from oculi.stereo import _sgm_kernels as _k
 from oculi.stereo._base import check_max_disparity, gray_pair
-
-_DIRS8 = np.array([[0, 1], [0, -1], [1, 0], [-1, 0], [1, 1], [1, -1], [-1, 1], [-1, -1]],
-                  dtype=np.int64)
 
 
 def semi_global_matching(
@@ -81,7 +78,7 @@ def semi_global_matching(
         raise ParameterError(f"uniqueness: expected a ratio in [0, 1), got {uniqueness}")
     gl, gr = gray_pair(left, right)
     cost = _cost_volume(gl, gr, nd, (ch // 2, cw // 2), gradient_weight)
-    total = _k.aggregate(cost, gl, _DIRS8[:paths], int(p1), int(p2), float(p2_gamma))
+    total = _k.aggregate_two_pass(cost, gl, int(p1), int(p2), float(p2_gamma), paths == 8)
     del cost
     disp, disp_right = _k.winner_take_all(total, float(uniqueness))
     del total
