@@ -16,9 +16,11 @@ Pipeline (:func:`visual_odometry`):
    answer); ``"unit"`` leaves every keyframe step of length 1.
 4. Frames between keyframes are interpolated (slerp of the rotation, linear position).
 
-The geometric solvers are OpenCV's for now (``cv2.findEssentialMat`` with ``USAC_MAGSAC``,
-``cv2.recoverPose``, ``cv2.triangulatePoints``, ``cv2.findHomography``), each behind one private
-function below so that oculi's own solvers can replace them one line each.
+The essential matrix and pose recovery are oculi's (:mod:`oculi.sfm.twoview`) by default, or
+OpenCV's (``cv2.findEssentialMat`` with ``USAC_MAGSAC``, ``cv2.recoverPose``) with
+``VOConfig(solvers="opencv")``; triangulation for the road plane (``cv2.triangulatePoints``) and
+the rotation-only test (``cv2.findHomography``) are OpenCV's. Each solver sits behind one private
+function below.
 
 Poses are ``(N, 4, 4)`` float64 camera-to-world matrices in the first camera's frame (x right,
 y down, z forward), like KITTI's ``poses.txt``.
@@ -63,6 +65,9 @@ class VOConfig:
         scale_window: With ``scale="height"``, the speed (metres per frame) of a keyframe step is
             the median of the road-plane estimates of the last ``scale_window`` steps (the
             vehicle's speed changes slowly; one step's road plane is noisy). 1 = no smoothing.
+        solvers: ``"opencv"`` (``cv2.findEssentialMat`` USAC_MAGSAC + ``cv2.recoverPose``) or
+            ``"oculi"`` (:func:`oculi.sfm.twoview.estimate_essential`, 7-point LO-MSAC with a
+            Sampson polish, + :func:`oculi.sfm.twoview.recover_pose`).
     """
 
     max_features: int = 1500
@@ -77,6 +82,7 @@ class VOConfig:
     road_margin: float = 20.0
     road_half_width: float = 0.167
     scale_window: int = 5
+    solvers: str = "oculi"
 
 
 @dataclass
@@ -112,11 +118,24 @@ class VOResult:
 
 # --- solvers (OpenCV for now; one line each to swap) -------------------------------------------
 
-def _essential(p0: np.ndarray, p1: np.ndarray, k: np.ndarray, thr: float):
+def _essential(p0: np.ndarray, p1: np.ndarray, k: np.ndarray, thr: float, solvers: str):
+    if solvers == "oculi":
+        from oculi.sfm.camera import Camera
+        from oculi.sfm.twoview import estimate_essential
+
+        est = estimate_essential(p0, p1, Camera.from_matrix(k), threshold=thr)
+        return est.model, est.inliers
     return cv2.findEssentialMat(p0, p1, k, method=cv2.USAC_MAGSAC, prob=0.999, threshold=thr)
 
 
-def _recover_pose(e: np.ndarray, p0: np.ndarray, p1: np.ndarray, k: np.ndarray, mask):
+def _recover_pose(e: np.ndarray, p0: np.ndarray, p1: np.ndarray, k: np.ndarray, mask,
+                  solvers: str):
+    if solvers == "oculi":
+        from oculi.sfm.camera import Camera
+        from oculi.sfm.twoview import recover_pose
+
+        rel = recover_pose(e, p0, p1, Camera.from_matrix(k), mask=np.asarray(mask).reshape(-1) > 0)
+        return rel.R, rel.t, rel.inliers
     _, r, t, mask = cv2.recoverPose(e, p0, p1, k, mask=mask)
     return r, t.reshape(3), mask.reshape(-1) > 0
 
@@ -258,10 +277,15 @@ def _relative_pose(p0: np.ndarray, p1: np.ndarray, k: np.ndarray, cfg: VOConfig)
     r = _rotation_only(p0, p1, k, cfg)
     if r is not None:
         return _Step(r, np.zeros(3), np.ones(len(p0), bool), "rotation only (no parallax)")
-    e, mask = _essential(p0, p1, k, cfg.ransac_threshold)
-    if e is None or e.shape != (3, 3):
-        return "essential matrix: no solution"
-    r, t, inl = _recover_pose(e, p0, p1, k, mask)
+    from oculi.core.errors import NoMatchError
+
+    try:
+        e, mask = _essential(p0, p1, k, cfg.ransac_threshold, cfg.solvers)
+        if e is None or e.shape != (3, 3):
+            return "essential matrix: no solution"
+        r, t, inl = _recover_pose(e, p0, p1, k, mask, cfg.solvers)
+    except NoMatchError as err:
+        return f"essential matrix: {err}"
     if inl.sum() < cfg.min_tracks // 2:
         return f"essential matrix: {int(inl.sum())} inliers pass the cheirality check"
     return _Step(r, t / np.linalg.norm(t), inl)
@@ -295,10 +319,12 @@ def _scale(step: _Step, p0, p1, k, mode: str, ctx: dict[str, Any]) -> tuple[floa
 
 # --- driver -------------------------------------------------------------------------------------
 
-def _check_args(frames: Sequence[Frame], k: Any, scale: str, gt_poses: Any) -> np.ndarray:
+def _check_args(frames: Sequence[Frame], k: Any, scale: str, gt_poses: Any,
+                cfg: VOConfig) -> np.ndarray:
     from oculi.core.checks import check_choice
 
     check_choice(scale, ("height", "gt", "unit"), "scale")
+    check_choice(cfg.solvers, ("opencv", "oculi"), "config.solvers")
     k = np.asarray(k, dtype=np.float64)
     if k.shape != (3, 3):
         raise ShapeError(f"k: expected (3, 3) intrinsics, got {k.shape}")
@@ -358,7 +384,7 @@ def visual_odometry(
             is undefined.
     """
     cfg = config or VOConfig()
-    k = _check_args(frames, k, scale, gt_poses)
+    k = _check_args(frames, k, scale, gt_poses, cfg)
     start = time.perf_counter()
     n = len(frames)
     poses = np.tile(np.eye(4), (n, 1, 1))
