@@ -52,8 +52,16 @@ def test_progress_and_failed_frame(drive) -> None:
                           progress=lambda i, n: seen.append((i, n)))
     assert seen[-1] == (12, 12)
     assert not res.ok[8] and "too few tracks" in res.notes[8]
-    np.testing.assert_allclose(res.poses[8], res.poses[7])
-    assert ate(res.poses[:8], gt[:8]) < 0.03
+    last = max(k for k in res.keyframes if k < 8)
+    np.testing.assert_allclose(res.poses[8], res.poses[last])
+    assert res.ok[: last + 1].all() and not res.ok[last + 1 : 9].any()
+    assert ate(res.poses[: last + 1], gt[: last + 1]) < 0.03
+    # keyframes only every third frame: the frames before the failure are held, not identity
+    sparse = visual_odometry(blank, SYNTH_K, scale="gt", gt_poses=gt[:12],
+                             config=VOConfig(min_parallax=30.0, redetect_below=0))
+    kf = max(k for k in sparse.keyframes if k < 8)
+    assert kf < 7 and all(np.allclose(sparse.poses[j], sparse.poses[kf]) for j in range(kf, 9))
+    assert not sparse.ok[kf + 1 : 9].any() and "pose held" in sparse.notes[kf + 1]
 
 
 def test_static_and_pure_rotation_are_errors(drive) -> None:

@@ -128,7 +128,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     from oculi.sfm.trajectory import align_trajectory
     from oculi.sfm.vo import visual_odometry
 
-    gt = road_poses(12 if quick else 40)
+    gt = road_poses(10 if quick else 40)
     frames = render_road(gt)
     sets = [("synthetic", frames, SYNTH_K, gt)]
     kitti_dir = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "vo_kitti_seq1"

@@ -351,6 +351,15 @@ def _interpolate(poses: np.ndarray, keyframes: list[int]) -> None:
         poses[idx, :3, 3] = (1 - f) * poses[a, :3, 3] + f * poses[b, :3, 3]
 
 
+def _hold(poses: np.ndarray, ok: np.ndarray, notes: dict[int, str], last_kf: int,
+          stop: int) -> None:
+    """Frames ``last_kf + 1 .. stop - 1`` keep the last keyframe's pose, flagged as failed."""
+    for j in range(last_kf + 1, stop):
+        poses[j], ok[j] = poses[last_kf], False
+        notes.setdefault(j, "no keyframe since frame "
+                            f"{last_kf} (too little parallax or a failed step): pose held")
+
+
 def visual_odometry(
     frames: Sequence[Frame],
     k: Any,
@@ -407,8 +416,7 @@ def visual_odometry(
         tracks[i] = len(cur_pts)
         if len(cur_pts) < cfg.min_tracks:
             notes[i] = f"too few tracks ({len(cur_pts)}): pose held, tracking restarted"
-            poses[i], ok[i] = poses[i - 1], False
-            _interpolate(poses, [*keyframes, i - 1] if keyframes[-1] < i - 1 else keyframes)
+            _hold(poses, ok, notes, keyframes[-1], i + 1)
             keyframes.append(i)
             cur_pts = _detect(img, np.zeros((0, 2), np.float32), cfg)
             kf_pts, kf, prev = cur_pts.copy(), i, img
@@ -436,11 +444,7 @@ def visual_odometry(
         prev = img
         if progress is not None:
             progress(i + 1, n)
-    if keyframes[-1] != n - 1:
-        poses[keyframes[-1] + 1:] = poses[keyframes[-1]]
-        for j in range(keyframes[-1] + 1, n):
-            ok[j] = False
-            notes.setdefault(j, "after the last keyframe: pose held")
+    _hold(poses, ok, notes, keyframes[-1], n)
     _interpolate(poses, keyframes)
     if not translated:
         raise DataError("frames: no keyframe with translation (a static camera or a pure "
