@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from oculi.core.errors import ImageReadError
-from oculi.stereo import load_motorcycle, read_depth_png
+from oculi.stereo import load_motorcycle, read_depth_png, visible_in_right
 from tests.conftest import shared_set
 from tests.stereo.conftest import middlebury
 
@@ -52,3 +52,16 @@ def test_tum_depth_png_in_metres(tmp_path):
         from oculi.stereo import read_middlebury_2003
 
         read_middlebury_2003(middlebury_missing)
+
+
+def test_visible_in_right_hand_case_and_cones():
+    left = np.array([[1, 1, 3, 3, 1, 1]], np.float32)
+    # right view: pixel x sees left x + d; right pixel 0 sees the raised block (left 3, d = 3),
+    # which hides left pixel 1 (d = 1 -> right 0); left 0 and 2 fall outside the right image
+    right = np.array([[3, 1, 1, 1, 1, 1]], np.float32)
+    vis = visible_in_right(left, right)
+    assert vis.tolist() == [[False, False, False, True, True, True]]
+    pair = middlebury("cones")
+    assert 0.8 < pair.nonoccluded.mean() < 0.9  # measured 0.85 (occlusions and the left band)
+    half = middlebury("cones", 0.5)
+    assert half.nonoccluded.shape == half.disparity.shape

@@ -15,6 +15,7 @@ from oculi.stereo.datasets import (
     read_depth_png,
     read_middlebury_2003,
     rescale_pair,
+    visible_in_right,
 )
 from oculi.stereo.depth import (
     colorize_disparity,
@@ -57,5 +58,6 @@ __all__ = [
     "sgbm",
     "sgbm_wls",
     "vertical_misalignment",
+    "visible_in_right",
     "write_ply",
 ]

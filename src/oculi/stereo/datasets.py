@@ -19,6 +19,8 @@ class StereoPair:
         disparity: HxW float32 ground-truth disparity of the left view in pixels, NaN unknown.
         name: a label for reports.
         max_disparity: a search range covering the ground truth (a multiple of 16).
+        nonoccluded: HxW bool, True where the left pixel is visible in the right view (from the
+            right view's ground truth; None when the pair has none).
     """
 
     left: np.ndarray
@@ -26,6 +28,29 @@ class StereoPair:
     disparity: np.ndarray
     name: str = ""
     max_disparity: int = 64
+    nonoccluded: np.ndarray | None = None
+
+
+def visible_in_right(disparity: np.ndarray, right_disparity: np.ndarray, *,
+                     tolerance: float = 1.0) -> np.ndarray:
+    """Left pixels seen by the right camera: the right view's ground truth at ``x - d`` agrees.
+
+    Args:
+        disparity: HxW float left-view disparity in pixels (NaN unknown).
+        right_disparity: HxW float right-view disparity (right pixel ``x`` matches left
+            ``x + d``), NaN unknown.
+        tolerance: largest disagreement in pixels.
+
+    Returns:
+        HxW bool, False at occluded or unknown pixels.
+    """
+    h, w = disparity.shape
+    xs = np.arange(w)[None, :] - np.round(np.nan_to_num(disparity, nan=-1e6))
+    inside = np.isfinite(disparity) & (xs >= 0) & (xs < w)
+    xr = np.clip(xs, 0, w - 1).astype(np.int64)
+    dr = right_disparity[np.arange(h)[:, None], xr]
+    with np.errstate(invalid="ignore"):
+        return inside & (np.abs(dr - disparity) <= tolerance)
 
 
 def _range(disparity: np.ndarray) -> int:
@@ -36,7 +61,8 @@ def _range(disparity: np.ndarray) -> int:
 def read_middlebury_2003(folder: str | Path, *, scale: float = 1.0) -> StereoPair:
     """Read a Middlebury 2003 pair (``im2.png`` left, ``im6.png`` right, ``disp2.png`` truth).
 
-    The ground-truth PNG stores disparity x 4 (quarter-size images), 0 = unknown.
+    The ground-truth PNG stores disparity x 4 (quarter-size images), 0 = unknown. When the
+    right view's truth ``disp6.png`` is there, ``nonoccluded`` marks the left pixels it sees.
 
     Args:
         folder: the pair's folder (e.g. ``../shared/data/stereo_middlebury/cones``).
@@ -53,12 +79,23 @@ def read_middlebury_2003(folder: str | Path, *, scale: float = 1.0) -> StereoPai
                              "(im2.png, im6.png, disp2.png)")
     left = read_image(folder / "im2.png", mode="rgb")
     right = read_image(folder / "im6.png", mode="rgb")
-    raw = read_image(folder / "disp2.png", mode="unchanged")
+    gt = _read_gt(folder / "disp2.png")
+    mask = None
+    if (folder / "disp6.png").is_file():
+        mask = visible_in_right(gt, _read_gt(folder / "disp6.png"))
+    pair = StereoPair(left, right, gt, folder.name, _range(gt), mask)
+    return rescale_pair(pair, scale) if scale != 1.0 else pair
+
+
+def _read_gt(path: Path) -> np.ndarray:
+    """A Middlebury 2003 ground-truth PNG: disparity x 4, 0 = unknown -> float32 px, NaN."""
+    from oculi.io import read_image
+
+    raw = read_image(path, mode="unchanged")
     raw = raw[..., 0] if raw.ndim == 3 else raw
     gt = raw.astype(np.float32) / 4.0
     gt[raw == 0] = np.nan
-    pair = StereoPair(left, right, gt, folder.name, _range(gt))
-    return rescale_pair(pair, scale) if scale != 1.0 else pair
+    return gt
 
 
 def load_motorcycle(*, scale: float = 1.0) -> StereoPair:
@@ -89,7 +126,11 @@ def rescale_pair(pair: StereoPair, scale: float) -> StereoPair:
     left = cv2.resize(pair.left, size, interpolation=cv2.INTER_AREA)
     right = cv2.resize(pair.right, size, interpolation=cv2.INTER_AREA)
     gt = cv2.resize(pair.disparity, size, interpolation=cv2.INTER_NEAREST) * np.float32(scale)
-    return StereoPair(left, right, gt, pair.name, _range(gt))
+    mask = None
+    if pair.nonoccluded is not None:
+        mask = cv2.resize(pair.nonoccluded.astype(np.uint8), size,
+                          interpolation=cv2.INTER_NEAREST).astype(bool)
+    return StereoPair(left, right, gt, pair.name, _range(gt), mask)
 
 
 def read_depth_png(path: str | Path, *, depth_scale: float = 5000.0) -> np.ndarray:
