@@ -4,6 +4,7 @@ and the trajectory errors."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,9 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     gt = road_poses(10 if quick else 40)
     frames = render_road(gt)
     sets = [("synthetic", frames, SYNTH_K, gt)]
-    kitti_dir = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "vo_kitti_seq1"
+    shared = os.environ.get("OCULI_SHARED_DATA",
+                            Path(__file__).resolve().parents[3].parent / "shared" / "data")
+    kitti_dir = Path(shared) / "vo_kitti_seq1"
     note = ""
     if not quick and kitti_dir.is_dir():
         seq = read_kitti_sequence(kitti_dir)
