@@ -24,6 +24,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("detect", "oculi.detect.tour:section"),
     ("flow", "oculi.flow.tour:section"),
     ("track", "oculi.track.tour:section"),
+    ("sfm", "oculi.sfm.tour:section"),
     ("segment", "oculi.segment.tour:section"),
     ("explain", "oculi.explain.tour:section"),
 ]

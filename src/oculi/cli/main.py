@@ -43,6 +43,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("video", "oculi.cli.video", "app", "app"),
     ("track", "oculi.cli.track", "app", "app"),
     ("mot", "oculi.cli.mot", "app", "app"),
+    ("vo", "oculi.cli.vo", "vo", "command"),
 ]
 
 
