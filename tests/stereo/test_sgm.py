@@ -75,6 +75,9 @@ def test_bad_inputs_raise_one_line_errors(dots):
         semi_global_matching(left, right, 32, census_size=(9, 9))
     with pytest.raises(ParameterError, match="paths"):
         semi_global_matching(left, right, 32, paths=6)
+    big = np.zeros((2000, 3000), np.uint8)
+    with pytest.raises(ParameterError, match="GiB of cost volume; downscale"):
+        semi_global_matching(big, big, 64)
 
 
 # measured at half size (188x225 / 250x370, 32 disparities): cones 7.1 %, teddy 8.8 %,

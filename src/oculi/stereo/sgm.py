@@ -14,6 +14,9 @@ import numpy as np
 from oculi.stereo import _sgm_kernels as _k
 from oculi.stereo._base import check_max_disparity, gray_pair
 
+#: Largest cost volume (pixels x disparities) accepted: 6 bytes a cell, about 1.1 GiB.
+_MAX_CELLS = 2e8
+
 
 def semi_global_matching(
     left: np.ndarray,
@@ -60,7 +63,8 @@ def semi_global_matching(
 
     Raises:
         ShapeError, DTypeError: bad images (see :func:`oculi.stereo.check_stereo_pair`).
-        ParameterError: a setting out of range.
+        ParameterError: a setting out of range, or a cost volume above 2e8 cells (6 bytes
+            each: the int16 costs and the int32 sums).
     """
     from oculi.core.checks import check_choice, check_positive
     from oculi.core.errors import ParameterError
@@ -77,6 +81,13 @@ def semi_global_matching(
     if not 0 <= uniqueness < 1:
         raise ParameterError(f"uniqueness: expected a ratio in [0, 1), got {uniqueness}")
     gl, gr = gray_pair(left, right)
+    cells = gl.size * nd
+    if cells > _MAX_CELLS:
+        h, w = gl.shape
+        raise ParameterError(
+            f"left: {w}x{h} pixels x {nd} disparities needs {cells * 6 / 2**30:.1f} GiB of cost "
+            f"volume; downscale the pair (e.g. oculi.stereo.rescale_pair) or search fewer "
+            f"disparities (limit {_MAX_CELLS:.0e} cells)")
     cost = _cost_volume(gl, gr, nd, (ch // 2, cw // 2), gradient_weight)
     total = _k.aggregate_two_pass(cost, gl, int(p1), int(p2), float(p2_gamma), paths == 8)
     del cost
