@@ -25,6 +25,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("flow", "oculi.flow.tour:section"),
     ("track", "oculi.track.tour:section"),
     ("sfm", "oculi.sfm.tour:section"),
+    ("stereo", "oculi.stereo.tour:section"),
     ("segment", "oculi.segment.tour:section"),
     ("explain", "oculi.explain.tour:section"),
 ]

@@ -44,6 +44,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("track", "oculi.cli.track", "app", "app"),
     ("mot", "oculi.cli.mot", "app", "app"),
     ("vo", "oculi.cli.vo", "vo", "command"),
+    ("stereo", "oculi.cli.stereo", "app", "app"),
 ]
 
 
