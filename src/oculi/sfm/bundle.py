@@ -5,7 +5,10 @@ shared intrinsics (a focal scale ``s`` multiplying ``fx, fy``, and ``k1, k2``), 
 The gauge (7 dof: rotation, translation, scale) is fixed by holding camera 0 and the largest
 translation component of camera 1 (relative to camera 0's centre this fixes the scale).
 The Jacobian's sparsity (each residual depends on one camera, one point and the intrinsics)
-goes to ``jac_sparsity``; the robust loss is Huber on pixel residuals (``f_scale`` px).
+goes to ``jac_sparsity``; the robust loss is soft-L1 on pixel residuals (``f_scale`` px), with
+``x_scale="jac"``. Huber was dropped as the default: scipy's Huber has zero curvature beyond
+``f_scale``, and from a perturbed start it stalled at 9 px (3 cameras, 120 points) where soft-L1
+reached the noise level (0.39 px for 0.5 px noise) in 0.3 s.
 
     >>> import numpy as np
     >>> from oculi.sfm.camera import Camera
@@ -81,8 +84,8 @@ def _project(cam: Camera, scale, k1, k2, rv, t, X):
 def bundle_adjust(
     camera: Camera, poses: Sequence[tuple[Any, Any]], points3d: Any, camera_indices: Any,
     point_indices: Any, observations: Any, *, refine_intrinsics: bool = False,
-    loss: str = "huber", f_scale: float = 1.0, max_nfev: int | None = None,
-    x_scale: Any = 1.0,
+    loss: str = "soft_l1", f_scale: float = 1.0, max_nfev: int | None = 200,
+    x_scale: Any = "jac", restarts: int = 3,
 ) -> BundleResult:
     """Jointly refine poses, points (and shared intrinsics) to minimise reprojection error.
 
@@ -95,10 +98,10 @@ def bundle_adjust(
         refine_intrinsics: also refine a focal scale and ``k1, k2``.
         loss: ``least_squares`` loss (``"huber"``, ``"cauchy"``, ``"soft_l1"``, ``"linear"``).
         f_scale: pixel scale of the robust loss.
-        max_nfev: evaluation cap (default: scipy's).
-        x_scale: ``least_squares`` variable scaling. ``"jac"`` stalled far from the optimum
-            with the Huber loss on the two-camera test scene (xtol at 1.5 px vs 1e-11 px),
-            so the default is 1 (pixels, radians and scene units are all O(1) there).
+        max_nfev: evaluation cap per solver run.
+        x_scale: ``least_squares`` variable scaling.
+        restarts: re-runs of the solver from its own result while the cost still falls by
+            more than 0.01 % (a restart resets the trust region and the variable scaling).
 
     Returns:
         :class:`BundleResult` with the mean reprojection error before and after, pixels.
@@ -160,12 +163,18 @@ def bundle_adjust(
         for k in range(3):
             sp[2 * rows + d, base + 3 * pi + k] = 1
     before = float(np.linalg.norm(fun(p0).reshape(-1, 2), axis=1).mean())
-    sol = least_squares(fun, p0, jac_sparsity=sp, loss=loss, f_scale=f_scale, x_scale=x_scale,
-                        method="trf", max_nfev=max_nfev, xtol=1e-12, ftol=1e-12)
-    c, intr, pts = unpack(sol.x)
-    after = float(np.linalg.norm(fun(sol.x).reshape(-1, 2), axis=1).mean())
+    x, ok, prev = p0, False, np.inf
+    for _ in range(restarts + 1):  # a restart resets the trust region and the scaling
+        sol = least_squares(fun, x, jac_sparsity=sp, loss=loss, f_scale=f_scale,
+                            x_scale=x_scale, method="trf", max_nfev=max_nfev, ftol=1e-6)
+        x, ok = sol.x, bool(sol.success)
+        if sol.cost > prev * (1 - 1e-4):
+            break
+        prev = sol.cost
+    c, intr, pts = unpack(x)
+    after = float(np.linalg.norm(fun(x).reshape(-1, 2), axis=1).mean())
     rs = rodrigues(c[:, :3])
     out_cam = Camera(camera.fx * intr[0], camera.fy * intr[0], camera.cx, camera.cy,
                      float(intr[1]), float(intr[2]))
     return BundleResult([(rs[i], c[i, 3:].copy()) for i in range(nc)], pts, out_cam, before,
-                        after, bool(sol.success))
+                        after, ok)
