@@ -109,3 +109,27 @@ def test_collinear_points_fail_cleanly():
     x2 = x1 + np.array([5.0, 1.0])
     with pytest.raises(NoMatchError):
         relative_pose(x1, x2, CAM)
+
+
+def test_kitti_frames_0_1_vs_ground_truth(shared_data):
+    import cv2
+
+    from oculi.features import detect_and_describe, match_descriptors
+    from oculi.io import read_image
+    from oculi.sfm import read_kitti_calib, read_kitti_poses
+    from tests.conftest import shared_set
+
+    d = shared_set("vo_kitti_seq1")
+    cam = read_kitti_calib(d / "calib.txt")
+    T = read_kitti_poses(d / "poses.txt")
+    f0, f1 = (detect_and_describe(read_image(d / "image_l" / f"{i:06d}.png", mode="gray"),
+                                  "sift") for i in (0, 1))
+    x0, x1 = match_descriptors(f0, f1, ratio=0.8, mutual=True).points(f0, f1)
+    rel = np.linalg.inv(T[1]) @ T[0]  # camera-to-world poses: X1 = inv(T1) T0 X0
+    pose = relative_pose(x0, x1, cam)
+    assert angle_deg(pose.R, rel[:3, :3]) < 0.3       # measured 0.14 deg (OpenCV: 0.34)
+    assert _t_angle(pose.t, rel[:3, 3]) < 2.0          # measured 0.8 deg (OpenCV: 1.8)
+    assert pose.inliers.mean() > 0.8
+    e, m = cv2.findEssentialMat(x0, x1, cam.K, cv2.RANSAC, 0.999, 1.0)
+    _, r_cv, _, _ = cv2.recoverPose(e, x0, x1, cam.K, mask=m.copy())
+    assert angle_deg(pose.R, rel[:3, :3]) <= angle_deg(r_cv, rel[:3, :3]) + 0.05
