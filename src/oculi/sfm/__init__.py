@@ -54,6 +54,7 @@ from oculi.sfm.twoview import (
     relative_pose,
     sampson_errors,
 )
+from oculi.sfm.vo import VOConfig, VOResult, visual_odometry
 
 __all__ = [
     "KITTI_LENGTHS",
@@ -69,6 +70,8 @@ __all__ = [
     "PlanarSceneWarning",
     "PnPResult",
     "RelativePose",
+    "VOConfig",
+    "VOResult",
     "align_trajectory",
     "ate",
     "bundle_adjust",
@@ -97,5 +100,6 @@ __all__ = [
     "solve_pnp",
     "triangulate",
     "umeyama",
+    "visual_odometry",
     "write_kitti_poses",
 ]
