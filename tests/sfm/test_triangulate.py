@@ -19,7 +19,7 @@ def test_triangulate_three_views_vs_ground_truth(method):
     X, poses, xys, _ = scene(noise=0.5, outliers=0.0, poses=POSES3)
     est = triangulate(xys, CAM, poses, method=method)
     rel = np.linalg.norm(est - X, axis=1) / X[:, 2]
-    assert np.median(rel) < 0.005  # measured 0.2 % (depth 6-12, 0.5 px noise)
+    assert np.median(rel) < 0.005  # measured 0.38 % (dlt), 0.36 % (midpoint)
     err = reprojection_errors(est, xys, CAM, poses)
     assert np.median(err) < 0.6
 
