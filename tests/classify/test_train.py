@@ -99,3 +99,17 @@ def test_a_diverging_loss_stops_with_a_clear_error(folder: Path, tmp_path: Path)
                       schedule="constant", warmup_epochs=0.0)
     with pytest.raises(DataError, match=r"the loss became (nan|inf)"):
         train_classifier(folder, cfg, tmp_path / "nan", progress=False)
+
+
+def test_evaluation_leaves_an_undecodable_image_out_instead_of_counting_another(
+        folder: Path, tmp_path: Path) -> None:
+    cfg = ClassifyConfig(**TINY, epochs=1, mix_prob=0.0)
+    run = tmp_path / "run"
+    train_classifier(folder, cfg, run, progress=False)
+    before = evaluate_classifier(run, folder / "val")
+    victim = folder / "val" / "red" / "0.png"
+    victim.write_bytes(victim.read_bytes()[:120])  # the header survives, the pixels do not
+    after = evaluate_classifier(run, folder / "val")
+    assert before["n"] == 12 and after["n"] == 11
+    assert [s["path"] for s in after["skipped"]] == [str(victim)]
+    assert sum(map(sum, after["confusion"])) == 11

@@ -23,6 +23,7 @@ from oculi.classify.data import (
     FolderIndex,
     ImageFolderDataset,
     TrainTransform,
+    collate_readable,
     load_image_folder,
     scan_folder,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "classification_metrics",
     "classify",
     "classify_files",
+    "collate_readable",
     "create_classifier",
     "evaluate_classifier",
     "get_model",

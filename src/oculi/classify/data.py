@@ -192,13 +192,15 @@ class ImageFolderDataset(Dataset):
     scaling makes that fast), optionally cached, then turned into a CHW float tensor in [0, 1]
     by ``transform`` (which takes the HxWx3 uint8 RGB array).
 
-    A sample that fails to decode mid-epoch is replaced by the next readable one and its path
-    recorded in :attr:`failed` (per process).
+    A sample that fails to decode is recorded in :attr:`failed` (per process); with
+    ``substitute`` (training) the next readable one stands in, without it (evaluation) the item
+    is ``None`` and :func:`collate_readable` leaves it out, so no image is counted twice.
     """
 
     def __init__(self, index: FolderIndex, transform: Any, *, decode_short_side: int | None,
-                 cache: bool = False) -> None:
+                 cache: bool = False, substitute: bool = True) -> None:
         self.index = index
+        self.substitute = substitute
         self.transform = transform
         self.short_side = decode_short_side
         self.failed: dict[str, str] = {}
@@ -225,7 +227,10 @@ class ImageFolderDataset(Dataset):
             self.failed[str(path)] = " ".join(str(exc).split())
             return None
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int] | None:
+        if not self.substitute:
+            image = self._image(i)
+            return None if image is None else (self.transform(image), self.index.samples[i][1])
         n = len(self)
         for k in range(n):
             j = (i + k) % n
@@ -277,3 +282,12 @@ class EvalTransform:
         x = _to_tensor(image)
         return resize_crop(x[None], self.spec.size, self.spec.interpolation,
                            self.spec.resize_short_side)[0]
+
+
+def collate_readable(batch: list[Any]) -> Any:
+    """PyTorch's default collation of the items that could be read (``None`` items left out);
+    ``None`` when none could."""
+    from torch.utils.data import default_collate
+
+    items = [b for b in batch if b is not None]
+    return default_collate(items) if items else None

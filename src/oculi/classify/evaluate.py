@@ -57,7 +57,10 @@ def predict_loader(model: nn.Module, loader: DataLoader,
     was = model.training
     model.eval()
     outs, ts = [], []
-    for images, targets in loader:
+    for batch in loader:
+        if batch is None:  # every image of the batch was unreadable
+            continue
+        images, targets = batch
         outs.append(model(images.to(device, non_blocking=True)).float().cpu())
         ts.append(torch.as_tensor(targets))
     model.train(was)
@@ -111,7 +114,12 @@ def evaluate_split(
     Returns:
         :func:`classification_metrics` plus ``skipped`` (unreadable files) and ``checkpoint``.
     """
-    from oculi.classify.data import EvalTransform, ImageFolderDataset, scan_folder
+    from oculi.classify.data import (
+        EvalTransform,
+        ImageFolderDataset,
+        collate_readable,
+        scan_folder,
+    )
     from oculi.models import load_model
     from oculi.train.checkpoint import resolve_checkpoint
 
@@ -125,11 +133,14 @@ def evaluate_split(
     if not index.samples:
         raise DataError(f"{folder}: no readable images in the class folders {classes}")
     ds = ImageFolderDataset(index, EvalTransform(model.spec),
-                            decode_short_side=model.spec.resize_short_side)
-    loader = DataLoader(ds, batch_size=batch_size, num_workers=workers)
+                            decode_short_side=model.spec.resize_short_side, substitute=False)
+    loader = DataLoader(ds, batch_size=batch_size, num_workers=workers,
+                        collate_fn=collate_readable)
     logits, targets = predict_loader(model, loader, dev)
     result = classification_metrics(logits, targets, classes)
-    result["skipped"] = [{"path": str(p), "reason": r} for p, r in index.skipped]
+    # files whose header is broken (found by the scan) and files that fail to decode: left out
+    result["skipped"] = [{"path": str(p), "reason": r} for p, r in index.skipped] + [
+        {"path": p, "reason": r} for p, r in ds.failed.items()]
     result["checkpoint"] = str(ckpt)
     return result
 

@@ -18,6 +18,7 @@ from oculi.classify.data import (
     EvalTransform,
     ImageFolderDataset,
     TrainTransform,
+    collate_readable,
     load_image_folder,
 )
 from oculi.classify.evaluate import classification_metrics, predict_loader, write_evaluation
@@ -72,7 +73,7 @@ class ClassificationTask(Task):
                                    cache=cfg.cache_images)
         val = ImageFolderDataset(data.val, EvalTransform(spec),
                                  decode_short_side=spec.resize_short_side,
-                                 cache=cfg.cache_images and info.main)
+                                 cache=cfg.cache_images and info.main, substitute=False)
         if cfg.mix_prob > 0:
             from oculi.augment import Mixer
 
@@ -85,7 +86,7 @@ class ClassificationTask(Task):
         summary["decode_failures"] = dict(train.failed) | dict(val.failed)
         sampler = ShardedSampler(data.train.targets, seed=cfg.seed, rank=info.rank,
                                  world=info.world, balanced=cfg.balanced)
-        return TaskData(train, val, summary, sampler=sampler)
+        return TaskData(train, val, summary, sampler=sampler, collate_fn=collate_readable)
 
     # -- steps -------------------------------------------------------------------------------
     def head_parameters(self, model: nn.Module) -> list[nn.Parameter]:
