@@ -263,3 +263,24 @@ def test_float32_tiff_outside_0_1_is_a_read_error(tmp_path, value, text):
     Image.fromarray(a).save(p)
     with pytest.raises(ImageReadError, match=text):
         read_image(p)
+
+
+def test_gray_alpha_png_reads_as_rgba_and_works_everywhere(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from oculi.core.convert import to_gray
+    from oculi.io import read_image, write_image
+
+    la = np.zeros((20, 30, 2), np.uint8)
+    la[..., 0] = np.arange(30, dtype=np.uint8)[None] * 8
+    la[..., 1] = 200
+    Image.fromarray(la, mode="LA").save(tmp_path / "la.png")
+    rgba = read_image(tmp_path / "la.png", mode="unchanged")
+    assert rgba.shape == (20, 30, 4)
+    np.testing.assert_array_equal(rgba[..., 0], la[..., 0])
+    np.testing.assert_array_equal(rgba[..., 2], la[..., 0])
+    np.testing.assert_array_equal(rgba[..., 3], la[..., 1])
+    np.testing.assert_array_equal(to_gray(rgba), la[..., 0])
+    write_image(tmp_path / "out.jpg", rgba)  # the commands that failed on LA inputs
+    assert read_image(tmp_path / "out.jpg", mode="gray").shape == (20, 30)

@@ -319,11 +319,19 @@ def decode_image(
                     )
                     for fr in frames
                 ]
-    frames = [_resize_to(fr, max_size, short_side) for fr in frames]
+    frames = [_resize_to(_la_to_rgba(fr), max_size, short_side) for fr in frames]
     for fr in frames:
         if fr.size == 0:
             raise ImageReadError(f"{source}: zero-size image {fr.shape}")
     return frames if all_pages else frames[0]
+
+
+def _la_to_rgba(image: np.ndarray) -> np.ndarray:
+    """Gray + alpha (HxWx2, as PNG's LA mode stores it) -> HxWx4 RGBA: the one alpha layout the
+    rest of oculi handles."""
+    if image.ndim == 3 and image.shape[2] == 2:
+        return np.concatenate([np.repeat(image[..., :1], 3, axis=2), image[..., 1:]], axis=2)
+    return image
 
 
 def read_image(
@@ -342,7 +350,8 @@ def read_image(
         path: JPEG, PNG, TIFF (multi-page), BMP, WebP, GIF or PPM/PGM file. The format is taken
             from the file's bytes, not its name.
         mode: ``"rgb"`` → HxWx3 uint8 RGB; ``"gray"`` → HxW uint8 (BT.601 luma);
-            ``"unchanged"`` → the stored layout: HxW gray, HxWx3 RGB or HxWx4 RGBA, with 16-bit
+            ``"unchanged"`` → the stored layout: HxW gray, HxWx3 RGB or HxWx4 RGBA (gray + alpha
+            comes as RGBA, the grey repeated), with 16-bit
             PNG/TIFF kept as uint16 and a 32-bit float TIFF (values in [0, 1]) as float32.
             A float TIFF becomes uint8 as ``round(value * 255)`` in the other modes; one with
             values outside [0, 1] (or NaN) is an :class:`ImageReadError`.
