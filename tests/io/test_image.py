@@ -284,3 +284,26 @@ def test_gray_alpha_png_reads_as_rgba_and_works_everywhere(tmp_path):
     np.testing.assert_array_equal(to_gray(rgba), la[..., 0])
     write_image(tmp_path / "out.jpg", rgba)  # the commands that failed on LA inputs
     assert read_image(tmp_path / "out.jpg", mode="gray").shape == (20, 30)
+
+
+def test_a_png_chunk_claiming_gigabytes_is_rejected_before_decoding(tmp_path):
+    import time
+
+    from oculi.core.errors import ImageReadError
+    from oculi.io import read_image, write_image
+
+    write_image(tmp_path / "ok.png", (np.arange(48 * 4 * 3) % 65535).astype(np.uint16).reshape(
+        48, 4, 3))
+    data = bytearray((tmp_path / "ok.png").read_bytes())
+    pos = data.index(b"IDAT") - 4
+    data[pos:pos + 4] = (0xFF00061B).to_bytes(4, "big")  # the probe's bomb: a ~4 GB IDAT length
+    (tmp_path / "bomb.png").write_bytes(bytes(data))
+    t0 = time.perf_counter()
+    with pytest.raises(ImageReadError, match="malformed PNG: chunk 'IDAT'"):
+        read_image(tmp_path / "bomb.png", mode="unchanged")
+    assert time.perf_counter() - t0 < 1.0
+    # a PNG cut before IEND is a clear error too
+    ok = (tmp_path / "ok.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(ok[:-12])
+    with pytest.raises(ImageReadError, match="truncated PNG"):
+        read_image(tmp_path / "cut.png")

@@ -247,6 +247,29 @@ def _decode_pillow(
     return frames
 
 
+def check_png_chunks(data: bytes, source: str) -> None:
+    """Walk a PNG's chunk table and reject a chunk whose length field points past the end of
+    the data (a 1.6 kB file claiming a 4 GB IDAT made OpenCV allocate it) — before any decoder
+    sees the bytes. Cost: one read per chunk header.
+
+    Raises:
+        ImageReadError: a malformed or truncated chunk table.
+    """
+    pos, n = 8, len(data)
+    while pos + 8 <= n:
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if length > 0x7FFFFFFF or pos + 12 + length > n:
+            name = kind.decode("latin-1", "replace")
+            raise ImageReadError(
+                f"{source}: truncated or malformed PNG: chunk {name!r} at byte {pos} claims "
+                f"{length} bytes, {max(n - pos - 12, 0)} remain")
+        if kind == b"IEND":
+            return
+        pos += 12 + length
+    raise ImageReadError(f"{source}: truncated PNG (no IEND chunk)")
+
+
 def _png_is_16bit_colour(data: bytes) -> bool:
     # IHDR: bytes 24 = bit depth, 25 = colour type (2 RGB, 6 RGBA)
     return len(data) > 26 and data[24] == 16 and data[25] in (2, 6)
@@ -296,6 +319,8 @@ def decode_image(
     dims = header_size(fmt, data)
     if dims is not None:
         _check_pixels(source, dims[0], dims[1], max_pixels)
+    if fmt == "png":
+        check_png_chunks(data, source)
     if fmt == "jpeg":
         image = _decode_jpeg(
             data, source, mode, max_pixels, max_size=max_size, short_side=short_side, scale=scale
