@@ -171,4 +171,4 @@ def test_an_unreadable_pair_is_skipped_and_listed(tmp_path):
     victim.write_bytes(victim.read_bytes()[:40])  # a truncated PNG
     ds = SegmentationFolder(root)
     assert len(ds) == 3 and [p for p, _ in ds.skipped] == [str(victim)]
-    assert "not a readable image" in ds.skipped[0][1]
+    assert "truncated PNG" in ds.skipped[0][1]
