@@ -73,3 +73,25 @@ def test_train_reports_bad_data_in_one_line(tmp_path: Path) -> None:
     res = runner.invoke(app, ["train", "classify", str(tmp_path / "d"), "--out",
                               str(tmp_path / "r"), "--model", "resnet18", "--scratch"])
     assert res.exit_code == 2 and "at least 2" in res.output
+
+
+def test_classify_without_offline_weights_fails_at_once_naming_the_file(tmp_path: Path) -> None:
+    import time
+
+    write_image(tmp_path / "a.png", load("coffee", mode="rgb"))
+    t0 = time.perf_counter()
+    res = runner.invoke(app, ["classify", str(tmp_path / "a.png"), "-m", "resnet50"])
+    assert res.exit_code == 2
+    assert "downloads disabled" in res.output and "--weights FILE" in res.output
+    assert time.perf_counter() - t0 < 20  # no minute of hub retries
+
+
+def test_hf_hub_offline_disables_downloads_in_the_library(monkeypatch) -> None:
+    import pytest
+
+    from oculi.core.errors import MissingDependencyError
+    from oculi.models import create_model
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(MissingDependencyError, match="downloads disabled"):
+        create_model("resnet50", pretrained=True)

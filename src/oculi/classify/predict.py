@@ -36,8 +36,11 @@ class Prediction:
         return {"index": self.index, "label": self.label, "probability": self.probability}
 
 
-def get_model(model: str | Classifier, weights: str | os.PathLike[str] | None = None) -> Classifier:
-    """A :class:`Classifier` from an instance, an oculi checkpoint, or a zoo name (pretrained)."""
+def get_model(model: str | Classifier, weights: str | os.PathLike[str] | None = None, *,
+              allow_download: bool = True) -> Classifier:
+    """A :class:`Classifier` from an instance, an oculi checkpoint, or a zoo name (pretrained;
+    ``allow_download=False`` fails at once, naming the file to supply, when no weights are
+    offline)."""
     if isinstance(model, Classifier):
         return model.eval()
     from oculi.models.zoo import create_model, load_model
@@ -47,7 +50,8 @@ def get_model(model: str | Classifier, weights: str | os.PathLike[str] | None = 
 
         if "oculi" in read_metadata(weights):
             return load_model(weights).eval()
-    return create_model(model, pretrained=weights is None, weights=weights)
+    return create_model(model, pretrained=weights is None, weights=weights,
+                        allow_download=allow_download)
 
 
 @torch.no_grad()
@@ -79,6 +83,7 @@ def classify(
     top: int = 5,
     weights: str | os.PathLike[str] | None = None,
     batch_size: int = 32,
+    allow_download: bool = True,
 ) -> list[list[Prediction]]:
     """Top-``top`` predictions for each image.
 
@@ -88,13 +93,15 @@ def classify(
         top: number of classes per image, best first.
         weights: weights file for a named model (library state dict or oculi checkpoint).
         batch_size: images per forward pass.
+        allow_download: without offline weights, fetch them from the library hub (False: fail
+            at once naming the file to supply).
 
     Returns:
         One list of :class:`Prediction` per image, sorted by decreasing probability.
     """
     check_positive(top, "top")
     check_positive(batch_size, "batch_size")
-    net = get_model(model, weights)
+    net = get_model(model, weights, allow_download=allow_download)
     batch = net.preprocess(images)
     return _rank(predict_proba(net, batch, batch_size=batch_size), net.class_names, top)
 
@@ -106,6 +113,7 @@ def classify_files(
     top: int = 5,
     weights: str | os.PathLike[str] | None = None,
     batch_size: int = 32,
+    allow_download: bool = True,
 ) -> FileResults[list[Prediction]]:
     """Classify image files in batches, going on past unreadable ones.
 
@@ -120,7 +128,7 @@ def classify_files(
 
     check_positive(top, "top")
     check_positive(batch_size, "batch_size")
-    net = get_model(model, weights)
+    net = get_model(model, weights, allow_download=allow_download)
     results: dict[str, list[Prediction]] = {}
     failures: dict[str, str] = {}
     pending: list[tuple[str, torch.Tensor]] = []

@@ -43,13 +43,16 @@ def classify(
     top: int = typer.Option(5, "--top", help="Classes per image."),
     batch_size: int = typer.Option(16, "--batch-size", help="Images per forward pass."),
     json_path: Path = typer.Option(None, "--json", help="Write results as JSON."),
+    download: bool = typer.Option(False, "--download", help="Without offline weights, fetch "
+                                  "them from the library hub (default: fail at once and name "
+                                  "the file to pass with --weights)."),
 ) -> None:
     """Top-k ImageNet (or checkpoint) classes for each image. Unreadable files are listed at the
     end and make the exit code 2."""
     from oculi.classify import classify_files
 
     results, failures = classify_files(images, model, top=top, weights=weights,
-                                       batch_size=batch_size)
+                                       batch_size=batch_size, allow_download=download)
     for path, preds in results.items():
         typer.echo(path)
         for p in preds:

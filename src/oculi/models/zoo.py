@@ -188,6 +188,8 @@ def create_model(
     spec = input_spec(entry.key)
     local = packaged_path(entry.key) if pretrained and weights is None else None
     use_hub = bool(pretrained and weights is None and local is None)
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        allow_download = False  # the hub's own retries would take a minute to give up
     if use_hub and not (allow_download or hub_cached(entry.lib_name, entry.tag, entry.library)):
         raise offline_error(entry.key, entry.lib_name, entry.tag, entry.library,
                             "downloads disabled")
