@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-from oculi.stereo import _sgm_kernels as _k
 from oculi.stereo._base import check_max_disparity, methods, uint8_pair
 from oculi.stereo.sgm import semi_global_matching
 
@@ -63,7 +62,11 @@ def sgbm(left: np.ndarray, right: np.ndarray, max_disparity: int = 64, *, block_
     raw = m.compute(_bgr(a), _bgr(b))
     disp = raw.astype(np.float32) / 16.0
     disp[raw < 0] = np.nan
-    return _k.fill_holes(disp) if fill else disp
+    if not fill:
+        return disp
+    from oculi.stereo._sgm_kernels import fill_holes  # numba: imported on first use
+
+    return fill_holes(disp)
 
 
 def sgbm_wls(left: np.ndarray, right: np.ndarray, max_disparity: int = 64, *,

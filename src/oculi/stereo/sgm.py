@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from oculi.stereo import _sgm_kernels as _k
 from oculi.stereo._base import check_max_disparity, gray_pair
 
 #: Largest cost volume (pixels x disparities) accepted: 6 bytes a cell, about 1.1 GiB.
@@ -68,6 +67,7 @@ def semi_global_matching(
     """
     from oculi.core.checks import check_choice, check_positive
     from oculi.core.errors import ParameterError
+    from oculi.stereo import _sgm_kernels as _k  # numba: imported (and compiled) on first use
 
     nd = check_max_disparity(max_disparity, left.shape[1] if hasattr(left, "shape") else 0)
     check_choice(str(paths), ("4", "8"), "paths")
@@ -108,6 +108,8 @@ def _cost_volume(gl: np.ndarray, gr: np.ndarray, nd: int, radii: tuple[int, int]
                  gradient_weight: float) -> np.ndarray:
     """HxWxD int16 census (+ gradient) cost of two float32 grey images."""
     import cv2
+
+    from oculi.stereo import _sgm_kernels as _k
 
     cl = _k.census(gl, radii[0], radii[1])
     cr = _k.census(gr, radii[0], radii[1])
