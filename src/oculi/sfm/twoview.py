@@ -31,7 +31,6 @@ camera 2: ``X2 = R X1 + t``, ``|t| = 1``.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ import numpy as np
 
 from oculi.core.checks import check_positive
 from oculi.core.errors import NoMatchError, ParameterError, ShapeError
+from oculi.geometry.ransac import _needed  # the adaptive RANSAC iteration count
 from oculi.sfm import _epipolar as E_
 from oculi.sfm.camera import Camera, as_xy
 from oculi.sfm.triangulate import depths, triangulate
@@ -91,15 +91,6 @@ def _pairs(xy1: Any, xy2: Any, need: int, what: str) -> tuple[np.ndarray, np.nda
     return a, b
 
 
-def _needed(w: float, k: int, confidence: float, cap: int) -> int:
-    if w >= 1.0:
-        return 0
-    p = w**k
-    if p <= 0:
-        return cap
-    return min(cap, math.ceil(math.log(1.0 - confidence) / math.log1p(-p)))
-
-
 def _refit(fit, err, model, a, b, t2, rounds: int = 4):
     """Iteratively re-weighted refit on the inliers of a threshold shrinking from 3 t to t."""
     best, best_score = model, float(np.minimum(err(model[None], a, b)[0], t2).sum())
@@ -136,8 +127,8 @@ def _lo_msac(a, b, minimal: Callable, fit: Callable, t2: float, confidence: floa
         j = int(np.argmin(scores))
         if scores[j] < best_score:
             best, best_score = _refit(fit, err, hyp[j], a, b, t2)
-            w = float((err(best[None], a, b)[0] <= t2).mean())
-            needed = _needed(w, k, confidence, max_iterations)
+            n_in = int((err(best[None], a, b)[0] <= t2).sum())
+            needed = _needed(n_in, n, k, confidence, max_iterations)
     if best is None:
         raise NoMatchError(f"no epipolar model among {n} correspondences ({iters} samples)")
     best, _ = _refit(fit, err, best, a, b, t2, rounds=8)
