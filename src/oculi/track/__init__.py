@@ -14,7 +14,10 @@ created by name::
 a sequence with exact ground truth.
 """
 
-from oculi.track import dcf, opencv  # each registers its trackers in single_trackers
+from typing import Any
+
+from oculi.core.registry import lazy
+from oculi.track import opencv  # registers OpenCV's trackers in single_trackers
 from oculi.track.base import (
     SingleTracker,
     TrackResult,
@@ -38,6 +41,21 @@ from oculi.track.evaluate import (
 )
 from oculi.track.run import VideoTrack, draw_box, track_object
 from oculi.track.synthetic import synthetic_sequence
+
+# dcf imports numba and its cached kernels (~1.5 s): registered lazily, imported on first use
+single_trackers.register(
+    "dcf", lazy("oculi.track.dcf", "DCFTracker"), family="oculi", needs=(), scored=True,
+    help="oculi: correlation filter on HOG + colour, colour-histogram model, DSST scale filter",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "dcf":  # ``oculi.track.dcf`` without importing it at package import
+        import importlib
+
+        return importlib.import_module("oculi.track.dcf")
+    raise AttributeError(f"module 'oculi.track' has no attribute {name!r}")
+
 
 __all__ = [
     "Sequence",

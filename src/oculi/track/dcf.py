@@ -45,7 +45,7 @@ from scipy import fft as sfft
 
 from oculi.core.errors import ParameterError, ShapeError
 from oculi.track._dcf_kernels import box_mean_grid, scale_samples
-from oculi.track.base import TrackResult, check_box, check_frame, single_trackers
+from oculi.track.base import TrackResult, check_box, check_frame
 from oculi.track.features import (
     COLOUR_CHANNELS,
     HOG_CHANNELS,
@@ -470,10 +470,5 @@ class DCFTracker:
                    if getattr(self.settings, f.name) != getattr(default, f.name)]
         return f"DCFTracker({', '.join(changed)})"
 
-
-single_trackers.register(
-    "dcf", DCFTracker, family="oculi", needs=(), scored=True,
-    help="oculi: correlation filter on HOG + colour, colour-histogram model, DSST scale filter",
-)
 
 __all__ = ["DCFSettings", "DCFTracker", "peak_to_sidelobe"]
