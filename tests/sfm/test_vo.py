@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from oculi.core.errors import DataError, ParameterError
+from oculi.core.errors import DataError, ParameterError, ShapeError
 from oculi.sfm.tour import SYNTH_K, render_road, road_poses
 from oculi.sfm.trajectory import SHORT_LENGTHS, ate, kitti_errors, path_length, rpe
 from oculi.sfm.vo import VOConfig, road_height, visual_odometry
@@ -51,6 +51,7 @@ def test_progress_and_failed_frame(drive) -> None:
     res = visual_odometry(blank, SYNTH_K, scale="gt", gt_poses=gt[:12],
                           progress=lambda i, n: seen.append((i, n)))
     assert seen[-1] == (12, 12)
+    assert [i for i, _ in seen] == list(range(2, 13))  # the restart frame (9) reports too
     assert not res.ok[8] and "too few tracks" in res.notes[8]
     last = max(k for k in res.keyframes if k < 8)
     np.testing.assert_allclose(res.poses[8], res.poses[last])
@@ -77,6 +78,8 @@ def test_static_and_pure_rotation_are_errors(drive) -> None:
         visual_odometry([np.zeros((100, 100), np.uint8)] * 3, SYNTH_K)
     with pytest.raises(ParameterError, match="gt_poses"):
         visual_odometry(frames[:3], SYNTH_K, scale="gt")
+    with pytest.raises(ShapeError, match=r"frames\[1\]: expected the size of frames\[0\]"):
+        visual_odometry([frames[0], frames[1][:-8]], SYNTH_K)
 
 
 def test_road_height() -> None:

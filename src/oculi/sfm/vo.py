@@ -191,15 +191,18 @@ def _detect(img: np.ndarray, existing: np.ndarray, cfg: VOConfig) -> np.ndarray:
     return np.concatenate(found).astype(np.float32) if found else np.zeros((0, 2), np.float32)
 
 
+#: Pyramidal Lucas-Kanade settings of :func:`_track`.
+_LK = {"winSize": (21, 21), "maxLevel": 3,
+       "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
+
+
 def _track(prev: np.ndarray, cur: np.ndarray, pts: np.ndarray, cfg: VOConfig):
     """KLT forward and backward; returns the new positions and the kept mask."""
     if not len(pts):
         return pts, np.zeros(0, bool)
-    lk = {"winSize": (21, 21), "maxLevel": 3,
-          "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
     p0 = pts.reshape(-1, 1, 2).astype(np.float32)
-    p1, st1, _ = cv2.calcOpticalFlowPyrLK(prev, cur, p0, None, **lk)
-    pb, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, p1, None, **lk)
+    p1, st1, _ = cv2.calcOpticalFlowPyrLK(prev, cur, p0, None, **_LK)
+    pb, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, p1, None, **_LK)
     fb = np.linalg.norm((pb - p0).reshape(-1, 2), axis=1)
     h, w = cur.shape
     p1 = p1.reshape(-1, 2)
@@ -413,6 +416,9 @@ def visual_odometry(
     tracks[0] = len(cur_pts)
     for i in range(1, n):
         img = _gray(frames[i], i)
+        if img.shape != prev.shape:
+            raise ShapeError(f"frames[{i}]: expected the size of frames[0], "
+                             f"{prev.shape[1]}x{prev.shape[0]}, got {img.shape[1]}x{img.shape[0]}")
         cur_pts, keep = _track(prev, img, cur_pts, cfg)
         cur_pts, kf_pts = cur_pts[keep], kf_pts[keep]
         tracks[i] = len(cur_pts)
@@ -422,18 +428,20 @@ def visual_odometry(
             keyframes.append(i)
             cur_pts = _detect(img, np.zeros((0, 2), np.float32), cfg)
             kf_pts, kf, prev = cur_pts.copy(), i, img
+            if progress is not None:
+                progress(i + 1, n)
             continue
         parallax = float(np.median(np.linalg.norm(cur_pts - kf_pts, axis=1)))
         want = parallax >= cfg.min_parallax or (
             (len(cur_pts) < cfg.redetect_below or i == n - 1) and parallax >= 1.0)
         if want:
-            step = _relative_pose(kf_pts.astype(np.float64), cur_pts.astype(np.float64), k, cfg)
+            p0, p1 = kf_pts.astype(np.float64), cur_pts.astype(np.float64)
+            step = _relative_pose(p0, p1, k, cfg)
             if isinstance(step, str):
                 notes[i] = step
             else:
                 ctx.update(kf=kf, frame=i)
-                s, note = _scale(step, kf_pts.astype(np.float64), cur_pts.astype(np.float64), k,
-                                 scale, ctx)
+                s, note = _scale(step, p0, p1, k, scale, ctx)
                 rel = np.eye(4)
                 rel[:3, :3], rel[:3, 3] = step.rotation, s * step.translation
                 poses[i] = poses[kf] @ np.linalg.inv(rel)
