@@ -146,6 +146,13 @@ def _as_boxes(boxes: Any, name: str) -> tuple[np.ndarray, bool]:
     return arr2, single
 
 
+def _shift_corner(boxes: Any, sign: float) -> np.ndarray:
+    """Columns 2:4 plus (``+1``: xywh -> xyxy) or minus (``-1``: xyxy -> xywh) columns 0:2."""
+    arr, single = _as_boxes(boxes, "boxes")
+    out = np.concatenate([arr[:, :2], arr[:, 2:] + sign * arr[:, :2]], axis=1).astype(np.float32)
+    return out[0] if single else out
+
+
 def xywh_to_xyxy(boxes: Any) -> np.ndarray:
     """``x, y, w, h`` (top-left corner, width, height) to ``x1, y1, x2, y2``.
 
@@ -158,9 +165,7 @@ def xywh_to_xyxy(boxes: Any) -> np.ndarray:
     Raises:
         ShapeError: not (4,) or (N, 4).
     """
-    arr, single = _as_boxes(boxes, "boxes")
-    out = np.concatenate([arr[:, :2], arr[:, :2] + arr[:, 2:]], axis=1).astype(np.float32)
-    return out[0] if single else out
+    return _shift_corner(boxes, +1.0)
 
 
 def xyxy_to_xywh(boxes: Any) -> np.ndarray:
@@ -175,9 +180,7 @@ def xyxy_to_xywh(boxes: Any) -> np.ndarray:
     Raises:
         ShapeError: not (4,) or (N, 4).
     """
-    arr, single = _as_boxes(boxes, "boxes")
-    out = np.concatenate([arr[:, :2], arr[:, 2:] - arr[:, :2]], axis=1).astype(np.float32)
-    return out[0] if single else out
+    return _shift_corner(boxes, -1.0)
 
 
 __all__ = [
