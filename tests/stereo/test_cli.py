@@ -93,3 +93,10 @@ def test_normals_command(tmp_path):
     # tangent (1, 0, k) with k > 0: the camera-facing normal is (k, 0, -1) / norm
     assert np.nanmedian(n[..., 0]) > 0.3 and np.nanmedian(n[..., 2]) < -0.7
     assert read_image(tmp_path / "n.png").shape == (30, 40, 3)
+
+
+def test_unreadable_npy_is_one_line(tmp_path):
+    (tmp_path / "d.npy").write_bytes(b"not an array")
+    res = runner.invoke(root, ["stereo", "normals", str(tmp_path / "d.npy"), "-o",
+                               str(tmp_path / "n.png")])
+    assert res.exit_code == 2 and "not a numeric .npy array" in res.output

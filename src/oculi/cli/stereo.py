@@ -16,6 +16,19 @@ app = topic_app(
 )
 
 
+def _load_npy(path: Path):
+    """A float32 array from an .npy file; an unreadable one is a :class:`DataError`."""
+    import numpy as np
+
+    from oculi.core.errors import DataError
+
+    try:
+        arr = np.load(path, allow_pickle=False)
+        return np.asarray(arr, dtype=np.float32)
+    except (ValueError, TypeError, EOFError) as exc:
+        raise DataError(f"{path}: not a numeric .npy array ({exc})") from None
+
+
 def _read_ground_truth(path: Path, scale: float):
     """Ground-truth disparity: a PNG (value / scale, 0 = unknown) or an .npy in pixels."""
     import numpy as np
@@ -23,7 +36,7 @@ def _read_ground_truth(path: Path, scale: float):
     from oculi.io import read_image
 
     if path.suffix.lower() == ".npy":
-        gt = np.load(path).astype(np.float32)
+        gt = _load_npy(path)
     else:
         raw = read_image(path, mode="unchanged")
         raw = raw[..., 0] if raw.ndim == 3 else raw
@@ -155,7 +168,7 @@ def normals(
     from oculi.io import write_image
     from oculi.stereo import depth_normals, normals_to_color, read_depth_png
 
-    z = np.load(depth).astype(np.float32) if depth.suffix.lower() == ".npy" else \
+    z = _load_npy(depth) if depth.suffix.lower() == ".npy" else \
         read_depth_png(depth, depth_scale=depth_scale)
     n = depth_normals(z, fx, fy, cx, cy, window=window)
     write_image(out, normals_to_color(n))
