@@ -42,3 +42,33 @@ def renamed_parameters(**renames: str) -> Callable[[F], F]:
         return inner  # type: ignore[return-value]
 
     return wrap
+
+
+def moved_names(module: str, names: dict[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for names that moved: ``names`` maps an old name to
+    ``"new.module"`` (same name there) or ``"new.module:new_name"``; using one warns with a
+    :class:`DeprecationWarning` and returns the new object, imported only then.
+
+    Use as ``__getattr__ = moved_names(__name__, {"classify": "oculi.classify"})``.
+
+    >>> getattr_ = moved_names("pkg", {"sqrt": "math"})
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     getattr_("sqrt")(9.0)
+    3.0
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = names.get(name)
+        if target is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        import importlib
+
+        where, _, new = target.partition(":")
+        new = new or name
+        warnings.warn(f"{module}.{name} moved to {where}.{new}", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(importlib.import_module(where), new)
+
+    return __getattr__

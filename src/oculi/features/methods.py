@@ -17,13 +17,13 @@ CenSurE/STAR, ORB, BRISK and AKAZE. All but SURF wrap OpenCV (SIFT's positions c
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from oculi.core.checks import check_image
+from oculi.core.deprecation import moved_names
 from oculi.core.errors import ParameterError
 from oculi.core.registry import Registry
 from oculi.features._image import gray_uint8
@@ -177,12 +177,8 @@ class _SurfMethod(FeatureMethod):
 feature_methods: Registry[Any] = Registry("feature method")
 
 
-def __getattr__(name: str) -> Any:
-    if name == "methods":  # the old name of the registry, in this module only
-        warnings.warn("oculi.features.methods.methods is deprecated; use "
-                      "oculi.features.feature_methods", DeprecationWarning, stacklevel=2)
-        return feature_methods
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: the registry's old name, in this module only (a package attribute would hide the module)
+__getattr__ = moved_names(__name__, {"methods": "oculi.features.methods:feature_methods"})
 
 
 def _cv2() -> Any:

@@ -1,6 +1,7 @@
 """Image and DICOM input/output. Arrays are RGB (or gray) at this edge; BGR stays inside.
 Video lives in :mod:`oculi.video` (its old names here still work, deprecated)."""
 
+from oculi.core.deprecation import moved_names
 from oculi.io.dicom import DicomImage, read_dicom
 from oculi.io.image import (
     DEFAULT_MAX_PIXELS,
@@ -23,15 +24,5 @@ __all__ = [
 ]
 
 #: names that moved to :mod:`oculi.video` (deprecated here)
-_MOVED = {"VideoWriter", "iter_video_frames", "video_info"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-        import warnings
-
-        warnings.warn(f"oculi.io.{name} moved to oculi.video.{name}", DeprecationWarning,
-                      stacklevel=2)
-        return getattr(importlib.import_module("oculi.video"), name)
-    raise AttributeError(f"module 'oculi.io' has no attribute {name!r}")
+__getattr__ = moved_names(__name__, dict.fromkeys(
+    ("VideoWriter", "iter_video_frames", "video_info"), "oculi.video"))

@@ -9,6 +9,7 @@ Every model is a :class:`Classifier` taking NCHW float tensors in [0, 1]; it nor
 own :class:`InputSpec`. Importing this package loads no weights.
 """
 
+from oculi.core.deprecation import moved_names
 from oculi.models.backbones import (
     DEFAULT_BACKBONE,
     TimmBackbone,
@@ -76,16 +77,6 @@ __all__ = [
 ]
 
 #: names that moved to :mod:`oculi.classify` (deprecated here)
-_MOVED = {"DEFAULT_MODEL", "Prediction", "classify", "classify_files", "get_model",
-          "predict_proba"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-        import warnings
-
-        warnings.warn(f"oculi.models.{name} moved to oculi.classify.{name}", DeprecationWarning,
-                      stacklevel=2)
-        return getattr(importlib.import_module("oculi.classify"), name)
-    raise AttributeError(f"module 'oculi.models' has no attribute {name!r}")
+__getattr__ = moved_names(__name__, dict.fromkeys(
+    ("DEFAULT_MODEL", "Prediction", "classify", "classify_files", "get_model", "predict_proba"),
+    "oculi.classify"))

@@ -16,13 +16,13 @@ is HxW or HxWx3 uint8 RGB and the boxes are pixels of that image.
 from __future__ import annotations
 
 import functools
-import warnings
 from typing import Any
 
 import numpy as np
 
 from oculi.core.checks import check_image, check_positive
 from oculi.core.convert import ensure_uint8, to_rgb
+from oculi.core.deprecation import moved_names
 from oculi.core.errors import MissingDependencyError, ParameterError
 from oculi.core.registry import Registry
 from oculi.ocr.result import Line, Word
@@ -34,12 +34,8 @@ __all__ = ["PPOCREngine", "TesseractEngine", "ocr_engines"]
 ocr_engines: Registry[Any] = Registry("OCR engine")
 
 
-def __getattr__(name: str) -> Any:
-    if name == "engines":  # the old name of the registry, in this module only
-        warnings.warn("oculi.ocr.engines.engines is deprecated; use oculi.ocr.ocr_engines",
-                      DeprecationWarning, stacklevel=2)
-        return ocr_engines
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: the registry's old name, in this module only (a package attribute would hide the module)
+__getattr__ = moved_names(__name__, {"engines": "oculi.ocr.engines:ocr_engines"})
 
 
 @ocr_engines.register("tesseract",
