@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from oculi.core.errors import ShapeError
 from oculi.stereo import (
     colorize_disparity,
     disparity_to_depth,
@@ -38,6 +40,10 @@ def test_ply_round_trip(tmp_path, rng):
     assert back.shape == (119, 3)
     assert np.array_equal(back, pts.reshape(-1, 3)[1:])
     assert b"property uchar red" in path.read_bytes()[:300]
+    with pytest.raises(ShapeError, match="points: expected Nx3"):
+        write_ply(tmp_path / "bad.ply", np.ones((4, 2)))
+    with pytest.raises(ShapeError, match="colors: expected 120 RGB rows"):
+        write_ply(tmp_path / "bad.ply", pts, colors[..., :2])
 
 
 def test_colorize_and_png16():

@@ -97,16 +97,18 @@ def write_ply(path: str | Path, points: np.ndarray, colors: np.ndarray | None = 
     """
     from oculi.core.atomic import atomic_path
 
-    pts = np.asarray(points, dtype=np.float32).reshape(-1, 3)
-    if pts.shape[1:] != (3,):
-        raise ShapeError(f"points: expected Nx3 or HxWx3, got {np.shape(points)}")
+    pts = np.asarray(points, dtype=np.float32)
+    if pts.ndim not in (2, 3) or pts.shape[-1] != 3:
+        raise ShapeError(f"points: expected Nx3 or HxWx3, got {pts.shape}")
+    pts = pts.reshape(-1, 3)
     keep = np.isfinite(pts).all(axis=1)
     props = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
     cols = None
     if colors is not None:
-        cols = np.asarray(colors).reshape(-1, 3)
-        if cols.shape[0] != pts.shape[0]:
-            raise ShapeError(f"colors: expected {pts.shape[0]} RGB rows, got {cols.shape[0]}")
+        cols = np.asarray(colors)
+        if cols.shape[-1:] != (3,) or cols.size != pts.size:
+            raise ShapeError(f"colors: expected {pts.shape[0]} RGB rows, got shape {cols.shape}")
+        cols = cols.reshape(-1, 3)
         props += [("red", "u1"), ("green", "u1"), ("blue", "u1")]
     rec = np.empty(int(keep.sum()), dtype=props)
     for i, axis in enumerate("xyz"):
