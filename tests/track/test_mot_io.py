@@ -57,11 +57,20 @@ def test_empty_and_short_files(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "match"), [("1,2,3\n", "expected at least 6 columns"),
-                                             ("1,2,a,4,5,6\n", "expected numbers")])
+                                             ("1,2,a,4,5,6\n", "expected numbers"),
+                                             ("1,2,nan,4,5,6\n", "expected finite numbers"),
+                                             ("1,2,3,4,-5,6\n", "negative box width")])
 def test_bad_lines_name_file_and_line(tmp_path, text, match):
     path = tmp_path / "bad.txt"
     path.write_text("1,1,0,0,1,1,1,-1,-1,-1\n" + text)
     with pytest.raises(DataError, match=rf"bad.txt:2: {match}"):
+        read_mot(path)
+
+
+def test_binary_file_is_a_data_error(tmp_path):
+    path = tmp_path / "bin.txt"
+    path.write_bytes(b"\xd1\xff\x00\x80" * 10)
+    with pytest.raises(DataError, match="not UTF-8 text"):
         read_mot(path)
 
 

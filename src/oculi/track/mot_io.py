@@ -15,6 +15,7 @@ read by :func:`read_sequence`; only the frames whose images are present count.
 from __future__ import annotations
 
 import configparser
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -123,10 +124,14 @@ def read_mot(path: str | os.PathLike[str]) -> MOTRows:
 
     Raises:
         FileNotFoundError: no such file.
-        DataError: a line with fewer than 6 numbers or a non-number.
+        DataError: a line with fewer than 6 numbers, a non-number, a non-finite number or a
+            negative width or height; a file that is not UTF-8 text.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a MOTChallenge text file (not UTF-8 text)") from None
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -140,6 +145,10 @@ def read_mot(path: str | os.PathLike[str]) -> MOTRows:
         if len(values) < 6:
             raise DataError(f"{path}:{lineno}: expected at least 6 columns (frame, id, left, "
                             f"top, width, height), got {len(values)}")
+        if not all(map(math.isfinite, values)):
+            raise DataError(f"{path}:{lineno}: expected finite numbers, got {line!r}")
+        if values[4] < 0 or values[5] < 0:
+            raise DataError(f"{path}:{lineno}: negative box width or height in {line!r}")
         rows.append([*values, 1.0, -1.0, -1.0, -1.0][:10])
     if not rows:
         return MOTRows.empty()
