@@ -74,6 +74,14 @@ def test_binary_file_is_a_data_error(tmp_path):
         read_mot(path)
 
 
+def test_bad_seqinfo_number_is_a_data_error(tmp_path):
+    (tmp_path / "gt").mkdir()
+    (tmp_path / "gt" / "gt.txt").write_text("1,1,0,0,1,1,1,-1,-1,-1\n")
+    (tmp_path / "seqinfo.ini").write_text("[Sequence]\nframeRate=abc\n")
+    with pytest.raises(DataError, match="framerate must be a positive number"):
+        read_sequence(tmp_path)
+
+
 def test_not_a_sequence(tmp_path):
     with pytest.raises(DataError, match="not a MOTChallenge sequence"):
         read_sequence(tmp_path)

@@ -227,7 +227,8 @@ def read_sequence(folder: str | os.PathLike[str]) -> MOTSequence:
         :class:`MOTSequence`.
 
     Raises:
-        DataError: the folder has neither frames nor ground truth.
+        DataError: the folder has neither frames nor ground truth, a bad ``gt/gt.txt`` or a
+            non-positive or non-numeric size, length or frame rate in ``seqinfo.ini``.
         FileNotFoundError: the folder does not exist.
     """
     folder = Path(folder)
@@ -244,12 +245,25 @@ def read_sequence(folder: str | os.PathLike[str]) -> MOTSequence:
     if not images and gt is None:
         raise DataError(f"{folder}: not a MOTChallenge sequence (no {img_dir.name}/ frames and no "
                         "gt/gt.txt)")
+    ini = folder / "seqinfo.ini"
     size = None
     if "imheight" in info and "imwidth" in info:
-        size = (int(info["imheight"]), int(info["imwidth"]))
-    length = int(info["seqlength"]) if "seqlength" in info else None
+        size = (int(_ini_number(info, "imheight", ini)), int(_ini_number(info, "imwidth", ini)))
+    length = int(_ini_number(info, "seqlength", ini)) if "seqlength" in info else None
+    frame_rate = _ini_number(info, "framerate", ini) if "framerate" in info else 30.0
     return MOTSequence(name=info.get("name", folder.name), folder=folder, images=images, gt=gt,
-                       frame_rate=float(info.get("framerate", 30.0)), size=size, length=length)
+                       frame_rate=frame_rate, size=size, length=length)
+
+
+def _ini_number(info: dict[str, str], key: str, path: Path) -> float:
+    """A positive number from ``seqinfo.ini`` (DataError naming the file and key otherwise)."""
+    try:
+        value = float(info[key])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise DataError(f"{path}: {key} must be a positive number, got {info[key]!r}")
+    return value
 
 
 def _seqinfo(path: Path) -> dict[str, str]:
