@@ -20,14 +20,7 @@ from typing import Any
 import numpy as np
 
 from oculi.core.errors import DataError, ParameterError, ShapeError
-
-
-def as_xy(points: Any, name: str) -> np.ndarray:
-    """``(N, 2)`` float64 copy of ``points`` or :class:`ShapeError` naming ``name``."""
-    a = np.asarray(points, dtype=np.float64)
-    if a.ndim != 2 or a.shape[1] != 2:
-        raise ShapeError(f"{name}: expected (N, 2) points (x, y), got shape {a.shape}")
-    return a
+from oculi.geometry.transforms import as_points as as_xy  # (N, 2) pixels, or OpenCV's (N, 1, 2)
 
 
 def as_xyz(points: Any, name: str) -> np.ndarray:
