@@ -33,15 +33,12 @@ def _read_ground_truth(path: Path, scale: float):
     """Ground-truth disparity: a PNG (value / scale, 0 = unknown) or an .npy in pixels."""
     import numpy as np
 
-    from oculi.io import read_image
+    from oculi.core.checks import check_positive
+    from oculi.stereo.datasets import _read_gt
 
-    if path.suffix.lower() == ".npy":
-        gt = _load_npy(path)
-    else:
-        raw = read_image(path, mode="unchanged")
-        raw = raw[..., 0] if raw.ndim == 3 else raw
-        gt = raw.astype(np.float32) / np.float32(scale)
-        gt[raw == 0] = np.nan
+    if path.suffix.lower() != ".npy":
+        return _read_gt(path, check_positive(scale, "--gt-scale"))
+    gt = _load_npy(path)
     gt[~np.isfinite(gt)] = np.nan
     return gt
 

@@ -87,13 +87,14 @@ def read_middlebury_2003(folder: str | Path, *, scale: float = 1.0) -> StereoPai
     return rescale_pair(pair, scale) if scale != 1.0 else pair
 
 
-def _read_gt(path: Path) -> np.ndarray:
-    """A Middlebury 2003 ground-truth PNG: disparity x 4, 0 = unknown -> float32 px, NaN."""
+def _read_gt(path: Path, scale: float = 4.0) -> np.ndarray:
+    """A ground-truth disparity PNG: disparity x ``scale`` (Middlebury 2003: 4), 0 = unknown ->
+    float32 px, NaN."""
     from oculi.io import read_image
 
     raw = read_image(path, mode="unchanged")
     raw = raw[..., 0] if raw.ndim == 3 else raw
-    gt = raw.astype(np.float32) / 4.0
+    gt = raw.astype(np.float32) / np.float32(scale)
     gt[raw == 0] = np.nan
     return gt
 
