@@ -15,6 +15,7 @@ import typer
 
 from oculi.cli._common import OculiGroup, write_json
 from oculi.cli._config import build_config, config_parameters
+from oculi.core.config import section_docs
 
 
 def _task_names() -> list[str]:
@@ -100,7 +101,7 @@ class TrainGroup(_TaskGroup):
 
 def _eval_params(fn: Any) -> list[inspect.Parameter]:
     """Typer options from the keyword-only parameters of an evaluate function."""
-    doc = inspect.getdoc(fn) or ""
+    docs = section_docs(inspect.getdoc(fn) or "", "Args")
     hints = typing.get_type_hints(fn)
     params = []
     for p in inspect.signature(fn).parameters.values():
@@ -109,25 +110,10 @@ def _eval_params(fn: Any) -> list[inspect.Parameter]:
         flag = "--" + p.name.replace("_", "-")
         if isinstance(p.default, bool):
             flag = f"{flag}/--no-{p.name.replace('_', '-')}"
-        option = typer.Option(p.default, flag, help=_arg_doc(doc, p.name))
+        option = typer.Option(p.default, flag, help=docs.get(p.name, ""))
         params.append(inspect.Parameter(p.name, _KW, default=option,
                                         annotation=hints.get(p.name, str)))
     return params
-
-
-def _arg_doc(doc: str, name: str) -> str:
-    lines = doc.splitlines()
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(f"{name}:"):
-            text = [stripped.split(":", 1)[1].strip()]
-            indent = len(line) - len(line.lstrip())
-            for nxt in lines[i + 1:]:
-                if not nxt.strip() or len(nxt) - len(nxt.lstrip()) <= indent:
-                    break
-                text.append(nxt.strip())
-            return " ".join(text)
-    return ""
 
 
 class EvalGroup(_TaskGroup):

@@ -85,34 +85,45 @@ class Config:
 _ATTR = re.compile(r"^(\s*)([A-Za-z_][\w, ]*):\s*(.*)$")
 
 
-def field_docs(cls: type) -> dict[str, str]:
-    """``{field: help}`` from the ``Attributes:`` sections of ``cls`` and its bases' docstrings.
+def section_docs(doc: str, section: str = "Attributes") -> dict[str, str]:
+    r"""``{name: text}`` from one Google-style docstring section (``Attributes:``, ``Args:``).
 
-    A line ``name: text`` (or ``a, b: text`` for several fields) starts an entry; deeper-indented
-    lines continue it. A subclass's text wins over its base's.
+    A line ``name: text`` (or ``a, b: text`` for several names) starts an entry; deeper-indented
+    lines continue it; the section ends at a line indented less than its entries.
+
+    >>> section_docs("Sum.\n\nArgs:\n    a, b: the terms,\n        in pixels.\n", "Args")
+    {'a': 'the terms, in pixels.', 'b': 'the terms, in pixels.'}
     """
+    text = inspect.cleandoc(doc or "")
+    marker = f"{section}:"
+    if marker not in text:
+        return {}
+    docs: dict[str, str] = {}
+    names: list[str] = []
+    indent = None
+    for line in text.split(marker, 1)[1].splitlines():
+        if not line.strip():
+            continue
+        m = _ATTR.match(line)
+        depth = len(line) - len(line.lstrip())
+        if indent is None:
+            indent = depth
+        if depth < indent:
+            break
+        if m and depth == indent:
+            names = [n.strip() for n in m.group(2).split(",")]
+            for n in names:
+                docs[n] = m.group(3).strip()
+        elif names:
+            for n in names:
+                docs[n] = f"{docs[n]} {line.strip()}".strip()
+    return docs
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """``{field: help}`` from the ``Attributes:`` sections of ``cls`` and its bases' docstrings
+    (a subclass's text wins over its base's)."""
     docs: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        text = inspect.cleandoc(klass.__dict__.get("__doc__") or "")
-        if "Attributes:" not in text:
-            continue
-        block = text.split("Attributes:", 1)[1].splitlines()
-        names: list[str] = []
-        indent = None
-        for line in block:
-            if not line.strip():
-                continue
-            m = _ATTR.match(line)
-            depth = len(line) - len(line.lstrip())
-            if indent is None:
-                indent = depth
-            if depth < indent:
-                break
-            if m and depth == indent:
-                names = [n.strip() for n in m.group(2).split(",")]
-                for n in names:
-                    docs[n] = m.group(3).strip()
-            elif names:
-                for n in names:
-                    docs[n] = f"{docs[n]} {line.strip()}".strip()
+        docs.update(section_docs(klass.__dict__.get("__doc__") or ""))
     return docs
