@@ -30,11 +30,6 @@ class FileResults(Generic[T]):
     def __len__(self) -> int:
         return len(self.results) + len(self.failures)
 
-    @property
-    def ok(self) -> bool:
-        """True when no input failed."""
-        return not self.failures
-
 
 @dataclass
 class EvaluationReport(Mapping[str, Any]):

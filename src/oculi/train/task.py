@@ -127,11 +127,6 @@ class Step:
         self.loss_value = value if self.loss_value is None else self.loss_value
         return value
 
-    def optimizer(self, name: str | None = None) -> torch.optim.Optimizer:
-        """The optimizer ``name`` (the first one when None)."""
-        opts = self._trainer.optimizers
-        return opts[name] if name else next(iter(opts.values()))
-
 
 class Task:
     """Base class of a trainable task. Subclasses set :attr:`name` and :attr:`config` and

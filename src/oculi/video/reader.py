@@ -270,7 +270,6 @@ class OpenCVReader(VideoReader):
             raise ImageReadError(f"{self.path}: not a readable video")
         self.fps = float(self._cap.get(cv2.CAP_PROP_FPS)) or 25.0
         self.codec = "opencv"
-        self._frames: list[np.ndarray] | None = None
         count = 0
         while self._cap.grab():
             count += 1
