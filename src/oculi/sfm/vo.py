@@ -168,7 +168,7 @@ def _gray(frame: Frame, index: int) -> np.ndarray:
     if img.dtype != np.uint8:
         from oculi.core.convert import ensure_uint8
 
-        img = ensure_uint8(img)
+        img = ensure_uint8(img, f"frames[{index}]")
     return img
 
 
