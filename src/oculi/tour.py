@@ -23,6 +23,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("models", "oculi.models.tour:section"),
     ("detect", "oculi.detect.tour:section"),
     ("flow", "oculi.flow.tour:section"),
+    ("video", "oculi.video.tour:section"),
     ("track", "oculi.track.tour:section"),
     ("sfm", "oculi.sfm.tour:section"),
     ("stereo", "oculi.stereo.tour:section"),
