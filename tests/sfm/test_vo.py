@@ -140,3 +140,9 @@ def test_cli(drive, tmp_path: Path) -> None:
     assert data["errors"]["ate_se3_m"] == pytest.approx(ate(est, gt[:12]), abs=1e-6)
     assert data["errors"]["ate_se3_m"] < 0.3 and data["errors"]["kitti_t_pct"] is None
     assert (tmp_path / "t.png").stat().st_size > 1000
+    # a ground truth of another length is refused before the run
+    write_kitti_poses(tmp_path / "gt5.txt", gt[:5])
+    r = CliRunner().invoke(app, [str(tmp_path / "img"), "--calib", str(tmp_path / "calib.txt"),
+                                 "--gt", str(tmp_path / "gt5.txt"), "-o", str(tmp_path / "t2.txt")])
+    assert isinstance(r.exception, ShapeError) and "5 poses for 12 frames" in str(r.exception)
+    assert not (tmp_path / "t2.txt").exists()

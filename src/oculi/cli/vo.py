@@ -28,20 +28,22 @@ def vo(
     pose could not be estimated are listed at the end (exit 2); the trajectory is written anyway.
     """
     from oculi.cli._common import report_failures, write_json
+    from oculi.core.progress import progress_bar
     from oculi.sfm.kitti import list_frames, read_calib_k, read_kitti_poses, write_kitti_poses
     from oculi.sfm.vo import visual_odometry
 
     frames = list_frames(frames_dir)
     k = read_calib_k(calib)
     truth = read_kitti_poses(gt) if gt else None
-    step = max(1, len(frames) // 10)
+    if truth is not None and len(truth) != len(frames):  # before the run, not after it
+        from oculi.core.errors import ShapeError
 
-    def progress(done: int, total: int) -> None:
-        if done % step == 0 or done == total:
-            typer.echo(f"  frame {done}/{total}", err=True)
-
-    res = visual_odometry(frames, k, scale=scale, camera_height=camera_height, gt_poses=truth,
-                          progress=progress)
+        raise ShapeError(f"--gt: {len(truth)} poses for {len(frames)} frames")
+    with progress_bar("frames") as bar:
+        task = bar.add_task("frames", total=len(frames))
+        res = visual_odometry(frames, k, scale=scale, camera_height=camera_height,
+                              gt_poses=truth,
+                              progress=lambda done, _total: bar.update(task, completed=done))
     write_kitti_poses(out, res.poses)
     typer.echo(f"{frames_dir}: {len(frames)} frames, {len(res.keyframes)} keyframes, scale "
                f"{scale}{' (from ground truth: evaluation only)' if scale == 'gt' else ''}, "
@@ -58,11 +60,8 @@ def vo(
 
 
 def _errors(est, truth) -> dict[str, float]:
-    from oculi.core.errors import ShapeError
     from oculi.sfm.trajectory import SHORT_LENGTHS, trajectory_errors
 
-    if len(truth) != len(est):
-        raise ShapeError(f"--gt: {len(truth)} poses for {len(est)} frames")
     e = trajectory_errors(est, truth)
     short = "/".join(f"{x:g}" for x in SHORT_LENGTHS)
     typer.echo(f"path {e['path_m']:.1f} m: ATE {e['ate_se3_m']:.3f} m (SE(3)), "
