@@ -62,6 +62,14 @@ def test_eval_unknown_sequence_is_one_line_and_exit_2(mot17, tmp_path):
     assert "no sequence 'MOT17-99'" in out.output
 
 
+def test_eval_bad_result_file_names_it_and_exits_2(mot17, tmp_path):
+    dup = tmp_path / "dup.txt"
+    dup.write_text("1,7,10,10,20,20,1,-1,-1,-1\n1,7,40,40,20,20,1,-1,-1,-1\n")
+    out = runner.invoke(cli.app, ["eval", str(mot17 / "MOT17-02-FRCNN"), str(dup)])
+    assert out.exit_code == 2
+    assert "dup.txt" in out.output and "an id appears twice in frame 1" in out.output
+
+
 def _gt_detector(seq):
     """A fake ``frame -> Detections``: the sequence's pedestrian boxes, frame after frame."""
     people = seq.gt.select(seq.gt.classes == 1)

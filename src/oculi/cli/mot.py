@@ -135,6 +135,7 @@ def evaluate(
 
     Prints MOTA, MOTP (mean IoU of the matches), IDF1, HOTA, DetA, AssA and the error counts per
     result file, and the pooled scores (COMBINED) when several sequences are scored."""
+    from oculi.core.errors import DataError
     from oculi.track.mot_io import read_mot
     from oculi.track.mot_metrics import MOTMetrics, evaluate_mot
 
@@ -142,8 +143,12 @@ def evaluate(
     scored: dict[str, MOTMetrics] = {}
     for name, seq, path in pairs:
         frames = range(1, seq.num_frames + 1)
-        scored[name] = evaluate_mot(seq.gt, read_mot(path), iou_threshold=iou_threshold,
-                                    motchallenge=not plain, frames=frames)
+        try:
+            scored[name] = evaluate_mot(seq.gt, read_mot(path), iou_threshold=iou_threshold,
+                                        motchallenge=not plain, frames=frames)
+        except DataError as exc:  # e.g. an id twice in a frame: say which file
+            msg = str(exc)
+            fail(msg if msg.startswith(str(path)) else f"{path} on {seq.folder}: {msg}")
     if len({id(seq) for _, seq, _ in pairs}) > 1 and len(pairs) > 1:
         scored["COMBINED"] = MOTMetrics.combine(list(scored.values()))
     keys = ("MOTA", "MOTP", "IDF1", "HOTA", "DetA", "AssA", "IDSW", "FP", "FN")
