@@ -3,7 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
-from oculi.core.errors import NoMatchError
+from oculi.core.errors import DataError, NoMatchError
 from oculi.sfm import (
     DegenerateMotionError,
     PlanarSceneWarning,
@@ -81,6 +81,16 @@ def test_too_few_matches():
     with pytest.raises(NoMatchError, match="at least 8"):
         estimate_fundamental(x1, x2)
     with pytest.raises(NoMatchError, match="at least 8"):
+        relative_pose(x1, x2, CAM)
+
+
+def test_non_finite_points_are_named():
+    x1, x2 = scene(n=40, outliers=0.0)[2]
+    x1 = np.array(x1, dtype=np.float64)
+    x1[3] = np.nan  # numpy's SVD failed on it
+    with pytest.raises(DataError, match="1 of 40 correspondences hold NaN"):
+        estimate_fundamental(x1, x2)
+    with pytest.raises(DataError, match="NaN or inf"):
         relative_pose(x1, x2, CAM)
 
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from oculi.core.checks import check_positive
-from oculi.core.errors import NoMatchError, ParameterError, ShapeError
+from oculi.core.errors import DataError, NoMatchError, ParameterError, ShapeError
 from oculi.geometry.ransac import _needed  # the adaptive RANSAC iteration count
 from oculi.sfm import _epipolar as E_
 from oculi.sfm.camera import Camera, as_xy
@@ -86,6 +86,10 @@ def _pairs(xy1: Any, xy2: Any, need: int, what: str) -> tuple[np.ndarray, np.nda
     if a.shape != b.shape:
         raise ShapeError(f"xy1 and xy2: expected the same number of points, got {len(a)} and "
                          f"{len(b)}")
+    bad = int((~(np.isfinite(a).all(1) & np.isfinite(b).all(1))).sum())
+    if bad:
+        raise DataError(f"{what}: {bad} of {len(a)} correspondences hold NaN or inf; drop them "
+                        "first")
     if len(a) < need:
         raise NoMatchError(f"{what}: need at least {need} correspondences, got {len(a)}")
     return a, b
