@@ -41,6 +41,16 @@ def test_exact_data_is_exact():
         assert np.abs(triangulate(xys, CAM, poses, method=m) - X).max() < 1e-8
 
 
+def test_a_nan_observation_gives_a_nan_point():
+    X, poses, xys, _ = scene(noise=0.0, outliers=0.0, poses=POSES3)
+    xys = [np.array(x, dtype=np.float64) for x in xys]
+    xys[1][2] = np.nan  # numpy's eigh failed on the whole batch
+    for m in ("dlt", "midpoint"):
+        est = triangulate(xys, CAM, poses, method=m)
+        assert np.isnan(est[2]).all()
+        assert np.abs(np.delete(est, 2, axis=0) - np.delete(X, 2, axis=0)).max() < 1e-8
+
+
 def test_covariance_predicts_the_scatter():
     rng = np.random.default_rng(5)
     X = np.array([[0.5, -0.3, 8.0]])

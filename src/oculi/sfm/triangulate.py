@@ -69,7 +69,8 @@ def triangulate(
         method: ``"dlt"`` or ``"midpoint"``.
 
     Returns:
-        ``(N, 3)`` float64 world points (NaN where the system is degenerate).
+        ``(N, 3)`` float64 world points (NaN where the system is degenerate or an observation
+        is NaN).
 
     Raises:
         ShapeError: inconsistent inputs; ParameterError: fewer than 2 views or a bad method.
@@ -84,10 +85,13 @@ def triangulate(
             rows.append(x[:, 1:2, None] * p[2] - p[1])
         a = np.concatenate(rows, axis=1)  # (N, 2V, 4)
         a = a / np.linalg.norm(a, axis=2, keepdims=True).clip(1e-300)
+        bad = ~np.isfinite(a).all(axis=(1, 2))  # a NaN/inf observation: that point is NaN
+        a[bad] = 0.0
         _, vecs = np.linalg.eigh(np.einsum("nki,nkj->nij", a, a))
         h = vecs[:, :, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             out = h[:, :3] / h[:, 3:4]
+        out[bad] = np.nan
         return out
     if method == "midpoint":
         n = len(xn[0])
