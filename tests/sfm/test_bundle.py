@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from oculi.core.errors import ParameterError
+from oculi.core.errors import DataError, ParameterError
 from oculi.sfm import Camera, bundle_adjust
 from tests.sfm import CAM, angle_deg, rot
 
@@ -57,3 +57,12 @@ def test_bundle_refines_shared_intrinsics():
 def test_bundle_needs_two_cameras():
     with pytest.raises(ParameterError, match="2 cameras"):
         bundle_adjust(CAM, POSES[:1], np.ones((2, 3)), [0, 0], [0, 1], np.zeros((2, 2)))
+
+
+def test_bundle_bad_observations_are_named():
+    X, ci, pi, obs, _ = _scene(noise=0.0)
+    with pytest.raises(ParameterError, match="at least one observation"):
+        bundle_adjust(CAM, POSES, X, [], [], np.zeros((0, 2)))
+    obs[5] = np.nan  # scipy's least_squares failed on the initial residuals
+    with pytest.raises(DataError, match="NaN or inf"):
+        bundle_adjust(CAM, POSES, X, ci, pi, obs)

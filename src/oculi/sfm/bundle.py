@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from oculi.core.errors import ParameterError, ShapeError
+from oculi.core.errors import DataError, ParameterError, ShapeError
 from oculi.sfm.camera import Camera, as_xy, as_xyz
 
 
@@ -119,8 +119,12 @@ def bundle_adjust(
     if ci.shape != (m,) or pi.shape != (m,):
         raise ShapeError(f"camera_indices, point_indices: expected ({m},), got {ci.shape} and "
                          f"{pi.shape}")
+    if m == 0:
+        raise ParameterError("observations: bundle adjustment needs at least one observation")
     if ci.min() < 0 or ci.max() >= nc or pi.min() < 0 or pi.max() >= npt:
         raise ParameterError("camera_indices/point_indices: out of range")
+    if not (np.isfinite(obs).all() and np.isfinite(X0).all()):
+        raise DataError("observations, points3d: NaN or inf values; drop those points first")
     rv0 = np.stack([rotation_to_rvec(r) for r, _ in poses])
     t0 = np.stack([np.asarray(t, dtype=np.float64).reshape(3) for _, t in poses])
     fixed_axis = int(np.argmax(np.abs(t0[1] - t0[0])))
