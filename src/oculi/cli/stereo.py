@@ -34,10 +34,10 @@ def _read_ground_truth(path: Path, scale: float):
     import numpy as np
 
     from oculi.core.checks import check_positive
-    from oculi.stereo.datasets import _read_gt
+    from oculi.stereo.datasets import read_disparity_png
 
     if path.suffix.lower() != ".npy":
-        return _read_gt(path, check_positive(scale, "--gt-scale"))
+        return read_disparity_png(path, check_positive(scale, "--gt-scale"))
     gt = _load_npy(path)
     gt[~np.isfinite(gt)] = np.nan
     return gt

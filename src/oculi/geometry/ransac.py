@@ -158,7 +158,13 @@ def _sample(rng: np.random.Generator, n: int, k: int, b: int) -> np.ndarray:
     return idx[ok][:b]
 
 
-def _needed(n_inliers: int, n: int, k: int, confidence: float, cap: int) -> int:
+def ransac_iterations(n_inliers: int, n: int, k: int, confidence: float, cap: int) -> int:
+    """Samples still needed so that, with inlier ratio ``n_inliers / n`` and minimal samples of
+    ``k``, one all-inlier sample is drawn with probability ``confidence`` (at most ``cap``).
+
+    >>> ransac_iterations(50, 100, 4, 0.99, 10_000)
+    72
+    """
     w = n_inliers / n
     if w >= 1.0:
         return 0
@@ -279,7 +285,7 @@ def estimate_transform(
         if min_inliers > nf:
             raise NoMatchError(f"{spec.name}: {nf} correspondences, fewer than the "
                                f"{min_inliers} inliers asked for")
-        give_up = _needed(max(min_inliers, k), nf, k, confidence, max_iterations)
+        give_up = ransac_iterations(max(min_inliers, k), nf, k, confidence, max_iterations)
     while iters < needed:
         if iters >= give_up and best_inl < min_inliers:
             raise NoMatchError(
@@ -305,7 +311,7 @@ def estimate_transform(
             if local_optimisation:
                 best, best_score = _local_optimisation(spec, best, fa, fb, t2, rng, best_score)
             best_inl = int((_sq_errors(best[None], fa, fb)[0] <= t2).sum())
-            needed = _needed(best_inl, nf, k, confidence, max_iterations)
+            needed = ransac_iterations(best_inl, nf, k, confidence, max_iterations)
     if best is None or best_inl < k:
         raise NoMatchError(
             f"{spec.name}: no consistent model among {n} correspondences "

@@ -40,7 +40,7 @@ import numpy as np
 
 from oculi.core.checks import check_positive
 from oculi.core.errors import DataError, NoMatchError, ParameterError, ShapeError
-from oculi.geometry.ransac import _needed  # the adaptive RANSAC iteration count
+from oculi.geometry.ransac import ransac_iterations
 from oculi.sfm import _epipolar as E_
 from oculi.sfm.camera import Camera, as_xy
 from oculi.sfm.triangulate import depths, triangulate
@@ -132,7 +132,7 @@ def _lo_msac(a, b, minimal: Callable, fit: Callable, t2: float, confidence: floa
         if scores[j] < best_score:
             best, best_score = _refit(fit, err, hyp[j], a, b, t2)
             n_in = int((err(best[None], a, b)[0] <= t2).sum())
-            needed = _needed(n_in, n, k, confidence, max_iterations)
+            needed = ransac_iterations(n_in, n, k, confidence, max_iterations)
     if best is None:
         raise NoMatchError(f"no epipolar model among {n} correspondences ({iters} samples)")
     best, _ = _refit(fit, err, best, a, b, t2, rounds=8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,20 +80,20 @@ def read_middlebury_2003(folder: str | Path, *, scale: float = 1.0) -> StereoPai
                              "(im2.png, im6.png, disp2.png)")
     left = read_image(folder / "im2.png", mode="rgb")
     right = read_image(folder / "im6.png", mode="rgb")
-    gt = _read_gt(folder / "disp2.png")
+    gt = read_disparity_png(folder / "disp2.png")
     mask = None
     if (folder / "disp6.png").is_file():
-        mask = visible_in_right(gt, _read_gt(folder / "disp6.png"))
+        mask = visible_in_right(gt, read_disparity_png(folder / "disp6.png"))
     pair = StereoPair(left, right, gt, folder.name, _range(gt), mask)
     return rescale_pair(pair, scale) if scale != 1.0 else pair
 
 
-def _read_gt(path: Path, scale: float = 4.0) -> np.ndarray:
+def read_disparity_png(path: str | os.PathLike[str], scale: float = 4.0) -> np.ndarray:
     """A ground-truth disparity PNG: disparity x ``scale`` (Middlebury 2003: 4), 0 = unknown ->
     float32 px, NaN."""
     from oculi.io import read_image
 
-    raw = read_image(path, mode="unchanged")
+    raw = read_image(Path(path), mode="unchanged")
     raw = raw[..., 0] if raw.ndim == 3 else raw
     gt = raw.astype(np.float32) / np.float32(scale)
     gt[raw == 0] = np.nan
@@ -149,7 +150,7 @@ def read_depth_png(path: str | Path, *, depth_scale: float = 5000.0) -> np.ndarr
     """
     from oculi.io import read_image
 
-    raw = read_image(path, mode="unchanged")
+    raw = read_image(Path(path), mode="unchanged")
     if raw.ndim != 2 or raw.dtype != np.uint16:
         raise DataError(f"{path}: expected a single-channel uint16 depth PNG, got "
                         f"{raw.dtype.name} {raw.shape}")
