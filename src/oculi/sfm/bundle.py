@@ -81,17 +81,38 @@ def _project(cam: Camera, scale, k1, k2, rv, t, X):
     return np.column_stack([d[:, 0] * cam.fx * scale + cam.cx, d[:, 1] * cam.fy * scale + cam.cy])
 
 
+def _sparsity(cam_free: np.ndarray, n_intr: int, ci: np.ndarray, pi: np.ndarray, npt: int):
+    """``(2M, n_params)`` 0/1 pattern: each residual pair depends on its camera's free
+    parameters, the shared intrinsics and its point's three coordinates."""
+    from scipy.sparse import coo_matrix
+
+    n_cam = int(cam_free.sum())
+    col = -np.ones(cam_free.shape, np.intp)
+    col[cam_free] = np.arange(n_cam)
+    m = len(ci)
+    cols = np.column_stack([col[ci], np.broadcast_to(n_cam + np.arange(n_intr), (m, n_intr)),
+                            n_cam + n_intr + 3 * pi[:, None] + np.arange(3)])  # (M, 6+n_intr+3)
+    rows = np.repeat(np.arange(m)[:, None], cols.shape[1], axis=1)
+    keep = cols >= 0
+    r, c = rows[keep], cols[keep]
+    data = np.ones(2 * len(r), np.int8)
+    shape = (2 * m, n_cam + n_intr + 3 * npt)
+    return coo_matrix((data, (np.concatenate([2 * r, 2 * r + 1]), np.concatenate([c, c]))),
+                      shape=shape).tocsr()
+
+
 def bundle_adjust(
     camera: Camera, poses: Sequence[tuple[Any, Any]], points3d: Any, camera_indices: Any,
     point_indices: Any, observations: Any, *, refine_intrinsics: bool = False,
     loss: str = "soft_l1", f_scale: float = 1.0, max_nfev: int | None = 200,
-    x_scale: Any = "jac", restarts: int = 3,
+    x_scale: Any = "jac", restarts: int = 3, fixed_cameras: Sequence[int] = (),
 ) -> BundleResult:
     """Jointly refine poses, points (and shared intrinsics) to minimise reprojection error.
 
     Args:
         camera: shared intrinsics of all views.
-        poses: ``C >= 2`` world-to-camera ``(R, t)``; camera 0 and the scale are held fixed.
+        poses: ``C >= 2`` world-to-camera ``(R, t)``; camera 0 and the scale are held fixed
+            (unless ``fixed_cameras`` names two or more cameras, which then fix the gauge).
         points3d: ``(P, 3)`` initial world points.
         camera_indices, point_indices: ``(M,)`` int, which camera sees which point.
         observations: ``(M, 2)`` observed pixels.
@@ -102,12 +123,13 @@ def bundle_adjust(
         x_scale: ``least_squares`` variable scaling.
         restarts: re-runs of the solver from its own result while the cost still falls by
             more than 0.01 % (a restart resets the trust region and the variable scaling).
+        fixed_cameras: indices of cameras held constant (local bundle adjustment: the cameras
+            that see the refined points but are not refined themselves).
 
     Returns:
         :class:`BundleResult` with the mean reprojection error before and after, pixels.
     """
     from scipy.optimize import least_squares
-    from scipy.sparse import lil_matrix
 
     X0 = as_xyz(points3d, "points3d")
     obs = as_xy(observations, "observations")
@@ -127,11 +149,15 @@ def bundle_adjust(
         raise DataError("observations, points3d: NaN or inf values; drop those points first")
     rv0 = np.stack([rotation_to_rvec(r) for r, _ in poses])
     t0 = np.stack([np.asarray(t, dtype=np.float64).reshape(3) for _, t in poses])
-    fixed_axis = int(np.argmax(np.abs(t0[1] - t0[0])))
-    # free camera parameters: cameras 1.., 6 each, minus camera 1's fixed translation component
+    fixed = sorted({int(i) for i in fixed_cameras})
+    if fixed and (fixed[0] < 0 or fixed[-1] >= nc):
+        raise ParameterError(f"fixed_cameras: indices must be in [0, {nc}), got {fixed}")
     cam_free = np.ones((nc, 6), bool)
-    cam_free[0] = False
-    cam_free[1, 3 + fixed_axis] = False
+    cam_free[fixed] = False
+    if len(fixed) < 2:  # gauge: hold camera 0 and one translation component of camera 1
+        fixed_axis = int(np.argmax(np.abs(t0[1] - t0[0])))
+        cam_free[0] = False
+        cam_free[1, 3 + fixed_axis] = False
     n_intr = 3 if refine_intrinsics else 0
     cam_all = np.column_stack([rv0, t0])
     intr0 = np.array([1.0, camera.k1, camera.k2])
@@ -150,22 +176,7 @@ def bundle_adjust(
                 - obs).ravel()
 
     p0 = np.concatenate([cam_all[cam_free], intr0[:n_intr], X0.ravel()])
-    # sparsity: columns of camera j's free params, intrinsics, point k's 3 coordinates
-    col = -np.ones((nc, 6), np.intp)
-    col[cam_free] = np.arange(cam_free.sum())
-    sp = lil_matrix((2 * m, len(p0)), dtype=np.int8)
-    rows = np.arange(m)
-    for k in range(6):
-        cols = col[ci, k]
-        ok = cols >= 0
-        for d in range(2):
-            sp[2 * rows[ok] + d, cols[ok]] = 1
-    base = cam_free.sum() + n_intr
-    for d in range(2):
-        for k in range(n_intr):
-            sp[2 * rows + d, cam_free.sum() + k] = 1
-        for k in range(3):
-            sp[2 * rows + d, base + 3 * pi + k] = 1
+    sp = _sparsity(cam_free, n_intr, ci, pi, npt)
     before = float(np.linalg.norm(fun(p0).reshape(-1, 2), axis=1).mean())
     x, ok, prev = p0, False, np.inf
     for _ in range(restarts + 1):  # a restart resets the trust region and the scaling
