@@ -1,5 +1,5 @@
-"""Image and DICOM input/output. Arrays are RGB (or gray) at this edge; BGR stays inside.
-Video lives in :mod:`oculi.video` (its old names here still work, deprecated)."""
+"""Image, DICOM and PLY point-cloud input/output. Arrays are RGB (or gray) at this edge; BGR
+stays inside. Video lives in :mod:`oculi.video` (its old names here still work, deprecated)."""
 
 from oculi.core.deprecation import moved_names
 from oculi.io.dicom import DicomImage, read_dicom
@@ -11,16 +11,20 @@ from oculi.io.image import (
     set_max_pixels,
     write_image,
 )
+from oculi.io.ply import PointCloud, read_ply, write_ply
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DicomImage",
+    "PointCloud",
     "decode_image",
     "encode_image",
     "read_dicom",
     "read_image",
+    "read_ply",
     "set_max_pixels",
     "write_image",
+    "write_ply",
 ]
 
 #: names that moved to :mod:`oculi.video` (deprecated here)

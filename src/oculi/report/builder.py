@@ -1,7 +1,8 @@
 """HTML report builder: a title, sections with text, tables, images with captions.
 
 Images are written as PNG files into ``assets/`` beside ``index.html``; the page uses no external
-CSS, fonts or scripts, so it opens offline. The page is written atomically.
+CSS, fonts or scripts, so it opens offline (:meth:`Section.scene3d` embeds its own small script).
+The page is written atomically.
 
     >>> import numpy as np, tempfile, pathlib
     >>> r = Report("demo")
@@ -51,6 +52,18 @@ def _fmt(value: Any) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "item"
+
+
+def _figure_png(fig: Any) -> bytes:
+    """PNG bytes of a matplotlib figure (100 dpi, tight), which is then closed."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
 
 
 @dataclass
@@ -104,18 +117,46 @@ class Section:
 
     def figure(self, fig: Any, caption: str = "", *, name: str | None = None) -> None:
         """A matplotlib figure, rendered to PNG (and closed)."""
-        import io
-
-        import matplotlib.pyplot as plt
-
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-        plt.close(fig)
-        fname = self.report._add_asset_bytes(buf.getvalue(), name or caption or self.title, ".png")
+        fname = self.report._add_asset_bytes(_figure_png(fig), name or caption or self.title,
+                                             ".png")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         self.parts.append(
             f'<figure><img src="assets/{fname}" alt="{html.escape(caption)}">{cap}</figure>'
         )
+
+    def scene3d(
+        self,
+        points: Any,
+        colors: Any = None,
+        *,
+        frusta: Any = None,
+        caption: str = "",
+        max_points: int = 50_000,
+        fallback: bool = True,
+        name: str | None = None,
+    ) -> None:
+        """An interactive 3-D view of a point cloud (orbit, pan, zoom; works offline).
+
+        Args:
+            points: ``(N, 3)`` points or a reconstruction (see
+                :func:`oculi.report.viewer3d.viewer_html`, which takes the same arguments).
+            colors: ``(N, 3)`` uint8 RGB, optional.
+            frusta: ``(C, 5, 3)`` camera pyramids, optional.
+            caption: text under the view.
+            max_points: larger clouds are cut to a random subset of this size.
+            fallback: also render a static PNG (:func:`oculi.report.viewer3d.plot_scene`,
+                about 0.5 s) shown where JavaScript is off.
+            name: file stem of that PNG in ``assets/``.
+        """
+        from oculi.report.viewer3d import plot_scene, viewer_html
+
+        src = None
+        if fallback:
+            png = _figure_png(plot_scene(points, colors, frusta=frusta))
+            src = "assets/" + self.report._add_asset_bytes(png, name or caption or self.title,
+                                                           ".png")
+        self.parts.append(viewer_html(points, colors, frusta=frusta, caption=caption,
+                                      max_points=max_points, fallback=src))
 
 
 class Report:

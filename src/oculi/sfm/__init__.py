@@ -13,6 +13,7 @@ from oculi.sfm.camera import (
     read_kitti_calib,
     read_middlebury_par,
 )
+from oculi.sfm.export import read_colmap_text, read_ply, write_colmap_text, write_ply
 from oculi.sfm.kitti import (
     KittiSequence,
     read_calib_k,
@@ -21,6 +22,7 @@ from oculi.sfm.kitti import (
     write_kitti_poses,
 )
 from oculi.sfm.pnp import PnPResult, solve_pnp
+from oculi.sfm.reconstruction import Reconstruction
 from oculi.sfm.trajectory import (
     KITTI_LENGTHS,
     SHORT_LENGTHS,
@@ -69,6 +71,7 @@ __all__ = [
     "KittiSequence",
     "PlanarSceneWarning",
     "PnPResult",
+    "Reconstruction",
     "RelativePose",
     "VOConfig",
     "VOResult",
@@ -86,10 +89,12 @@ __all__ = [
     "point_covariance",
     "project_points",
     "read_calib_k",
+    "read_colmap_text",
     "read_kitti_calib",
     "read_kitti_poses",
     "read_kitti_sequence",
     "read_middlebury_par",
+    "read_ply",
     "recover_pose",
     "relative_pose",
     "reprojection_errors",
@@ -101,5 +106,7 @@ __all__ = [
     "triangulate",
     "umeyama",
     "visual_odometry",
+    "write_colmap_text",
     "write_kitti_poses",
+    "write_ply",
 ]

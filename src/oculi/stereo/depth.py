@@ -1,4 +1,4 @@
-"""Disparity -> depth -> 3-D points, PLY writing and colourised disparity images.
+"""Disparity -> depth -> 3-D points and colourised disparity images.
 
 Camera frame: x right, y down, z forward (metres if the baseline is in metres). A left pixel
 ``(u, v)`` with disparity ``d`` lies at depth ``z = f * B / d`` and at
@@ -14,6 +14,12 @@ import numpy as np
 
 from oculi.core.checks import check_positive
 from oculi.core.errors import ShapeError
+from oculi.io.ply import read_ply, write_ply
+
+__all__ = [  # write_ply lives in oculi.io.ply and is re-exported here
+    "colorize_disparity", "depth_to_points", "disparity_to_depth", "disparity_to_depth_matrix",
+    "disparity_to_png16", "disparity_to_points", "read_ply_points", "write_ply",
+]
 
 
 def _check_map(a: np.ndarray, name: str) -> np.ndarray:
@@ -84,57 +90,9 @@ def disparity_to_points(disparity: np.ndarray, focal: float, baseline: float,
     return depth_to_points(disparity_to_depth(disparity, focal, baseline), focal, focal, cx, cy)
 
 
-def write_ply(path: str | Path, points: np.ndarray, colors: np.ndarray | None = None) -> Path:
-    """Write points (and RGB colours) as a binary little-endian PLY file, atomically.
-
-    Args:
-        path: output ``.ply`` path.
-        points: Nx3 or HxWx3 float points; rows with a NaN are skipped.
-        colors: matching Nx3 or HxWx3 uint8 RGB, optional.
-
-    Returns:
-        The path written.
-    """
-    from oculi.core.atomic import atomic_path
-
-    pts = np.asarray(points, dtype=np.float32)
-    if pts.ndim not in (2, 3) or pts.shape[-1] != 3:
-        raise ShapeError(f"points: expected Nx3 or HxWx3, got {pts.shape}")
-    pts = pts.reshape(-1, 3)
-    keep = np.isfinite(pts).all(axis=1)
-    props = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
-    cols = None
-    if colors is not None:
-        cols = np.asarray(colors)
-        if cols.shape[-1:] != (3,) or cols.size != pts.size:
-            raise ShapeError(f"colors: expected {pts.shape[0]} RGB rows, got shape {cols.shape}")
-        cols = cols.reshape(-1, 3)
-        props += [("red", "u1"), ("green", "u1"), ("blue", "u1")]
-    rec = np.empty(int(keep.sum()), dtype=props)
-    for i, axis in enumerate("xyz"):
-        rec[axis] = pts[keep, i]
-    if cols is not None:
-        for i, c in enumerate(("red", "green", "blue")):
-            rec[c] = cols[keep, i].astype(np.uint8)
-    names = {"<f4": "float", "u1": "uchar"}
-    header = ["ply", "format binary_little_endian 1.0", f"element vertex {rec.size}"]
-    header += [f"property {names[t]} {n}" for n, t in props] + ["end_header", ""]
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fh.write("\n".join(header).encode("ascii"))
-        fh.write(rec.tobytes())
-    return Path(path)
-
-
 def read_ply_points(path: str | Path) -> np.ndarray:
-    """Read the x, y, z of a PLY written by :func:`write_ply` (Nx3 float32; for checks)."""
-    data = Path(path).read_bytes()
-    end = data.index(b"end_header\n") + len(b"end_header\n")
-    header = data[:end].decode("ascii").split("\n")
-    n = int(next(h for h in header if h.startswith("element vertex")).split()[-1])
-    props = [h.split()[1:] for h in header if h.startswith("property")]
-    dtype = [(name, "<f4" if kind == "float" else "u1") for kind, name in props]
-    rec = np.frombuffer(data[end:], dtype=dtype, count=n)
-    return np.stack([rec["x"], rec["y"], rec["z"]], axis=1)
+    """The ``(N, 3)`` float32 x, y, z of a PLY file (see :func:`oculi.io.read_ply`)."""
+    return read_ply(path).points.astype(np.float32)
 
 
 def colorize_disparity(disparity: np.ndarray, max_disparity: float | None = None,
