@@ -14,8 +14,9 @@ end failed tracks are re-triangulated and a last global adjustment and filter ru
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -83,105 +84,137 @@ class SfMConfig:
             raise ParameterError("min_inliers >= 8 and min_pnp_inliers >= 6 are needed")
 
 
-@dataclass
 class _State:
-    """Mutable mapper state: poses, one point per track (NaN until triangulated) and, per
-    track observation, whether it is used (its image registered and its error in bounds)."""
+    """Mapper state in flat arrays. Observations are ordered by track: track ``k`` owns
+    ``start[k]:start[k+1]``; ``X[k]`` is its point (NaN until triangulated); ``used`` marks the
+    observations that constrain the points (image registered, error within bounds)."""
 
-    graph: ViewGraph
-    tracks: list[np.ndarray]
-    camera: Camera
-    poses: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    X: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
-    used: list[np.ndarray] = field(default_factory=list)
-    tried: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    tracks_of: list[np.ndarray] = field(default_factory=list)
+    def __init__(self, graph: ViewGraph, tracks: list[np.ndarray], camera: Camera) -> None:
+        n = len(graph.features)
+        self.graph, self.camera, self.n = graph, camera, n
+        lens = np.array([len(t) for t in tracks], np.intp)
+        self.start = np.concatenate([[0], np.cumsum(lens)]).astype(np.intp)
+        flat = np.concatenate(tracks) if tracks else np.zeros((0, 2), np.intp)
+        self.track = np.repeat(np.arange(len(tracks)), lens)
+        self.image = flat[:, 0].astype(np.intp)
+        self.kp = flat[:, 1].astype(np.intp)
+        self.xy = np.zeros((len(flat), 2))
+        for i in range(n):
+            sel = self.image == i
+            self.xy[sel] = graph.keypoints(i)[self.kp[sel]]
+        self.used = np.zeros(len(flat), bool)
+        self.X = np.full((len(tracks), 3), np.nan)
+        self.R = np.tile(np.eye(3), (n, 1, 1))
+        self.t = np.zeros((n, 3))
+        self.reg = np.zeros(n, bool)
+        self.obs_of = [np.flatnonzero(self.image == i) for i in range(n)]
 
-    def __post_init__(self) -> None:
-        n = len(self.graph.features)
-        self.X = np.full((len(self.tracks), 3), np.nan)
-        self.used = [np.zeros(len(t), bool) for t in self.tracks]
-        self.tried = np.zeros(len(self.tracks), bool)
-        per: list[list[int]] = [[] for _ in range(n)]
-        for k, t in enumerate(self.tracks):
-            for i in t[:, 0]:
-                per[int(i)].append(k)
-        self.tracks_of = [np.asarray(p, np.intp) for p in per]
+    @property
+    def poses(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        return {int(i): (self.R[i].copy(), self.t[i].copy()) for i in np.flatnonzero(self.reg)}
 
-    def xy(self, k: int) -> np.ndarray:
-        """``(len, 2)`` pixels of track ``k``'s observations."""
-        t = self.tracks[k]
-        return np.array([self.graph.features[i].xy[j] for i, j in t], np.float64)
+    def set_pose(self, i: int, r: np.ndarray, t: np.ndarray) -> None:
+        self.R[i], self.t[i], self.reg[i] = r, np.asarray(t).reshape(3), True
 
-    def has_point(self, k: int) -> bool:
-        return bool(np.isfinite(self.X[k, 0]))
+    def has_point(self, obs: np.ndarray) -> np.ndarray:
+        return np.isfinite(self.X[self.track[obs], 0])
 
-    def observations(self):
-        """Used observations of triangulated tracks: ``(image ids, track ids, xy)``."""
-        ii, kk, xy = [], [], []
-        for k in np.flatnonzero(np.isfinite(self.X[:, 0])):
-            t, u = self.tracks[k], self.used[k]
-            for (i, j), ok in zip(t, u, strict=True):
-                if ok:
-                    ii.append(i)
-                    kk.append(k)
-                    xy.append(self.graph.features[i].xy[j])
-        return (np.asarray(ii, np.intp), np.asarray(kk, np.intp),
-                np.asarray(xy, np.float64).reshape(-1, 2))
+    def centres(self, images: np.ndarray) -> np.ndarray:
+        return -np.einsum("nji,nj->ni", self.R[images], self.t[images])
 
-
-def _angles_ok(X: np.ndarray, centres: np.ndarray, min_angle: float) -> bool:
-    """Largest angle between the rays from ``centres (V, 3)`` to ``X (3,)`` >= ``min_angle``."""
-    d = X - centres
-    d /= np.linalg.norm(d, axis=1, keepdims=True)
-    cos = np.clip(d @ d.T, -1, 1)
-    return bool(np.degrees(np.arccos(cos.min())) >= min_angle)
+    def errors(self, obs: np.ndarray, X: np.ndarray | None = None):
+        """Reprojection errors (px) and in-front flags of observations ``obs`` of their
+        tracks' points (or of ``X (len(obs), 3)``)."""
+        pts = self.X[self.track[obs]] if X is None else X
+        q = np.einsum("nij,nj->ni", self.R[self.image[obs]], pts) + self.t[self.image[obs]]
+        front = q[:, 2] > 1e-12
+        q[~front, 2] = 1.0
+        err = np.linalg.norm(self.camera.project(q) - self.xy[obs], axis=1)
+        return np.where(front, err, np.inf), front
 
 
-def _triangulate_track(st: _State, k: int, cfg: SfMConfig) -> bool:
-    """Triangulate track ``k`` from its registered observations; keep it when every used
-    observation is in front, within ``max_error`` and the rays span ``min_angle``."""
-    from oculi.sfm.triangulate import triangulate
+def _spans(st: _State, obs: np.ndarray, X: np.ndarray, min_angle: float) -> np.ndarray:
+    """Per track of the (track-sorted) ``obs``: the largest angle between the first
+    observation's ray and any other ray is at least ``min_angle`` degrees (a lower bound of the
+    largest pairwise angle, and at least half of it). ``X`` holds each observation's point.
 
-    t = st.tracks[k]
-    reg = np.array([int(i) in st.poses for i in t[:, 0]])
-    if reg.sum() < 2:
-        return False
-    xy = st.xy(k)
-    idx = np.flatnonzero(reg)
-    poses = [st.poses[int(t[m, 0])] for m in idx]
-    X = triangulate([xy[m][None] for m in idx], st.camera, poses)[0]
-    if not np.isfinite(X).all():
-        return False
-    ok = _check_observations(st, X, t, xy, idx, cfg.max_error)
-    if ok.sum() < 2:
-        return False
-    centres = np.array([-st.poses[int(t[m, 0])][0].T @ st.poses[int(t[m, 0])][1]
-                        for m in idx[ok]])
-    if not _angles_ok(X, centres, cfg.min_angle):
-        return False
-    st.X[k] = X
-    st.used[k][:] = False
-    st.used[k][idx[ok]] = True
-    return True
+    Returns:
+        ``(len(obs),)`` bool, the verdict of each observation's track.
+    """
+    if not len(obs):
+        return np.zeros(0, bool)
+    ray = X - st.centres(st.image[obs])
+    ray /= np.linalg.norm(ray, axis=1, keepdims=True).clip(1e-300)
+    tr = st.track[obs]
+    first = np.flatnonzero(np.r_[True, tr[1:] != tr[:-1]])
+    ref = np.repeat(first, np.diff(np.r_[first, len(obs)]))
+    cos = (ray * ray[ref]).sum(1)
+    min_cos = np.minimum.reduceat(cos, first)
+    ok = np.degrees(np.arccos(np.clip(min_cos, -1, 1))) >= min_angle
+    return np.repeat(ok, np.diff(np.r_[first, len(obs)]))
 
 
-def _check_observations(st: _State, X: np.ndarray, t: np.ndarray, xy: np.ndarray,
-                        idx: np.ndarray, max_error: float) -> np.ndarray:
-    """Per observation in ``idx``: in front of its camera and reprojected within the bound."""
-    ok = np.zeros(len(idx), bool)
-    for n, m in enumerate(idx):
-        r, tr = st.poses[int(t[m, 0])]
-        q = r @ X + tr
-        if q[2] <= 0:
-            continue
-        ok[n] = np.linalg.norm(st.camera.project(q[None])[0] - xy[m]) <= max_error
-    return ok
+def _dlt(st: _State, obs: np.ndarray) -> np.ndarray:
+    """Multi-view DLT for the tracks of the (track-sorted) ``obs`` (registered images).
+
+    Returns:
+        ``(len(obs), 3)`` point of each observation's track (NaN where degenerate).
+    """
+    xn = st.camera.normalise(st.xy[obs])
+    P = np.concatenate([st.R[st.image[obs]], st.t[st.image[obs]][:, :, None]], axis=2)
+    r1 = xn[:, :1] * P[:, 2] - P[:, 0]
+    r2 = xn[:, 1:] * P[:, 2] - P[:, 1]
+    r1 /= np.linalg.norm(r1, axis=1, keepdims=True).clip(1e-300)
+    r2 /= np.linalg.norm(r2, axis=1, keepdims=True).clip(1e-300)
+    m = np.einsum("ni,nj->nij", r1, r1) + np.einsum("ni,nj->nij", r2, r2)
+    tr = st.track[obs]
+    first = np.flatnonzero(np.r_[True, tr[1:] != tr[:-1]])
+    a = np.add.reduceat(m, first, axis=0)
+    _, vecs = np.linalg.eigh(a)
+    h = vecs[:, :, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        X = h[:, :3] / h[:, 3:4]
+    return np.repeat(X, np.diff(np.r_[first, len(obs)]), axis=0)
+
+
+def _triangulate(st: _State, tracks: np.ndarray, cfg: SfMConfig) -> int:
+    """Triangulate ``tracks`` (without points) from their registered observations; a track is
+    kept when two or more observations are in front and within ``max_error`` and their rays
+    span ``min_angle``. A second round re-triangulates from the agreeing observations only.
+    Returns the number of new points."""
+    tracks = np.unique(tracks)
+    tracks = tracks[~np.isfinite(st.X[tracks, 0])]
+    if not len(tracks):
+        return 0
+    obs = np.concatenate([np.arange(st.start[k], st.start[k + 1]) for k in tracks])
+    obs = obs[st.reg[st.image[obs]]]
+    new = 0
+    for _ in range(2):
+        cnt = np.bincount(st.track[obs], minlength=len(st.X))
+        obs = obs[cnt[st.track[obs]] >= 2]
+        if not len(obs):
+            break
+        X = _dlt(st, obs)
+        err, front = st.errors(obs, X)
+        good = np.isfinite(X).all(1) & front & (err <= cfg.max_error)
+        cnt = np.bincount(st.track[obs[good]], minlength=len(st.X))
+        span = np.zeros(len(obs), bool)
+        span[good] = _spans(st, obs[good], X[good], cfg.min_angle)
+        all_good = np.ones(len(st.X), bool)
+        np.logical_and.at(all_good, st.track[obs], good)
+        accept = span & (cnt[st.track[obs]] >= 2) & all_good[st.track[obs]]
+        st.X[st.track[obs[accept]]] = X[accept]
+        st.used[obs[accept]] = True
+        new += len(np.unique(st.track[obs[accept]]))
+        obs = obs[good & ~all_good[st.track[obs]]]  # retry from the agreeing observations
+    return new
 
 
 def _initial_pair(st: _State, cfg: SfMConfig) -> tuple[int, int]:
     """Try pairs by inlier count; the first with low homography support whose relative pose
     has a wide enough median triangulation angle starts the model."""
+    import warnings
+
     from oculi.sfm.twoview import relative_pose
 
     cands = sorted(st.graph.pairs.values(), key=lambda p: -p.n_inliers)
@@ -193,8 +226,6 @@ def _initial_pair(st: _State, cfg: SfMConfig) -> tuple[int, int]:
         a = st.graph.keypoints(pm.i)[pm.idx[:, 0]]
         b = st.graph.keypoints(pm.j)[pm.idx[:, 1]]
         try:
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 rp = relative_pose(a, b, st.camera, threshold=cfg.verify_threshold,
@@ -205,79 +236,60 @@ def _initial_pair(st: _State, cfg: SfMConfig) -> tuple[int, int]:
         if rp.median_parallax_deg < cfg.init_min_angle or rp.inliers.sum() < 2 * cfg.min_inliers:
             reasons.append(f"{pm.i}-{pm.j}: parallax {rp.median_parallax_deg:.1f} deg")
             continue
-        st.poses[pm.i] = (np.eye(3), np.zeros(3))
-        st.poses[pm.j] = (rp.R, rp.t)
+        st.set_pose(pm.i, np.eye(3), np.zeros(3))
+        st.set_pose(pm.j, rp.R, rp.t)
         return pm.i, pm.j
     raise NoMatchError("reconstruct: no image pair can start the model ("
                        + ("; ".join(reasons[:4]) or "no verified pairs") + ")")
+
+
+def _seen(st: _State, image: int) -> np.ndarray:
+    """Observations of ``image`` whose tracks have a point."""
+    obs = st.obs_of[image]
+    return obs[st.has_point(obs)]
 
 
 def _register_next(st: _State, cfg: SfMConfig, failed: set[int]) -> int | None:
     """Register the unregistered image seeing the most points (PnP); ``None`` when none can."""
     from oculi.sfm.pnp import solve_pnp
 
-    n = len(st.graph.features)
-    counts = []
-    for i in range(n):
-        if i in st.poses or i in failed:
-            continue
-        ks = st.tracks_of[i]
-        ks = ks[np.isfinite(st.X[ks, 0])]
-        counts.append((len(ks), i, ks))
-    import os
-    if os.environ.get("SFM_DEBUG"):
-        print("candidates", [(c[1], c[0]) for c in sorted(counts, key=lambda c: -c[0])])
-    for cnt, i, ks in sorted(counts, key=lambda c: -c[0]):
+    cands = [(len(_seen(st, i)), i) for i in range(st.n) if not st.reg[i] and i not in failed]
+    for cnt, i in sorted(cands, reverse=True):
         if cnt < cfg.min_pnp_inliers:
             break
-        xy = np.array([st.graph.features[i].xy[st.tracks[k][st.tracks[k][:, 0] == i, 1][0]]
-                       for k in ks], np.float64)
+        obs = _seen(st, i)
         try:
-            res = solve_pnp(st.X[ks], xy, st.camera, threshold=cfg.pnp_threshold,
-                            max_iterations=2000)
+            res = solve_pnp(st.X[st.track[obs]], st.xy[obs], st.camera,
+                            threshold=cfg.pnp_threshold, max_iterations=2000)
         except NoMatchError:
             failed.add(i)
             continue
-        if os.environ.get("SFM_DEBUG"):
-            print("pnp", i, int(res.inliers.sum()), "of", cnt)
         if res.inliers.sum() < cfg.min_pnp_inliers:
             failed.add(i)
             continue
-        st.poses[i] = (res.R, res.t)
-        for k, ok in zip(ks, res.inliers, strict=True):
-            st.used[k][st.tracks[k][:, 0] == i] = bool(ok)
+        st.set_pose(i, res.R, res.t)
+        st.used[obs] = res.inliers
         return i
     return None
-
-
-def _track_pixels(st: _State, image: int) -> tuple[np.ndarray, np.ndarray]:
-    """Triangulated tracks observed in ``image`` and the pixel of each there."""
-    ks = st.tracks_of[image]
-    ks = ks[np.isfinite(st.X[ks, 0])]
-    xy = np.array([st.graph.features[image].xy[st.tracks[k][st.tracks[k][:, 0] == image, 1][0]]
-                   for k in ks], np.float64).reshape(-1, 2)
-    return ks, xy
 
 
 def _structureless(st: _State, cfg: SfMConfig, failed: set[int]) -> int | None:
     """Fallback registration through a verified pair (COLMAP 4's structure-less fallback in
     spirit): the rotation and the direction of the new camera come from the pair's essential
     matrix, relative to the registered partner; only the distance along that direction is taken
-    from the few 3-D points the new image sees (per point the least-squares distance, then
-    their median, then the agreeing points). Needs 3 agreeing points instead of PnP's
-    ``min_pnp_inliers``; the local bundle adjustment then refines the pose."""
+    from the few 3-D points the new image sees (each point gives a least-squares distance; the
+    one most points agree with wins). Needs 3 agreeing points instead of PnP's
+    ``min_pnp_inliers``; the bundle adjustment then refines the pose."""
     import warnings
 
     from oculi.sfm.twoview import relative_pose
 
     edges = [pm for (i, j), pm in st.graph.pairs.items()
-             if (i in st.poses) != (j in st.poses) and pm.n_inliers >= 2 * cfg.min_inliers]
+             if st.reg[i] != st.reg[j] and pm.n_inliers >= 2 * cfg.min_inliers]
     for pm in sorted(edges, key=lambda p: -p.n_inliers):
-        r, u, ir, iu = ((pm.i, pm.j, 0, 1) if pm.i in st.poses else (pm.j, pm.i, 1, 0))
-        if u in failed:
-            continue
-        ks, xy = _track_pixels(st, u)
-        if len(ks) < 3:
+        r, u, ir, iu = (pm.i, pm.j, 0, 1) if st.reg[pm.i] else (pm.j, pm.i, 1, 0)
+        obs = _seen(st, u)
+        if u in failed or len(obs) < 3:
             continue
         try:
             with warnings.catch_warnings():
@@ -287,148 +299,132 @@ def _structureless(st: _State, cfg: SfMConfig, failed: set[int]) -> int | None:
                                    threshold=cfg.verify_threshold, seed=cfg.seed)
         except NoMatchError:
             continue
-        r_r, t_r = st.poses[r]
-        r_u = rp.R @ r_r
-        c_r = -r_r.T @ t_r
-        d = -r_u.T @ rp.t  # centre of u = c_r + lam * d
+        r_u = rp.R @ st.R[r]
+        c_r = st.centres(np.array([r]))[0]
+        d = -r_u.T @ rp.t  # the centre of u is c_r + lam * d
+        X, xy = st.X[st.track[obs]], st.xy[obs]
         b = np.column_stack([st.camera.normalise(xy), np.ones(len(xy))])
-        c1 = np.cross(b, (st.X[ks] - c_r) @ r_u.T)
+        c1 = np.cross(b, (X - c_r) @ r_u.T)
         c2 = np.cross(b, r_u @ d)
         lam = (c1 * c2).sum(1) / (c2 * c2).sum(1).clip(1e-300)
-        if not (lam > 0).any():
-            continue
         best = None
-        for lam0 in np.unique(lam[lam > 0]):  # a consensus search over the point hypotheses
+        for lam0 in np.unique(lam[lam > 0]):  # consensus over the point hypotheses
             t_u = -r_u @ (c_r + lam0 * d)
-            q = st.X[ks] @ r_u.T + t_u
-            err = np.linalg.norm(st.camera.project(q) - xy, axis=1)
-            inl = (err <= cfg.pnp_threshold) & (q[:, 2] > 0)
+            q = X @ r_u.T + t_u
+            front = q[:, 2] > 0
+            err = np.linalg.norm(st.camera.project(np.where(front[:, None], q, 1.0)) - xy,
+                                 axis=1)
+            inl = (err <= cfg.pnp_threshold) & front
             if best is None or inl.sum() > best[1].sum():
                 best = (t_u, inl)
-        t_u, inl = best
-        if inl.sum() < 3:
+        if best is None or best[1].sum() < 3:
             continue
-        st.poses[u] = (r_u, t_u)
-        for k, ok in zip(ks, inl, strict=True):
-            st.used[k][st.tracks[k][:, 0] == u] = bool(ok)
+        st.set_pose(u, r_u, best[0])
+        st.used[obs] = best[1]
         return u
     return None
 
 
 def _bundle(st: _State, cfg: SfMConfig, images: Sequence[int] | None, refine_intr: bool,
-            max_nfev: int = 50) -> None:
+            max_iterations: int = 50) -> None:
     """Bundle-adjust the points seen by ``images`` (all registered when ``None``), holding the
     other registered images that see them."""
     from oculi.sfm.bundle import bundle_adjust
 
-    ii, kk, xy = st.observations()
-    if not len(ii):
-        return
+    obs = np.flatnonzero(st.used & np.isfinite(st.X[st.track, 0]))
     if images is not None:
-        sel_pts = np.unique(kk[np.isin(ii, list(images))])
-        keep = np.isin(kk, sel_pts)
-        ii, kk, xy = ii[keep], kk[keep], xy[keep]
-    cams = sorted(set(ii.tolist()))
+        mine = obs[np.isin(st.image[obs], list(images))]
+        obs = obs[np.isin(st.track[obs], st.track[mine])]
+    if not len(obs):
+        return
+    cams = np.unique(st.image[obs])
     if len(cams) < 2:
         return
-    fixed = [] if images is None else [c for c in cams if c not in set(images)]
-    if images is not None and len(fixed) < 2:
-        fixed = []  # too few anchors: the default gauge (first two cameras) holds it
-    order = sorted(cams, key=lambda c: (c not in fixed, c))
-    pos = {c: n for n, c in enumerate(order)}
-    pts, pinv = np.unique(kk, return_inverse=True)
-    res = bundle_adjust(st.camera, [st.poses[c] for c in order], st.X[pts],
-                        np.array([pos[c] for c in ii]), pinv, xy,
-                        refine_intrinsics=refine_intr and images is None, max_nfev=max_nfev,
-                        restarts=1, fixed_cameras=[pos[c] for c in fixed],
-                        f_scale=1.0)
-    for c, pose in zip(order, res.poses, strict=True):
-        st.poses[c] = pose
+    fixed = [] if images is None else [int(c) for c in cams if c not in set(images)]
+    if len(fixed) < 2:
+        fixed = []  # the default gauge (first camera, one translation of the second) holds it
+    order = sorted(cams.tolist(), key=lambda c: (c not in fixed, c))
+    pos = np.zeros(st.n, np.intp)
+    pos[order] = np.arange(len(order))
+    pts, pinv = np.unique(st.track[obs], return_inverse=True)
+    glob = images is None and refine_intr
+    res = bundle_adjust(st.camera, [(st.R[c], st.t[c]) for c in order], st.X[pts],
+                        pos[st.image[obs]], pinv, st.xy[obs], refine_intrinsics=glob,
+                        max_nfev=max_iterations, fixed_cameras=list(pos[fixed]))
+    for c, (r, t) in zip(order, res.poses, strict=True):
+        st.R[c], st.t[c] = r, t
     st.X[pts] = res.points3d
-    if refine_intr and images is None:
+    if glob:
         st.camera = res.camera
 
 
-def _filter(st: _State, cfg: SfMConfig, tracks: np.ndarray | None = None) -> int:
-    """Drop observations over ``max_error`` or behind the camera, then points left with fewer
-    than two observations or too narrow an angle. Returns the number of points removed."""
-    ks = np.flatnonzero(np.isfinite(st.X[:, 0])) if tracks is None else tracks
-    removed = 0
-    for k in ks:
-        if not st.has_point(k):
-            continue
-        t, u = st.tracks[k], st.used[k]
-        idx = np.flatnonzero(u)
-        ok = _check_observations(st, st.X[k], t, st.xy(k), idx, cfg.max_error)
-        u[idx[~ok]] = False
-        idx = idx[ok]
-        centres = (np.array([-st.poses[int(t[m, 0])][0].T @ st.poses[int(t[m, 0])][1]
-                             for m in idx]) if len(idx) else np.zeros((0, 3)))
-        if len(idx) < 2 or not _angles_ok(st.X[k], centres, cfg.min_angle):
-            st.X[k] = np.nan
-            u[:] = False
-            removed += 1
-    return removed
+def _filter(st: _State, cfg: SfMConfig) -> None:
+    """Drop observations over ``max_error`` or behind their camera, then the points left with
+    fewer than two observations or too narrow an angle."""
+    obs = np.flatnonzero(st.used & np.isfinite(st.X[st.track, 0]))
+    err, front = st.errors(obs)
+    st.used[obs[~(front & (err <= cfg.max_error))]] = False
+    obs = np.flatnonzero(st.used & np.isfinite(st.X[st.track, 0]))
+    cnt = np.bincount(st.track[obs], minlength=len(st.X))
+    ok = _spans(st, obs, st.X[st.track[obs]], cfg.min_angle) & (cnt[st.track[obs]] >= 2)
+    bad = np.setdiff1d(np.flatnonzero(np.isfinite(st.X[:, 0])), st.track[obs[ok]])
+    st.X[bad] = np.nan
+    st.used[np.isin(st.track, bad)] = False
 
 
-def _triangulate_image(st: _State, cfg: SfMConfig, image: int) -> int:
-    """Triangulate the untriangulated tracks of ``image``; also extend triangulated tracks by
-    the observations of registered images that agree with the point. Returns new points."""
-    new = 0
-    for k in st.tracks_of[image]:
-        if st.has_point(k):
-            t = st.tracks[k]
-            idx = np.flatnonzero(~st.used[k] & np.isin(t[:, 0], list(st.poses)))
-            if len(idx):
-                ok = _check_observations(st, st.X[k], t, st.xy(k), idx, cfg.max_error)
-                st.used[k][idx[ok]] = True
-        elif _triangulate_track(st, k, cfg):
-            new += 1
-    return new
+def _extend(st: _State, cfg: SfMConfig, images: np.ndarray) -> None:
+    """Add the unused observations of registered ``images`` that agree with their points."""
+    obs = np.concatenate([st.obs_of[i] for i in images]) if len(images) else np.zeros(0, int)
+    obs = obs[~st.used[obs] & st.has_point(obs)]
+    if len(obs):
+        err, front = st.errors(obs)
+        st.used[obs[front & (err <= cfg.max_error)]] = True
+
+
+def _grow(st: _State, cfg: SfMConfig, image: int) -> None:
+    """After registering ``image``: extend existing points by it, triangulate its new tracks."""
+    _extend(st, cfg, np.array([image]))
+    _triangulate(st, st.track[st.obs_of[image]], cfg)
 
 
 def _local_images(st: _State, image: int, n: int) -> list[int]:
     """``image`` and the ``n`` registered images sharing the most points with it."""
-    ks = st.tracks_of[image]
-    ks = ks[np.isfinite(st.X[ks, 0])]
-    shared: dict[int, int] = {}
-    for k in ks:
-        for i, ok in zip(st.tracks[k][:, 0], st.used[k], strict=True):
-            if ok and int(i) != image:
-                shared[int(i)] = shared.get(int(i), 0) + 1
-    best = sorted(shared, key=lambda i: -shared[i])[:n]
+    obs = st.obs_of[image]
+    tracks = st.track[obs[st.used[obs]]]
+    other = np.flatnonzero(np.isin(st.track, tracks) & st.used & (st.image != image))
+    cnt = np.bincount(st.image[other], minlength=st.n)
+    best = [int(i) for i in np.argsort(-cnt, kind="stable")[:n] if cnt[i] > 0]
     return [image, *best]
 
 
 def _to_reconstruction(st: _State, names: list[str], colours: Sequence[np.ndarray],
                        sizes: list[tuple[int, int]]) -> Reconstruction:
-    ks = np.flatnonzero(np.isfinite(st.X[:, 0]))
-    tracks, cols, errs = [], [], []
-    for k in ks:
-        t = st.tracks[k][st.used[k]]
-        tracks.append(t.copy())
-        xy = np.array([st.graph.features[i].xy[j] for i, j in t])
-        c = np.array([_sample(colours[i], p) for (i, _), p in zip(t, xy, strict=True)])
-        cols.append(np.clip(np.round(c.mean(0)), 0, 255))
-        e = [np.linalg.norm(st.camera.project((st.poses[int(i)][0] @ st.X[k]
-                                               + st.poses[int(i)][1])[None])[0] - p)
-             for (i, _), p in zip(t, xy, strict=True)]
-        errs.append(float(np.mean(e)))
-    cams = [st.camera] * len(names)
+    obs = np.flatnonzero(st.used & np.isfinite(st.X[st.track, 0]))
+    pts, pinv = np.unique(st.track[obs], return_inverse=True)
+    rgb = np.zeros((len(obs), 3))
+    for i in np.unique(st.image[obs]):
+        sel = st.image[obs] == i
+        rgb[sel] = _sample(colours[i], st.xy[obs[sel]])
+    cnt = np.bincount(pinv, minlength=len(pts)).clip(1)[:, None]
+    col = np.stack([np.bincount(pinv, rgb[:, c], len(pts)) for c in range(3)], 1) / cnt
+    err, _ = st.errors(obs)
+    errs = np.bincount(pinv, err, len(pts)) / cnt[:, 0]
+    starts = np.r_[0, np.flatnonzero(np.diff(pinv)) + 1, len(obs)]
+    tracks = [np.column_stack([st.image[obs[a:b]], st.kp[obs[a:b]]])
+              for a, b in itertools.pairwise(starts)]
     return Reconstruction(
-        names, cams, sizes, dict(st.poses),
-        [np.asarray(f.xy, np.float64) for f in st.graph.features],
-        st.X[ks].copy(), np.asarray(cols, np.uint8).reshape(-1, 3), tracks,
-        np.asarray(errs, np.float64))
+        names, [st.camera] * len(names), sizes, st.poses,
+        [st.graph.keypoints(i) for i in range(st.n)], st.X[pts].copy(),
+        np.clip(np.round(col), 0, 255).astype(np.uint8), tracks, errs)
 
 
 def _sample(img: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """RGB at the nearest pixel (grey images repeat their value)."""
+    """``(N, 3)`` RGB at the nearest pixels of ``xy (N, 2)`` (grey images repeat their value)."""
     h, w = img.shape[:2]
-    x = int(np.clip(round(float(xy[0])), 0, w - 1))
-    y = int(np.clip(round(float(xy[1])), 0, h - 1))
+    x = np.clip(np.round(xy[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(xy[:, 1]).astype(int), 0, h - 1)
     v = np.asarray(img[y, x], np.float64)
-    return np.repeat(v, 3) if v.ndim == 0 else v[:3]
+    return np.repeat(v[:, None], 3, axis=1) if v.ndim == 1 else v[:, :3]
 
 
 def _load(images: Sequence[Any]) -> tuple[list[str], list[np.ndarray]]:
@@ -500,8 +496,7 @@ def reconstruct(
                              progress=lambda d, t: report("matching", d, t))
     st = _State(graph, build_tracks(graph), cam)
     i0, j0 = _initial_pair(st, cfg)
-    for k in np.intersect1d(st.tracks_of[i0], st.tracks_of[j0]):
-        _triangulate_track(st, k, cfg)
+    _triangulate(st, np.intersect1d(st.track[st.obs_of[i0]], st.track[st.obs_of[j0]]), cfg)
     _bundle(st, cfg, None, refine_intr=False)
     _filter(st, cfg)
     last_global, failed = 2, set()
@@ -512,17 +507,18 @@ def reconstruct(
             i = _structureless(st, cfg, failed)
         if i is None:
             break
-        _triangulate_image(st, cfg, i)
-        if len(st.poses) >= cfg.global_ba_growth * last_global:
+        _grow(st, cfg, i)
+        if st.reg.sum() >= cfg.global_ba_growth * last_global:
             _bundle(st, cfg, None, refine_intr)
-            last_global = len(st.poses)
+            last_global = int(st.reg.sum())
         else:
             _bundle(st, cfg, _local_images(st, i, cfg.local_ba_images), refine_intr)
         _filter(st, cfg)
         failed.clear()  # a grown model may now register an image that failed before
-        report("mapping", len(st.poses), len(arrays))
-    for i in list(st.poses):  # re-triangulation with the final poses
-        _triangulate_image(st, cfg, i)
-    _bundle(st, cfg, None, refine_intr, max_nfev=100)
+        report("mapping", int(st.reg.sum()), len(arrays))
+    reg = np.flatnonzero(st.reg)
+    _extend(st, cfg, reg)  # re-triangulation with the final poses
+    _triangulate(st, np.unique(st.track[np.isin(st.image, reg)]), cfg)
+    _bundle(st, cfg, None, refine_intr, max_iterations=100)
     _filter(st, cfg)
     return _to_reconstruction(st, names, arrays, [tuple(s) for s in sizes])
