@@ -1,7 +1,9 @@
-"""Structure from motion: cameras, two-view geometry, triangulation, PnP, bundle adjustment.
+"""Structure from motion: cameras, two-view geometry, triangulation, PnP, bundle adjustment,
+incremental reconstruction of an unordered image set, export (PLY, COLMAP text), visual odometry.
 
     from oculi.sfm import Camera, relative_pose, triangulate, solve_pnp, bundle_adjust
     pose = relative_pose(xy1, xy2, camera)          # R, t (unit), inliers, points3d
+    rec = reconstruct(paths, camera)                # a Reconstruction; write_colmap_text(rec, dir)
 
 Poses are world-to-camera ``(R, t)``: ``X_cam = R X + t``; pixels ``(x, y)`` (docs/sfm.md).
 """
@@ -13,7 +15,10 @@ from oculi.sfm.camera import (
     read_kitti_calib,
     read_middlebury_par,
 )
+from oculi.sfm.colmap import colmap_available, reconstruct_colmap
+from oculi.sfm.evaluate import PoseErrors, pose_errors
 from oculi.sfm.export import read_colmap_text, read_ply, write_colmap_text, write_ply
+from oculi.sfm.incremental import SfMConfig, reconstruct, reconstruct_features
 from oculi.sfm.kitti import (
     KittiSequence,
     read_calib_k,
@@ -56,6 +61,7 @@ from oculi.sfm.twoview import (
     relative_pose,
     sampson_errors,
 )
+from oculi.sfm.viewgraph import PairMatches, ViewGraph, build_tracks, build_view_graph
 from oculi.sfm.vo import VOConfig, VOResult, visual_odometry
 
 __all__ = [
@@ -69,15 +75,22 @@ __all__ = [
     "EpipolarEstimate",
     "KittiErrors",
     "KittiSequence",
+    "PairMatches",
     "PlanarSceneWarning",
     "PnPResult",
+    "PoseErrors",
     "Reconstruction",
     "RelativePose",
+    "SfMConfig",
     "VOConfig",
     "VOResult",
+    "ViewGraph",
     "align_trajectory",
     "ate",
+    "build_tracks",
+    "build_view_graph",
     "bundle_adjust",
+    "colmap_available",
     "decompose_essential",
     "depths",
     "estimate_essential",
@@ -87,6 +100,7 @@ __all__ = [
     "parallax_angles",
     "path_length",
     "point_covariance",
+    "pose_errors",
     "project_points",
     "read_calib_k",
     "read_colmap_text",
@@ -95,6 +109,9 @@ __all__ = [
     "read_kitti_sequence",
     "read_middlebury_par",
     "read_ply",
+    "reconstruct",
+    "reconstruct_colmap",
+    "reconstruct_features",
     "recover_pose",
     "relative_pose",
     "reprojection_errors",

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from oculi.core.errors import NoMatchError, ParameterError
+from oculi.features.types import Features
 from oculi.sfm.camera import Camera
 from oculi.sfm.reconstruction import Reconstruction
 from oculi.sfm.viewgraph import ViewGraph, build_tracks, build_view_graph, describe_images
@@ -478,20 +479,41 @@ def reconstruct(
     """
     cfg = config or SfMConfig()
     file_names, arrays = _load(images)
-    names = list(names) if names is not None else file_names
     sizes = [a.shape[:2] for a in arrays]
     if len(set(sizes)) != 1:
         raise ParameterError(f"images: one camera model needs one image size, got "
                              f"{sorted(set(sizes))}")
-    refine_intr = cfg.refine_intrinsics if cfg.refine_intrinsics is not None else camera is None
-    cam = camera or _default_camera(sizes[0])
     report = progress or (lambda *_: None)
     params: dict[str, Any] = {"max_keypoints": cfg.max_keypoints}
     if cfg.feature == "sift":
         params["contrast_threshold"] = cfg.contrast_threshold
     feats = describe_images(arrays, cfg.feature,
                             progress=lambda k: report("features", k + 1, len(arrays)), **params)
-    graph = build_view_graph(feats, [cam] * len(arrays), ratio=cfg.ratio,
+    return reconstruct_features(feats, camera, cfg, names=names or file_names, colours=arrays,
+                                progress=progress)
+
+
+def reconstruct_features(
+    features: Sequence[Features], camera: Camera | None = None,
+    config: SfMConfig | None = None, *, names: Sequence[str] | None = None,
+    colours: Sequence[np.ndarray] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Reconstruction:
+    """Incremental structure from motion from features already computed (see
+    :func:`reconstruct`; ``colours`` are the images the point colours are sampled from, grey
+    128 without them). Every ``features[i].image_size`` must be the same."""
+    cfg = config or SfMConfig()
+    n = len(features)
+    if n < 2:
+        raise ParameterError(f"features: structure from motion needs >= 2 images, got {n}")
+    sizes = [tuple(int(v) for v in f.image_size) for f in features]
+    refine_intr = cfg.refine_intrinsics if cfg.refine_intrinsics is not None else camera is None
+    cam = camera or _default_camera(sizes[0])
+    names = list(names) if names is not None else [f"image{k:04d}" for k in range(n)]
+    arrays = (list(colours) if colours is not None
+              else [np.full((*s, 3), 128, np.uint8) for s in sizes])
+    report = progress or (lambda *_: None)
+    graph = build_view_graph(features, [cam] * n, ratio=cfg.ratio,
                              threshold=cfg.verify_threshold, min_inliers=cfg.min_inliers,
                              progress=lambda d, t: report("matching", d, t))
     st = _State(graph, build_tracks(graph), cam)
@@ -500,7 +522,7 @@ def reconstruct(
     _bundle(st, cfg, None, refine_intr=False)
     _filter(st, cfg)
     last_global, failed = 2, set()
-    report("mapping", 2, len(arrays))
+    report("mapping", 2, n)
     while True:
         i = _register_next(st, cfg, failed)
         if i is None:
@@ -515,10 +537,10 @@ def reconstruct(
             _bundle(st, cfg, _local_images(st, i, cfg.local_ba_images), refine_intr)
         _filter(st, cfg)
         failed.clear()  # a grown model may now register an image that failed before
-        report("mapping", int(st.reg.sum()), len(arrays))
+        report("mapping", int(st.reg.sum()), n)
     reg = np.flatnonzero(st.reg)
     _extend(st, cfg, reg)  # re-triangulation with the final poses
     _triangulate(st, np.unique(st.track[np.isin(st.image, reg)]), cfg)
     _bundle(st, cfg, None, refine_intr, max_iterations=100)
     _filter(st, cfg)
-    return _to_reconstruction(st, names, arrays, [tuple(s) for s in sizes])
+    return _to_reconstruction(st, names, arrays, sizes)
