@@ -45,6 +45,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("mot", "oculi.cli.mot", "app", "app"),
     ("vo", "oculi.cli.vo", "vo", "command"),
     ("stereo", "oculi.cli.stereo", "app", "app"),
+    ("depth", "oculi.cli.depth", "depth", "command"),
 ]
 
 
