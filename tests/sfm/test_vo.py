@@ -20,17 +20,22 @@ def drive() -> tuple[np.ndarray, list[np.ndarray]]:
     return gt, render_road(gt)
 
 
-@pytest.mark.parametrize("solvers", ["oculi", "opencv"])
-def test_height_scale_recovers_the_path(drive, solvers: str) -> None:
+@pytest.mark.parametrize(("solvers", "road", "t_pct", "ate_m"), [
+    ("oculi", "plane", 6.0, 0.3), ("opencv", "plane", 6.0, 0.3), ("oculi", "homography", 13.0, 0.6)])
+def test_height_scale_recovers_the_path(drive, solvers: str, road: str, t_pct: float,
+                                        ate_m: float) -> None:
     gt, frames = drive
-    res = visual_odometry(frames, SYNTH_K, scale="height", config=VOConfig(solvers=solvers))
+    res = visual_odometry(frames, SYNTH_K, scale="height",
+                          config=VOConfig(solvers=solvers, road_method=road))
     assert res.poses.shape == (20, 4, 4) and res.ok.all() and not res.notes
     k = kitti_errors(res.poses, gt, (5.0, 10.0), step=1)
-    # measured: oculi 3.2 %, 2.1 deg/100 m, ATE 0.13 m; opencv 3.2 %, 1.6 deg/100 m, ATE 0.16 m
-    assert k.translation_pct < 6.0
+    # measured: plane: oculi 3.2 %, 2.1 deg/100 m, ATE 0.13 m; opencv 3.2 %, 1.6 deg/100 m,
+    # ATE 0.16 m; homography 10.3 %, ATE 0.45 m (this low-resolution road has ~40 road corners
+    # per step; on KITTI the homography is the better one: 4.7 % against 8.5 %)
+    assert k.translation_pct < t_pct
     assert k.rotation_deg_per_100m < 3.0
-    assert ate(res.poses, gt) < 0.3
-    assert path_length(res.poses) == pytest.approx(path_length(gt), rel=0.06)
+    assert ate(res.poses, gt) < ate_m
+    assert path_length(res.poses) == pytest.approx(path_length(gt), rel=t_pct / 100)
 
 
 def test_gt_scale_and_unit_scale(drive) -> None:
@@ -103,8 +108,9 @@ def test_kitti_seq1(shared_data: Path) -> None:
     res = visual_odometry(seq.frames, seq.k, scale="height")
     length = path_length(seq.poses)
     k = kitti_errors(res.poses, seq.poses, SHORT_LENGTHS, step=1)
-    # measured (bench/threed.py): 8.5 % translational (short segments), Sim(3) ATE 0.38 % of path
-    assert k.translation_pct < 15.0
+    # measured: 4.7 % translational (short segments), Sim(3) ATE 0.48 % of path (the target is
+    # 5 %; the 3-D road-plane fit gave 8.5 %)
+    assert k.translation_pct < 5.0
     assert 100 * ate(res.poses, seq.poses, "sim3") / length < 1.0
     gt_scaled = visual_odometry(seq.frames, seq.k, scale="gt", gt_poses=seq.poses)
     assert ate(gt_scaled.poses, seq.poses) < 0.05  # measured 0.013 m on 60 m
@@ -138,7 +144,8 @@ def test_cli(drive, tmp_path: Path) -> None:
     est = read_kitti_poses(out)
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["errors"]["ate_se3_m"] == pytest.approx(ate(est, gt[:12]), abs=1e-6)
-    assert data["errors"]["ate_se3_m"] < 0.3 and data["errors"]["kitti_t_pct"] is None
+    # measured 0.35 m over the 8.4 m of 12 frames (road homography scale)
+    assert data["errors"]["ate_se3_m"] < 0.5 and data["errors"]["kitti_t_pct"] is None
     assert (tmp_path / "t.png").stat().st_size > 1000
     # a ground truth of another length is refused before the run
     write_kitti_poses(tmp_path / "gt5.txt", gt[:5])
@@ -146,3 +153,26 @@ def test_cli(drive, tmp_path: Path) -> None:
                                  "--gt", str(tmp_path / "gt5.txt"), "-o", str(tmp_path / "t2.txt")])
     assert isinstance(r.exception, ShapeError) and "5 poses for 12 frames" in str(r.exception)
     assert not (tmp_path / "t2.txt").exists()
+
+
+def test_road_height_homography() -> None:
+    """Road points seen from two poses: the plane homography gives the height in units of |t|,
+    clutter above the road is rejected, too few points give None."""
+    from oculi.sfm.bundle import rodrigues
+    from oculi.sfm.vo import road_height_homography
+
+    rng = np.random.default_rng(1)
+    k = np.array([[700.0, 0, 600], [0, 700.0, 180], [0, 0, 1]])
+    road = np.column_stack([rng.uniform(-4, 4, 300), np.full(300, 1.65), rng.uniform(5, 25, 300)])
+    clutter = rng.uniform([-4, -1, 5], [4, 1.2, 25], (80, 3))
+    pts = np.vstack([road, clutter])
+    r = rodrigues(np.array([[0.0, 0.02, 0.0]]))[0]
+    t = np.array([0.05, 0.0, -1.2])  # x1 = R x0 + t (the car moves forward)
+    x0 = pts @ k.T
+    x1 = (pts @ r.T + t) @ k.T
+    p0 = x0[:, :2] / x0[:, 2:] + rng.normal(0, 0.3, (len(pts), 2))
+    p1 = x1[:, :2] / x1[:, 2:] + rng.normal(0, 0.3, (len(pts), 2))
+    unit = t / np.linalg.norm(t)
+    h = road_height_homography(p0, p1, k, r, unit, rng)
+    assert h * np.linalg.norm(t) == pytest.approx(1.65, rel=0.02)
+    assert road_height_homography(p0[:5], p1[:5], k, r, unit, rng) is None

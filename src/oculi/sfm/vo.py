@@ -9,9 +9,19 @@ Pipeline (:func:`visual_odometry`):
    ``min_parallax`` px (or the tracks run low). Its relative pose comes from an essential matrix
    (MAGSAC) and the cheirality check; a homography that explains the motion as a pure rotation
    turns the step into a rotation-only update (reported per frame).
-3. Scale per keyframe pair: ``"height"`` triangulates the inliers, fits the road plane robustly
-   (RANSAC over points below the principal point, plane normal within 20 degrees of the camera's
-   down axis) and sets the translation so that the camera is ``camera_height`` metres above it;
+3. Scale per keyframe pair: ``"height"`` finds the road plane below the principal point and sets
+   the translation so that the camera is ``camera_height`` metres above it. The default
+   (``road_method="homography"``) fits the plane's homography ``H = R + t nᵀ / h`` to the road
+   correspondences with ``R`` and the unit ``t`` known (3 unknowns ``n / h``, linear per point;
+   RANSAC on 3-point samples with the normal within 20 degrees of the down axis, inliers by
+   transfer error in pixels, least-squares refits): errors are measured in the image, where the
+   noise is. ``road_method="plane"`` triangulates the inliers and fits a 3-D plane (RANSAC).
+   On KITTI excerpt 1 (per-step heights with the true step lengths): plane median 1.54 m,
+   spread 0.16 m; homography 1.74 m, spread 0.13 m, for the true 1.65 m; KITTI translational
+   error over 5-50 m: 8.5 % (plane), 4.7 % (homography). On the low-resolution synthetic drive of
+   the tests (384x192 px, about 40 road corners per step) the order flips: 3.2 % against 10.3 %.
+   Two-view road estimates are noisy either way; the median over ``scale_window`` steps tames
+   them;
    ``"gt"`` takes the length of the true relative translation (evaluation only: it reads the
    answer); ``"unit"`` leaves every keyframe step of length 1.
 4. Frames between keyframes are interpolated (slerp of the rotation, linear position).
@@ -65,6 +75,11 @@ class VOConfig:
         scale_window: With ``scale="height"``, the speed (metres per frame) of a keyframe step is
             the median of the road-plane estimates of the last ``scale_window`` steps (the
             vehicle's speed changes slowly; one step's road plane is noisy). 1 = no smoothing.
+        road_method: ``"homography"`` (road-plane homography with known motion, pixels) or
+            ``"plane"`` (3-D plane through triangulated road points).
+        road_threshold: Transfer-error inlier threshold of the road homography, px. On KITTI
+            excerpt 1, 1 / 2 px give a per-step height spread of 0.14 / 0.13 m (chosen by the
+            smaller spread, a criterion that does not read the true height).
         solvers: ``"opencv"`` (``cv2.findEssentialMat`` USAC_MAGSAC + ``cv2.recoverPose``) or
             ``"oculi"`` (:func:`oculi.sfm.twoview.estimate_essential`, 7-point LO-MSAC with a
             Sampson polish, + :func:`oculi.sfm.twoview.recover_pose`).
@@ -82,6 +97,8 @@ class VOConfig:
     road_margin: float = 20.0
     road_half_width: float = 0.167
     scale_window: int = 5
+    road_method: str = "homography"
+    road_threshold: float = 2.0
     solvers: str = "oculi"
 
 
@@ -269,6 +286,80 @@ def road_height(points: np.ndarray, rng: np.random.Generator, iters: int = 300,
     return float(n @ centre) if n[1] >= cos_max else None
 
 
+def road_height_homography(p0: np.ndarray, p1: np.ndarray, k: np.ndarray, rotation: np.ndarray,
+                           translation: np.ndarray, rng: np.random.Generator, *,
+                           threshold: float = 1.0, iters: int = 200,
+                           max_tilt_deg: float = 20.0, min_parallax: float = 0.0) -> float | None:
+    """Camera height above the road plane, in units of ``|translation|``, from the plane's
+    homography between two views of known relative motion.
+
+    A road point ``X0`` (camera-0 frame, ``nᵀ X0 = h``) maps as ``x1 ~ (R + t mᵀ) x0`` with
+    ``m = n / h``; per correspondence ``mᵀ x0 = s`` with
+    ``s = -((x1 × R x0)·(x1 × t)) / |x1 × t|²`` (normalised homogeneous coordinates), linear in
+    ``m``. RANSAC on 3-point samples (normal within ``max_tilt_deg`` of the camera's y axis),
+    inliers by transfer error, three least-squares refits on the inliers, each equation weighted
+    by ``|x1 × t|`` (the algebraic error; near the epipole ``s`` itself is ill-conditioned).
+
+    Args:
+        p0, p1: ``(N, 2)`` road-region pixels in views 0 and 1.
+        k: ``(3, 3)`` intrinsics.
+        rotation, translation: ``x1 = R x0 + t`` (``t`` of any length; the height is in its
+            units).
+        rng: random generator for the samples.
+        threshold: transfer-error inlier threshold, pixels.
+        iters: RANSAC samples.
+        max_tilt_deg: largest angle between the plane normal and the y axis.
+
+    Returns:
+        ``h = 1 / |m|``, or None without a plane of at least 10 inliers.
+    """
+    if len(p0) < 10:
+        return None
+    ki = np.linalg.inv(k)
+    x0 = np.column_stack([p0, np.ones(len(p0))]) @ ki.T
+    x1 = np.column_stack([p1, np.ones(len(p1))]) @ ki.T
+    a = x0 @ np.asarray(rotation).T
+    t = np.asarray(translation, np.float64).reshape(3)
+    c2 = np.cross(x1, t[None])
+    w = np.linalg.norm(c2, axis=1)  # near the epipole s is ill-conditioned: weight by |x1 × t|
+    s = -(np.cross(x1, a) * c2).sum(1) / (w * w).clip(1e-300)
+    focal = 0.5 * (k[0, 0] + k[1, 1])
+
+    def transfer(m: np.ndarray) -> np.ndarray:
+        h = a + np.outer(x0 @ m, t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            err = np.linalg.norm(h[:, :2] / h[:, 2:3] - x1[:, :2], axis=1) * focal
+        return np.where(np.isfinite(err), err, np.inf)
+
+    keep = transfer(np.zeros(3)) >= min_parallax  # far points carry no height information
+    if keep.sum() < 10:
+        return None
+    x0, x1, a, s, w = x0[keep], x1[keep], a[keep], s[keep], w[keep]
+    cos_max = np.cos(np.radians(max_tilt_deg))
+    best, best_n = None, 0
+    for _ in range(iters):
+        idx = rng.choice(len(x0), 3, replace=False)
+        try:
+            m = np.linalg.solve(x0[idx], s[idx])
+        except np.linalg.LinAlgError:
+            continue
+        if m[1] <= 0 or m[1] < cos_max * np.linalg.norm(m):
+            continue
+        inl = transfer(m) < threshold
+        if inl.sum() > best_n:
+            best, best_n = inl, int(inl.sum())
+    if best is None or best_n < 10:
+        return None
+    for _ in range(3):
+        m = np.linalg.lstsq(x0[best] * w[best, None], s[best] * w[best], rcond=None)[0]
+        new = transfer(m) < threshold
+        if new.sum() < 10:
+            break
+        best = new
+    norm = float(np.linalg.norm(m))
+    return 1.0 / norm if m[1] >= cos_max * norm and norm > 0 else None
+
+
 @dataclass
 class _Step:
     rotation: np.ndarray
@@ -305,11 +396,15 @@ def _scale(step: _Step, p0, p1, k, mode: str, ctx: dict[str, Any]) -> tuple[floa
         rel = np.linalg.inv(gt[ctx["kf"]]) @ gt[ctx["frame"]]
         return float(np.linalg.norm(rel[:3, 3])), ""
     inl = step.inliers
-    x = _triangulate(k, step.rotation, step.translation, p0[inl], p1[inl])
     cfg = ctx["cfg"]
     region = (p0[inl, 1] > k[1, 2] + cfg.road_margin) & (
         np.abs(p0[inl, 0] - k[0, 2]) < ctx["width"] * cfg.road_half_width)
-    h = road_height(x[region], ctx["rng"])
+    if cfg.road_method == "homography":
+        h = road_height_homography(p0[inl][region], p1[inl][region], k, step.rotation,
+                                   step.translation, ctx["rng"], threshold=cfg.road_threshold)
+    else:
+        x = _triangulate(k, step.rotation, step.translation, p0[inl], p1[inl])
+        h = road_height(x[region], ctx["rng"])
     frames = ctx["frame"] - ctx["kf"]
     speeds = ctx["speeds"]
     note = ""
@@ -330,6 +425,7 @@ def _check_args(frames: Sequence[Frame], k: Any, scale: str, gt_poses: Any,
 
     check_choice(scale, ("height", "gt", "unit"), "scale")
     check_choice(cfg.solvers, ("opencv", "oculi"), "config.solvers")
+    check_choice(cfg.road_method, ("homography", "plane"), "config.road_method")
     k = np.asarray(k, dtype=np.float64)
     if k.shape != (3, 3):
         raise ShapeError(f"k: expected (3, 3) intrinsics, got {k.shape}")
