@@ -26,6 +26,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("video", "oculi.video.tour:section"),
     ("track", "oculi.track.tour:section"),
     ("sfm", "oculi.sfm.tour:section"),
+    ("reconstruct", "oculi.sfm.tour:reconstruction_section"),
     ("stereo", "oculi.stereo.tour:section"),
     ("segment", "oculi.segment.tour:section"),
     ("explain", "oculi.explain.tour:section"),
