@@ -7,11 +7,14 @@ from pathlib import Path
 import typer
 
 
-def info() -> None:
+def info(
+    torch: bool = typer.Option(False, "--torch", help="Also import torch: its threads and "
+                               "whether it sees a CUDA device (takes seconds)."),
+) -> None:
     """Versions of oculi and its engines, threads, and whether CUDA is available."""
     from oculi.info import collect_info
 
-    for key, value in collect_info().items():
+    for key, value in collect_info(torch=torch).items():
         typer.echo(f"{key:>18}: {value}")
 
 
