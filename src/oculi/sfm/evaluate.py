@@ -1,10 +1,14 @@
 """Score a sparse reconstruction against ground-truth camera poses.
 
-Poses of a reconstruction live in an arbitrary similarity frame; the registered camera centres
-are aligned to the reference centres by Umeyama's Sim(3) fit, then rotation errors (the angle of
-``R_gt R_estᵀ`` after the aligned rotation) and centre errors are measured. Centre errors are
-also given relative to the radius of the reference cameras around their centroid (for a ring of
-views around an object this is the ring radius).
+Poses of a reconstruction live in an arbitrary similarity frame. Two alignments are tried: the
+registered camera centres fitted to the reference centres (Umeyama's Sim(3)), and the rotation
+that best maps the estimated camera orientations onto the reference ones (chordal mean) with
+scale and offset then fitted to the centres. The second resolves what centres alone cannot:
+cameras on a flat, symmetric arc fit nearly as well after a half turn about the arc's bisector.
+The alignment with the smaller sum of mean rotation error (degrees) and mean centre error
+(percent of the radius) is kept. Rotation errors are the angles of ``R_gt R_estᵀ`` after the
+aligned rotation; centre errors are also given relative to the radius of the reference cameras
+around their centroid (for a ring of views around an object this is the ring radius).
 """
 
 from __future__ import annotations
@@ -68,18 +72,38 @@ def pose_errors(rec: Reconstruction, reference: Sequence[CalibratedView]) -> Pos
     ref = [by_name[rec.names[i]] for i in ids]
     c_est = np.array([rec.center(i) for i in ids])
     c_ref = np.array([v.center for v in ref])
-    al = umeyama(c_est, c_ref, with_scale=True)
-    c_al = al.scale * c_est @ al.rotation.T + al.translation
-    d = np.linalg.norm(c_al - c_ref, axis=1)
-    rot = []
-    for i, v in zip(ids, ref, strict=True):
-        r_est = rec.poses[i][0] @ al.rotation.T  # world(ref) -> camera
-        cos = (np.trace(v.R @ r_est.T) - 1) / 2
-        rot.append(np.degrees(np.arccos(np.clip(cos, -1, 1))))
     all_c = np.array([v.center for v in reference])
     radius = float(np.linalg.norm(all_c - all_c.mean(0), axis=1).mean())
+    best = None
+    for a_rot, scale, shift in _alignments(c_est, c_ref, [rec.poses[i][0] for i in ids],
+                                           [v.R for v in ref]):
+        d = np.linalg.norm(scale * c_est @ a_rot.T + shift - c_ref, axis=1)
+        rot = np.array([_angle(v.R @ (rec.poses[i][0] @ a_rot.T).T)
+                        for i, v in zip(ids, ref, strict=True)])
+        score = rot.mean() + 100 * d.mean() / radius
+        if best is None or score < best[0]:
+            best = (score, rot, d)
+    _, rot, d = best
     return PoseErrors(len(rec.registered), len(reference), float(np.mean(rot)),
                       float(np.max(rot)), float(d.mean()), float(d.max()),
                       float(100 * d.mean() / radius), float(100 * d.max() / radius), radius,
                       rec.mean_reprojection_error(), len(rec.points3d),
                       rec.mean_track_length())
+
+
+def _angle(r: np.ndarray) -> float:
+    """Rotation angle of ``r``, degrees."""
+    return float(np.degrees(np.arccos(np.clip((np.trace(r) - 1) / 2, -1, 1))))
+
+
+def _alignments(c_est, c_ref, r_est, r_ref):
+    """Candidate similarities ``x -> s A x + b`` (estimate frame to reference frame)."""
+    al = umeyama(c_est, c_ref, with_scale=True)
+    yield al.rotation, al.scale, al.translation
+    m = sum(rr.T @ re for re, rr in zip(r_est, r_ref, strict=True))  # A = mean of R_refᵀ R_est
+    u, _, vt = np.linalg.svd(m)
+    a_rot = u @ np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))]) @ vt
+    p = c_est @ a_rot.T
+    pc, qc = p - p.mean(0), c_ref - c_ref.mean(0)
+    scale = float((pc * qc).sum() / max((pc * pc).sum(), 1e-300))
+    yield a_rot, scale, c_ref.mean(0) - scale * p.mean(0)
