@@ -79,12 +79,13 @@ def test_unrectified_pair_is_refused(tmp_path):
     assert res.exit_code == 2 and "not rectified?" in res.output
 
 
-def test_normals_command(tmp_path):
+@pytest.mark.parametrize("command", [["stereo", "normals"], ["normals"]])
+def test_normals_command(tmp_path, command):
     _, u = np.mgrid[0:30, 0:40].astype(np.float32)
     depth = (2.0 + 0.01 * u).astype(np.float32)  # a plane sloping away to the right
     raw = np.round(depth * 5000).astype(np.uint16)
     write_image(tmp_path / "d.png", raw)
-    res = runner.invoke(root, ["stereo", "normals", str(tmp_path / "d.png"), "-o",
+    res = runner.invoke(root, [*command, str(tmp_path / "d.png"), "-o",
                                str(tmp_path / "n.png"), "--fx", "100", "--npy",
                                str(tmp_path / "n.npy")])
     assert res.exit_code == 0, res.output

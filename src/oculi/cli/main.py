@@ -45,6 +45,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("mot", "oculi.cli.mot", "app", "app"),
     ("vo", "oculi.cli.vo", "vo", "command"),
     ("stereo", "oculi.cli.stereo", "app", "app"),
+    ("normals", "oculi.cli.stereo", "normals", "command"),  # = oculi stereo normals
     ("sfm", "oculi.cli.sfm", "sfm", "command"),
     ("depth", "oculi.cli.depth", "depth", "command"),
 ]
