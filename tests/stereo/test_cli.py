@@ -85,7 +85,9 @@ def test_normals_command(tmp_path, command):
     depth = (2.0 + 0.01 * u).astype(np.float32)  # a plane sloping away to the right
     raw = np.round(depth * 5000).astype(np.uint16)
     write_image(tmp_path / "d.png", raw)
-    res = runner.invoke(root, [*command, str(tmp_path / "d.png"), "-o",
+    from oculi.cli.main import app as oculi_app
+
+    res = runner.invoke(oculi_app, [*command, str(tmp_path / "d.png"), "-o",
                                str(tmp_path / "n.png"), "--fx", "100", "--npy",
                                str(tmp_path / "n.npy")])
     assert res.exit_code == 0, res.output
