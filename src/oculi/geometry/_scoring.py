@@ -40,7 +40,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 #: degrees of freedom of the residual: the 2-D transfer error of a point correspondence
 DOF = 2
@@ -63,6 +62,8 @@ class MagsacQuality:
 
     def __init__(self, sigma_max: float, dof: int = DOF) -> None:
         self.a = 0.5 * (dof - 1)
+        from scipy import special  # lazy: scipy.special costs ~0.4 s at CLI start-up
+
         k2 = 2.0 * special.gammaincinv(0.5 * dof, QUANTILE)  # chi^2_nu quantile
         self.sigma2 = float(sigma_max) ** 2
         self.t2 = k2 * self.sigma2
@@ -74,10 +75,14 @@ class MagsacQuality:
 
     def _upper(self, u):
         """Upper incomplete gamma ``Gamma(a, u)`` (not regularised)."""
+        from scipy import special
+
         return special.gammaincc(self.a, u) * math.gamma(self.a)
 
     def _lower1(self, u):
         """Lower incomplete gamma ``gamma(a + 1, u)`` (not regularised)."""
+        from scipy import special
+
         return special.gammainc(self.a + 1.0, u) * math.gamma(self.a + 1.0)
 
     def loss(self, e2: np.ndarray) -> np.ndarray:
