@@ -74,14 +74,25 @@ class TrainGroup(_TaskGroup):
                                   "below)."))),
             inspect.Parameter("resume", _KW, annotation=bool, default=typer.Option(
                 False, "--resume", help="Continue the run in --out.")),
+            inspect.Parameter("overwrite", _KW, annotation=bool, default=typer.Option(
+                False, "--overwrite", help="Replace the run in --out (its metrics, checkpoints "
+                "and state are deleted first).")),
             inspect.Parameter("json_path", _KW, annotation=typing.Optional[Path],  # noqa: UP045
                               default=typer.Option(None, "--json",
                                                    help="Write the result summary as JSON.")),
         ]
 
-        def run(data: Path, out: Path, config: Path | None, resume: bool,
+        def run(data: Path, out: Path, config: Path | None, resume: bool, overwrite: bool,
                 json_path: Path | None, **fields: Any) -> None:
             cfg = build_config(cls, fields, str(config) if config else None)
+            if overwrite:
+                from oculi.core.errors import ParameterError
+                from oculi.train import clear_run
+
+                if resume:
+                    raise ParameterError("--resume and --overwrite: choose one (continue the run "
+                                         "in --out or replace it)")
+                clear_run(out)
             result = spec.load("train")(data, cfg, out, resume=resume)
             last = result.history[-1] if result.history else {}
             shown = [k for k, v in last.items() if k.startswith("val_") and isinstance(v, float)

@@ -39,6 +39,9 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
                              warmup_epochs=0.0, loss="ce+dice", repeat=1 if quick else 2,
                              class_names=list(SHAPE_CLASSES),
                              arch_options={"decoder_channels": [32, 16, 16, 8, 8]})
+    from oculi.train import clear_run
+
+    clear_run(workdir / "segment_shapes")  # a tour run again into the same folder starts afresh
     res = train_segmenter(None, cfg, workdir / "segment_shapes", progress=False,
                           train_set=train, val_set=val)
     from oculi.segment import load_segmenter

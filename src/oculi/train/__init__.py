@@ -8,6 +8,7 @@ A trainable task (``oculi.classify``, ``oculi.detect``, ``oculi.segment``, ...) 
 in :mod:`oculi.train.losses` and :mod:`oculi.train.metrics`.
 """
 
+from oculi.train._rundir import clear_run
 from oculi.train.checkpoint import load_run_model, resolve_checkpoint
 from oculi.train.config import TrainConfig, monitor_higher_is_better
 from oculi.train.distributed import DistInfo, setup
@@ -44,6 +45,7 @@ __all__ = [
     "TrainConfig",
     "Trainer",
     "build_optimizer",
+    "clear_run",
     "fit",
     "load_run_model",
     "lr_factor",

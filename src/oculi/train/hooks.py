@@ -81,12 +81,16 @@ class EmaHook(HookBase):
         sync_buffers(self.ema.module, self.trainer.info)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"updates": self.ema.updates}
+        return {"updates": self.ema.updates, "weights": self.ema.module.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         from oculi.models.weights import load_weights
 
-        path = self.trainer.run_dir / "last_ema.safetensors"
+        if "weights" in state:  # the EMA of the state's own epoch
+            self.ema.module.load_state_dict(state["weights"])
+            self.ema.updates = int(state.get("updates", 0))
+            return
+        path = self.trainer.run_dir / "last_ema.safetensors"  # a run folder from before
         if path.is_file():
             load_weights(self.ema.module, path)
             self.ema.updates = int(state.get("updates", 0))
@@ -158,19 +162,22 @@ class MetricLogger(HookBase):
 
 
 class Checkpointer(HookBase):
-    """``last.safetensors`` (+ ``last_ema``) and ``state.pt`` (optimizers, schedules, scaler,
-    RNG, every hook's and the task's state) after each epoch: what exact resume needs."""
+    """``state.pt`` (weights, optimizers, schedules, scaler, RNG, every hook's and the task's
+    state: what exact resume needs, in one atomic file), then ``last.safetensors`` (+
+    ``last_ema``) after each epoch. It runs before :class:`MetricLogger`, so a kill between the
+    two leaves a state whose epoch is the latest (its history rewrites ``metrics.jsonl`` on
+    resume)."""
 
     def after_epoch(self) -> None:
         t = self.trainer
         if not t.info.main:
             return
+        with atomic_path(t.run_dir / "state.pt") as tmp:
+            torch.save(t.state_dict(), tmp)
         save_checkpoint(t.model, t.run_dir / "last.safetensors", t.meta)
         ema = next((h for h in t.hooks if isinstance(h, EmaHook)), None)
         if ema is not None:
             save_checkpoint(ema.ema.module, t.run_dir / "last_ema.safetensors", t.meta)
-        with atomic_path(t.run_dir / "state.pt") as tmp:
-            torch.save(t.state_dict(), tmp)
 
 
 class EarlyStopping(HookBase):

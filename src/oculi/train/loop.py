@@ -10,6 +10,12 @@
     curves.png           loss and metric curves; plus the task's own artifacts
     summary.json         the final result
 
+A run locks its folder while it trains (a second run into it is refused), and a folder that
+already holds a run is refused unless the new one resumes it or overwrites it. Each epoch's
+``state.pt`` (the weights too) is written before its ``metrics.jsonl`` line, and a resume rewrites
+``metrics.jsonl`` from the state's history, so a run killed at any point resumes without a
+duplicate epoch or weights from another epoch than the optimizer state.
+
     >>> from oculi.train import fit, Task, TrainConfig
     >>> result = fit(MyTask(), TrainConfig(epochs=3), "runs/a")  # doctest: +SKIP
 """
@@ -32,8 +38,14 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from oculi.core.atomic import atomic_path, write_json_atomic, write_text_atomic
+from oculi.core.atomic import (
+    atomic_path,
+    write_json_atomic,
+    write_jsonl_atomic,
+    write_text_atomic,
+)
 from oculi.core.errors import DataError
+from oculi.train._rundir import open_run_dir
 from oculi.train.config import TrainConfig
 from oculi.train.data import SkipUnreadable
 from oculi.train.distributed import all_reduce_mean, barrier, broadcast_object, setup, sync_buffers
@@ -209,14 +221,14 @@ class Trainer:
         hooks: list[HookBase] = [ProgressHook(self._progress if self.info.main else False)]
         if cfg.ema_decay > 0:
             hooks.append(EmaHook(cfg.ema_decay))
-        hooks += [EvalHook(), MetricLogger(), Checkpointer()]
+        hooks += [EvalHook(), Checkpointer(), MetricLogger()]  # state before its metrics line
         if cfg.early_stop_patience > 0:
             hooks.append(EarlyStopping(cfg.early_stop_patience))
         return hooks
 
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        state = {"epoch": self.epoch, "history": self.history,
+        state = {"epoch": self.epoch, "history": self.history, "model": self.model.state_dict(),
                  "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
                  "schedulers": {n: s.state_dict() for n, s in self.schedulers.items()},
                  "hooks": {h.state_key: h.state_dict() for h in self.hooks if h.state_key},
@@ -232,7 +244,10 @@ class Trainer:
         if not path.is_file():
             raise DataError(f"{self.run_dir}: nothing to resume (no state.pt) — drop --resume")
         state = torch.load(path, map_location="cpu", weights_only=True)
-        load_weights(self.model, self.run_dir / "last.safetensors")
+        if "model" in state:  # the weights of the state's own epoch
+            self.model.load_state_dict(state["model"])
+        else:  # a run folder written before state.pt held the weights
+            load_weights(self.model, self.run_dir / "last.safetensors")
         for n, o in self.optimizers.items():
             o.load_state_dict(state["optimizers"][n])
             self.schedulers[n].load_state_dict(state["schedulers"][n])
@@ -243,6 +258,8 @@ class Trainer:
                 h.load_state_dict(state["hooks"][h.state_key])
         self.start_epoch = int(state["epoch"]) + 1
         self.history = list(state["history"])
+        if self.info.main:  # drop lines of epochs after the state's (a kill before its write)
+            write_jsonl_atomic(self.run_dir / "metrics.jsonl", self.history)
         if not self.info.distributed:
             torch.set_rng_state(state["torch_rng"])
         self.task.load_state_dict(state.get("task") or {})
@@ -327,8 +344,23 @@ class Trainer:
         self.record, self.stop_reason = decision["record"], decision["stop"]
         self.history[-1] = self.record
 
-    def train(self, *, resume: bool = False) -> FitResult:
-        """Run the epochs (continuing ``out`` when ``resume``) and return the result."""
+    def train(self, *, resume: bool = False, overwrite: bool = False) -> FitResult:
+        """Run the epochs (continuing ``out`` when ``resume``; replacing the run there when
+        ``overwrite``) and return the result.
+
+        Raises:
+            DataError: ``out`` is in use by another run, or holds a run and neither ``resume``
+                nor ``overwrite`` is set.
+        """
+        lock = (open_run_dir(self.run_dir, resume=resume, overwrite=overwrite)
+                if self.info.main else None)
+        try:
+            return self._train(resume)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _train(self, resume: bool) -> FitResult:
         self._build()
         self.step = Step(self)
         for h in self.hooks:
@@ -377,26 +409,33 @@ class Trainer:
 
 def fit(task: Task, cfg: TrainConfig, out: str | os.PathLike[str], *, resume: bool = False,
         progress: bool | None = None, log: Callable[[str], None] | None = None,
-        hooks: Sequence[HookBase] = (), save_all_ranks: bool = False) -> FitResult:
+        hooks: Sequence[HookBase] = (), save_all_ranks: bool = False,
+        overwrite: bool = False) -> FitResult:
     """Train ``task`` with ``cfg``, writing the run folder ``out``.
 
     Args:
         task: the :class:`~oculi.train.Task` (model, data, step, evaluation).
         cfg: its config (a :class:`TrainConfig` subclass).
-        out: run folder (created).
-        resume: continue from ``out/state.pt`` and ``out/last*.safetensors``.
+        out: run folder (created). It is locked while the run trains.
+        resume: continue from ``out/state.pt``.
         progress: show a progress bar (None: when stderr is a terminal).
         log: receives one line per epoch (default: print to stderr on rank 0).
         hooks: extra hooks, run after the engine's and the task's.
         save_all_ranks: under DDP, every rank also writes ``final_rank<r>.safetensors``.
+        overwrite: replace a previous run in ``out`` (its run files are removed first).
 
     Returns:
         A :class:`FitResult`.
+
+    Raises:
+        DataError: ``out`` is in use by another run, or already holds a run and neither
+            ``resume`` nor ``overwrite`` is set.
     """
     extra = list(hooks)
     if save_all_ranks:
         extra.append(_SaveAllRanks())
-    return Trainer(task, cfg, out, progress=progress, log=log, hooks=extra).train(resume=resume)
+    return Trainer(task, cfg, out, progress=progress, log=log, hooks=extra).train(
+        resume=resume, overwrite=overwrite)
 
 
 class _SaveAllRanks(HookBase):
