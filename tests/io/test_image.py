@@ -190,32 +190,57 @@ def _valid_files():
     return _VALID
 
 
-@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@pytest.fixture(scope="module")
+def capped():
+    """decode_image in a worker that may allocate at most 256 MiB (tests/io/_memcap.py)."""
+    from tests.io._memcap import CappedDecoder
+
+    decoder = CappedDecoder()
+    yield decoder
+    decoder.close()
+
+
+_FUZZ = settings(deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+
+
+@settings(_FUZZ, max_examples=150)
 @given(data=st.binary(min_size=0, max_size=512))
-def test_fuzz_random_bytes_never_crash(data):
-    try:
-        out = decode_image(data)
-    except OculiError:
-        return
-    assert isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.size > 0
+def test_fuzz_random_bytes_never_crash(capped, data):
+    kind, shape, dtype = capped.decode(data)
+    assert kind != "crash", f"{shape} on {data!r}"
+    if kind == "ok":
+        assert dtype == "uint8" and np.prod(shape) > 0
 
 
-@settings(max_examples=200, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(_FUZZ, max_examples=200)
 @given(
     fmt=st.sampled_from(["jpeg", "png", "tiff", "bmp", "webp", "pnm"]),
     cut=st.floats(0.0, 1.0),
     flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=4),
 )
-def test_fuzz_truncated_and_corrupted_files(fmt, cut, flips):
+def test_fuzz_truncated_and_corrupted_files(capped, fmt, cut, flips):
     data = bytearray(_valid_files()[fmt])
     for pos, value in flips:
         data[int(pos * (len(data) - 1))] = value
     data = bytes(data[: int(cut * len(data))])
-    try:
-        out = decode_image(data, mode="unchanged")
-    except OculiError:
-        return
-    assert isinstance(out, np.ndarray) and out.size > 0
+    kind, shape, _ = capped.decode(data, mode="unchanged")
+    assert kind != "crash", f"{fmt}: {shape}"
+    if kind == "ok":
+        assert np.prod(shape) > 0
+
+
+@settings(_FUZZ, max_examples=120)
+@given(
+    fmt=st.sampled_from(["jpeg", "png", "tiff", "bmp", "pnm"]),
+    height=st.integers(1, 2**16 - 1),
+    width=st.integers(1, 2**16 - 1),
+)
+def test_fuzz_declared_sizes_never_allocate_past_the_cap(capped, fmt, height, width):
+    """Headers rewritten to claim up to 65535 x 65535 pixels (4 GP; up to 16 GB decoded) over
+    the few kilobytes of a 40x50 image: refused before any decoder allocates."""
+    data = _with_declared_size(fmt, height, width)
+    kind, shape, _ = capped.decode(data, mode="unchanged")
+    assert kind != "crash", f"{fmt} {width}x{height}: {shape}"
 
 
 @pytest.mark.parametrize("quality", [0, -5, 101, 1000])
@@ -307,3 +332,84 @@ def test_a_png_chunk_claiming_gigabytes_is_rejected_before_decoding(tmp_path):
     (tmp_path / "cut.png").write_bytes(ok[:-12])
     with pytest.raises(ImageReadError, match="truncated PNG"):
         read_image(tmp_path / "cut.png")
+
+
+def _with_declared_size(fmt: str, height: int, width: int) -> bytes:
+    """A small valid file of ``fmt`` whose header now claims ``height`` x ``width`` pixels."""
+    import struct
+    import zlib
+
+    if fmt == "gif":
+        buf = io.BytesIO()
+        Image.fromarray(load("chelsea")[:40, :50]).save(buf, format="GIF")
+        data = bytearray(buf.getvalue())
+        data[6:10] = struct.pack("<HH", width, height)
+        return bytes(data)
+    data = bytearray(_valid_files()[fmt])
+    if fmt == "png":  # IHDR with a correct CRC, so the size is what a decoder believes
+        data[16:24] = struct.pack(">II", width, height)
+        data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    elif fmt == "bmp":
+        data[18:26] = struct.pack("<ii", width, height)
+    elif fmt == "pnm":
+        head, rest = bytes(data).split(b"\n", 3)[:3], bytes(data).split(b"\n", 3)[3]
+        data = bytearray(b"\n".join([head[0], f"{width} {height}".encode(), head[2], rest]))
+    elif fmt == "jpeg":
+        sof = next(i for i in range(2, len(data)) if data[i] == 0xFF and data[i + 1] == 0xC0)
+        data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    elif fmt == "tiff":
+        end = "<" if data[:2] == b"II" else ">"
+        ifd = struct.unpack(end + "I", data[4:8])[0]
+        for i in range(struct.unpack(end + "H", data[ifd:ifd + 2])[0]):
+            at = ifd + 2 + 12 * i
+            tag, typ = struct.unpack(end + "HH", data[at:at + 4])
+            if tag in (256, 257):
+                value = width if tag == 256 else height
+                code = "H" if typ == 3 else "I"
+                data[at + 8:at + 8 + struct.calcsize(code)] = struct.pack(end + code, value)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png", "tiff", "bmp", "pnm"])
+def test_a_small_file_declaring_144_megapixels_is_refused_before_decoding(capped, fmt):
+    # under the 250 MP limit, so only the size check stops it: 432 MB of RGB from ~6 kB
+    data = _with_declared_size(fmt, 12000, 12000)
+    kind, message, _ = capped.decode(data, mode="unchanged")
+    assert kind == "refused", message
+    assert "header declares 12000x12000 pixels" in message and "can hold" in message
+    with pytest.raises(ImageReadError, match=f"truncated or corrupt {fmt.upper()}"):
+        decode_image(data, source=f"bomb.{fmt}")
+
+
+def test_the_pixel_limit_is_checked_from_every_header(tmp_path):
+    small = load("chelsea")[:40, :50]
+    for fmt in ("jpeg", "png", "tiff", "bmp", "webp", "pnm", "gif"):
+        if fmt == "gif":
+            buf = io.BytesIO()
+            Image.fromarray(small).save(buf, format="GIF")
+            data = buf.getvalue()
+        else:
+            data = encode_image(small, fmt)
+        with pytest.raises(ImageReadError, match="50x40 = 0 MP exceeds the limit"):
+            decode_image(data, max_pixels=1999)
+        assert decode_image(data, max_pixels=2000).shape[:2] == (40, 50)
+
+
+def test_the_memory_cap_catches_a_decode_of_hundreds_of_megabytes(capped):
+    """The harness itself: a well-formed PNG of 12000x12000 RGB (432 MB decoded, under the
+    pixel limit and within deflate's ratio) runs into the 256 MiB cap as a crash."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body))
+
+    comp = zlib.compressobj(1)
+    row = bytes(1 + 12000 * 3)
+    idat = b"".join(comp.compress(row) for _ in range(12000)) + comp.flush()
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 12000, 12000, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    kind, reason, _ = capped.decode(png)
+    assert kind == "crash" and "Memory" in reason, reason
+    assert capped.decode(encode_image(load("chelsea")[:40, :50], "png"))[0] == "ok"

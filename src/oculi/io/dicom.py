@@ -96,6 +96,19 @@ def _padding_mask(raw: np.ndarray, meta: dict[str, Any]) -> np.ndarray | None:
     return raw == pad
 
 
+def _check_dicom_size(path: Path, ds: Any) -> None:
+    """The decompression-bomb guard of :func:`oculi.io.read_image`, on Rows x Columns x frames,
+    before pydicom decodes anything."""
+    from oculi.io.image import _check_pixels
+
+    try:
+        rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+        frames = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+    except (TypeError, ValueError) as exc:
+        raise ImageReadError(f"{path}: corrupt DICOM size attributes: {exc}") from exc
+    _check_pixels(f"{path} ({frames} frame(s))", rows * frames, cols, None)
+
+
 def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> DicomImage:
     """Read a DICOM file's pixels in modality units, with its metadata.
 
@@ -108,7 +121,9 @@ def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> D
         :class:`DicomImage` with float32 pixels (HxW, HxWx3 or FxHxW).
 
     Raises:
-        ImageReadError: missing file, not a DICOM file, or a DICOM without pixel data.
+        ImageReadError: missing file, not a DICOM file, a DICOM without pixel data, or one
+            whose Rows x Columns x frames exceed the pixel limit of
+            :func:`oculi.io.set_max_pixels`.
     """
     try:
         import pydicom
@@ -130,6 +145,7 @@ def read_dicom(path: str | os.PathLike[str], *, apply_rescale: bool = True) -> D
         raise ImageReadError(
             f"{p}: DICOM file has no pixel data (a {ds.get('Modality', 'non-image')} object)"
         )
+    _check_dicom_size(p, ds)
     try:
         raw = ds.pixel_array
     except Exception as exc:

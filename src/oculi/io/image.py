@@ -22,7 +22,7 @@ from oculi.core.atomic import atomic_path
 from oculi.core.checks import check_image, check_in_range
 from oculi.core.errors import ImageReadError, ImageWriteError, ParameterError, ShapeError
 from oculi.io._exif import jpeg_orientation
-from oculi.io._format import format_from_suffix, header_size, sniff_format
+from oculi.io._format import declared_image, format_from_suffix, sniff_format
 
 Mode = Literal["rgb", "gray", "unchanged"]
 
@@ -62,6 +62,21 @@ def _check_pixels(source: str, h: int, w: int, max_pixels: int | None) -> None:
         raise ImageReadError(
             f"{source}: {w}x{h} = {h * w / 1e6:.0f} MP exceeds the limit of {limit / 1e6:.0f} MP "
             "(possible decompression bomb) — pass max_pixels= to allow it"
+        )
+
+
+def _check_declared(fmt: str, data: bytes, source: str, max_pixels: int | None) -> None:
+    """The decompression-bomb guard, before any decoder allocates: the size the header declares
+    must be within the pixel limit and must fit in what the file's bytes can decode to."""
+    info = declared_image(fmt, data)
+    if info is None:
+        return  # an unparsable header: the decoder reports it (and Pillow's size is checked)
+    h, w, raw, ratio = info
+    _check_pixels(source, h, w, max_pixels)
+    if ratio is not None and raw > len(data) * ratio:
+        raise ImageReadError(
+            f"{source}: truncated or corrupt {fmt.upper()}: its header declares {w}x{h} pixels "
+            f"({raw / 1e6:.1f} MB decoded), more than its {len(data)} bytes can hold"
         )
 
 
@@ -240,7 +255,7 @@ def _decode_pillow(
                 img.load()
                 arr = _pillow_to_array(img, mode, source)
                 frames.append(apply_orientation(arr, _exif_orientation_pillow(img)))
-        except ImageReadError:
+        except (ImageReadError, MemoryError):  # out of memory is not "corrupt"
             raise
         except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error
             raise ImageReadError(f"{source}: corrupt or truncated image data: {exc}") from exc
@@ -316,9 +331,7 @@ def decode_image(
             f"{source}: unknown image format (first bytes {head}); "
             "expected JPEG, PNG, TIFF, BMP, WebP, GIF or PPM/PGM"
         )
-    dims = header_size(fmt, data)
-    if dims is not None:
-        _check_pixels(source, dims[0], dims[1], max_pixels)
+    _check_declared(fmt, data, source, max_pixels)
     if fmt == "png":
         check_png_chunks(data, source)
     if fmt == "jpeg":
