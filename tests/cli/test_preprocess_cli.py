@@ -159,3 +159,12 @@ def test_nan_and_out_of_range_float_options_are_errors(tmp_path: Path) -> None:
         res = runner.invoke(app, ["preprocess", cmd, str(src), "-o", str(out), *opts])
         assert text in _one_error_line(res), (cmd, opts)
     assert not out.exists()
+
+
+def test_clahe_with_a_huge_tile_grid_is_a_one_line_error(tmp_path: Path) -> None:
+    src = write_image(tmp_path / "a.png", load("camera", mode="gray")[:40, :50])
+    res = runner.invoke(app, ["preprocess", "clahe", str(src), "-o", str(tmp_path / "o.png"),
+                              "--tiles", "100000"])
+    assert res.exit_code == 2
+    assert "tiles: a 100000x100000 grid on a 40x50 uint8 image needs 11.7 TiB" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o.png").exists()

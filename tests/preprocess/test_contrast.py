@@ -176,3 +176,21 @@ def test_clahe_property_identical_to_opencv(
     )
     ref = cv2.createCLAHE(clipLimit=clip, tileGridSize=(tx, ty)).apply(image)
     assert np.array_equal(clahe(image, clip_limit=clip, tiles=(ty, tx)), ref)
+
+
+@pytest.mark.parametrize(("shape", "dtype", "tiles", "size"), [
+    ((40, 50), np.uint8, (100000, 100000), "11.7 TiB"),  # the probe's --tiles 100000
+    ((2000, 2000), np.uint16, (1000, 1000), "366.2 GiB"),  # fits the image, not the memory
+])
+def test_a_tile_grid_too_large_for_memory_is_refused_at_once(shape, dtype, tiles, size) -> None:
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ParameterError, match=f"tiles: a {tiles[0]}x{tiles[1]} grid on a "
+                                             f"{shape[0]}x{shape[1]} .* needs {size}"):
+        clahe(np.zeros(shape, dtype), tiles=tiles)
+    assert time.perf_counter() - t0 < 0.5
+    # a grid finer than a tiny image stays legal, as in OpenCV
+    tiny = np.arange(6, dtype=np.uint8).reshape(2, 3) * 40
+    ref = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(9, 7)).apply(tiny)
+    assert np.array_equal(clahe(tiny, tiles=(7, 9)), ref)

@@ -22,6 +22,9 @@ from oculi.core.checks import check_image
 from oculi.core.errors import ParameterError
 from oculi.preprocess._clahe_core import clahe_gray
 
+#: the most memory CLAHE's per-tile histograms and tables may take
+_MAX_TABLE_BYTES = 1 << 30
+
 
 def _check_tiles(tiles: tuple[int, int] | int) -> tuple[int, int]:
     if isinstance(tiles, int | np.integer):
@@ -33,6 +36,22 @@ def _check_tiles(tiles: tuple[int, int] | int) -> tuple[int, int]:
     if ty < 1 or tx < 1:
         raise ParameterError(f"tiles: expected positive tile counts, got {tiles!r}")
     return ty, tx
+
+
+def _check_grid_fits(grid: tuple[int, int], image: np.ndarray) -> None:
+    """Refuse, before anything is allocated, a tile grid whose padded image (the size is padded
+    to a multiple of the grid, as OpenCV does) and per-tile tables exceed
+    :data:`_MAX_TABLE_BYTES`. Grids finer than the image stay legal (OpenCV accepts them)."""
+    (ty, tx), (h, w) = grid, image.shape[:2]
+    bins, itemsize = (256, 1) if image.dtype == np.uint8 else (65536, 2)
+    ext_h, ext_w = -(-h // ty) * ty, -(-w // tx) * tx
+    need = ext_h * ext_w * itemsize + ty * tx * bins * (4 + itemsize)  # + int32 histograms, LUTs
+    if need > _MAX_TABLE_BYTES:
+        size = f"{need / 2**40:.1f} TiB" if need >= 2**40 else f"{need / 2**30:.1f} GiB"
+        raise ParameterError(
+            f"tiles: a {ty}x{tx} grid on a {h}x{w} {image.dtype} image needs {size} for its "
+            f"tiles and tables (limit {_MAX_TABLE_BYTES / 2**30:.0f} GiB) — use fewer tiles "
+            "(8x8 is usual)")
 
 
 def _on_lightness(
@@ -100,12 +119,14 @@ def clahe(
     Raises:
         DTypeError: a dtype other than uint8, uint16, float32 or float64.
         ValueRangeError: a float image outside [0, 1].
-        ParameterError: a negative clip limit or bad tile grid.
+        ParameterError: a negative clip limit or a bad tile grid: not positive, or one whose
+            padded image and tables would take more than 1 GiB.
     """
     check_image(image, "image", channels=(1, 3, 4))
     if not clip_limit >= 0:
         raise ParameterError(f"clip_limit: expected a number >= 0, got {clip_limit!r}")
     grid = _check_tiles(tiles)
+    _check_grid_fits(grid, image)
     return _apply_channelwise(image, lambda ch: clahe_gray(ch, float(clip_limit), grid))
 
 
