@@ -85,3 +85,23 @@ def test_ocr_eval_labels_csv(tmp_path) -> None:
     write_image(tmp_path / "x.png", np.full((20, 20), 255, np.uint8))
     (tmp_path / "labels.csv").write_text("file,text\nx.png,42\n")
     assert find_pairs(tmp_path) == [(tmp_path / "x.png", "42")]
+
+
+def test_ocr_eval_reports_a_labelled_file_that_is_missing(tesseract: str, tmp_path) -> None:
+    from oculi.ocr import find_pairs
+
+    write_image(tmp_path / "x.png", render_page("Second page here", font_size=30))
+    write_image(tmp_path / "scans" / "z.png", render_page("Second page here", font_size=30))
+    (tmp_path / "labels.csv").write_text("file,text\nx.png,Second page here\n"
+                                         "gone.png,never scanned\nscans/z.png,Second page here\n")
+    assert find_pairs(tmp_path) == [(tmp_path / "x.png", "Second page here"),
+                                    (tmp_path / "gone.png", "never scanned"),
+                                    (tmp_path / "scans" / "z.png", "Second page here")]
+    res = runner.invoke(app, ["ocr", "eval", str(tmp_path), "--no-preprocess",
+                              "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 2, res.output
+    assert "1 page(s) failed" in res.output and "gone.png: no such file" in res.output
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert [p["name"] for p in scores["pages"]] == ["x.png", "gone.png", "scans/z.png"]
+    assert scores["failed"] == [f"gone.png: {tmp_path / 'gone.png'}: no such file"]
+    assert scores["mean_cer"] < 0.05  # the means leave the missing page out

@@ -78,14 +78,20 @@ class EvalReport:
         return [p for p in self.pages if p.rates is None]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
+        """JSON-ready dict (``failed``: ``name: reason`` of every page left out of the means)."""
         return {"engine": self.engine, "preprocess": self.preprocess,
                 "mean_cer": self.mean_cer, "mean_wer": self.mean_wer,
-                "total_cer": self.total_cer, "pages": [p.as_dict() for p in self.pages]}
+                "total_cer": self.total_cer, "pages": [p.as_dict() for p in self.pages],
+                "failed": [f"{p.name}: {p.error}" for p in self.failed]}
 
 
 def find_pairs(folder: str | Path) -> list[tuple[Path, str]]:
-    """``(image path, reference text)`` pairs in ``folder``, sorted by file name.
+    """``(image path, reference text)`` pairs: the images in ``folder`` sorted by file name,
+    then the other ``labels.csv`` rows sorted by their ``file``.
+
+    Every row of ``labels.csv`` gives a pair, also when its file is missing (reading it then
+    fails and the page is reported, never silently dropped); ``file`` may name a sub-folder's
+    image (``scans/p1.png``). A ``<name>.txt`` beside an image wins over its ``labels.csv`` row.
 
     Raises:
         DataError: the folder does not exist or holds no image with ground truth.
@@ -113,6 +119,9 @@ def find_pairs(folder: str | Path) -> list[tuple[Path, str]]:
             pairs.append((img, txt.read_text(encoding="utf-8")))
         elif img.name in labels:
             pairs.append((img, labels[img.name]))
+    seen = {p for p, _ in pairs}
+    pairs += sorted((root / name, text) for name, text in labels.items()
+                    if root / name not in seen)
     if not pairs:
         raise DataError(
             f"{root}: no image with ground truth (<name>.txt beside <name>.png/.tif/..., "
@@ -132,8 +141,9 @@ def evaluate_dir(
 ) -> EvalReport:
     """Run :func:`oculi.ocr.recognize` on every image of ``folder`` with ground truth and score it.
 
-    A page that fails (unreadable image) is kept in the report with its error and excluded from
-    the means; a missing engine or language pack raises at once.
+    A page that fails (an unreadable image, or a ``labels.csv`` row whose file is missing) is kept
+    in the report with its error (:attr:`EvalReport.failed`) and excluded from the means; a
+    missing engine or language pack raises at once.
 
     Args:
         folder: the folder (see :func:`find_pairs`).
@@ -150,14 +160,16 @@ def evaluate_dir(
 
     eng = create_engine(engine, **engine_options)
     pages = []
-    for path, ref in find_pairs(folder):
+    root = Path(folder)
+    for path, ref in find_pairs(root):
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         try:
             image = read_image(path, mode="unchanged")
         except ImageReadError as exc:
-            pages.append(PageScore(path.name, None, error=str(exc)))
+            pages.append(PageScore(name, None, error=str(exc)))
             continue
         res = recognize(image, engine=eng, lang=lang, preprocess=preprocess)
-        score = PageScore(path.name, error_rates(ref, res.text), res.text, res.seconds)
+        score = PageScore(name, error_rates(ref, res.text), res.text, res.seconds)
         if lines and len([s for s in ref.splitlines() if s.strip()]) > 1:
             score.lines = [{"reference": r, "hypothesis": h, "cer": e.cer, "wer": e.wer}
                            for r, h, e in line_error_rates(ref, res.text)]
