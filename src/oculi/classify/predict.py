@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from oculi.core.checks import check_positive
+from oculi.core.checks import check_paths, check_positive
 from oculi.core.errors import OculiError
 from oculi.core.results import FileResults
 from oculi.models.classifier import Classifier
@@ -128,6 +128,7 @@ def classify_files(
 
     check_positive(top, "top")
     check_positive(batch_size, "batch_size")
+    paths = check_paths(paths)
     net = get_model(model, weights, allow_download=allow_download)
     results: dict[str, list[Prediction]] = {}
     failures: dict[str, str] = {}

@@ -151,23 +151,69 @@ def topic_app(help: str, *, default_command: bool = False) -> typer.Typer:
     )
 
 
+def json_ready(obj: Any) -> Any:
+    """``obj`` with numpy arrays and scalars as Python values, paths as strings and every NaN or
+    infinity as ``None``: what strict JSON can hold (``json.dumps`` would write bare ``NaN``).
+
+    >>> import numpy as np
+    >>> json_ready({"epe": float("nan"), "v": np.array([1.5, np.inf]), "n": np.int64(3)})
+    {'epe': None, 'v': [1.5, None], 'n': 3}
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k) if not isinstance(k, str) else k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist())
+    if isinstance(obj, np.generic):
+        return json_ready(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
 def write_json(path: Path | str, obj: Any) -> None:
-    """Write a ``--json`` result atomically."""
+    """Write a ``--json`` result atomically as strict JSON (NaN and infinities become ``null``,
+    see :func:`json_ready`)."""
     from oculi.core.atomic import write_json_atomic
 
-    write_json_atomic(path, obj)
+    write_json_atomic(path, json_ready(obj))
+
+
+def _named(path: str, message: str) -> str:
+    """``path: message``, without repeating a path the message already starts with."""
+    return message if message.startswith((f"{path}:", f"{path} ")) else f"{path}: {message}"
 
 
 def report_failures(failures: dict[str, str], code: int = 2, what: str = "file") -> None:
-    """End a batch command: list its failed inputs (``name: message``) on stderr and exit with
-    ``code``; nothing when ``failures`` is empty.
+    """End a batch command: report its failed inputs on stderr and exit with ``code``; nothing
+    when ``failures`` is empty.
 
-    The rule for every batch command: process all inputs, then, if any failed, list them here and
-    exit 2 (the code of any other bad-input error). ``what`` names the inputs ("file", "page").
+    The rule for every batch command: process all inputs, then, if any failed, report them here
+    and exit 2 (the code of any other bad-input error). One failure is one line
+    (``oculi: error: 1 file(s) failed: PATH: reason``); one reason shared by every failure (an
+    option error) is one line naming how many; otherwise a count, then ``PATH: reason`` per
+    input. A path the reason already starts with is not repeated. ``what`` names the inputs
+    ("file", "page").
     """
     if not failures:
         return
-    typer.echo(f"{len(failures)} {what}(s) failed:", err=True)
-    for path, msg in failures.items():
-        typer.echo(f"  {path}: {msg}", err=True)
+    reasons = set(failures.values())
+    if len(failures) == 1:
+        typer.echo(f"oculi: error: 1 {what}(s) failed: {_named(*next(iter(failures.items())))}",
+                   err=True)
+    elif len(reasons) == 1:
+        names = list(failures)
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        typer.echo(f"oculi: error: {reasons.pop()} ({len(names)} {what}s: {shown})", err=True)
+    else:
+        typer.echo(f"{len(failures)} {what}(s) failed:", err=True)
+        for path, msg in failures.items():
+            typer.echo(f"  {_named(path, msg)}", err=True)
     raise typer.Exit(code)

@@ -38,9 +38,10 @@ def stitch(
     """
     from oculi.cli._common import write_json
     from oculi.core.errors import ImageReadError, NoMatchError
-    from oculi.io import read_image, write_image
+    from oculi.io import output_format, read_image, write_image
     from oculi.stitching import stitch as stitch_images
 
+    output_format(output)  # a name oculi cannot write fails before any work
     arrays, names, unreadable = [], [], {}
     for path in images:
         try:

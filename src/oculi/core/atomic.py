@@ -91,7 +91,8 @@ def atomic_path(path: str | os.PathLike[str], *, mkdir: bool = True) -> Iterator
     (OpenCV, Pillow, matplotlib) behave as for the target.
 
     Raises:
-        ImageWriteError: the folder cannot be created or the file cannot be renamed into place.
+        ImageWriteError: the folder cannot be created, or the file cannot be created, written
+            or renamed into place; the message names ``path``, not the temporary file.
     """
     target = Path(path)
     if mkdir:
@@ -99,9 +100,12 @@ def atomic_path(path: str | os.PathLike[str], *, mkdir: bool = True) -> Iterator
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ImageWriteError(f"{target}: cannot create folder {target.parent}: {exc}") from exc
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.oculi-tmp-{os.getpid()}-", suffix=target.suffix,
-        dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.oculi-tmp-{os.getpid()}-", suffix=target.suffix,
+            dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -109,10 +113,18 @@ def atomic_path(path: str | os.PathLike[str], *, mkdir: bool = True) -> Iterator
         if tmp.exists():  # mkstemp makes 0600 files: give the result the expected mode
             os.chmod(tmp, _target_mode(target))
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, ImageWriteError) and \
+                tmp.name in str(exc):  # the temporary name means nothing to the user
+            raise _cannot_write(target, exc) from exc
         raise
+
+
+def _cannot_write(target: Path, exc: OSError) -> ImageWriteError:
+    """The error for a failed write, naming the output (never the temporary file)."""
+    return ImageWriteError(f"{target}: cannot write: {exc.strerror or type(exc).__name__}")
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

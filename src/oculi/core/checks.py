@@ -14,7 +14,10 @@ names the argument, what was expected, what was received and the fix.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from numbers import Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,7 +57,9 @@ def check_image(
         ValueRangeError: a float image outside ``[0, 1]``, or with NaN/inf when ``finite``.
     """
     if not isinstance(image, np.ndarray):
-        raise DTypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
+        hint = " — read files with oculi.io.read_image first" if isinstance(
+            image, str | bytes | os.PathLike) else ""
+        raise DTypeError(f"{name}: expected a numpy array, got {_kind(image)}{hint}")
     allowed_ch = tuple(channels) if channels is not None else (1, 3, 4)
     if image.ndim == 2:
         ch = 1
@@ -109,8 +114,113 @@ def check_same_size(
         )
 
 
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def check_number(value: Any, name: str) -> float:
+    """Raise :class:`ParameterError` unless ``value`` is a real number (a Python or numpy scalar,
+    or a one-element array); return it unchanged. Every numeric check here starts with it, so
+    ``None``, strings, bytes and lists are refused by name rather than by a ``TypeError``.
+
+    >>> try:
+    ...     check_number(None, "max_size")
+    ... except ValueError as e:
+    ...     print(e)
+    max_size: expected a number, got None
+    """
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        return value
+    if not isinstance(value, Real | np.number) or isinstance(value, np.timedelta64):
+        raise ParameterError(f"{name}: expected a number, got {_kind(value)}"
+                             + (f" {value!r}" if isinstance(value, str | bytes) else ""))
+    return value
+
+
+def check_size(value: Any, name: str, *, allow_none: bool = True) -> int | None:
+    """A size in pixels (or any count): a finite whole number >= 1, returned as ``int``
+    (``None`` passes through when ``allow_none``).
+
+    >>> check_size(512.0, "max_size")
+    512
+    >>> try:
+    ...     check_size(float("nan"), "max_size")
+    ... except ValueError as e:
+    ...     print(e)
+    max_size: expected a whole number >= 1, got nan
+    """
+    if value is None and allow_none:
+        return None
+    check_number(value, name)
+    v = float(value)
+    if not np.isfinite(v) or v < 1 or v != int(v):
+        raise ParameterError(f"{name}: expected a whole number >= 1, got {value!r}")
+    return int(v)
+
+
+def check_path(value: Any, name: str = "path") -> Path:
+    """A file path (``str`` or ``os.PathLike``) as a :class:`~pathlib.Path`.
+
+    Raises:
+        DTypeError: anything else (``None``, bytes, a list of paths, an array), with the fix.
+
+    >>> try:
+    ...     check_path(["a.png", "b.png"])
+    ... except TypeError as e:
+    ...     print(e)
+    path: expected a file path (str or os.PathLike), got list — one path at a time
+    """
+    if isinstance(value, str | os.PathLike) and not isinstance(value, bytes):
+        path = Path(value)
+        if str(value) == "":
+            raise DTypeError(f"{name}: expected a file path, got an empty string")
+        return path
+    fix = {bytes: " — for encoded image data use oculi.io.decode_image",
+           list: " — one path at a time", tuple: " — one path at a time",
+           np.ndarray: " — an image array is not a path"}.get(type(value), "")
+    raise DTypeError(f"{name}: expected a file path (str or os.PathLike), got {_kind(value)}"
+                     f"{fix}")
+
+
+def check_paths(paths: Any, name: str = "paths") -> list[Path]:
+    """The input files of a batch function: a list or tuple of paths (one path alone is taken
+    as a list of one, not as the characters of a string), each checked by :func:`check_path`.
+
+    >>> check_paths("a.png")
+    [PosixPath('a.png')]
+    """
+    if isinstance(paths, str | os.PathLike) and not isinstance(paths, bytes):
+        return [check_path(paths, name)]
+    if not isinstance(paths, list | tuple):
+        raise DTypeError(f"{name}: expected a list of file paths, got {_kind(paths)}")
+    return [check_path(p, f"{name}[{i}]") for i, p in enumerate(paths)]
+
+
+def check_images(images: Any, name: str = "images", **image_checks: Any) -> list[np.ndarray]:
+    """A batch of images at an API edge: a list or tuple of arrays (one HxW or HxWxC array, or
+    an NxHxWxC stack, is accepted too), each passed through :func:`check_image` with
+    ``image_checks``.
+
+    Returns:
+        The images as a list.
+
+    Raises:
+        DTypeError: ``None``, a path or string, bytes, or an element that is not an array
+            (named ``images[i]``).
+        ShapeError: an element with the wrong dimensions.
+    """
+    if isinstance(images, np.ndarray):
+        images = list(images) if images.ndim == 4 else [images]
+    elif not isinstance(images, list | tuple):
+        hint = " — read files with oculi.io.read_image first" if isinstance(
+            images, str | bytes | os.PathLike) else ""
+        raise DTypeError(f"{name}: expected a list of image arrays, got {_kind(images)}{hint}")
+    return [check_image(im, f"{name}[{i}]", **image_checks) for i, im in enumerate(images)]
+
+
 def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
     """Raise :class:`ParameterError` unless ``value`` is > 0 (or >= 0 with ``allow_zero``)."""
+    check_number(value, name)
     ok = value >= 0 if allow_zero else value > 0
     if not ok or value != value:  # NaN check
         bound = ">= 0" if allow_zero else "> 0"
@@ -129,7 +239,7 @@ def check_finite(value: float, name: str) -> float:
     ...     print(e)
     threshold: expected a finite number, got nan
     """
-    if not np.isfinite(value):
+    if not np.isfinite(check_number(value, name)):
         raise ParameterError(f"{name}: expected a finite number, got {value!r}")
     return value
 
@@ -145,7 +255,7 @@ def check_in_range(value: float, name: str, low: float, high: float) -> float:
     ...     print(e)
     quality: expected a number in [1, 100], got 0
     """
-    if not low <= value <= high:
+    if not low <= check_number(value, name) <= high:
         raise ParameterError(f"{name}: expected a number in [{low}, {high}], got {value!r}")
     return value
 

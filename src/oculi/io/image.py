@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from oculi.core.atomic import atomic_path
-from oculi.core.checks import check_image, check_in_range
+from oculi.core.checks import check_image, check_in_range, check_path, check_positive, check_size
 from oculi.core.errors import ImageReadError, ImageWriteError, ParameterError, ShapeError
 from oculi.io._exif import jpeg_orientation
 from oculi.io._format import declared_image, format_from_suffix, sniff_format
@@ -40,7 +40,7 @@ def set_max_pixels(limit: int | None) -> None:
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    p = Path(path)
+    p = check_path(path)
     if not p.exists():
         raise ImageReadError(f"{p}: no such file")
     if p.is_dir():
@@ -319,9 +319,15 @@ def decode_image(
     """Decode encoded image bytes; the arguments are those of :func:`read_image`."""
     if mode not in ("rgb", "gray", "unchanged"):
         raise ParameterError(f"mode: expected 'rgb', 'gray' or 'unchanged', got {mode!r}")
-    for name, v in (("max_size", max_size), ("short_side", short_side)):
-        if v is not None and v < 1:
-            raise ParameterError(f"{name}: expected a positive pixel count, got {v!r}")
+    if not isinstance(data, bytes | bytearray | memoryview):
+        from oculi.core.errors import DTypeError
+
+        hint = " — for a file use read_image" if isinstance(data, str | os.PathLike) else ""
+        raise DTypeError(f"data: expected encoded image bytes, got {type(data).__name__}{hint}")
+    max_size, short_side = check_size(max_size, "max_size"), check_size(short_side, "short_side")
+    max_pixels = check_size(max_pixels, "max_pixels")
+    if scale is not None:
+        check_positive(scale, "scale")
     if not data:
         raise ImageReadError(f"{source}: empty data (0 bytes)")
     fmt = sniff_format(data[:32])
@@ -481,6 +487,26 @@ def encode_image(
     return buf.tobytes()
 
 
+def output_format(path: str | os.PathLike[str]) -> str:
+    """The format :func:`write_image` writes for ``path``'s suffix; call it before long work
+    whose result goes to ``path``, so that a bad name fails at once.
+
+    Raises:
+        ImageWriteError: a suffix oculi cannot write (the message lists those it can).
+
+    >>> output_format("pano.JPG")
+    'jpeg'
+    """
+    p = check_path(path)
+    fmt = format_from_suffix(p.suffix)
+    if fmt is None or fmt == "gif":
+        raise ImageWriteError(
+            f"{p}: unknown output format {p.suffix!r}; "
+            "use .jpg, .png, .tif, .bmp, .webp, .ppm or .pgm"
+        )
+    return fmt
+
+
 def write_image(
     path: str | os.PathLike[str],
     image: np.ndarray,
@@ -504,17 +530,14 @@ def write_image(
         ParameterError: ``quality`` outside 1..100 or ``compression`` outside 0..9.
         ValueRangeError: a float image with NaN/inf or outside [0, 1].
     """
-    p = Path(path)
-    fmt = format_from_suffix(p.suffix)
-    if fmt is None or fmt == "gif":
-        raise ImageWriteError(
-            f"{p}: unknown output format {p.suffix!r}; "
-            "use .jpg, .png, .tif, .bmp, .webp, .ppm or .pgm"
-        )
+    p = check_path(path)
+    fmt = output_format(p)
     data = encode_image(image, fmt, quality=quality, compression=compression, name=str(p))
     try:
         with atomic_path(p) as tmp:
             tmp.write_bytes(data)
+    except ImageWriteError:
+        raise
     except OSError as exc:
         raise ImageWriteError(f"{p}: cannot write: {exc}") from exc
     return p

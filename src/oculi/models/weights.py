@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,11 +89,15 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         except (SafetensorError, OSError, ValueError) as exc:
             raise DataError(f"weights: {p} is not a readable safetensors file: {exc}") from exc
     try:
-        obj = torch.load(p, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch's notes on the file's pickle protocol precede oculi's own verdict below
+            warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
+            obj = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle.UnpicklingError, RuntimeError, EOFError, zip errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise DataError(
             f"weights: {p} cannot be read as a state dict with weights_only=True "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}) — oculi never unpickles "
+            f"({type(exc).__name__}: {first.split('. ')[0][:200]}) — oculi never unpickles "
             "arbitrary objects; re-save it with torch.save(model.state_dict()) or as safetensors"
         ) from exc
     if isinstance(obj, Mapping):
