@@ -61,7 +61,7 @@ def test_hog_people_on_otb_crossing():
 
 
 def test_registry_entry_points():
-    out = detect([load("astronaut")], "haar-face")
+    out = detect([load("astronaut")], "lbp-face")
     assert out[0].names == ["face"]
     from oculi.core.errors import ParameterError, UnknownNameError
 
@@ -79,4 +79,4 @@ def test_entry_point_scores_match_the_detectors():
         np.testing.assert_allclose(got.boxes, want.boxes)
         assert len(got) == (1 if score is None else 0)
     astronaut = load("astronaut")
-    assert len(detect([astronaut], "haar-face", score_threshold=None)[0]) == len(detect_faces(astronaut))
+    assert len(detect([astronaut], "lbp-face", score_threshold=None)[0]) == len(detect_faces(astronaut))

@@ -75,7 +75,7 @@ def test_detect_classical_overlay(tmp_path):
     from oculi.data import load
 
     write_image(tmp_path / "a.png", load("astronaut"))
-    res = runner.invoke(app, ["detect", str(tmp_path / "a.png"), "--model", "haar-face",
+    res = runner.invoke(app, ["detect", str(tmp_path / "a.png"), "--model", "lbp-face",
                               "-o", str(tmp_path / "o.png"), "--json", str(tmp_path / "d.json")])
     assert res.exit_code == 0, res.output
     faces = json.loads((tmp_path / "d.json").read_text())["results"][str(tmp_path / "a.png")]

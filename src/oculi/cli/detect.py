@@ -16,12 +16,15 @@ app = topic_app("Object detection: classical detectors by name, trained runs by 
 def default(
     images: list[Path] = typer.Argument(..., help="Image files."),
     model: str = typer.Option(..., "--model", "--run", "-m",
-                              help="hog-people, haar-face (names), or a trained run folder / "
-                                   "checkpoint."),
+                              help="hog-people, yunet, haar-face, lbp-face (names), or a trained "
+                                   "run folder / checkpoint."),
+    weights: Path = typer.Option(None, "--weights",
+                                 help="Model file of a classical face detector: yunet's ONNX "
+                                      "(required), haar-face's or lbp-face's cascade XML."),
     score_threshold: float = typer.Option(
         None, "--score-threshold", "--score",
-        help="Minimum score (trained: 0.5, yolo 0.25; hog-people: SVM margin 0.5; haar-face: "
-             "all)."),
+        help="Minimum score (trained: 0.5, yolo 0.25; hog-people: SVM margin 0.5; yunet 0.6; "
+             "cascades: all)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Overlay image; with several inputs the image name is added "
                                   "(overlay_<name>.png)."),
@@ -29,13 +32,23 @@ def default(
 ) -> None:
     """Detect objects in each image and print one line per box (xyxy pixels). Unreadable files
     are listed at the end and make the exit code 2."""
+    import warnings
+
     from oculi.core.checks import check_finite
     from oculi.detect import detect_files, draw_detections
-    from oculi.io import write_image
+    from oculi.io import output_format, write_image
 
     if score_threshold is not None:
         check_finite(score_threshold, "--score-threshold")
-    results, failures = detect_files(images, model, score_threshold=score_threshold)
+    if out is not None and (out.suffix or len(images) == 1):
+        output_format(out)  # a name oculi cannot write fails before any work
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        results, failures = detect_files(images, model, score_threshold=score_threshold,
+                                         weights=weights)
+    for msg in dict.fromkeys(str(w.message) for w in caught
+                             if issubclass(w.category, DeprecationWarning)):
+        typer.echo(f"oculi: warning: {msg}", err=True)
     for name, (image, dets) in results.items():
         path = Path(name)
         typer.echo(f"{path}: {len(dets)} object(s)")

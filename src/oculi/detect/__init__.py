@@ -1,18 +1,19 @@
-"""Object detection: classical OpenCV detectors (HOG people, Viola–Jones faces) and trainable
+"""Object detection: classical OpenCV detectors (HOG people; YuNet and cascade faces) and trainable
 region-based (Faster/Mask R-CNN) and single-shot (RetinaNet, FCOS, SSDlite, oculi's YOLO)
 detectors on a registry backbone; VOC/COCO/CSV data, box-aware augmentation and mosaic,
 training on :func:`oculi.train.fit` and COCO evaluation with pycocotools.
 
     >>> from oculi.detect import detectors
     >>> detectors.names()
-    ['fasterrcnn', 'fcos', 'haar-face', 'hog-people', 'maskrcnn', 'retinanet', 'ssdlite', 'yolo']
+    ['fasterrcnn', 'fcos', 'haar-face', 'hog-people', 'lbp-face', 'maskrcnn', 'retinanet',
+     'ssdlite', 'yolo', 'yunet']
 
 ``import oculi.detect`` imports torch (a deep-learning topic).
 """
 
 from oculi.detect.api import detect, detect_files, get_detector
 from oculi.detect.augment import DetectionAugment, Mosaic
-from oculi.detect.classical import detect_faces, detect_people, nms
+from oculi.detect.classical import detect_people, nms
 from oculi.detect.config import DetectionConfig
 from oculi.detect.data import (
     DetectionDataset,
@@ -31,6 +32,7 @@ from oculi.detect.evaluate import (
     plot_pr_curve,
     prediction_grid,
 )
+from oculi.detect.faces import detect_faces, detect_faces_yunet
 from oculi.detect.models import (
     DEFAULT_BACKBONE,
     TRAINABLE,
@@ -70,6 +72,7 @@ __all__ = [
     "create_detector",
     "detect",
     "detect_faces",
+    "detect_faces_yunet",
     "detect_files",
     "detect_people",
     "detectors",

@@ -1,22 +1,20 @@
-"""Classical detectors with the models OpenCV ships: Dalal–Triggs HOG people detector and
-Viola–Jones Haar cascades (``cv2.data``), each followed by non-maximum suppression.
+"""Classical detectors: the Dalal–Triggs HOG people detector OpenCV ships, and the greedy
+non-maximum suppression every classical detector ends with (the face detectors are in
+:mod:`oculi.detect.faces`).
 
     >>> from oculi.data import load
-    >>> dets = detect_faces(load("astronaut"))
+    >>> dets = detect_people(load("rocket"))
     >>> len(dets), dets.names[0]
-    (1, 'face')
+    (1, 'person')
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from oculi.core.checks import check_image
-from oculi.core.convert import ensure_uint8, to_gray, to_rgb
+from oculi.core.convert import ensure_uint8, to_rgb
 from oculi.core.deprecation import renamed_parameters
-from oculi.core.errors import MissingDependencyError
 from oculi.detect.types import Detections
 
 
@@ -89,66 +87,4 @@ def detect_people(image: np.ndarray, *, score_threshold: float | None = 0.5,
     rects, weights = hog.detectMultiScale(img, winStride=(stride, stride), padding=(8, 8),
                                           scale=scale)
     return _result(np.asarray(rects), np.asarray(weights), "person", score_threshold,
-                   iou_threshold)
-
-
-_CASCADES = {"face": "haarcascade_frontalface_default.xml"}
-
-
-def cascade_path(cascade: str = "face") -> Path:
-    """The cascade XML for ``cascade``: OpenCV's Haar file from ``cv2.data`` when the OpenCV
-    build ships it; otherwise (the opencv-contrib 5 wheels ship no data files) the LBP
-    frontal-face cascade that scikit-image ships, in OpenCV's format (one misspelt key
-    repaired, written once to the temp folder). Any other value is a path to a cascade XML."""
-    import tempfile
-
-    import cv2
-
-    if cascade not in _CASCADES:
-        return Path(cascade)
-    haar = Path(getattr(cv2, "data", None).haarcascades if hasattr(cv2, "data") else "")
-    if (haar / _CASCADES[cascade]).is_file():
-        return haar / _CASCADES[cascade]
-    from skimage.data import lbp_frontal_face_cascade_filename
-
-    out = Path(tempfile.gettempdir()) / "oculi_lbpcascade_frontalface.xml"
-    if not out.is_file():
-        text = Path(lbp_frontal_face_cascade_filename()).read_text()
-        from oculi.core.atomic import write_text_atomic
-
-        write_text_atomic(out, text.replace("featuhreParams", "featureParams"))
-    return out
-
-
-@renamed_parameters(score="score_threshold", iou="iou_threshold")
-def detect_faces(image: np.ndarray, *, score_threshold: float | None = None,
-                 iou_threshold: float = 0.3,
-                 scale: float = 1.1, min_neighbors: int = 5, min_size: int = 24,
-                 cascade: str = "face") -> Detections:
-    """Frontal faces with OpenCV's Viola–Jones cascade (see :func:`cascade_path` for the file).
-
-    Args:
-        image: HxWx3 RGB or HxW gray, uint8 or float in [0, 1].
-        score_threshold: minimum cascade level weight kept (None keeps all).
-        iou_threshold: NMS overlap threshold.
-        scale, min_neighbors, min_size: ``detectMultiScale`` parameters (pyramid step, votes
-            needed, smallest face in pixels).
-        cascade: a key of the shipped cascades (``face``) or a path to a cascade XML.
-
-    Returns:
-        :class:`Detections` (label 1, name ``face``; scores are the last stage's level weight).
-    """
-    import cv2
-
-    path = cascade_path(cascade)
-    clf = cv2.CascadeClassifier(str(path))
-    if clf.empty():
-        raise MissingDependencyError(f"cascade: cannot load {path} — is opencv-contrib "
-                                     "installed with its data files?")
-    gray = cv2.equalizeHist(ensure_uint8(to_gray(check_image(image))))
-    rects, _, weights = clf.detectMultiScale3(gray, scaleFactor=scale,
-                                              minNeighbors=min_neighbors,
-                                              minSize=(min_size, min_size),
-                                              outputRejectLevels=True)
-    return _result(np.asarray(rects), np.asarray(weights), "face", score_threshold,
                    iou_threshold)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from oculi.core.checks import check_positive
+from oculi.core.checks import check_images, check_positive
 from oculi.core.constants import DEFAULT_BACKBONE
 from oculi.core.deprecation import renamed_parameters
 from oculi.core.registry import Registry
@@ -85,7 +85,7 @@ class Detector(nn.Module):
         self.eval()
         dev = next(self.parameters()).device
         # one tensor per image: sizes may differ (the model resizes inside)
-        xs = [to_tensor_batch(to_rgb(im))[0].to(dev) for im in images]
+        xs = [to_tensor_batch(to_rgb(im))[0].to(dev) for im in check_images(images)]
         out = []
         score = self.default_score if score_threshold is None else score_threshold
         for r in self.net(xs):
@@ -250,11 +250,12 @@ def _yolo(num_classes: int, feats, image_size: int, **kw: Any) -> nn.Module:
     return YOLO(feats, num_classes, image_size=image_size, **kw)
 
 
-def _classical(name: str) -> Any:
+def _classical(module: str, name: str) -> Any:
     def factory(**kw: Any) -> Any:
-        from oculi.detect import classical
+        import importlib
 
-        return functools.partial(getattr(classical, name), **kw)
+        return functools.partial(getattr(importlib.import_module(f"oculi.detect.{module}"),
+                                         name), **kw)
     return factory
 
 
@@ -277,13 +278,23 @@ detectors.register("ssdlite", _ssdlite, trainable=True, family=_SINGLE, stages=(
                    aliases=("ssd",), help="SSDlite, depthwise heads on 6 maps (torchvision)")
 detectors.register("yolo", _yolo, trainable=True, family=_SINGLE, stages=(2, 3, 4),
                    help="compact YOLO: PAN neck, 3 scales, k-means anchors, CIoU (oculi)")
-detectors.register("hog-people", _classical("detect_people"), trainable=False,
+detectors.register("hog-people", _classical("classical", "detect_people"), trainable=False,
                    family="classical", default_score_threshold=0.5, aliases=("hog",),
-                   help="Dalal-Triggs HOG + linear SVM people detector (OpenCV)")
-detectors.register("haar-face", _classical("detect_faces"), trainable=False, family="classical",
-                   default_score_threshold=None, aliases=("haar", "viola-jones"),
-                   help="Viola-Jones cascade, frontal faces (OpenCV; Haar file of cv2.data, "
-                   "else scikit-image's LBP cascade)")
+                   weights=None, help="Dalal-Triggs HOG + linear SVM people detector (OpenCV)")
+detectors.register("yunet", _classical("faces", "detect_faces_yunet"), trainable=False,
+                   family="classical", default_score_threshold=0.6, aliases=("yunet-face",),
+                   weights="required",
+                   help="YuNet face CNN (cv2.FaceDetectorYN); ONNX file by --weights")
+detectors.register("haar-face", _classical("faces", "haar_faces"), trainable=False,
+                   family="classical", default_score_threshold=None,
+                   aliases=("haar", "viola-jones"), weights="optional",
+                   help="Viola-Jones cascade, frontal faces (OpenCV); Haar XML by --weights "
+                   "(without it: cv2.data's file, else deprecated fallback to lbp-face)")
+detectors.register("lbp-face", _classical("faces", "detect_faces"), trainable=False,
+                   family="classical", default_score_threshold=None, aliases=("lbp",),
+                   weights="optional",
+                   help="LBP cascade, frontal faces (OpenCV); built in: scikit-image's "
+                   "lbpcascade_frontalface, or a cascade XML by --weights")
 
 #: the trainable detector names (derived from the registry)
 TRAINABLE = tuple(trainable_names())
