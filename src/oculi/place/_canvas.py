@@ -98,3 +98,37 @@ def quad_mask(H_roi: np.ndarray, canvas_size: tuple[int, int], roi_size: tuple[i
     warped = cv2.warpPerspective(ones, H_roi, (w, h), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return warped >= 128
+
+
+def rectify(crop: np.ndarray, M: np.ndarray, work: tuple[int, int],
+            usable: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Resample a frame crop onto a small canvas.
+
+    Args:
+        crop: ``hxwx3`` uint8 frame region.
+        M: ``(3, 3)`` small-canvas pixels -> crop pixels.
+        work: ``(height, width)`` of the small canvas.
+        usable: optional ``hxw`` uint8, 255 where the crop may be used (0: occluded).
+
+    Returns:
+        ``work``-sized float32 ``x3`` image and bool map of the canvas pixels that had usable
+        crop pixels. The crop is area-averaged first when the plane covers more than 1.5 crop
+        pixels per canvas pixel, so the canvas is not aliased.
+    """
+    import cv2
+
+    hw, ww = work
+    area = abs(cv2.contourArea(project(M, extent_corners(work)).astype(np.float32)))
+    ratio = np.sqrt(area / (hw * ww))
+    ok = np.full(crop.shape[:2], 255, np.uint8) if usable is None else usable
+    if ratio > 1.5:
+        ch, cw = crop.shape[:2]
+        size = (max(1, round(cw / ratio)), max(1, round(ch / ratio)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        ok = cv2.resize(ok, size, interpolation=cv2.INTER_AREA)
+        M = pixel_scale(size[0] / cw, size[1] / ch) @ M
+    inv = np.linalg.inv(M)
+    current = cv2.warpPerspective(crop, inv, (ww, hw), flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+    valid = cv2.warpPerspective(ok, inv, (ww, hw), flags=cv2.INTER_LINEAR) >= 250
+    return current.astype(np.float32), valid

@@ -46,6 +46,7 @@ from oculi.place._canvas import (
     pixel_scale,
     project,
     quad_mask,
+    rectify,
     translation,
 )
 
@@ -266,7 +267,7 @@ class OcclusionModel:
         x0, y0, x1, y1 = roi
         crop = frame[y0:y1, x0:x1]
         H_roi = translation(-x0, -y0) @ H
-        current, valid = self._rectify(crop, H_roi)
+        current, valid = rectify(crop, H_roi @ np.linalg.inv(self._to_work), self._work)
         mask_c = self._detect(current, valid)
         soft = self._to_frame(mask_c, crop, H_roi)
         mask = soft >= 0.5
@@ -275,28 +276,6 @@ class OcclusionModel:
         return out
 
     # -- steps ---------------------------------------------------------------------------------
-
-    def _rectify(self, crop: np.ndarray, H_roi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The crop resampled onto the working canvas (float32) and where it had pixels."""
-        import cv2
-
-        hw, ww = self._work
-        M = H_roi @ np.linalg.inv(self._to_work)  # work canvas -> crop pixels
-        # frame pixels per work pixel: area-average the crop first when the plane is larger
-        area = abs(cv2.contourArea(project(M, extent_corners(self._work)).astype(np.float32)))
-        ratio = np.sqrt(area / (hw * ww))
-        if ratio > 1.5:
-            ch, cw = crop.shape[:2]
-            size = (max(1, round(cw / ratio)), max(1, round(ch / ratio)))
-            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-            M = pixel_scale(size[0] / cw, size[1] / ch) @ M
-            crop = small
-        inv = np.linalg.inv(M)
-        current = cv2.warpPerspective(crop, inv, (ww, hw), flags=cv2.INTER_LINEAR,
-                                      borderMode=cv2.BORDER_REPLICATE)
-        ones = np.full(crop.shape[:2], 255, np.uint8)
-        valid = cv2.warpPerspective(ones, inv, (ww, hw), flags=cv2.INTER_LINEAR) >= 250
-        return current.astype(np.float32), valid
 
     def _gain(self, current: np.ndarray, use: np.ndarray) -> np.ndarray:
         """Per-pixel, per-channel lighting gain of ``current`` relative to the model."""
