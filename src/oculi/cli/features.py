@@ -80,7 +80,8 @@ def compare(
     dirs: list[Path] = typer.Argument(..., help="Folders in HPatches (1.png, H_1_2, ..), Oxford "
                                       "(img1.png, H1to2p, ..) or pairs (1/, 2/, h/) layout."),
     methods: str = typer.Option(None, "--methods", help="Comma-separated method names "
-                                f"({names_of('oculi.features:feature_methods')}); default: "
+                                f"({names_of('oculi.features:feature_methods')}) or pair "
+                                f"matchers ({names_of('oculi.features:pair_matchers')}); default: "
                                 f"{names_of('oculi.features:DEFAULT_METHODS')}."),
     max_size: int = typer.Option(None, "--max-size", help="Shrink images to this longer side."),
     max_keypoints: int = typer.Option(None, "--max-keypoints",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from oculi.cli._common import names_of
+
 
 def homography(
     image1: Path = typer.Argument(..., help="First image (the homography maps it to the second)."),
@@ -15,7 +17,12 @@ def homography(
         None, "-o", "--out", "--output",
         help="Write image 1 warped into image 2's frame (PNG/JPEG).",
     ),
-    features: str = typer.Option("sift", "--features", help="Feature method (oculi.features)."),
+    features: str = typer.Option(
+        "sift", "--features",
+        help="Feature method or pair matcher: "
+        f"{names_of('oculi.features:matcher_names')}. asift: affine view simulation, for "
+        "extreme viewpoint changes (slow); *-lightglue: learned, extra 'learned'.",
+    ),
     threshold: float = typer.Option(3.0, "--threshold", help="RANSAC inlier threshold, pixels."),
     ratio: float = typer.Option(0.8, "--ratio", help="Lowe's ratio test."),
 ) -> None:

@@ -16,8 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from oculi.features.correspond import pair_matchers
 from oculi.features.datasets import HomographyPair, load_pairs
-from oculi.features.evaluate import THRESHOLDS, PairResult, evaluate_pair
+from oculi.features.evaluate import (
+    THRESHOLDS,
+    PairResult,
+    evaluate_correspondences,
+    evaluate_pair,
+)
 from oculi.features.methods import create_method, method_info
 from oculi.features.types import Features
 
@@ -71,12 +77,14 @@ def _nanmean(values: list[float]) -> float:
 
 
 def summarize(method: str, results: list[PairResult], times_s: list[float],
-              counts: list[int]) -> MethodSummary:
-    """Aggregate per-pair results and per-image times/counts of one method."""
+              counts: list[int], info: dict[str, Any] | None = None) -> MethodSummary:
+    """Aggregate per-pair results and per-image times/counts of one method (``info``: its table
+    facts, by default :func:`method_info`)."""
     kps = float(np.mean(counts)) if counts else float("nan")
     ms = float(np.median(times_s) * 1e3) if times_s else float("nan")
     return MethodSummary(
-        method, method_info(method), kps, ms, ms * 1e3 / kps if kps else float("nan"),
+        method, method_info(method) if info is None else info, kps, ms,
+        ms * 1e3 / kps if kps else float("nan"),
         _nanmean([r.repeatability for r in results]),
         _nanmean([r.matching_score for r in results]),
         {t: _nanmean([r.mma.get(t, np.nan) for r in results]) for t in THRESHOLDS},
@@ -105,7 +113,9 @@ def compare_methods(
 
     Args:
         pairs: :class:`HomographyPair` objects, or folders (HPatches / Oxford / pairs layout).
-        methods: registry names.
+        methods: :data:`feature_methods` names, or :data:`pair_matchers` names (``asift``,
+            ``aliked-lightglue``, ``disk-lightglue``), which are measured on their own matches:
+            MMA and homography accuracy, no repeatability or matching score.
         params: per-method parameters, e.g. ``{"orb": {"max_keypoints": 1000}}``.
         eps: pixel distance of a correspondence.
         ratio: Lowe's ratio test before homography estimation; ``None`` (default, the HPatches
@@ -143,6 +153,14 @@ def compare_methods(
                 scales[path] = im.shape[1] / full.shape[1]
     out = []
     for name in methods:
+        if name in pair_matchers:
+            out.append(_compare_matcher(name, plist, images, scales, (params or {}).get(name, {}),
+                                        max_keypoints))
+            if progress:
+                progress(f"{name}: {out[-1].keypoints:.0f} keypoints, "
+                         f"{out[-1].ms_per_image:.1f} ms, "
+                         f"H@3px {out[-1].homography_accuracy[3.0]:.3f}")
+            continue
         method = create_method(name, **(params or {}).get(name, {}))
         method(_WARMUP)  # warm-up: loads compiled kernels, initialises OpenCV
         feats: dict[Path, Features] = {}
@@ -153,8 +171,7 @@ def compare_methods(
             times.append(time.perf_counter() - t0)
         results = []
         for pr in plist:
-            s1, s2 = scales[pr.image1], scales[pr.image2]
-            h = np.diag([s2, s2, 1.0]) @ pr.homography @ np.diag([1 / s1, 1 / s1, 1.0])
+            h = _scaled(pr, scales)
             f1 = feats[pr.image1].strongest(max_keypoints)
             f2 = feats[pr.image2].strongest(max_keypoints)
             results.append(
@@ -167,6 +184,37 @@ def compare_methods(
                      f"H@3px {summary.homography_accuracy[3.0]:.3f}")
         out.append(summary)
     return out
+
+
+def _scaled(pr: HomographyPair, scales: dict[Path, float]) -> np.ndarray:
+    """The pair's homography in the pixels of the (possibly shrunk) images."""
+    s1, s2 = scales[pr.image1], scales[pr.image2]
+    return np.diag([s2, s2, 1.0]) @ pr.homography @ np.diag([1 / s1, 1 / s1, 1.0])
+
+
+def _compare_matcher(name: str, plist: list[HomographyPair], images: dict[Path, np.ndarray],
+                     scales: dict[Path, float], params: dict[str, Any],
+                     max_keypoints: int | None) -> MethodSummary:
+    """A pair matcher's row: each pair matched once (timed: ``ms_per_image`` is half the time
+    of a pair, detection of both images and matching); repeatability and matching score NaN."""
+    from oculi.features.correspond import find_correspondences
+
+    results, times, counts = [], [], []
+    for pr in plist:
+        a, b = images[pr.image1], images[pr.image2]
+        c = find_correspondences(a, b, name, max_keypoints=max_keypoints, **params)
+        times.append(c.seconds / 2)
+        counts.extend(c.keypoints)
+        results.append(evaluate_correspondences(
+            c.xy1, c.xy2, _scaled(pr, scales), a.shape[:2], method=c.method, pair=pr.name,
+            keypoints=c.keypoints))
+    entry = pair_matchers.entry(name)
+    summary = summarize(entry.name, results, times, counts, info=dict(entry.meta))
+    # summarize() marks the homography accuracy NaN when the first pair has no matching score
+    summary.homography_accuracy = {
+        t: float(np.mean([r.homography_correct(t) for r in results])) if results else float("nan")
+        for t in THRESHOLDS}
+    return summary
 
 
 #: a textured image on which every method finds keypoints (warm-up before timing)

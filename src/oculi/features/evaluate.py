@@ -225,3 +225,36 @@ def evaluate_pair(
         features1.method, pair, len(features1), len(features2), rep["repeatability"],
         rep["correspondences"], ms, mma, cerr, inl,
     )
+
+
+def evaluate_correspondences(
+    xy1: np.ndarray, xy2: np.ndarray, homography: np.ndarray, size1: tuple[int, int], *,
+    method: str = "", pair: str = "", keypoints: tuple[int, int] = (0, 0),
+    thresholds: tuple[float, ...] = THRESHOLDS, seed: int = 0,
+) -> PairResult:
+    """The measures of a pair matcher's correspondences (no keypoint sets to compare).
+
+    Repeatability and matching score are NaN (they need both keypoint sets and a descriptor
+    protocol); MMA is measured on the given matches and the homography from all of them, as
+    in :func:`evaluate_pair`.
+
+    Args:
+        xy1, xy2: ``(M, 2)`` matched pixels of image 1 and image 2.
+        homography: ``(3, 3)`` ground truth, image 1 -> image 2.
+        size1: ``(height, width)`` of image 1.
+        method, pair: names for the result.
+        keypoints: keypoints found in image 1 and image 2.
+        thresholds: pixel thresholds of MMA.
+        seed: random seed of the robust estimator.
+    """
+    nan = float("nan")
+    p1 = np.asarray(xy1, np.float64).reshape(-1, 2)
+    p2 = np.asarray(xy2, np.float64).reshape(-1, 2)
+    mma = dict.fromkeys(thresholds, nan)
+    if len(p1):
+        e = np.linalg.norm(project(homography, p1) - p2, axis=1)
+        mma = {t: float(np.mean(e <= t)) for t in thresholds}
+    est = estimate_homography_ransac(p1, p2, seed=seed)
+    inl = 0 if est is None else int((np.linalg.norm(project(est, p1) - p2, axis=1) <= 3.0).sum())
+    return PairResult(method, pair, keypoints[0], keypoints[1], nan, 0, nan, mma,
+                      corner_error(est, homography, size1), inl)

@@ -440,7 +440,8 @@ def register_pair(
 
     Args:
         image1, image2: HxW or HxWxC images (uint8, uint16 or float in [0, 1]).
-        features: an :mod:`oculi.features` method name.
+        features: an :mod:`oculi.features` method or pair matcher name
+            (:func:`oculi.features.matcher_names`: ``sift``, ``asift``, ``aliked-lightglue``...).
         ratio: Lowe's ratio test.
         threshold: RANSAC inlier threshold in pixels.
         max_keypoints: cap per image (``sift``/``orb``), ``None`` for all.
@@ -449,18 +450,14 @@ def register_pair(
     Raises:
         NoMatchError: fewer than 4 matches or no consistent homography.
     """
-    from oculi.features import create_method, match_descriptors
+    from oculi.features import find_correspondences
 
-    params = {"max_keypoints": max_keypoints} if max_keypoints and features in ("sift", "orb") \
-        else {}
-    det = create_method(features, **params)
-    f1, f2 = det(image1), det(image2)
-    m = match_descriptors(f1, f2, ratio=ratio)
-    a, b = _points(m, f1, f2)
+    c = find_correspondences(image1, image2, features, ratio=ratio, max_keypoints=max_keypoints)
+    a, b = c.xy1, c.xy2
     if len(a) < 4:
         raise NoMatchError(
             f"image1 and image2: only {len(a)} {features} matches pass the ratio test "
-            f"({len(f1)} and {len(f2)} keypoints) — the images may not overlap"
+            f"({c.keypoints[0]} and {c.keypoints[1]} keypoints) — the images may not overlap"
         )
     est = estimate_homography(a, b, threshold=threshold, seed=seed)
-    return PairRegistration(est, a, b, (len(f1), len(f2)))
+    return PairRegistration(est, a, b, c.keypoints)
