@@ -1,0 +1,343 @@
+"""Planar tracking: follow a flat surface through a video as a homography per frame.
+
+Given the plane as four corners in one frame, or as a reference image of the surface, every frame
+gets a :class:`PlaneTrack`: the homography ``H`` from the plane's canvas (the rectified reference,
+``canvas_size = (h_ref, w_ref)`` pixels; corners TL, TR, BR, BL = (0,0), (w-1,0), (w-1,h-1),
+(0,h-1)) to frame pixels.
+
+Method (``mode="full"``, :class:`PlaneTrackerConfig` holds every knob):
+
+1. **Prediction** by frame-to-frame KLT: the reference's good features, placed in the previous
+   frame by its homography, are tracked into the new frame (pyramidal Lucas-Kanade with a
+   forward-backward check); a robust homography of those moves (OpenCV's USAC MAGSAC++ or
+   :func:`oculi.geometry.estimate_homography`) carries the previous ``H`` forward.
+2. **Re-anchoring** (every ``anchor_every`` frames): the frame is rectified into canvas
+   coordinates by the predicted ``H``, its gain matched to the reference (median ratio), and the
+   reference features are tracked from the reference into it; their robust homography corrects
+   ``H``. Errors therefore never accumulate: each frame is registered to the reference itself.
+   Occluders fail the forward-backward check or the robust fit and drop out.
+3. **Sub-pixel refinement** by ECC (``cv2.findTransformECC``, homography model) between the
+   reference and the re-rectified frame, over canvas pixels that agree with the reference (an
+   occluder's pixels are masked out).
+4. **Recovery**: when re-anchoring fails (the plane is covered, or out of the frame) the frame is
+   marked not visible and the last good ``H`` is kept; later frames try to re-anchor at it and,
+   every ``recover_every`` frames, to find the reference anew by SIFT matching and a robust
+   homography.
+5. **Smoothing** (:mod:`oculi.place.smoothing`): a local polynomial fit of the corner paths
+   whose small corrections are kept and large ones (real shake) dropped.
+
+``mode="klt"`` is the baseline: plain frame-to-frame KLT on corners detected inside the plane,
+homographies chained, no re-anchoring, refinement, recovery or smoothing.
+
+Frames before the start frame are tracked backwards from it (the frames up to the start are held
+in memory for that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import DataError, NoMatchError, ParameterError, ShapeError
+from oculi.place import _align as A
+from oculi.place.harness import canvas_corners, project_corners
+
+if TYPE_CHECKING:
+    from oculi.place.tracker import PlaneTracker
+
+
+@dataclass(frozen=True)
+class PlaneTrack:
+    """The plane in one frame.
+
+    Attributes:
+        H: ``(3, 3)`` float64 canvas -> frame homography (``H[2, 2] = 1``).
+        corners: ``(4, 2)`` float64 frame pixels of the canvas corners TL, TR, BR, BL.
+        visible: False when the plane was not found (covered, out of frame, lost); ``H`` is then
+            the last good one.
+        confidence: 0..1, the share of reference features that agreed with ``H``.
+        note: how the frame was solved: ``start``, ``anchored``, ``klt``, ``recovered``,
+            ``lost``.
+    """
+
+    H: np.ndarray
+    corners: np.ndarray
+    visible: bool
+    confidence: float
+    note: str = ""
+
+
+@dataclass
+class PlaneTrackerConfig:
+    """Knobs of the planar tracker.
+
+    Attributes:
+        mode: ``"full"`` (prediction, re-anchoring, ECC, recovery, smoothing) or ``"klt"``
+            (plain frame-to-frame KLT, the baseline).
+        estimator: robust homography fitter: ``"usac"`` (OpenCV USAC MAGSAC++) or ``"oculi"``.
+        points: reference features (full mode) or KLT corners (klt mode) tracked.
+        min_points: klt mode: detect new corners when fewer remain.
+        window: largest Lucas-Kanade window side, pixels (capped at an eighth of the
+            canvas's shorter side, so windows do not straddle occluders on small canvases).
+        levels: pyramid levels of frame-to-frame KLT.
+        fb_threshold: forward-backward error above which a point is dropped, pixels.
+        ransac_threshold: inlier threshold of the frame-to-frame homography, pixels.
+        anchor_every: re-anchor every this many frames (full mode; 1 = every frame).
+        anchor_levels: pyramid levels of the reference -> frame KLT.
+        anchor_threshold: inlier threshold of the anchoring homography, canvas pixels.
+        min_inliers: fewest agreeing reference features that make a frame visible.
+        min_inlier_ratio: smallest share of the reference features inside the frame that must
+            agree (below it the plane counts as covered).
+        ecc: refine every anchored frame by ECC.
+        ecc_iterations: ECC iteration cap.
+        ecc_residual: canvas pixels whose gain-matched difference to the reference exceeds this
+            (gray levels) are left out of ECC as occluded.
+        recover_every: while lost, look for the reference by SIFT every this many frames.
+        sift_features: SIFT features of the reference and of a frame for recovery.
+        sift_max_side: frames are downscaled to this longest side for recovery, pixels.
+        smooth: smooth the corner paths (full mode).
+        smooth_window: frames in the local polynomial fit (odd).
+        smooth_order: its degree.
+        smooth_threshold: largest corner correction applied in full, pixels.
+    """
+
+    mode: str = "full"
+    estimator: str = "usac"
+    points: int = 300
+    min_points: int = 60
+    window: int = 21
+    levels: int = 3
+    fb_threshold: float = 1.0
+    ransac_threshold: float = 2.0
+    anchor_every: int = 1
+    anchor_levels: int = 2
+    anchor_threshold: float = 1.0
+    min_inliers: int = 20
+    min_inlier_ratio: float = 0.25
+    ecc: bool = True
+    ecc_iterations: int = 20
+    ecc_residual: float = 40.0
+    recover_every: int = 1
+    sift_features: int = 2000
+    sift_max_side: int = 960
+    smooth: bool = True
+    smooth_window: int = 9
+    smooth_order: int = 2
+    smooth_threshold: float = 0.3
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def validate(self) -> PlaneTrackerConfig:
+        """Check the values; returns self. Raises ParameterError naming the field."""
+        check_choice(self.mode, ("full", "klt"), "mode")
+        check_choice(self.estimator, ("usac", "oculi"), "estimator")
+        for name in ("points", "min_points", "window", "levels", "anchor_every",
+                     "anchor_levels", "min_inliers", "ecc_iterations", "recover_every",
+                     "sift_features", "sift_max_side"):
+            check_positive(getattr(self, name), name)
+        for name in ("fb_threshold", "ransac_threshold", "anchor_threshold", "ecc_residual"):
+            check_positive(getattr(self, name), name)
+        return self
+
+
+def check_corners(corners: Any, name: str = "corners") -> np.ndarray:
+    """``(4, 2)`` float64 corners (TL, TR, BR, BL) from 8 numbers or a 4x2 array; they must be
+    finite and form a convex quadrilateral of positive area (either orientation).
+
+    Raises:
+        ShapeError: not 8 numbers.
+        ParameterError: not finite, not convex, or of (near) zero area.
+    """
+    try:
+        c = np.asarray(corners, np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(f"{name}: expected 8 numbers x1,y1,...,x4,y4, got {corners!r}") from exc
+    if c.size != 8:
+        raise ShapeError(f"{name}: expected 8 numbers x1,y1,...,x4,y4, got {c.size}")
+    c = c.reshape(4, 2)
+    if not np.isfinite(c).all():
+        raise ParameterError(f"{name}: expected finite numbers, got {c.ravel().tolist()}")
+    e = np.roll(c, -1, axis=0) - c
+    cross = e[:, 0] * np.roll(e, -1, axis=0)[:, 1] - e[:, 1] * np.roll(e, -1, axis=0)[:, 0]
+    area = 0.5 * abs(np.sum(c[:, 0] * np.roll(c[:, 1], -1) - np.roll(c[:, 0], -1) * c[:, 1]))
+    if not (np.all(cross > 0) or np.all(cross < 0)):
+        raise ParameterError(f"{name}: the quadrilateral is not convex (or its corners are not in "
+                             f"order TL, TR, BR, BL): {c.ravel().tolist()}")
+    if area < 16:
+        raise ParameterError(f"{name}: the quadrilateral has an area of {area:.1f} px, "
+                             f"expected at least 16 (corners {c.ravel().tolist()})")
+    return c
+
+
+def canvas_size_from_corners(corners: np.ndarray) -> tuple[int, int]:
+    """``(h_ref, w_ref)`` of a canvas at the quadrilateral's own resolution (longer of each pair
+    of opposite sides, at least 8)."""
+    c = np.asarray(corners, np.float64)
+    side = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
+    return max(8, round(max(side[1], side[3])) + 1), max(8, round(max(side[0], side[2])) + 1)
+
+
+def reference_from_corners(frame: np.ndarray, corners: Any,
+                           canvas_size: tuple[int, int] | None = None,
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rectify the quadrilateral of ``frame`` into a canvas.
+
+    Returns:
+        The canvas ``(h_ref, w_ref, 3)`` (or ``(h_ref, w_ref)`` for a gray frame) uint8, its
+        ``(3, 3)`` canvas -> frame homography and a bool mask of canvas pixels inside the frame.
+    """
+    import cv2
+
+    quad = check_corners(corners)
+    size = tuple(canvas_size) if canvas_size else canvas_size_from_corners(quad)
+    H = cv2.getPerspectiveTransform(canvas_corners(size).astype(np.float32),
+                                    quad.astype(np.float32)).astype(np.float64)
+    canvas = cv2.warpPerspective(frame, H, (size[1], size[0]),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    _, valid = A.rectify(A.to_gray(frame), H, size)
+    return canvas, H / H[2, 2], valid
+
+
+def homography_from_corners(corners: np.ndarray, canvas_size: tuple[int, int]) -> np.ndarray:
+    """``(3, 3)`` canvas -> frame homography that maps the canvas corners onto ``corners``."""
+    import cv2
+
+    H = cv2.getPerspectiveTransform(canvas_corners(canvas_size).astype(np.float32),
+                                    np.asarray(corners, np.float32)).astype(np.float64)
+    return H / H[2, 2]
+
+
+def make_track(H: np.ndarray, canvas_size: tuple[int, int], visible: bool, confidence: float,
+               note: str) -> PlaneTrack:
+    """A :class:`PlaneTrack` whose corners are those of the canvas under ``H``."""
+    H = np.asarray(H, np.float64)
+    return PlaneTrack(H.copy(), project_corners(H, canvas_size), visible, float(confidence), note)
+
+
+def smooth_tracks(tracks: list[PlaneTrack], canvas_size: tuple[int, int],
+                  config: PlaneTrackerConfig) -> list[PlaneTrack]:
+    """Tracks with their visible corners smoothed (:func:`oculi.place.smoothing.smooth_corners`)
+    and ``H`` rebuilt from the smoothed corners."""
+    from oculi.place.smoothing import smooth_corners
+
+    if not tracks:
+        return tracks
+    corners = np.stack([t.corners for t in tracks])
+    valid = np.array([t.visible for t in tracks])
+    sm = smooth_corners(corners, valid, window=config.smooth_window, order=config.smooth_order,
+                        threshold=config.smooth_threshold)
+    out = []
+    for t, c in zip(tracks, sm, strict=True):
+        if t.visible and not np.array_equal(c, t.corners):
+            t = replace(t, H=homography_from_corners(c, canvas_size), corners=c)
+        out.append(t)
+    return out
+
+
+def _start_by_corners(head: list[np.ndarray], it: Any, corners: Any, frame_index: int,
+                      canvas_size: tuple[int, int] | None, config: PlaneTrackerConfig,
+                      ) -> tuple[PlaneTracker, np.ndarray]:
+    from oculi.place.tracker import PlaneTracker
+
+    for f in it:
+        head.append(f)
+        if len(head) > frame_index:
+            break
+    if len(head) <= frame_index:
+        raise DataError(f"frames: the video has {len(head)} frame(s), so it has no start frame "
+                        f"{frame_index} (frames count from 0)")
+    ref, H0, valid = reference_from_corners(head[frame_index], corners, canvas_size)
+    return PlaneTracker(ref, config, valid=valid), H0
+
+
+def _start_by_reference(head: list[np.ndarray], it: Any, reference: np.ndarray,
+                        frame_index: int, canvas_size: tuple[int, int] | None,
+                        config: PlaneTrackerConfig) -> tuple[PlaneTracker, np.ndarray]:
+    import cv2
+
+    from oculi.core.checks import check_image
+    from oculi.place.tracker import PlaneTracker
+
+    ref = check_image(reference, "reference")
+    if ref.dtype != np.uint8:
+        ref = np.clip(np.rint(ref * 255), 0, 255).astype(np.uint8)
+    if canvas_size and tuple(canvas_size) != ref.shape[:2]:
+        ref = cv2.resize(ref, (canvas_size[1], canvas_size[0]), interpolation=cv2.INTER_AREA)
+    tracker = PlaneTracker(ref, config)
+    for f in it:
+        head.append(f)
+        if len(head) > frame_index:
+            H0 = tracker.locate(f)
+            if H0 is not None:
+                return tracker, H0
+    if len(head) <= frame_index:
+        raise DataError(f"frames: the video has {len(head)} frame(s), so it has no start frame "
+                        f"{frame_index} (frames count from 0)")
+    raise NoMatchError(f"reference: the plane was never found in the video (searched frames "
+                       f"{frame_index}..{len(head) - 1}); give its corners instead")
+
+
+def track_plane(frames: Iterable[np.ndarray], *, corners: Any = None, frame_index: int = 0,
+                reference: np.ndarray | None = None,
+                canvas_size: tuple[int, int] | None = None,
+                config: PlaneTrackerConfig | None = None,
+                progress: Any = None) -> list[PlaneTrack]:
+    """Track a plane through frames (see the module docs).
+
+    Args:
+        frames: ``HxWx3`` uint8 RGB frames (any iterable; read once).
+        corners: the plane's corners in frame ``frame_index``: 8 numbers or ``(4, 2)``, order
+            TL, TR, BR, BL, convex. The reference canvas is rectified from that frame.
+        frame_index: With ``corners``, the frame they belong to; with ``reference``, the first
+            frame searched (the track starts at the first frame where the plane is found).
+            Earlier frames are tracked backwards.
+        reference: ``(h, w, 3)`` uint8 image of the surface (instead of ``corners``).
+        canvas_size: ``(h_ref, w_ref)`` of the canvas; default: the quadrilateral's own
+            resolution (corners) or the reference's size.
+        config: :class:`PlaneTrackerConfig` (default: full mode).
+        progress: optional callable ``progress(n_done)`` called after each frame.
+
+    Returns:
+        One :class:`PlaneTrack` per frame.
+
+    Raises:
+        ParameterError: both or neither of corners and reference; bad corners or config.
+        ShapeError: corners not 8 numbers.
+        DataError: fewer frames than ``frame_index + 1``.
+        NoMatchError: the reference never found.
+    """
+    cfg = (config or PlaneTrackerConfig()).validate()
+    if (corners is None) == (reference is None):
+        raise ParameterError("corners, reference: give exactly one of them")
+    if int(frame_index) < 0:
+        raise ParameterError(f"frame_index: expected >= 0, got {frame_index}")
+    if corners is not None:
+        check_corners(corners)
+    it = iter(frames)
+    head: list[np.ndarray] = []
+    if corners is not None:
+        tracker, H0 = _start_by_corners(head, it, corners, int(frame_index), canvas_size, cfg)
+    else:
+        tracker, H0 = _start_by_reference(head, it, reference, int(frame_index), canvas_size,
+                                          cfg)
+    start = len(head) - 1
+    tracks: list[PlaneTrack] = []
+    if start > 0:
+        back = tracker.fork()
+        back.start(head[start], H0)
+        tracks = [back.update(head[i]) for i in range(start - 1, -1, -1)][::-1]
+    first = head[start]
+    del head
+    tracks.append(tracker.start(first, H0))
+    if progress:
+        progress(len(tracks))
+    for f in it:
+        tracks.append(tracker.update(f))
+        if progress:
+            progress(len(tracks))
+    if cfg.mode == "full" and cfg.smooth:
+        tracks = smooth_tracks(tracks, tracker.canvas_size, cfg)
+    return tracks

@@ -1,0 +1,122 @@
+"""The planar tracker against the harness's exact ground truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oculi.core.errors import DataError, NoMatchError, ParameterError, ShapeError
+from oculi.place import PlaneTrackerConfig, make_sequence, track_plane
+from oculi.place.metrics import corner_errors, error_summary, jitter, track_report
+from oculi.place.smoothing import smooth_corners
+
+SIZE = (180, 320)
+
+
+@pytest.fixture(scope="module")
+def pan_clip():
+    return make_sequence(120, SIZE, "pan", seed=1)
+
+
+def _run(seq, **cfg):
+    return track_plane(seq.frames, corners=seq.corners_true[0], canvas_size=seq.canvas_size,
+                       config=PlaneTrackerConfig(**cfg))
+
+
+def test_short_clip_with_every_effect_stays_sub_pixel(pan_clip):
+    tracks = _run(pan_clip)
+    assert len(tracks) == len(pan_clip)
+    summary = error_summary(corner_errors(tracks, pan_clip.H_true, pan_clip.canvas_size))
+    assert summary["lost"] == 0
+    assert summary["median"] < 0.3
+    assert summary["p95"] < 1.0
+
+
+def test_reanchoring_removes_the_drift_of_plain_klt(pan_clip):
+    full = track_report(_run(pan_clip), pan_clip.H_true, pan_clip.canvas_size)
+    klt = track_report(_run(pan_clip, mode="klt"), pan_clip.H_true, pan_clip.canvas_size)
+    assert full["drift"] < 0.5
+    assert klt["drift"] > 5 * full["drift"]
+
+
+def test_oculi_estimator_agrees():
+    seq = make_sequence(15, SIZE, "perspective", occluders=False)
+    errs = corner_errors(_run(seq, estimator="oculi"), seq.H_true, seq.canvas_size)
+    assert np.nanmax(errs) < 1.0
+
+
+def test_recovery_after_full_cover():
+    seq = make_sequence(45, SIZE, "pan", occluders=False, cover=(15, 25))
+    tracks = _run(seq)
+    visible = np.array([t.visible for t in tracks])
+    assert not visible[16:25].any()  # covered: reported as not visible
+    assert visible[26:].all()
+    errs = corner_errors(tracks, seq.H_true, seq.canvas_size)
+    assert np.nanmax(errs[27:]) < 1.0
+
+
+def test_recovery_after_the_plane_leaves_the_frame():
+    seq = make_sequence(90, SIZE, "exit", occluders=False)
+    tracks = _run(seq)
+    visible = np.array([t.visible for t in tracks])
+    assert not visible[35:45].any()  # the plane is out of the frame
+    assert visible[75:].all()
+    errs = corner_errors(tracks, seq.H_true, seq.canvas_size)
+    assert np.nanmax(errs[75:]) < 1.0
+
+
+def test_reference_image_and_backward_tracking():
+    seq = make_sequence(20, SIZE, "zoom", occluders=False)
+    found = track_plane(seq.frames, reference=seq.plane_texture, config=PlaneTrackerConfig())
+    errs = corner_errors(found, seq.H_true, seq.canvas_size)
+    assert np.nanmax(errs) < 1.0
+    back = track_plane(seq.frames, corners=seq.corners_true[10], frame_index=10,
+                       canvas_size=seq.canvas_size)
+    assert back[10].note == "start"
+    errs = corner_errors(back, seq.H_true, seq.canvas_size)
+    assert np.nanmax(errs) < 1.0
+
+
+def test_smoother_removes_noise_without_lag_on_a_step():
+    rng = np.random.default_rng(0)
+    n = 100
+    truth = np.zeros((n, 4, 2))
+    truth[:, :, 0] = np.arange(n)[:, None] * 1.5  # steady motion ...
+    truth[50:, :, 1] += 20.0  # ... and a 20-px jump at frame 50
+    noisy = truth + rng.normal(0, 0.1, truth.shape)
+    smooth = smooth_corners(noisy)
+    err_raw = np.linalg.norm(noisy - truth, axis=2).mean(axis=1)
+    err_smooth = np.linalg.norm(smooth - truth, axis=2).mean(axis=1)
+    steady = np.r_[5:45, 55:95]
+    assert err_smooth[steady].mean() < 0.7 * err_raw[steady].mean()
+    # no lag: around the step, the smoothed corners are as close to the truth as the raw ones
+    assert np.abs(err_smooth[48:53] - err_raw[48:53]).max() < 0.05
+    acc = lambda c: np.linalg.norm(np.diff(c - truth, 2, axis=0), axis=2)  # noqa: E731
+    assert acc(smooth)[steady[:-2]].mean() < 0.7 * acc(noisy)[steady[:-2]].mean()
+
+
+def test_smoothing_lowers_jitter_on_the_harness(pan_clip):
+    smooth = _run(pan_clip)
+    raw = _run(pan_clip, smooth=False)
+    j_s = jitter(smooth, pan_clip.H_true, pan_clip.canvas_size)
+    j_r = jitter(raw, pan_clip.H_true, pan_clip.canvas_size)
+    assert j_s < j_r
+
+
+def test_bad_inputs(pan_clip):
+    frames = pan_clip.frames[:3]
+    with pytest.raises(ParameterError, match="not convex"):
+        track_plane(frames, corners=[10, 10, 100, 100, 100, 10, 10, 100])
+    with pytest.raises(ShapeError, match="8 numbers"):
+        track_plane(frames, corners=[10, 10, 100, 10, 100])
+    with pytest.raises(DataError, match="start frame 5"):
+        track_plane(frames, corners=pan_clip.corners_true[0], frame_index=5)
+    with pytest.raises(ParameterError, match="exactly one"):
+        track_plane(frames)
+    noise = [np.random.default_rng(i).integers(0, 255, (*SIZE, 3), dtype=np.uint8)
+             for i in range(3)]
+    with pytest.raises(NoMatchError, match="never found"):
+        track_plane(noise, reference=pan_clip.plane_texture)
+    with pytest.raises(ParameterError):
+        track_plane(frames, corners=pan_clip.corners_true[0],
+                    config=PlaneTrackerConfig(mode="fast"))
