@@ -176,3 +176,14 @@ def test_resume_truncates_metrics_to_the_checkpoint_and_removes_stale_temp_files
     assert [h["epoch"] for h in lines] == [0, 1]
     assert lines[1]["train_loss"] != 9.0 and lines[1] == json.loads(json.dumps(result.history[1]))
     assert not stale.exists()
+
+
+def test_read_metrics_leaves_out_a_line_cut_short_by_a_kill(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    fit(Gan2dTask(), _gan(2), run, progress=False)
+    text = (run / "metrics.jsonl").read_text()
+    (run / "metrics.jsonl").write_text(text + text.splitlines()[0][:25])  # a half-written line
+    assert [h["epoch"] for h in read_metrics(run)] == [0, 1]
+    (run / "metrics.jsonl").write_text("{oops\n" + text)
+    with pytest.raises(DataError, match=r"metrics\.jsonl: line 1 is not JSON"):
+        read_metrics(run)

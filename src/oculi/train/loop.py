@@ -475,8 +475,22 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
 
 
 def read_metrics(run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The per-epoch records of a run folder's ``metrics.jsonl``."""
+    """The per-epoch records of a run folder's ``metrics.jsonl`` (a last line cut short by a
+    kill mid-append is left out; ``--resume`` rewrites it).
+
+    Raises:
+        DataError: no ``metrics.jsonl``, or a line before the last that is not JSON.
+    """
     path = Path(run_dir) / "metrics.jsonl"
     if not path.is_file():
         raise DataError(f"{run_dir}: no metrics.jsonl — not a run folder")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [(i, line) for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+    records = []
+    for k, (i, line) in enumerate(lines):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if k == len(lines) - 1:
+                break
+            raise DataError(f"{path}: line {i} is not JSON ({exc.msg})") from exc
+    return records
