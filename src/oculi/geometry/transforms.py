@@ -15,12 +15,19 @@ from typing import Any
 import numpy as np
 
 from oculi.core.checks import check_image
-from oculi.core.errors import ShapeError
+from oculi.core.errors import DTypeError, ShapeError
 
 
 def as_points(xy: Any, name: str = "points") -> np.ndarray:
-    """``(N, 2)`` float64 copy of ``xy``; raises :class:`ShapeError` on another shape."""
-    arr = np.asarray(xy, np.float64)
+    """``(N, 2)`` float64 copy of ``xy``; raises :class:`ShapeError` on another shape and
+    :class:`DTypeError` on non-numeric input (strings, bytes, objects)."""
+    if isinstance(xy, (str, bytes)):
+        raise DTypeError(f"{name}: expected an (N, 2) array of (x, y) points, got "
+                         f"{type(xy).__name__}")
+    try:
+        arr = np.asarray(xy, np.float64)
+    except (TypeError, ValueError) as err:
+        raise DTypeError(f"{name}: expected numeric (x, y) points ({err})") from None
     if arr.ndim == 3 and arr.shape[1] == 1:  # OpenCV's (N, 1, 2)
         arr = arr[:, 0]
     if arr.ndim != 2 or arr.shape[1] != 2:
