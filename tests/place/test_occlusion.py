@@ -110,6 +110,20 @@ def test_temporal_modes_all_find_the_occluder():
         assert _iou(pred, truth) >= 0.85, temporal
 
 
+def test_an_occluder_in_the_reference_is_absorbed():
+    """The reference canvas was rectified while a disc covered part of the plane: that patch
+    differs from every later frame but stands still on the canvas, so it is learned."""
+    ref = _plane_texture().copy()
+    cv2.circle(ref, (40, 45), 15, (20, 200, 30), -1)
+    model = OcclusionModel(ref, OcclusionConfig(absorb_frames=5))
+    sizes = []
+    for i in range(9):
+        frame, H, _, cover = _frame(i, occluder=False)
+        sizes.append(int(model.update(frame, H).sum()))
+    assert sizes[0] > 200  # the ghost is flagged at first (about pi 15^2 canvas pixels)
+    assert sizes[-1] <= 0.005 * cover.sum()
+
+
 def test_plane_outside_the_frame_gives_an_empty_mask():
     model = OcclusionModel(_plane_texture())
     frame, H, _, _ = _frame(0)

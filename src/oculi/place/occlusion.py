@@ -20,7 +20,10 @@
    frame's grey levels as guide), so the boundary follows the occluder's colour edges at full
    resolution; an optional person segmenter's probability is merged before the cut;
 7. clips to the plane's quadrilateral, and updates the model (running mean and variance) only
-   where no occluder was found, so occluders are never learned into the background.
+   where no occluder was found, so occluders are never learned into the background; a flagged
+   patch that stands still on the canvas for ``absorb_frames`` is learned (a ghost: the
+   reference canvas showed an occluder there), since what is in front of a moving plane moves
+   across its canvas.
 
 The person segmenter is MediaPipe's selfie segmentation model (``selfie_segmentation.tflite``,
 256 x 256 input, or ``selfie_segmentation_landscape.tflite``, 144 x 256), read by OpenCV's
@@ -74,6 +77,10 @@ class OcclusionConfig:
         refine_radius: guided-filter radius of the edge refinement in frame pixels (0: off).
         refine_eps: guided-filter regularisation (grey levels in [0, 1], squared).
         person_threshold: person probability above which a pixel counts as an occluder.
+        absorb_frames: frames after which a flagged pixel that stays unchanged on the canvas is
+            learned as background (a ghost of an occluder in the reference canvas; anything in
+            front of a moving plane moves on the canvas); 0 never. With a still camera and
+            plane, an occluder that stops is learned after this many frames too.
     """
 
     work_size: int = 256
@@ -88,6 +95,7 @@ class OcclusionConfig:
     refine_radius: int = 4
     refine_eps: float = 1e-3
     person_threshold: float = 0.5
+    absorb_frames: int = 10
 
     def __post_init__(self) -> None:
         check_positive(self.work_size, "work_size")
@@ -104,6 +112,7 @@ class OcclusionConfig:
         check_in_range(self.refine_radius, "refine_radius", 0, 64)
         check_positive(self.refine_eps, "refine_eps")
         check_in_range(self.person_threshold, "person_threshold", 0.0, 1.0)
+        check_in_range(self.absorb_frames, "absorb_frames", 0, 1_000_000)
 
 
 class PersonSegmenter:
@@ -235,6 +244,8 @@ class OcclusionModel:
         self._var = np.full_like(self._mean, self.config.noise_floor ** 2)
         self._prev_mask: np.ndarray | None = None
         self._prev_gray: np.ndarray | None = None
+        self._prev_norm: np.ndarray | None = None
+        self._still = np.zeros(self._work, np.int32)
 
     @property
     def background(self) -> np.ndarray:
@@ -262,7 +273,7 @@ class OcclusionModel:
         out = np.zeros(frame.shape[:2], bool)
         roi = frame_roi(project(H, extent_corners(self.canvas_size)), frame.shape)
         if roi is None:
-            self._prev_mask = self._prev_gray = None
+            self._prev_mask = self._prev_gray = self._prev_norm = None
             return out
         x0, y0, x1, y1 = roi
         crop = frame[y0:y1, x0:x1]
@@ -305,12 +316,12 @@ class OcclusionModel:
         local = cv2.resize(local + glob, (ww, hw), interpolation=cv2.INTER_LINEAR)
         return np.exp(local)
 
-    def _change(self, normalised: np.ndarray) -> np.ndarray:
-        """Change outside the model's 3x3 envelope in noise standard deviations, ``HxW``."""
+    def _change(self, normalised: np.ndarray, model: np.ndarray) -> np.ndarray:
+        """Change outside ``model``'s 3x3 envelope in noise standard deviations, ``HxW``."""
         import cv2
 
         k = np.ones((3, 3), np.uint8)
-        lo, hi = cv2.erode(self._mean, k), cv2.dilate(self._mean, k)
+        lo, hi = cv2.erode(model, k), cv2.dilate(model, k)
         excess = np.maximum(np.maximum(lo - normalised, normalised - hi), 0)
         sigma = np.sqrt(np.maximum(self._var, self.config.noise_floor ** 2))
         d = np.sqrt(((excess / sigma) ** 2).mean(axis=2))
@@ -342,7 +353,7 @@ class OcclusionModel:
         background = valid if self._prev_mask is None else valid & ~self._prev_mask
         gain = self._gain(current, background)
         normalised = current / gain
-        d = self._change(normalised)
+        d = self._change(normalised, self._mean)
         gray = cv2.cvtColor(np.clip(normalised, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
         support = self._support(gray)
         seeds = d > cfg.threshold_high
@@ -352,11 +363,30 @@ class OcclusionModel:
         grow &= valid
         mask = _hysteresis(seeds & valid, grow)
         mask = self._clean(mask)
+        mask = self._absorb(mask, normalised, valid)
         self._learn(normalised, valid & ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5),
                                                                                    np.uint8)
                                                     ).astype(bool))
-        self._prev_mask, self._prev_gray = mask, gray
+        self._prev_mask, self._prev_gray, self._prev_norm = mask, gray, normalised
         return mask
+
+    def _absorb(self, mask: np.ndarray, normalised: np.ndarray, valid: np.ndarray
+                ) -> np.ndarray:
+        """Learn into the model what has stood still on the canvas for ``absorb_frames``
+        while flagged: a stale background (the reference showed an occluder there), since
+        anything in front of a moving plane moves on its canvas."""
+        cfg = self.config
+        if cfg.absorb_frames == 0 or self._prev_norm is None:
+            return mask
+        still = self._change(normalised, self._prev_norm) < cfg.threshold_low
+        self._still = np.where(mask & still & valid, self._still + 1, 0)
+        done = self._still >= cfg.absorb_frames
+        if not done.any():
+            return mask
+        self._mean[done] = normalised[done]
+        self._var[done] = cfg.noise_floor ** 2
+        self._still[done] = 0
+        return mask & ~done
 
     def _clean(self, mask: np.ndarray) -> np.ndarray:
         import cv2
