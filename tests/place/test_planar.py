@@ -77,6 +77,13 @@ def test_reference_image_and_backward_tracking():
     assert np.nanmax(errs) < 1.0
 
 
+def test_corners_with_a_reference_image():
+    seq = make_sequence(20, SIZE, "perspective", seed=2)
+    tracks = track_plane(seq.frames, corners=seq.corners_true[5], frame_index=5,
+                         reference=seq.plane_texture)
+    assert np.nanmax(corner_errors(tracks, seq.H_true, seq.canvas_size)) < 1.0
+
+
 def test_smoother_removes_noise_without_lag_on_a_step():
     rng = np.random.default_rng(0)
     n = 100
@@ -111,7 +118,7 @@ def test_bad_inputs(pan_clip):
         track_plane(frames, corners=[10, 10, 100, 10, 100])
     with pytest.raises(DataError, match="start frame 5"):
         track_plane(frames, corners=pan_clip.corners_true[0], frame_index=5)
-    with pytest.raises(ParameterError, match="exactly one"):
+    with pytest.raises(ParameterError, match="or both"):
         track_plane(frames)
     noise = [np.random.default_rng(i).integers(0, 255, (*SIZE, 3), dtype=np.uint8)
              for i in range(3)]

@@ -48,6 +48,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("normals", "oculi.cli.stereo", "normals", "command"),  # = oculi stereo normals
     ("sfm", "oculi.cli.sfm", "sfm", "command"),
     ("depth", "oculi.cli.depth", "depth", "command"),
+    ("place", "oculi.cli.place", "app", "app"),
 ]
 
 

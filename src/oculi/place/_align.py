@@ -14,6 +14,14 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
+#: smallest normalised minimum eigenvalue of a KLT window (textureless windows are dropped)
+MIN_EIG = 1e-3
+#: a point whose window's mean absolute difference exceeds this many times the median (and
+#: ERR_FLOOR gray levels) is dropped as occluded
+ERR_FACTOR = 3.0
+ERR_FLOOR = 8.0
+
+
 def klt(img_a: np.ndarray, img_b: np.ndarray, pts: np.ndarray, win: int, levels: int,
         fb_threshold: float, guess: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Track ``(N, 2)`` points from gray uint8 image a to b (pyramidal Lucas-Kanade); keep those
@@ -33,13 +41,18 @@ def klt(img_a: np.ndarray, img_b: np.ndarray, pts: np.ndarray, win: int, levels:
     if guess is not None:
         p1 = np.ascontiguousarray(guess, np.float32).reshape(-1, 1, 2).copy()
         flags = cv2.OPTFLOW_USE_INITIAL_FLOW
-    p1, st1, _ = cv2.calcOpticalFlowPyrLK(img_a, img_b, p0, p1, winSize=(win, win),
-                                          maxLevel=levels, criteria=crit, flags=flags)
+    p1, st1, err = cv2.calcOpticalFlowPyrLK(img_a, img_b, p0, p1, winSize=(win, win),
+                                            maxLevel=levels, criteria=crit, flags=flags,
+                                            minEigThreshold=MIN_EIG)
     p0b, st2, _ = cv2.calcOpticalFlowPyrLK(img_b, img_a, p1, p0.copy(), winSize=(win, win),
                                            maxLevel=levels, criteria=crit,
-                                           flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+                                           flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
+                                           minEigThreshold=MIN_EIG)
     fb = np.linalg.norm((p0b - p0).reshape(-1, 2), axis=1)
     ok = (st1.ravel() == 1) & (st2.ravel() == 1) & (fb < fb_threshold)
+    e = err.ravel()
+    if ok.sum() > 8:  # a window that matches far worse than the typical one is occluded
+        ok &= e <= max(ERR_FLOOR, ERR_FACTOR * float(np.median(e[ok])))
     return p1.reshape(-1, 2), ok
 
 

@@ -84,6 +84,8 @@ class PlaneTrackerConfig:
         window: largest Lucas-Kanade window side, pixels (capped at an eighth of the
             canvas's shorter side, so windows do not straddle occluders on small canvases).
         levels: pyramid levels of frame-to-frame KLT.
+        predict_side: full mode: the frame-to-frame prediction runs on frames downscaled to
+            this longer side, pixels (re-anchoring restores full precision).
         fb_threshold: forward-backward error above which a point is dropped, pixels.
         ransac_threshold: inlier threshold of the frame-to-frame homography, pixels.
         anchor_every: re-anchor every this many frames (full mode; 1 = every frame).
@@ -111,6 +113,7 @@ class PlaneTrackerConfig:
     min_points: int = 60
     window: int = 21
     levels: int = 3
+    predict_side: int = 640
     fb_threshold: float = 1.0
     ransac_threshold: float = 2.0
     anchor_every: int = 1
@@ -119,7 +122,7 @@ class PlaneTrackerConfig:
     min_inliers: int = 20
     min_inlier_ratio: float = 0.25
     ecc: bool = True
-    ecc_iterations: int = 20
+    ecc_iterations: int = 10
     ecc_residual: float = 40.0
     recover_every: int = 1
     sift_features: int = 2000
@@ -136,7 +139,7 @@ class PlaneTrackerConfig:
         check_choice(self.estimator, ("usac", "oculi"), "estimator")
         for name in ("points", "min_points", "window", "levels", "anchor_every",
                      "anchor_levels", "min_inliers", "ecc_iterations", "recover_every",
-                     "sift_features", "sift_max_side"):
+                     "sift_features", "sift_max_side", "predict_side"):
             check_positive(getattr(self, name), name)
         for name in ("fb_threshold", "ransac_threshold", "anchor_threshold", "ecc_residual"):
             check_positive(getattr(self, name), name)
@@ -237,9 +240,14 @@ def smooth_tracks(tracks: list[PlaneTrack], canvas_size: tuple[int, int],
     return out
 
 
+def _no_start(n: int, frame_index: int) -> DataError:
+    return DataError(f"frames: the video has {n} frame(s), so it has no start frame "
+                     f"{frame_index} (frames count from 0)")
+
+
 def _start_by_corners(head: list[np.ndarray], it: Any, corners: Any, frame_index: int,
                       canvas_size: tuple[int, int] | None, config: PlaneTrackerConfig,
-                      ) -> tuple[PlaneTracker, np.ndarray]:
+                      reference: np.ndarray | None) -> tuple[PlaneTracker, np.ndarray]:
     from oculi.place.tracker import PlaneTracker
 
     for f in it:
@@ -247,26 +255,34 @@ def _start_by_corners(head: list[np.ndarray], it: Any, corners: Any, frame_index
         if len(head) > frame_index:
             break
     if len(head) <= frame_index:
-        raise DataError(f"frames: the video has {len(head)} frame(s), so it has no start frame "
-                        f"{frame_index} (frames count from 0)")
+        raise _no_start(len(head), frame_index)
+    if reference is not None:  # the given surface image is the canvas, placed by the corners
+        ref = _prepare_reference(reference, canvas_size)
+        H0 = homography_from_corners(check_corners(corners), ref.shape[:2])
+        return PlaneTracker(ref, config), H0
     ref, H0, valid = reference_from_corners(head[frame_index], corners, canvas_size)
     return PlaneTracker(ref, config, valid=valid), H0
 
 
-def _start_by_reference(head: list[np.ndarray], it: Any, reference: np.ndarray,
-                        frame_index: int, canvas_size: tuple[int, int] | None,
-                        config: PlaneTrackerConfig) -> tuple[PlaneTracker, np.ndarray]:
+def _prepare_reference(reference: np.ndarray, canvas_size: tuple[int, int] | None) -> np.ndarray:
     import cv2
 
     from oculi.core.checks import check_image
-    from oculi.place.tracker import PlaneTracker
 
     ref = check_image(reference, "reference")
     if ref.dtype != np.uint8:
         ref = np.clip(np.rint(ref * 255), 0, 255).astype(np.uint8)
     if canvas_size and tuple(canvas_size) != ref.shape[:2]:
         ref = cv2.resize(ref, (canvas_size[1], canvas_size[0]), interpolation=cv2.INTER_AREA)
-    tracker = PlaneTracker(ref, config)
+    return ref
+
+
+def _start_by_reference(head: list[np.ndarray], it: Any, reference: np.ndarray,
+                        frame_index: int, canvas_size: tuple[int, int] | None,
+                        config: PlaneTrackerConfig) -> tuple[PlaneTracker, np.ndarray]:
+    from oculi.place.tracker import PlaneTracker
+
+    tracker = PlaneTracker(_prepare_reference(reference, canvas_size), config)
     for f in it:
         head.append(f)
         if len(head) > frame_index:
@@ -274,8 +290,7 @@ def _start_by_reference(head: list[np.ndarray], it: Any, reference: np.ndarray,
             if H0 is not None:
                 return tracker, H0
     if len(head) <= frame_index:
-        raise DataError(f"frames: the video has {len(head)} frame(s), so it has no start frame "
-                        f"{frame_index} (frames count from 0)")
+        raise _no_start(len(head), frame_index)
     raise NoMatchError(f"reference: the plane was never found in the video (searched frames "
                        f"{frame_index}..{len(head) - 1}); give its corners instead")
 
@@ -290,11 +305,13 @@ def track_plane(frames: Iterable[np.ndarray], *, corners: Any = None, frame_inde
     Args:
         frames: ``HxWx3`` uint8 RGB frames (any iterable; read once).
         corners: the plane's corners in frame ``frame_index``: 8 numbers or ``(4, 2)``, order
-            TL, TR, BR, BL, convex. The reference canvas is rectified from that frame.
+            TL, TR, BR, BL, convex. Without ``reference`` the canvas is rectified from that
+            frame; with it, the reference image is the canvas and the corners place it.
         frame_index: With ``corners``, the frame they belong to; with ``reference``, the first
             frame searched (the track starts at the first frame where the plane is found).
             Earlier frames are tracked backwards.
-        reference: ``(h, w, 3)`` uint8 image of the surface (instead of ``corners``).
+        reference: ``(h, w, 3)`` uint8 image of the surface; alone, it is found in the frames by
+            feature matching.
         canvas_size: ``(h_ref, w_ref)`` of the canvas; default: the quadrilateral's own
             resolution (corners) or the reference's size.
         config: :class:`PlaneTrackerConfig` (default: full mode).
@@ -304,14 +321,15 @@ def track_plane(frames: Iterable[np.ndarray], *, corners: Any = None, frame_inde
         One :class:`PlaneTrack` per frame.
 
     Raises:
-        ParameterError: both or neither of corners and reference; bad corners or config.
+        ParameterError: neither corners nor reference; bad corners or config.
         ShapeError: corners not 8 numbers.
         DataError: fewer frames than ``frame_index + 1``.
         NoMatchError: the reference never found.
     """
     cfg = (config or PlaneTrackerConfig()).validate()
-    if (corners is None) == (reference is None):
-        raise ParameterError("corners, reference: give exactly one of them")
+    if corners is None and reference is None:
+        raise ParameterError("corners, reference: give the plane's corners, a reference image "
+                             "of its surface, or both")
     if int(frame_index) < 0:
         raise ParameterError(f"frame_index: expected >= 0, got {frame_index}")
     if corners is not None:
@@ -319,7 +337,8 @@ def track_plane(frames: Iterable[np.ndarray], *, corners: Any = None, frame_inde
     it = iter(frames)
     head: list[np.ndarray] = []
     if corners is not None:
-        tracker, H0 = _start_by_corners(head, it, corners, int(frame_index), canvas_size, cfg)
+        tracker, H0 = _start_by_corners(head, it, corners, int(frame_index), canvas_size, cfg,
+                                        reference)
     else:
         tracker, H0 = _start_by_reference(head, it, reference, int(frame_index), canvas_size,
                                           cfg)

@@ -68,6 +68,8 @@ class PlaneTracker:
         self._index: A.FeatureIndex | None = None
         self.H: np.ndarray | None = None
         self.prev: np.ndarray | None = None
+        self.prev_small: np.ndarray | None = None
+        self._small_cache: tuple[np.ndarray, np.ndarray] | None = None
         self.klt_pts = np.zeros((0, 2), np.float32)
         self.lost = 0
 
@@ -141,10 +143,26 @@ class PlaneTracker:
         keep = _in_frame(prev, gray.shape, 2)
         if keep.sum() < 8:
             return None
-        a = prev[keep].astype(np.float32)
-        b, ok = A.klt(self.prev, gray, a, self.win, cfg.levels, cfg.fb_threshold)
-        fit = A.fit_homography(a[ok], b[ok], cfg.ransac_threshold, cfg.estimator)
+        a = prev[keep]
+        small, sc = self._small(gray)
+        a_s = ((a + 0.5) * sc - 0.5).astype(np.float32)
+        b_s, ok = A.klt(self.prev_small, small, a_s, self.win, cfg.levels, cfg.fb_threshold)
+        b = (b_s.astype(np.float64) + 0.5) / sc - 0.5
+        fit = A.fit_homography(a[ok], b[ok], cfg.ransac_threshold / sc, cfg.estimator)
         return None if fit is None else fit[0] @ self.H
+
+    def _small(self, gray: np.ndarray) -> tuple[np.ndarray, float]:
+        """The frame downscaled for the prediction (longer side <= ``predict_side``)."""
+        import cv2
+
+        sc = min(1.0, self.cfg.predict_side / max(gray.shape))
+        if sc == 1.0:
+            return gray, 1.0
+        if self._small_cache is not None and self._small_cache[0] is gray:
+            return self._small_cache[1], sc
+        small = cv2.resize(gray, None, fx=sc, fy=sc, interpolation=cv2.INTER_AREA)
+        self._small_cache = (gray, small)
+        return small, sc
 
     def locate(self, frame: np.ndarray) -> np.ndarray | None:
         """Find the reference in a frame by SIFT matching, refined by anchoring: the canvas ->
@@ -170,6 +188,7 @@ class PlaneTracker:
         gray = A.to_gray(frame)
         self.H = np.asarray(H, np.float64) / H[2, 2]
         self.prev = gray
+        self.prev_small = self._small(gray)[0] if cfg.mode == "full" else None
         self.lost = 0
         if cfg.mode == "klt":
             self.klt_pts = self._detect(gray)
@@ -186,6 +205,8 @@ class PlaneTracker:
             return self._update_full(gray)
         finally:
             self.prev = gray
+            if self.cfg.mode == "full":
+                self.prev_small = self._small(gray)[0]
 
     def _update_full(self, gray: np.ndarray) -> PlaneTrack:
         cfg = self.cfg
