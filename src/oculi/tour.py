@@ -25,6 +25,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("flow", "oculi.flow.tour:section"),
     ("video", "oculi.video.tour:section"),
     ("track", "oculi.track.tour:section"),
+    ("place", "oculi.place.tour:section"),
     ("sfm", "oculi.sfm.tour:section"),
     ("reconstruct", "oculi.sfm.tour:reconstruction_section"),
     ("stereo", "oculi.stereo.tour:section"),

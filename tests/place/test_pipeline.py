@@ -60,3 +60,16 @@ def test_rgba_insert_and_bad_insert(clip):
     with pytest.raises(ShapeError, match="insert"):
         place_insert(clip.frames[:3], np.zeros((10, 10), np.float32),
                      corners=clip.corners_true[0])
+
+
+def test_tour_section_quick(tmp_path):
+    from oculi.place.tour import section
+    from oculi.report import Report
+
+    report = Report("t", "")
+    section(report, tmp_path, quick=True)
+    page = report.write(tmp_path / "out")
+    html = page.read_text()
+    assert "Product placement" in html and "place-mask" in html
+    # the full tracker's row beats plain KLT's on median error in the table
+    assert html.count("<tr>") >= 3
