@@ -49,6 +49,9 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("sfm", "oculi.cli.sfm", "sfm", "command"),
     ("depth", "oculi.cli.depth", "depth", "command"),
     ("place", "oculi.cli.place", "app", "app"),
+    ("upscale", "oculi.cli.restore", "upscale", "command"),
+    ("denoise", "oculi.cli.restore", "denoise", "command"),
+    ("enhance", "oculi.cli.restore", "enhance", "command"),
 ]
 
 

@@ -1,0 +1,116 @@
+"""``oculi upscale`` / ``oculi denoise`` / ``oculi enhance``: image restoration, one image in, one
+out. Inputs are read as stored (gray, RGB or RGBA; 8 or 16 bits) and written in the same layout
+and depth (see :mod:`oculi.restore._common`: 16-bit is processed as float, alpha is kept aside)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from oculi.cli._common import names_of
+
+_JSON = typer.Option(None, "--json", help="Write the summary here (JSON).")
+_OUT = typer.Option(..., "-o", "--out", help="Output image (PNG/TIFF keep 16 bits and alpha).")
+
+
+def _finish(image: Path, out: Path, result: Any, summary: dict[str, Any], json_path: Path | None,
+            seconds: float) -> None:
+    from oculi.io import write_image
+
+    write_image(out, result)
+    summary.update({"image": str(image), "out": str(out), "seconds": round(seconds, 4),
+                    "size": [int(result.shape[0]), int(result.shape[1])]})
+    extra = "".join(f", {k} {v}" for k, v in summary.items()
+                    if k in ("method", "scale", "sigma") and v is not None)
+    typer.echo(f"{image.name} -> {out} ({result.shape[1]}x{result.shape[0]}{extra}, "
+               f"{seconds:.2f} s)")
+    if json_path:
+        from oculi.cli._common import write_json
+
+        write_json(json_path, summary)
+
+
+def _read(image: Path, out: Path) -> Any:
+    from oculi.io import output_format, read_image
+
+    output_format(out)
+    return read_image(image, mode="unchanged")
+
+
+def upscale(
+    image: Path = typer.Argument(..., help="Input image."),
+    scale: int = typer.Option(..., "--scale", help="Integer factor: 2, 3 or 4 (bicubic and "
+                              "lanczos take any)."),
+    method: str = typer.Option(None, "--method", help=f"Upscaler: "
+                               f"{names_of('oculi.restore:upscalers')} (default: read from "
+                               "the --model file name, else bicubic)."),
+    model: Path = typer.Option(None, "--model", help="dnn_superres .pb file (e.g. "
+                               "ESPCN_x2.pb); its scale must equal --scale."),
+    tile: int = typer.Option(None, "--tile", help="Tile side in input pixels (default: whole "
+                             "image up to 1 MP, 512 above; 0: never tile)."),
+    out: Path = _OUT,
+    json_path: Path = _JSON,
+) -> None:
+    """Upscale IMAGE by --scale with a classical or OpenCV dnn_superres method."""
+    from oculi.restore import model_file_info
+    from oculi.restore import upscale as run
+
+    if method is None:
+        method = (model_file_info(model)[0] if model else None) or "bicubic"
+    picture = _read(image, out)
+    t0 = time.perf_counter()
+    result = run(picture, scale, method, model, tile=tile)
+    _finish(image, out, result, {"method": method, "scale": scale,
+                                 "model": str(model) if model else None},
+            json_path, time.perf_counter() - t0)
+
+
+def denoise(
+    image: Path = typer.Argument(..., help="Input image."),
+    sigma: float = typer.Option(None, "--sigma", help="Noise standard deviation in 8-bit grey "
+                                "levels (0..255), whatever the file's depth."),
+    auto: bool = typer.Option(False, "--auto", help="Estimate sigma (wavelet MAD; the default "
+                              "when --sigma is not given)."),
+    method: str = typer.Option("nlm", "--method", help=f"Denoiser: "
+                               f"{names_of('oculi.restore:denoisers')}."),
+    out: Path = _OUT,
+    json_path: Path = _JSON,
+) -> None:
+    """Remove Gaussian noise from IMAGE (non-local means or BM3D)."""
+    from oculi.core.errors import ParameterError
+    from oculi.restore import denoise as run
+    from oculi.restore import estimate_noise
+
+    if auto and sigma is not None:
+        raise ParameterError("--sigma and --auto: give one of them")
+    picture = _read(image, out)
+    t0 = time.perf_counter()
+    estimated = sigma is None
+    if estimated:
+        sigma = estimate_noise(picture)
+    result = run(picture, sigma, method)
+    _finish(image, out, result, {"method": method, "sigma": round(float(sigma), 3),
+                                 "sigma_estimated": estimated},
+            json_path, time.perf_counter() - t0)
+
+
+def enhance(
+    image: Path = typer.Argument(..., help="Input (low-light) image."),
+    method: str = typer.Option("lime", "--method", help=f"Enhancer: "
+                               f"{names_of('oculi.restore:enhancers')}."),
+    model: Path = typer.Option(None, "--model", help="Weights file for zero-dce / zero-dce++ "
+                               "(the published .pth state dict; nothing is downloaded)."),
+    out: Path = _OUT,
+    json_path: Path = _JSON,
+) -> None:
+    """Brighten a low-light IMAGE."""
+    from oculi.restore import enhance as run
+
+    picture = _read(image, out)
+    t0 = time.perf_counter()
+    result = run(picture, method, model)
+    _finish(image, out, result, {"method": method, "model": str(model) if model else None},
+            json_path, time.perf_counter() - t0)
