@@ -42,7 +42,6 @@ from oculi.place._canvas import (
     frame_roi,
     pixel_scale,
     project,
-    quad_mask,
     rectify,
     translation,
 )
@@ -151,7 +150,8 @@ def render_insert(
     occ_crop = None if occ is None else occ[y0:y1, x0:x1]
     H_roi = translation(-x0, -y0) @ H
     colour, alpha = _warp_insert(insert, size, H_roi, crop.shape[:2])
-    inside = quad_mask(H_roi, size, crop.shape[:2])
+    edge = _antialiased(H_roi, size, crop.shape[:2])
+    inside = edge >= 0.5
     surface = _Surface(crop, H_roi, size, occ_crop, ref)
     shading = None
     if opts.shading and ref is not None:
@@ -163,7 +163,7 @@ def render_insert(
         colour, alpha = _motion_blur(colour, alpha, H, prev, size, opts.shutter)
     if opts.grain:
         colour = _add_grain(colour, alpha, crop, inside, opts.seed)
-    coverage = _coverage(H_roi, size, crop.shape[:2], inside, opts)
+    coverage = _coverage(edge, inside, opts)
     alpha = alpha * coverage
     if occ_crop is not None:
         alpha[occ_crop] = 0
@@ -241,18 +241,25 @@ def _warp_insert(insert: np.ndarray, size: tuple[int, int], H_roi: np.ndarray,
     return colour, alpha
 
 
-def _coverage(H_roi: np.ndarray, size: tuple[int, int], roi_shape: tuple[int, int],
-              inside: np.ndarray, opts: AppearanceOptions) -> np.ndarray:
-    """Float32 coverage of the plane in ROI pixels: anti-aliased, feathered inwards."""
+def _antialiased(H_roi: np.ndarray, size: tuple[int, int], roi_shape: tuple[int, int]
+                 ) -> np.ndarray:
+    """Float32 coverage of the plane in ROI pixels, anti-aliased (0..1; >= 0.5 inside)."""
     import cv2
 
     h, w = roi_shape
     ones = np.full(size, 255, np.uint8)
-    aa = cv2.warpPerspective(ones, H_roi, (w, h), flags=cv2.INTER_LINEAR).astype(np.float32) / 255
+    aa = cv2.warpPerspective(ones, H_roi, (w, h), flags=cv2.INTER_LINEAR)
+    return aa.astype(np.float32) / 255
+
+
+def _coverage(edge: np.ndarray, inside: np.ndarray, opts: AppearanceOptions) -> np.ndarray:
+    """The anti-aliased coverage, feathered inwards over ``opts.feather`` pixels."""
+    import cv2
+
     if opts.blend != "feather" or opts.feather <= 0:
-        return aa
+        return edge
     dist = cv2.distanceTransform(np.pad(inside, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    return np.minimum(aa, np.clip((dist - 0.5) / opts.feather, 0, 1)).astype(np.float32)
+    return np.minimum(edge, np.clip((dist - 0.5) / opts.feather, 0, 1)).astype(np.float32)
 
 
 # -- colour and light ----------------------------------------------------------------------------
@@ -416,10 +423,9 @@ def noise_sigma(image: np.ndarray, mask: np.ndarray | None = None) -> float:
          cv2.erode(np.asarray(mask, np.uint8), np.ones((3, 3), np.uint8)) > 0)
     # the kernel evaluated only at a regular subsample of centres (enough for a median)
     st = max(1, int(np.sqrt(m.sum() / _NOISE_SAMPLES)))
-    f = img.astype(np.float32, copy=False)
 
     def at(dy: int, dx: int) -> np.ndarray:
-        return f[1 + dy:h - 1 + dy:st, 1 + dx:w - 1 + dx:st]
+        return img[1 + dy:h - 1 + dy:st, 1 + dx:w - 1 + dx:st].astype(np.float32)
 
     resp = (4 * at(0, 0) - 2 * (at(-1, 0) + at(1, 0) + at(0, -1) + at(0, 1))
             + at(-1, -1) + at(-1, 1) + at(1, -1) + at(1, 1))
