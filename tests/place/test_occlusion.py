@@ -124,6 +124,19 @@ def test_an_occluder_in_the_reference_is_absorbed():
     assert sizes[-1] <= 0.005 * cover.sum()
 
 
+def test_plane_partly_outside_the_frame():
+    """The plane's left part leaves the frame: the visible part is still modelled and the
+    disc on it found."""
+    model = OcclusionModel(_plane_texture())
+    shift = np.array([[1.0, 0, -90], [0, 1, 0], [0, 0, 1]])  # frame -> frame, 90 px left
+    for i in range(6):
+        frame, H, truth, _ = _frame(i + 8, gain=0.9)
+        moved = cv2.warpAffine(frame, shift[:2], SIZE[::-1])
+        truth = cv2.warpAffine(truth.astype(np.uint8), shift[:2], SIZE[::-1]) > 0
+        pred = model.update(moved, shift @ H)
+    assert truth.sum() > 300 and _iou(pred, truth) >= 0.85
+
+
 def test_plane_outside_the_frame_gives_an_empty_mask():
     model = OcclusionModel(_plane_texture())
     frame, H, _, _ = _frame(0)
