@@ -31,7 +31,7 @@ import numpy as np
 
 from oculi.core.checks import check_in_range, check_positive, check_size
 from oculi.core.errors import DataError
-from oculi.place._canvas import check_frame
+from oculi.place._canvas import check_frame, pixel_scale
 
 _TEXTURE_SCALE = 8.0  # grey levels per pixel at which texture = 0.5
 _MIN_POINTS = 8
@@ -376,8 +376,7 @@ def _fit_region(track: np.ndarray, alive: np.ndarray, key: int, region: np.ndarr
         hs.append(H)
     planarity = float(np.mean(fracs)) if fracs else 0.0
     # to full-resolution frame pixels
-    up = np.array([[1 / scale, 0, 0.5 / scale - 0.5], [0, 1 / scale, 0.5 / scale - 0.5],
-                   [0, 0, 1.0]])
+    up = pixel_scale(1 / scale, 1 / scale)
     corners = (np.c_[quad, np.ones(4)] @ up.T)[:, :2]
     hs_full = np.array([up @ H @ np.linalg.inv(up) for H in hs])
     area = float(cv2.contourArea(corners.astype(np.float32)))
