@@ -54,6 +54,8 @@ from oculi.place._canvas import (
 )
 
 _TEMPORAL = ("flow", "hysteresis", "none")
+_SATURATED = 250  # grey level from which a channel counts as clipped
+_STILL_FLOW = 0.35  # work pixels per frame below which a flagged pixel counts as still
 
 
 @dataclass(frozen=True)
@@ -316,18 +318,36 @@ class OcclusionModel:
         local = cv2.resize(local + glob, (ww, hw), interpolation=cv2.INTER_LINEAR)
         return np.exp(local)
 
-    def _change(self, normalised: np.ndarray, model: np.ndarray) -> np.ndarray:
-        """Change outside ``model``'s 3x3 envelope in noise standard deviations, ``HxW``."""
+    def _change(self, normalised: np.ndarray, model: np.ndarray,
+                saturated: np.ndarray | None = None) -> np.ndarray:
+        """Change outside ``model``'s 3x3 envelope in noise standard deviations, ``HxW``.
+        Where a channel was ``saturated`` (clipped at white) its true value may be higher, so
+        only a value above the envelope counts there."""
         import cv2
 
         k = np.ones((3, 3), np.uint8)
         lo, hi = cv2.erode(model, k), cv2.dilate(model, k)
-        excess = np.maximum(np.maximum(lo - normalised, normalised - hi), 0)
+        below = lo - normalised
+        if saturated is not None:
+            below[saturated] = 0
+        excess = np.maximum(np.maximum(below, normalised - hi), 0)
         sigma = np.sqrt(np.maximum(self._var, self.config.noise_floor ** 2))
         d = np.sqrt(((excess / sigma) ** 2).mean(axis=2))
         return cv2.GaussianBlur(d, (3, 3), 0)
 
-    def _support(self, gray: np.ndarray) -> np.ndarray | None:
+    def _flow(self, gray: np.ndarray) -> np.ndarray | None:
+        """DIS flow from this rectified frame to the previous one (``HxWx2`` float32, work
+        pixels), or None without a previous frame or a use for it."""
+        import cv2
+
+        cfg = self.config
+        if self._prev_gray is None or (cfg.temporal != "flow" and cfg.absorb_frames == 0):
+            return None
+        if self._dis is None:
+            self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        return self._dis.calc(gray, self._prev_gray, None)
+
+    def _support(self, flow: np.ndarray | None) -> np.ndarray | None:
         """The previous mask carried to this frame (float32 in [0, 1]) or None."""
         import cv2
 
@@ -335,12 +355,9 @@ class OcclusionModel:
         if self._prev_mask is None or cfg.temporal == "none":
             return None
         prev = self._prev_mask.astype(np.float32)
-        if cfg.temporal == "hysteresis":
+        if cfg.temporal == "hysteresis" or flow is None:
             return cv2.dilate(prev, np.ones((5, 5), np.uint8))
-        if self._dis is None:
-            self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-        flow = self._dis.calc(gray, self._prev_gray, None)  # current -> previous
-        hw, ww = gray.shape
+        hw, ww = prev.shape
         gx, gy = np.meshgrid(np.arange(ww, dtype=np.float32), np.arange(hw, dtype=np.float32))
         return cv2.remap(prev, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
@@ -351,11 +368,14 @@ class OcclusionModel:
 
         cfg = self.config
         background = valid if self._prev_mask is None else valid & ~self._prev_mask
+        if background.sum() < 0.05 * valid.sum():  # (nearly) all covered last frame
+            background = valid
         gain = self._gain(current, background)
         normalised = current / gain
-        d = self._change(normalised, self._mean)
+        d = self._change(normalised, self._mean, current >= _SATURATED)
         gray = cv2.cvtColor(np.clip(normalised, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-        support = self._support(gray)
+        flow = self._flow(gray)
+        support = self._support(flow)
         seeds = d > cfg.threshold_high
         grow = d > cfg.threshold_low
         if support is not None:
@@ -363,22 +383,24 @@ class OcclusionModel:
         grow &= valid
         mask = _hysteresis(seeds & valid, grow)
         mask = self._clean(mask)
-        mask = self._absorb(mask, normalised, valid)
+        mask = self._absorb(mask, normalised, valid, flow)
         self._learn(normalised, valid & ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5),
                                                                                    np.uint8)
                                                     ).astype(bool))
         self._prev_mask, self._prev_gray, self._prev_norm = mask, gray, normalised
         return mask
 
-    def _absorb(self, mask: np.ndarray, normalised: np.ndarray, valid: np.ndarray
-                ) -> np.ndarray:
+    def _absorb(self, mask: np.ndarray, normalised: np.ndarray, valid: np.ndarray,
+                flow: np.ndarray | None) -> np.ndarray:
         """Learn into the model what has stood still on the canvas for ``absorb_frames``
         while flagged: a stale background (the reference showed an occluder there), since
-        anything in front of a moving plane moves on its canvas."""
+        anything in front of a moving plane moves on its canvas. Still: unchanged since the
+        last frame and optical flow below ``_STILL_FLOW`` work pixels."""
         cfg = self.config
-        if cfg.absorb_frames == 0 or self._prev_norm is None:
+        if cfg.absorb_frames == 0 or self._prev_norm is None or flow is None:
             return mask
         still = self._change(normalised, self._prev_norm) < cfg.threshold_low
+        still &= (flow * flow).sum(axis=2) < _STILL_FLOW**2
         self._still = np.where(mask & still & valid, self._still + 1, 0)
         done = self._still >= cfg.absorb_frames
         if not done.any():
