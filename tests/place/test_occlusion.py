@@ -158,6 +158,19 @@ def test_plane_partly_outside_the_frame():
     assert truth.sum() > 300 and _iou(pred, truth) >= 0.85
 
 
+def test_skip_keeps_the_background_and_drops_the_previous_frame():
+    model = OcclusionModel(_plane_texture())
+    for i in range(3):
+        frame, H, truth, _ = _frame(i, gain=0.9)
+        model.update(frame, H)
+    learned = model.background.copy()
+    model.skip()
+    assert model._prev_mask is None and not model._still.any()
+    assert np.array_equal(model.background, learned)
+    frame, H, truth, _ = _frame(9, gain=0.9)  # six frames later: the disc has moved on
+    assert _iou(model.update(frame, H), truth) >= 0.85
+
+
 def test_plane_outside_the_frame_gives_an_empty_mask():
     model = OcclusionModel(_plane_texture())
     frame, H, _, _ = _frame(0)

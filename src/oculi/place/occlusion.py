@@ -249,6 +249,12 @@ class OcclusionModel:
         self._prev_norm: np.ndarray | None = None
         self._still = np.zeros(self._work, np.int32)
 
+    def skip(self) -> None:
+        """The plane was not seen in a frame (not tracked, or skipped): forget the previous
+        frame's mask, image and stillness counts, keep the learned background."""
+        self._prev_mask = self._prev_gray = self._prev_norm = None
+        self._still[:] = 0
+
     @property
     def background(self) -> np.ndarray:
         """The background model's mean: ``(h_work, w_work, 3)`` uint8 at the reference's gain."""
@@ -275,7 +281,7 @@ class OcclusionModel:
         out = np.zeros(frame.shape[:2], bool)
         roi = frame_roi(project(H, extent_corners(self.canvas_size)), frame.shape)
         if roi is None:
-            self._prev_mask = self._prev_gray = self._prev_norm = None
+            self.skip()
             return out
         x0, y0, x1, y1 = roi
         crop = frame[y0:y1, x0:x1]
