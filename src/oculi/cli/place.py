@@ -63,7 +63,7 @@ def _debug_frame(placed: Any) -> Any:
 
 @app.command("default", hidden=True)
 def place(
-    video: Path = typer.Argument(..., help="Video file or folder of frames."),
+    video: Path = typer.Argument(..., metavar="VIDEO", help="Video file or folder of frames."),
     insert: Path = typer.Argument(..., metavar="INSERT", help="Image to insert (PNG/JPEG; an "
                                   "alpha channel is composited)."),
     out: Path = typer.Option(..., "-o", "--out", help="Output video (.mp4, .mkv, .avi, .webm)."),

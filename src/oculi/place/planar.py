@@ -36,7 +36,7 @@ in memory for that).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,8 +130,7 @@ class PlaneTrackerConfig:
     smooth: bool = True
     smooth_window: int = 9
     smooth_order: int = 2
-    smooth_threshold: float = 0.3
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    smooth_threshold: float = 0.2
 
     def validate(self) -> PlaneTrackerConfig:
         """Check the values; returns self. Raises ParameterError naming the field."""
@@ -144,6 +143,15 @@ class PlaneTrackerConfig:
         for name in ("fb_threshold", "ransac_threshold", "anchor_threshold", "ecc_residual"):
             check_positive(getattr(self, name), name)
         return self
+
+
+def quad_shape(corners: np.ndarray) -> tuple[bool, float]:
+    """Whether a ``(4, 2)`` quadrilateral is convex (either orientation) and its area (px²)."""
+    c = np.asarray(corners, np.float64)
+    e = np.roll(c, -1, axis=0) - c
+    cross = e[:, 0] * np.roll(e, -1, axis=0)[:, 1] - e[:, 1] * np.roll(e, -1, axis=0)[:, 0]
+    area = 0.5 * abs(np.sum(c[:, 0] * np.roll(c[:, 1], -1) - np.roll(c[:, 0], -1) * c[:, 1]))
+    return bool(np.all(cross > 0) or np.all(cross < 0)), float(area)
 
 
 def check_corners(corners: Any, name: str = "corners") -> np.ndarray:
@@ -163,10 +171,8 @@ def check_corners(corners: Any, name: str = "corners") -> np.ndarray:
     c = c.reshape(4, 2)
     if not np.isfinite(c).all():
         raise ParameterError(f"{name}: expected finite numbers, got {c.ravel().tolist()}")
-    e = np.roll(c, -1, axis=0) - c
-    cross = e[:, 0] * np.roll(e, -1, axis=0)[:, 1] - e[:, 1] * np.roll(e, -1, axis=0)[:, 0]
-    area = 0.5 * abs(np.sum(c[:, 0] * np.roll(c[:, 1], -1) - np.roll(c[:, 0], -1) * c[:, 1]))
-    if not (np.all(cross > 0) or np.all(cross < 0)):
+    convex, area = quad_shape(c)
+    if not convex:
         raise ParameterError(f"{name}: the quadrilateral is not convex (or its corners are not in "
                              f"order TL, TR, BR, BL): {c.ravel().tolist()}")
     if area < 16:

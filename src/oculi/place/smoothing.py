@@ -28,7 +28,7 @@ def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
 
 
 def smooth_corners(corners: np.ndarray, valid: np.ndarray | None = None, *, window: int = 9,
-                   order: int = 2, threshold: float = 0.3) -> np.ndarray:
+                   order: int = 2, threshold: float = 0.2) -> np.ndarray:
     """Smooth a corner trajectory (see the module docs).
 
     Args:

@@ -7,7 +7,7 @@ import numpy as np
 
 from oculi.core.errors import ShapeError
 from oculi.place import _align as A
-from oculi.place.planar import PlaneTrack, PlaneTrackerConfig, make_track
+from oculi.place.planar import PlaneTrack, PlaneTrackerConfig, make_track, quad_shape
 
 
 def _in_frame(xy: np.ndarray, shape: tuple[int, ...], margin: float) -> np.ndarray:
@@ -28,12 +28,8 @@ def _plausible(H: np.ndarray, canvas: tuple[int, int], shape: tuple[int, ...]) -
     c = project_corners(H, canvas)
     if not np.isfinite(c).all():
         return False
-    e = np.roll(c, -1, axis=0) - c
-    cross = e[:, 0] * np.roll(e, -1, axis=0)[:, 1] - e[:, 1] * np.roll(e, -1, axis=0)[:, 0]
-    if not (np.all(cross > 0) or np.all(cross < 0)):
-        return False
-    area = 0.5 * abs(np.sum(c[:, 0] * np.roll(c[:, 1], -1) - np.roll(c[:, 0], -1) * c[:, 1]))
-    return 16 < area < 25 * shape[0] * shape[1]
+    convex, area = quad_shape(c)
+    return convex and 16 < area < 25 * shape[0] * shape[1]
 
 
 class PlaneTracker:
