@@ -97,7 +97,7 @@ class OcclusionConfig:
     refine_radius: int = 4
     refine_eps: float = 1e-3
     person_threshold: float = 0.5
-    absorb_frames: int = 10
+    absorb_frames: int = 5
 
     def __post_init__(self) -> None:
         check_positive(self.work_size, "work_size")
