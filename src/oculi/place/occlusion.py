@@ -79,10 +79,11 @@ class OcclusionConfig:
         refine_radius: guided-filter radius of the edge refinement in frame pixels (0: off).
         refine_eps: guided-filter regularisation (grey levels in [0, 1], squared).
         person_threshold: person probability above which a pixel counts as an occluder.
-        absorb_frames: frames after which a flagged pixel that stays unchanged on the canvas is
-            learned as background (a ghost of an occluder in the reference canvas; anything in
-            front of a moving plane moves on the canvas); 0 never. With a still camera and
-            plane, an occluder that stops is learned after this many frames too.
+        absorb_frames: frames after which a flagged pixel that stays still on the canvas
+            (unchanged, and optical flow below 0.35 working pixels per frame) is learned as
+            background (a ghost of an occluder in the reference canvas; anything in front of a
+            moving plane moves on the canvas); 0 never. With a still camera and plane, an
+            occluder that stops is learned after this many frames too.
     """
 
     work_size: int = 256
