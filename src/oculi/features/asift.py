@@ -207,16 +207,20 @@ def detect_and_describe_asift(image: Any, base: str = "sift", **params: Any) -> 
     return create_method("asift", base=base, **params)(image)
 
 
-def _knn_l2(d1: np.ndarray, d2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """FLANN k nearest neighbours (randomised KD-trees): ``(N, k)`` indices and L2 distances."""
+def _knn_l2(d1: np.ndarray, d2: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """FLANN k nearest neighbours (randomised KD-trees): ``(N, k)`` indices and L2 distances.
+    The trees draw from OpenCV's random generator of the calling thread, seeded here."""
     import cv2
 
+    cv2.setRNGSeed(int(seed))
     index = cv2.flann_Index(d2, {"algorithm": 1, "trees": 4})
     idx, d2sq = index.knnSearch(d1, k, params={"checks": 64})
     return idx.astype(np.int64), np.sqrt(np.maximum(d2sq.astype(np.float64), 0.0))
 
 
-def _knn_hamming(d1: np.ndarray, d2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _knn_hamming(d1: np.ndarray, d2: np.ndarray, k: int, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Brute-force Hamming k nearest neighbours (exact: ``seed`` is not needed)."""
     import cv2
 
     res = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(d1, d2, k=k)
@@ -292,7 +296,7 @@ def dedupe_matches(xy1: np.ndarray, xy2: np.ndarray, cost: np.ndarray, radius: f
 
 
 def match_simulated(features1: Features, features2: Features, *, ratio: float = 0.8,
-                    radius: float = 4.0, k: int = 8) -> Matches:
+                    radius: float = 4.0, k: int = 8, seed: int = 0) -> Matches:
     """Match ASIFT features: ratio test against the nearest *distinct* neighbour, then dedupe.
 
     Args:
@@ -302,6 +306,8 @@ def match_simulated(features1: Features, features2: Features, *, ratio: float = 
             the same point, and matches with both ends within it of a better match are dropped.
         k: neighbours searched per query (FLANN KD-trees for float descriptors, brute force for
             binary ones).
+        seed: seed of FLANN's random trees: the same inputs give the same matches. It is set
+            with ``cv2.setRNGSeed``, so OpenCV's generator of the calling thread is reseeded.
 
     Returns:
         :class:`Matches` (``ratio`` holds the distinct ratio), sorted by query index.
@@ -315,7 +321,7 @@ def match_simulated(features1: Features, features2: Features, *, ratio: float = 
     if len(d1) == 0 or len(d2) < 2:
         return Matches.empty()
     kk = min(int(k), len(d2))
-    idx, dist = (_knn_l2 if norm == "l2" else _knn_hamming)(d1, d2, kk)
+    idx, dist = (_knn_l2 if norm == "l2" else _knn_hamming)(d1, d2, kk, seed)
     r = _distinct_ratio(idx, dist, features2.xy.astype(np.float64), radius)
     keep = (idx[:, 0] >= 0) & (r < ratio)
     qi = np.flatnonzero(keep)
