@@ -127,3 +127,17 @@ def test_bad_inputs(pan_clip):
     with pytest.raises(ParameterError):
         track_plane(frames, corners=pan_clip.corners_true[0],
                     config=PlaneTrackerConfig(mode="fast"))
+
+
+def test_a_large_reference_is_sampled_down_to_the_canvas_cap():
+    import cv2
+
+    from oculi.place.planar import MAX_CANVAS
+
+    seq = make_sequence(8, SIZE, "pan", occluders=False)
+    big = cv2.resize(seq.plane_texture, (1600, 1200), interpolation=cv2.INTER_CUBIC)
+    tracks = track_plane(seq.frames, reference=big)
+    # the canvas is 600 x 800, not 1200 x 1600: corners are the same plane's
+    assert tracks[0].corners[2, 0] == pytest.approx(
+        (tracks[0].H @ [MAX_CANVAS - 1, 599, 1])[0] / (tracks[0].H @ [MAX_CANVAS - 1, 599, 1])[2])
+    assert np.nanmax(corner_errors(tracks, seq.H_true, seq.canvas_size)) < 1.0

@@ -88,6 +88,8 @@ class Placement:
             mask = np.zeros(frame.shape[:2], bool)
             if not t.visible:
                 prev_H = None
+                if model is not None:
+                    model.skip()
                 yield PlacedFrame(i, frame, t, mask)
                 continue
             if model is not None:
@@ -125,22 +127,23 @@ def place_insert(frames: Sequence[np.ndarray] | Any, insert: np.ndarray, *, corn
     Raises:
         The errors of :func:`track_plane`; ShapeError for an insert that is not an image.
     """
-    from oculi.place.planar import canvas_size_from_corners, check_corners
+    from oculi.place.planar import canvas_size_from_corners, cap_canvas, check_corners
 
     ins = np.asarray(insert)
     if ins.dtype != np.uint8 or ins.ndim != 3 or ins.shape[2] not in (3, 4) \
             or min(ins.shape[:2]) < 2:
         raise ShapeError(f"insert: expected an hxwx3 (RGB) or hxwx4 (RGBA) uint8 image, got "
                          f"{ins.shape} {ins.dtype}")
-    if corners is not None and canvas_size is None:
-        canvas_size = canvas_size_from_corners(check_corners(corners))
+    if canvas_size is None:  # the size track_plane picks
+        canvas_size = (cap_canvas(np.asarray(reference).shape[:2]) if reference is not None
+                       else canvas_size_from_corners(check_corners(corners)))
     tracks = track_plane(frames, corners=corners, frame_index=frame_index, reference=reference,
                          canvas_size=canvas_size, config=config, progress=progress)
     starts = [i for i, t in enumerate(tracks) if t.note == "start"]
     if not starts:
         raise DataError("frames: no frame to start from")
     start = starts[0]
-    canvas = tuple(canvas_size or reference.shape[:2])  # type: ignore[union-attr]
+    canvas = tuple(canvas_size)
     if reference is not None:
         import cv2
 

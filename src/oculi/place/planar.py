@@ -181,12 +181,25 @@ def check_corners(corners: Any, name: str = "corners") -> np.ndarray:
     return c
 
 
+#: longest side of a default canvas, pixels (a larger quadrilateral or reference is sampled down:
+#: the canvas's resolution sets the cost of re-anchoring)
+MAX_CANVAS = 800
+
+
+def cap_canvas(size: tuple[int, int], max_side: int = MAX_CANVAS) -> tuple[int, int]:
+    """``(h, w)`` scaled down, aspect kept, so that its longer side is at most ``max_side``."""
+    h, w = (int(v) for v in size)
+    k = min(1.0, max_side / max(h, w))
+    return max(8, round(h * k)), max(8, round(w * k))
+
+
 def canvas_size_from_corners(corners: np.ndarray) -> tuple[int, int]:
     """``(h_ref, w_ref)`` of a canvas at the quadrilateral's own resolution (longer of each pair
-    of opposite sides, at least 8)."""
+    of opposite sides, at least 8), capped at :data:`MAX_CANVAS`."""
     c = np.asarray(corners, np.float64)
     side = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
-    return max(8, round(max(side[1], side[3])) + 1), max(8, round(max(side[0], side[2])) + 1)
+    return cap_canvas((max(8, round(max(side[1], side[3])) + 1),
+                       max(8, round(max(side[0], side[2])) + 1)))
 
 
 def reference_from_corners(frame: np.ndarray, corners: Any,
@@ -278,8 +291,9 @@ def _prepare_reference(reference: np.ndarray, canvas_size: tuple[int, int] | Non
     ref = check_image(reference, "reference")
     if ref.dtype != np.uint8:
         ref = np.clip(np.rint(ref * 255), 0, 255).astype(np.uint8)
-    if canvas_size and tuple(canvas_size) != ref.shape[:2]:
-        ref = cv2.resize(ref, (canvas_size[1], canvas_size[0]), interpolation=cv2.INTER_AREA)
+    size = tuple(canvas_size) if canvas_size else cap_canvas(ref.shape[:2])
+    if size != ref.shape[:2]:
+        ref = cv2.resize(ref, (size[1], size[0]), interpolation=cv2.INTER_AREA)
     return ref
 
 
@@ -318,8 +332,8 @@ def track_plane(frames: Iterable[np.ndarray], *, corners: Any = None, frame_inde
             Earlier frames are tracked backwards.
         reference: ``(h, w, 3)`` uint8 image of the surface; alone, it is found in the frames by
             feature matching.
-        canvas_size: ``(h_ref, w_ref)`` of the canvas; default: the quadrilateral's own
-            resolution (corners) or the reference's size.
+        canvas_size: ``(h_ref, w_ref)`` of the canvas; default: the reference's size, else the
+            quadrilateral's own resolution, longer side capped at :data:`MAX_CANVAS`.
         config: :class:`PlaneTrackerConfig` (default: full mode).
         progress: optional callable ``progress(n_done)`` called after each frame.
 
