@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from oculi.core.errors import DataError, NoMatchError, ParameterError, ShapeError
+from oculi.data import load
 from oculi.place import PlaneTrackerConfig, make_sequence, track_plane
 from oculi.place.metrics import corner_errors, error_summary, jitter, track_report
 from oculi.place.smoothing import smooth_corners
@@ -141,3 +142,26 @@ def test_a_large_reference_is_sampled_down_to_the_canvas_cap():
     assert tracks[0].corners[2, 0] == pytest.approx(
         (tracks[0].H @ [MAX_CANVAS - 1, 599, 1])[0] / (tracks[0].H @ [MAX_CANVAS - 1, 599, 1])[2])
     assert np.nanmax(corner_errors(tracks, seq.H_true, seq.canvas_size)) < 1.0
+
+
+def _plain_patch_clip(n=20):
+    """A camera panning over a photo with a plain grey panel on it: exact panel corners."""
+    scene = load("astronaut", mode="rgb").copy()
+    scene[150:230, 180:330] = (128, 128, 128)  # the panel: no texture at all
+    frames, truth = [], []
+    for i in range(n):
+        dx, dy = 2 * i, i
+        frames.append(np.ascontiguousarray(scene[40 + dy:40 + dy + 240, 60 + dx:60 + dx + 320]))
+        c = np.array([[180, 150], [329, 150], [329, 229], [180, 229]], float)
+        truth.append(c - [60 + dx, 40 + dy])
+    return frames, np.array(truth)
+
+
+def test_a_plain_quadrilateral_is_tracked_by_its_surroundings():
+    frames, truth = _plain_patch_clip()
+    tracks = track_plane(frames, corners=truth[0])
+    est = np.stack([t.corners for t in tracks])
+    assert all(t.visible for t in tracks)
+    assert np.abs(est - truth).max() < 0.5
+    alone = track_plane(frames, corners=truth[0], config=PlaneTrackerConfig(context=0))
+    assert not alone[-1].visible  # without its surroundings the panel cannot be followed

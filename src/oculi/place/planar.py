@@ -101,6 +101,12 @@ class PlaneTrackerConfig:
         recover_every: while lost, look for the reference by SIFT every this many frames.
         sift_features: SIFT features of the reference and of a frame for recovery.
         sift_max_side: frames are downscaled to this longest side for recovery, pixels.
+        plain_points: a quadrilateral given by corners with fewer good features than this is
+            plain: it is tracked by its surroundings (grown by ``context``), which are taken to
+            lie on the same plane; the tracks still describe the quadrilateral itself.
+        context: growth of a plain quadrilateral on every side, as a fraction of its size
+            (doubled, then quadrupled, while the surroundings hold too few features; 0 disables
+            it).
         smooth: smooth the corner paths (full mode).
         smooth_window: frames in the local polynomial fit (odd).
         smooth_order: its degree.
@@ -127,6 +133,8 @@ class PlaneTrackerConfig:
     recover_every: int = 1
     sift_features: int = 2000
     sift_max_side: int = 960
+    plain_points: int = 60
+    context: float = 0.5
     smooth: bool = True
     smooth_window: int = 9
     smooth_order: int = 2
@@ -138,10 +146,11 @@ class PlaneTrackerConfig:
         check_choice(self.estimator, ("usac", "oculi"), "estimator")
         for name in ("points", "min_points", "window", "levels", "anchor_every",
                      "anchor_levels", "min_inliers", "ecc_iterations", "recover_every",
-                     "sift_features", "sift_max_side", "predict_side"):
+                     "sift_features", "sift_max_side", "predict_side", "plain_points"):
             check_positive(getattr(self, name), name)
         for name in ("fb_threshold", "ransac_threshold", "anchor_threshold", "ecc_residual"):
             check_positive(getattr(self, name), name)
+        check_positive(self.context, "context", allow_zero=True)
         return self
 
 
@@ -280,7 +289,46 @@ def _start_by_corners(head: list[np.ndarray], it: Any, corners: Any, frame_index
         H0 = homography_from_corners(check_corners(corners), ref.shape[:2])
         return PlaneTracker(ref, config), H0
     ref, H0, valid = reference_from_corners(head[frame_index], corners, canvas_size)
-    return PlaneTracker(ref, config, valid=valid), H0
+    tracker = PlaneTracker(ref, config, valid=valid)
+    if len(tracker.ref_pts) >= config.plain_points or config.context <= 0:
+        return tracker, H0
+    # a plain quadrilateral: track it by its surroundings, taken to lie on the same plane,
+    # grown until they hold enough features
+    best = (tracker, H0)
+    h, w = ref.shape[:2]
+    for m in (config.context, 2 * config.context, 4 * config.context):
+        big, T = _context_canvas((h, w), m)
+        outer = _apply_h(H0, canvas_corners((h, w)) * (1 + 2 * m) - m * np.array([w - 1, h - 1]))
+        ref_b, _, valid_b = reference_from_corners(head[frame_index], outer, big)
+        wide = PlaneTracker(ref_b, config, valid=valid_b)
+        if len(wide.ref_pts) > len(best[0].ref_pts):
+            wide.inner = (T, (h, w))
+            best = (wide, homography_from_corners(outer, big))
+        if len(wide.ref_pts) >= config.plain_points:
+            break
+    return best
+
+
+def _apply_h(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    p = np.c_[xy, np.ones(len(xy))] @ np.asarray(H, np.float64).T
+    return p[:, :2] / p[:, 2:3]
+
+
+def _context_canvas(size: tuple[int, int], margin: float) -> tuple[tuple[int, int], np.ndarray]:
+    """The canvas of a quadrilateral grown by ``margin`` of its size on every side, and the
+    ``(3, 3)`` map from the inner canvas's pixels to the grown one's."""
+    h, w = size
+    big = cap_canvas((round(h * (1 + 2 * margin)), round(w * (1 + 2 * margin))))
+    sx = (big[1] - 1) / ((1 + 2 * margin) * (w - 1))
+    sy = (big[0] - 1) / ((1 + 2 * margin) * (h - 1))
+    T = np.array([[sx, 0, sx * margin * (w - 1)], [0, sy, sy * margin * (h - 1)], [0, 0, 1.0]])
+    return big, T
+
+
+def _to_inner(tracks: list[PlaneTrack], T: np.ndarray, size: tuple[int, int],
+              ) -> list[PlaneTrack]:
+    return [make_track(t.H @ T / (t.H @ T)[2, 2], size, t.visible, t.confidence, t.note)
+            for t in tracks]
 
 
 def _prepare_reference(reference: np.ndarray, canvas_size: tuple[int, int] | None) -> np.ndarray:
@@ -377,6 +425,11 @@ def track_plane(frames: Iterable[np.ndarray], *, corners: Any = None, frame_inde
         tracks.append(tracker.update(f))
         if progress:
             progress(len(tracks))
+    canvas = tracker.canvas_size
+    inner = tracker.inner
+    if inner is not None:  # tracked by the surroundings: report the quadrilateral itself
+        tracks = _to_inner(tracks, inner[0], inner[1])
+        canvas = inner[1]
     if cfg.mode == "full" and cfg.smooth:
-        tracks = smooth_tracks(tracks, tracker.canvas_size, cfg)
+        tracks = smooth_tracks(tracks, canvas, cfg)
     return tracks

@@ -62,6 +62,9 @@ class PlaneTracker:
                                       blockSize=5)
         self.ref_pts = np.zeros((0, 2), np.float32) if pts is None else pts.reshape(-1, 2)
         self._index: A.FeatureIndex | None = None
+        #: set when this tracker follows a plain quadrilateral by its surroundings: the map from
+        #: the quadrilateral's canvas to this tracker's and the quadrilateral's canvas size
+        self.inner: tuple[np.ndarray, tuple[int, int]] | None = None
         self.H: np.ndarray | None = None
         self.prev: np.ndarray | None = None
         self.prev_small: np.ndarray | None = None
