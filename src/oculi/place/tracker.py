@@ -7,18 +7,19 @@ import numpy as np
 
 from oculi.core.errors import ShapeError
 from oculi.place import _align as A
-from oculi.place.planar import PlaneTrack, PlaneTrackerConfig, make_track, quad_shape
+from oculi.place.planar import (
+    PlaneTrack,
+    PlaneTrackerConfig,
+    _apply_h,
+    make_track,
+    quad_shape,
+)
 
 
 def _in_frame(xy: np.ndarray, shape: tuple[int, ...], margin: float) -> np.ndarray:
     h, w = shape[:2]
     return ((xy[:, 0] >= margin) & (xy[:, 0] <= w - 1 - margin) & (xy[:, 1] >= margin)
             & (xy[:, 1] <= h - 1 - margin))
-
-
-def _apply(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    p = np.c_[xy, np.ones(len(xy))] @ H.T
-    return p[:, :2] / p[:, 2:3]
 
 
 def _plausible(H: np.ndarray, canvas: tuple[int, int], shape: tuple[int, ...]) -> bool:
@@ -131,14 +132,14 @@ class PlaneTracker:
         from oculi.place.harness import canvas_corners
 
         c = canvas_corners(self.canvas_size)
-        if np.abs(_apply(W, c) - c).max() > 2.0:  # ECC is a refinement, not a re-registration
+        if np.abs(_apply_h(W, c) - c).max() > 2.0:  # ECC is a refinement, not a re-registration
             return H
         return H @ W
 
     def _predict(self, gray: np.ndarray) -> np.ndarray | None:
         """Frame-to-frame KLT of the reference features placed in the previous frame."""
         cfg = self.cfg
-        prev = _apply(self.H, self.ref_pts.astype(np.float64))
+        prev = _apply_h(self.H, self.ref_pts.astype(np.float64))
         keep = _in_frame(prev, gray.shape, 2)
         if keep.sum() < 8:
             return None
