@@ -141,3 +141,29 @@ def test_a_truncated_file_reads_what_is_there(tmp_path: Path, video: Path) -> No
             except DataError:  # a damaged last frame is a clear error, not a crash
                 break
     assert len(got) >= n - 2
+
+
+def test_avi_with_packed_b_frames_reads_in_display_order(shared_data):
+    """MPEG-4 part 2 in AVI with packed B-frames: the decoder labels frames 1, 2, 4, 3, ...;
+    oculi counts decoded frames instead (as OpenCV does) and gets every frame, equal to
+    OpenCV's, sequentially and by random access."""
+    import cv2
+
+    from oculi.video import open_video
+
+    path = shared_data / "action_arms" / "PS7A1P1T1.avi"
+    if not path.exists():
+        pytest.skip("action_arms absent")
+    cap = cv2.VideoCapture(str(path))
+    ref = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        ref.append(f[:, :, ::-1])
+    with open_video(path) as v:
+        frames = list(v)
+        assert len(frames) == len(v) == len(ref)
+        assert all(np.array_equal(a, b) for a, b in zip(frames, ref, strict=True))
+        for i in (7, 3, 40, 41, 2):
+            assert np.array_equal(v.read(i), ref[i])

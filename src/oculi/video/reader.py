@@ -191,6 +191,7 @@ class PyAVReader(VideoReader):
         self.size = (int(self._stream.height), int(self._stream.width))
         self._decoder: Iterator[Any] | None = None
         self._next = 0  # index of the frame the running decoder yields next
+        self._count_mode = self._pts_out_of_order()
 
     def _index_packets(self) -> np.ndarray:
         import av
@@ -205,6 +206,28 @@ class PyAVReader(VideoReader):
         self._container.seek(0, stream=self._stream)
         return np.sort(np.asarray(pts, dtype=np.int64))
 
+    def _pts_out_of_order(self, probe: int = 48) -> bool:
+        """Whether decoded frames carry timestamps out of display order (AVI files with packed
+        MPEG-4 B-frames: the decoder returns frames in display order labelled 1, 2, 4, 3, ...).
+        Such files are read by counting decoded frames, from the start, as OpenCV does."""
+        import av
+
+        last = None
+        try:
+            for n, frame in enumerate(self._container.decode(self._stream)):
+                if n >= probe:
+                    break
+                if frame.pts is None:
+                    continue
+                if last is not None and frame.pts <= last:
+                    return True
+                last = frame.pts
+        except av.error.FFmpegError:
+            pass
+        finally:
+            self._container.seek(0, stream=self._stream)
+        return False
+
     def __len__(self) -> int:
         return len(self._pts)
 
@@ -213,14 +236,36 @@ class PyAVReader(VideoReader):
         return (self._pts - self._pts[0]).astype(np.float64) * tb
 
     def _restart(self, index: int) -> None:
+        if self._count_mode:  # timestamps unusable: decode from the start and count
+            self._container.seek(0, stream=self._stream)
+            self._decoder = self._container.decode(self._stream)
+            self._next = 0
+            return
         target = int(self._pts[index])
         self._container.seek(target, backward=True, any_frame=False, stream=self._stream)
         self._decoder = self._container.decode(self._stream)
         self._next = -1  # unknown until the first frame tells its timestamp
 
+    def _count_until(self, index: int) -> np.ndarray:
+        import av
+
+        try:
+            for frame in self._decoder:
+                self._next += 1
+                if self._next - 1 == index:
+                    return frame.to_ndarray(format="rgb24")
+        except av.error.FFmpegError as exc:
+            self._decoder = None
+            raise DataError(f"{self.path}: frame {index} cannot be decoded ({exc})") from None
+        self._decoder = None
+        raise DataError(f"{self.path}: frame {index} cannot be decoded (truncated or damaged "
+                        "file?)")
+
     def _decode_until(self, index: int) -> np.ndarray:
         import av
 
+        if self._count_mode:
+            return self._count_until(index)
         target = int(self._pts[index])
         try:
             for frame in self._decoder:
@@ -241,7 +286,8 @@ class PyAVReader(VideoReader):
 
     def read(self, index: int) -> np.ndarray:
         i = self._index(index)
-        if self._decoder is None or i != self._next:
+        behind = i < self._next if self._count_mode else i != self._next
+        if self._decoder is None or behind:  # counting decoders only move forward
             self._restart(i)
         return self._decode_until(i)
 
