@@ -137,3 +137,20 @@ def test_torch_pickle_warnings_are_not_shown_when_oculi_refuses_the_file(tmp_pat
         with pytest.raises(DataError, match="cannot be read as a state dict"):
             read_state_dict(path)
     assert [str(w.message)[:60] for w in caught] == []
+
+
+def test_argument_errors_name_the_file(tmp_path):
+    """A library error about an argument (``image1: expected at least 2x2 pixels``) names the
+    user's file in the CLI."""
+    from typer.testing import CliRunner
+
+    from oculi.cli.main import app
+    from oculi.io import write_image
+
+    write_image(tmp_path / "one.png", np.zeros((1, 1, 3), np.uint8))
+    write_image(tmp_path / "ok.png", np.zeros((32, 32, 3), np.uint8))
+    res = CliRunner().invoke(app, ["flow", "compute", str(tmp_path / "one.png"),
+                                   str(tmp_path / "ok.png"), "-o", str(tmp_path / "f.flo")])
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and len(lines) == 1
+    assert "one.png (image1): expected at least 2x2" in lines[0]

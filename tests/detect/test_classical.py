@@ -80,3 +80,19 @@ def test_entry_point_scores_match_the_detectors():
         assert len(got) == (1 if score is None else 0)
     astronaut = load("astronaut")
     assert len(detect([astronaut], "lbp-face", score_threshold=None)[0]) == len(detect_faces(astronaut))
+
+
+def test_hog_people_on_images_smaller_than_its_window():
+    """OpenCV's HOG detectMultiScale corrupted the heap on a 1x1 image (the process died with
+    'malloc(): invalid size'); images no window fits in give no detections, in a subprocess so
+    a regression cannot take the test run down."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom oculi.detect.classical import detect_people\n"
+            "for s in [(1, 1), (2, 3), (50, 40), (111, 47)]:\n"
+            "    assert len(detect_people(np.zeros(s + (3,), np.uint8)).boxes) == 0\n"
+            "print('ok')")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-500:]

@@ -167,3 +167,31 @@ def test_avi_with_packed_b_frames_reads_in_display_order(shared_data):
         assert all(np.array_equal(a, b) for a, b in zip(frames, ref, strict=True))
         for i in (7, 3, 40, 41, 2):
             assert np.array_equal(v.read(i), ref[i])
+
+
+def test_not_a_video_is_one_clear_error_without_ffmpeg_noise(tmp_path):
+    """A text file named .png made FFmpeg (inside OpenCV) print its own lines, and PyAV took it
+    for a one-frame 0x0 video; a truncated PNG made PyAV's rewind fail with a bare
+    'Operation not permitted'. Each is now an oculi error naming the file."""
+    import subprocess
+    import sys
+
+    (tmp_path / "text.png").write_text("not an image at all\n")
+    code = ("import sys\nfrom oculi.video import open_video\n"
+            "try:\n    open_video(sys.argv[1])\nexcept Exception as e:\n"
+            "    print(type(e).__name__, e)\n")
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "text.png")],
+                         capture_output=True, text=True, timeout=120)
+    assert "text.png" in res.stdout and "Error" in res.stdout
+    assert "[png @" not in res.stderr
+
+
+def test_truncated_image_file_opens_without_a_bare_os_error(tmp_path):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "g.png"), (np.arange(64 * 64 * 3) % 251).reshape(64, 64, 3)
+                .astype(np.uint8))
+    raw = (tmp_path / "g.png").read_bytes()
+    (tmp_path / "t.png").write_bytes(raw[: len(raw) // 3])
+    with pytest.raises((DataError, ImageReadError), match="t.png"):
+        open_video(tmp_path / "t.png")

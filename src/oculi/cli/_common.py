@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import traceback
@@ -184,6 +185,24 @@ def write_json(path: Path | str, obj: Any) -> None:
     from oculi.core.atomic import write_json_atomic
 
     write_json_atomic(path, json_ready(obj))
+
+
+@contextlib.contextmanager
+def inputs_named(**paths: Any):
+    """Errors the library raises about an argument (``image1: expected at least 2x2 pixels``)
+    name the user's file instead: ``a.png (image1): expected ...``.
+
+        with inputs_named(image1=path1, image2=path2):
+            flow = compute_flow(a, b)
+    """
+    try:
+        yield
+    except OculiError as err:
+        msg = str(err)
+        for arg, path in paths.items():
+            if msg.startswith((f"{arg}:", f"{arg} ")):
+                raise type(err)(f"{path} ({arg}){msg[len(arg):]}") from None
+        raise
 
 
 def _named(path: str, message: str) -> str:

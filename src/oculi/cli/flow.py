@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import fail, names_of, report_failures, topic_app, write_json
+from oculi.cli._common import fail, inputs_named, names_of, report_failures, topic_app, write_json
 
 app = topic_app("Optical flow: compute (Horn-Schunck, Lucas-Kanade and OpenCV's methods), "
                 "evaluate, benchmark.")
@@ -63,7 +63,8 @@ def compute(
     a = read_image(image1, mode="unchanged")
     b = read_image(image2, mode="unchanged")
     t0 = time.perf_counter()
-    flow = compute_flow(a, b, method, **_parse_params(param))
+    with inputs_named(image1=image1, image2=image2):
+        flow = compute_flow(a, b, method, **_parse_params(param))
     seconds = time.perf_counter() - t0
     write_flo(output, flow)
     if viz is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from oculi.cli._common import names_of, topic_app, write_json
+from oculi.cli._common import inputs_named, names_of, topic_app, write_json
 
 app = topic_app(
     "Rectified stereo: disparity with oculi's semi-global matcher or OpenCV's SGBM (--method), "
@@ -115,7 +115,8 @@ def default(
             typer.echo(note)
             max_disparity = rounded
     t0 = time.perf_counter()
-    disp = compute_disparity(a, b, method, max_disparity)
+    with inputs_named(left=left, right=right):
+        disp = compute_disparity(a, b, method, max_disparity)
     seconds = time.perf_counter() - t0
     write_image(out, colorize_disparity(disp, max_disparity))
     summary: dict[str, object] = {"left": str(left), "right": str(right), "method": method,

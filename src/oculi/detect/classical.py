@@ -77,11 +77,15 @@ def detect_people(image: np.ndarray, *, score_threshold: float | None = 0.5,
         scale: pyramid scale step; stride: window step in pixels.
 
     Returns:
-        :class:`Detections` (label 1, name ``person``; scores are SVM margins).
+        :class:`Detections` (label 1, name ``person``; scores are SVM margins); none for an
+        image smaller than the 64x128 window plus its 8-pixel padding (OpenCV's
+        ``detectMultiScale`` corrupted the heap on a 1x1 image and killed the process).
     """
     import cv2
 
     img = ensure_uint8(to_rgb(check_image(image)))
+    if img.shape[0] < 128 - 16 or img.shape[1] < 64 - 16:  # no window fits, even padded
+        return _result(np.zeros((0, 4)), np.zeros(0), "person", score_threshold, iou_threshold)
     hog = cv2.HOGDescriptor()
     hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
     rects, weights = hog.detectMultiScale(img, winStride=(stride, stride), padding=(8, 8),

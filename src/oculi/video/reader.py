@@ -189,6 +189,10 @@ class PyAVReader(VideoReader):
         rate = self._stream.average_rate or self._stream.guessed_rate
         self.fps = float(rate) if rate else 25.0
         self.size = (int(self._stream.height), int(self._stream.width))
+        if min(self.size) <= 0:  # e.g. a text file the PNG demuxer took for one 0x0 frame
+            self._container.close()
+            raise ImageReadError(f"{self.path}: not a readable video (frame size "
+                                 f"{self.size[1]}x{self.size[0]})")
         self._decoder: Iterator[Any] | None = None
         self._next = 0  # index of the frame the running decoder yields next
         self._count_mode = self._pts_out_of_order()
@@ -203,8 +207,24 @@ class PyAVReader(VideoReader):
                     pts.append(packet.pts)
         except av.error.FFmpegError:  # a truncated file: keep the packets before the damage
             pass
-        self._container.seek(0, stream=self._stream)
+        self._rewind()
         return np.sort(np.asarray(pts, dtype=np.int64))
+
+    def _rewind(self) -> None:
+        """Back to the first packet; containers that cannot seek (an image file taken for a
+        one-frame video, a pipe) are opened again."""
+        import av
+
+        try:
+            self._container.seek(0, stream=self._stream)
+        except av.error.FFmpegError:
+            self._container.close()
+            try:
+                self._container = av.open(str(self.path))
+            except (av.error.FFmpegError, OSError, ValueError) as exc:
+                raise ImageReadError(f"{self.path}: not a readable video ({exc})") from None
+            self._stream = self._container.streams.video[0]
+            self._stream.thread_type = "AUTO"
 
     def _pts_out_of_order(self, probe: int = 48) -> bool:
         """Whether decoded frames carry timestamps out of display order (AVI files with packed
@@ -225,7 +245,7 @@ class PyAVReader(VideoReader):
         except av.error.FFmpegError:
             pass
         finally:
-            self._container.seek(0, stream=self._stream)
+            self._rewind()
         return False
 
     def __len__(self) -> int:
@@ -308,6 +328,9 @@ class OpenCVReader(VideoReader):
     backend = "opencv"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        # FFmpeg inside OpenCV prints its own complaints ("[png @ 0x...] Invalid PNG
+        # signature") on stderr; oculi reports the failure itself. The user's setting wins.
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         import cv2
 
         self.path = Path(path)
