@@ -102,7 +102,8 @@ def default(
         raise ParameterError("--ply: needs --focal (px) and --baseline")
     a = read_image(left, mode="rgb")
     b = read_image(right, mode="rgb")
-    check_stereo_pair(a, b)
+    with inputs_named(left=left, right=right):
+        check_stereo_pair(a, b)
     if check:
         dy, n = vertical_misalignment(a, b)
         if dy > 2.0:
