@@ -3,7 +3,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
 
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()
-    ['classify', 'detect', 'gan2d', 'segment', 'segment3d']
+    ['classify', 'detect', 'gan2d', 'restore', 'segment', 'segment3d']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -104,6 +104,17 @@ trainable_tasks.register("segment3d", TaskSpec(
     print_report="oculi.segment.task3d:print_report",
 ), help="3-D volume segmentation (3-D U-Net, V-Net) on NIfTI, Dice and HD95 in mm",
     family="segmentation", dims=3)
+trainable_tasks.register("restore", TaskSpec(
+    config="oculi.restore.config:RestoreConfig",
+    train="oculi.restore.task:train_restorer",
+    evaluate="oculi.restore.task:evaluate_restorer",
+    data_help="Folder of clean photos (train/ + val/, or any images: the last --val-split held "
+              "out); '-' for the embedded photos only.",
+    eval_data_help="Folder of clean reference images (e.g. Set5 for SR, Kodak for denoising).",
+    write_evaluation="oculi.restore.task:write_evaluation",
+    print_report="oculi.restore.task:print_report",
+), help="super-resolution (SRCNN, FSRCNN, ESPCN, EDSR) and blind denoising (DnCNN) networks",
+    family="restoration", dims=2)
 trainable_tasks.register("gan2d", TaskSpec(
     config="oculi.train.example:Gan2dConfig",
     train="oculi.train.example:train_gan2d",

@@ -49,22 +49,25 @@ def upscale(
                                "the --model file name, else bicubic)."),
     model: Path = typer.Option(None, "--model", help="dnn_superres .pb file (e.g. "
                                "ESPCN_x2.pb); its scale must equal --scale."),
+    run_dir: Path = typer.Option(None, "--run", help="Run folder of oculi train restore "
+                                 "(srcnn, fsrcnn, espcn, edsr trained in oculi)."),
     tile: int = typer.Option(None, "--tile", help="Tile side in input pixels (default: whole "
                              "image up to 1 MP, 512 above; 0: never tile)."),
     out: Path = _OUT,
     json_path: Path = _JSON,
 ) -> None:
-    """Upscale IMAGE by --scale with a classical or OpenCV dnn_superres method."""
+    """Upscale IMAGE by --scale: classical, OpenCV dnn_superres, or a network trained in oculi."""
     from oculi.restore import model_file_info
     from oculi.restore import upscale as run
 
-    if method is None:
+    if method is None and run_dir is None:
         method = (model_file_info(model)[0] if model else None) or "bicubic"
     picture = _read(image, out)
     t0 = time.perf_counter()
-    result = run(picture, scale, method, model, tile=tile)
+    result = run(picture, scale, method, model, run=run_dir, tile=tile)
     _finish(image, out, result, {"method": method, "scale": scale,
-                                 "model": str(model) if model else None},
+                                 "model": str(model) if model else None,
+                                 "run": str(run_dir) if run_dir else None},
             json_path, time.perf_counter() - t0)
 
 
@@ -74,12 +77,15 @@ def denoise(
                                 "levels (0..255), whatever the file's depth."),
     auto: bool = typer.Option(False, "--auto", help="Estimate sigma (wavelet MAD; the default "
                               "when --sigma is not given)."),
-    method: str = typer.Option("nlm", "--method", help=f"Denoiser: "
-                               f"{names_of('oculi.restore:denoisers')}."),
+    method: str = typer.Option(None, "--method", help=f"Denoiser: "
+                               f"{names_of('oculi.restore:denoisers')} (default: nlm; dncnn "
+                               "with --run)."),
+    run_dir: Path = typer.Option(None, "--run", help="Run folder of oculi train restore "
+                                 "--problem denoise (a blind DnCNN: no sigma needed)."),
     out: Path = _OUT,
     json_path: Path = _JSON,
 ) -> None:
-    """Remove Gaussian noise from IMAGE (non-local means or BM3D)."""
+    """Remove Gaussian noise from IMAGE (non-local means, BM3D or a DnCNN trained in oculi)."""
     from oculi.core.errors import ParameterError
     from oculi.restore import denoise as run
     from oculi.restore import estimate_noise
@@ -88,12 +94,14 @@ def denoise(
         raise ParameterError("--sigma and --auto: give one of them")
     picture = _read(image, out)
     t0 = time.perf_counter()
-    estimated = sigma is None
+    estimated = sigma is None and run_dir is None
     if estimated:
         sigma = estimate_noise(picture)
-    result = run(picture, sigma, method)
-    _finish(image, out, result, {"method": method, "sigma": round(float(sigma), 3),
-                                 "sigma_estimated": estimated},
+    result = run(picture, sigma, method, run=run_dir)
+    _finish(image, out, result, {"method": method or ("dncnn" if run_dir else "nlm"),
+                                 "sigma": None if sigma is None else round(float(sigma), 3),
+                                 "sigma_estimated": estimated,
+                                 "run": str(run_dir) if run_dir else None},
             json_path, time.perf_counter() - t0)
 
 

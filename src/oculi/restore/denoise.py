@@ -16,6 +16,9 @@ Denoisers (``denoisers.names()``):
 - ``bm3d`` — BM3D (Dabov et al. 2007) through the optional ``bm3d`` package
   (``pip install oculi[bm3d]``; its licence allows non-commercial use only): ``bm3d.bm3d`` on
   gray, ``bm3d.bm3d_rgb`` (opponent colour space) on colour, in float.
+- ``dncnn`` — DnCNN written in oculi and trained with ``oculi train restore --problem denoise``
+  (blind: ``sigma`` is not used), loaded from the run folder given as ``run``; images above one
+  megapixel run in tiles of 512 (:func:`oculi.restore.tiled`).
 
     >>> import numpy as np
     >>> from oculi.restore import denoise
@@ -27,14 +30,17 @@ Denoisers (``denoisers.names()``):
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from os import PathLike
 
 import numpy as np
 
 from oculi.core.checks import check_finite, check_positive
-from oculi.core.errors import MissingDependencyError
+from oculi.core.errors import MissingDependencyError, ParameterError
 from oculi.core.registry import Registry
 from oculi.restore._common import join, split, to_uint8
 from oculi.restore.noise import estimate_noise
+from oculi.restore.tiles import tiled
 
 #: functions ``(image, sigma) -> image`` on float32 [0, 1] HxW / HxWx3, sigma in 0..255 units
 denoisers: Registry[Callable[[np.ndarray, float], np.ndarray]] = Registry("denoiser")
@@ -80,7 +86,24 @@ def bm3d(image: np.ndarray, sigma: float) -> np.ndarray:
     return np.asarray(out, np.float32)
 
 
-def denoise(image: np.ndarray, sigma: float | None = None, method: str = "nlm") -> np.ndarray:
+@denoisers.register("dncnn", help="DnCNN trained with oculi train restore (run=FOLDER)",
+                    needs_run=True)
+def dncnn(image: np.ndarray, sigma: float, run: str | PathLike[str] | None = None,
+          tile: int | None = None) -> np.ndarray:
+    """A trained DnCNN run (blind: ``sigma`` unused) on float32 [0, 1] gray or RGB."""
+    from oculi.restore.trained import trained_function
+
+    if run is None:
+        raise ParameterError("run: method 'dncnn' needs a run folder of oculi train restore "
+                             "--problem denoise")
+    fn = trained_function(run, 1, "dncnn", "denoise")
+    if tile is None:
+        tile = 512 if image.shape[0] * image.shape[1] > 1 << 20 else 0
+    return tiled(fn, image, 1, tile=tile, overlap=16) if tile else fn(image)
+
+
+def denoise(image: np.ndarray, sigma: float | None = None, method: str | None = None, *,
+            run: str | PathLike[str] | None = None, tile: int | None = None) -> np.ndarray:
     """Remove additive white Gaussian noise.
 
     Args:
@@ -88,7 +111,10 @@ def denoise(image: np.ndarray, sigma: float | None = None, method: str = "nlm") 
             at least 4x4 pixels.
         sigma: noise standard deviation in 8-bit grey levels (0..255); ``None``: estimated
             (:func:`estimate_noise`, wavelet MAD).
-        method: a :data:`denoisers` name (``nlm``, ``bm3d``).
+        method: a :data:`denoisers` name (``nlm``, ``bm3d``, ``dncnn``); None: ``nlm``, or
+            ``dncnn`` with ``run``.
+        run: a run folder (or checkpoint) of ``oculi train restore --problem denoise``.
+        tile: ``dncnn``: tile side in pixels (None: whole images up to 1 megapixel; 0: never).
 
     Returns:
         The denoised image, same shape and dtype.
@@ -96,13 +122,20 @@ def denoise(image: np.ndarray, sigma: float | None = None, method: str = "nlm") 
     Raises:
         ParameterError: a negative or non-finite sigma. UnknownNameError: an unknown method.
         MissingDependencyError: ``bm3d`` without its package.
+        DataError: ``run`` is not a restore run folder.
     """
+    method = method or ("dncnn" if run is not None else "nlm")
     fn = denoisers.get(method)
+    blind = bool(denoisers.entry(method).meta.get("needs_run"))
+    if blind:
+        fn = partial(fn, run=run, tile=tile)
+    elif run is not None or tile is not None:
+        raise ParameterError(f"run, tile: method {method!r} takes neither (dncnn does)")
     if sigma is None:
-        sigma = estimate_noise(image)
+        sigma = 0.0 if blind else estimate_noise(image)
     else:
         sigma = check_positive(check_finite(sigma, "sigma"), "sigma", allow_zero=True)
     work, parts = split(image)
-    if sigma == 0:
+    if sigma == 0 and not blind:
         return join(work, parts)
     return join(fn(work, float(sigma)), parts)

@@ -11,6 +11,9 @@ Upscalers (``upscalers.names()``):
   ``scale`` is refused; a file name without ``_xN`` takes ``scale`` as given. These networks run
   on 8-bit BGR data inside OpenCV (ESPCN and FSRCNN upscale the luma with the network and the
   chroma with bicubic).
+- ``srcnn``, ``fsrcnn``, ``espcn``, ``edsr`` — networks written in oculi and trained with
+  ``oculi train restore``, loaded from the run folder given as ``run``
+  (:mod:`oculi.restore.trained`); with ``run`` the method may be left out.
 
     >>> import numpy as np
     >>> from oculi.restore import upscale
@@ -130,8 +133,9 @@ def _check_scale(scale: object) -> int:
     return int(scale)
 
 
-def upscale(image: np.ndarray, scale: int, method: str = "bicubic",
-            model_path: str | PathLike[str] | None = None, *, tile: int | None = None,
+def upscale(image: np.ndarray, scale: int, method: str | None = None,
+            model_path: str | PathLike[str] | None = None, *,
+            run: str | PathLike[str] | None = None, tile: int | None = None,
             overlap: int = 16) -> np.ndarray:
     """Upscale ``image`` by an integer factor.
 
@@ -139,8 +143,9 @@ def upscale(image: np.ndarray, scale: int, method: str = "bicubic",
         image: HxW, HxWx3 or HxWx4 (alpha resized with bicubic and reattached); uint8, uint16 or
             float in [0, 1]; at least 4x4 pixels.
         scale: the integer factor (2, 3, 4; the bicubic and Lanczos baselines take any).
-        method: an :data:`upscalers` name.
+        method: an :data:`upscalers` name (None: ``bicubic``, or the network of ``run``).
         model_path: the ``.pb`` file of a ``dnn_superres`` method.
+        run: a run folder (or checkpoint) of ``oculi train restore --problem sr``.
         tile: run on overlapping tiles of this many input pixels per side (any method);
             ``None``: the whole image up to 1 megapixel, tiles of 512 above; ``0``: never tile.
         overlap: input pixels shared by neighbouring tiles (cross-faded).
@@ -149,12 +154,18 @@ def upscale(image: np.ndarray, scale: int, method: str = "bicubic",
         (H*scale)x(W*scale)(xC), the input's dtype.
 
     Raises:
-        ParameterError: a bad scale, a model file for another scale or method, a missing file.
+        ParameterError: a bad scale, a model file (or run) for another scale or method, a
+            missing file.
         UnknownNameError: an unknown method. ShapeError: an image under 4x4 pixels.
     """
     scale = _check_scale(scale)
     work, parts = split(image)
-    fn = upscalers.create(method, scale=scale, model_path=model_path)
+    if run is not None:
+        from oculi.restore.trained import trained_function
+
+        fn = trained_function(run, scale, method, "sr")
+    else:
+        fn = upscalers.create(method or "bicubic", scale=scale, model_path=model_path)
     if tile is None:
         tile = _AUTO_TILE if work.shape[0] * work.shape[1] > _AUTO_TILE_PIXELS else 0
     out = tiled(fn, work, scale, tile=tile, overlap=overlap) if tile else fn(work)

@@ -1,0 +1,126 @@
+"""The configuration of the ``restore`` trainable task (the one place its defaults live):
+super-resolution and blind Gaussian denoising networks trained on crops of any photos. The module
+imports no torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import ParameterError
+from oculi.train.config import TrainConfig, check_fraction
+
+#: networks per problem (built in :mod:`oculi.restore.nets`)
+SR_MODELS = ("srcnn", "fsrcnn", "espcn", "edsr")
+DENOISE_MODELS = ("dncnn",)
+#: the model trained when ``model`` is None
+DEFAULT_MODEL = {"sr": "fsrcnn", "denoise": "dncnn"}
+#: the scales the SR networks are built for
+SCALES = (2, 3, 4)
+
+
+@dataclass
+class RestoreConfig(TrainConfig):
+    """Training a super-resolution or denoising network on random crops of photos.
+
+    Training pairs are made on the fly from clean crops: ``sr`` shrinks each crop with
+    MATLAB-compatible bicubic (:func:`oculi.restore.imresize`), ``denoise`` adds Gaussian noise
+    with a standard deviation drawn uniformly from ``sigma`` (blind denoising).
+
+    Attributes:
+        problem: ``sr`` (super-resolution) or ``denoise`` (additive white Gaussian noise).
+        model: ``srcnn``, ``fsrcnn``, ``espcn``, ``edsr`` (sr) or ``dncnn`` (denoise); None:
+            ``fsrcnn`` for sr, ``dncnn`` for denoise.
+        scale: the SR factor (2, 3 or 4); ignored for denoising.
+        sigma: ``[low, high]`` noise standard deviation in 8-bit grey levels, drawn per crop.
+        val_sigma: the noise standard deviation of the validation crops.
+        channels: 1 (the network sees the Y of YCbCr for SR, each colour plane alone for
+            denoising) or 3 (RGB); None: 1 for sr, 3 for denoise.
+        features: hidden channels (0: the paper's: SRCNN 64, FSRCNN d=56, ESPCN 64, EDSR 64,
+            DnCNN 64).
+        depth: 0: the paper's (FSRCNN m=4 mapping layers, EDSR 16 residual blocks, DnCNN 17
+            layers); another value makes a smaller or deeper network.
+        image_size: training crop side in clean (high-resolution) pixels, rounded down to a
+            multiple of ``scale``.
+        repeat: random crops drawn from each training image per epoch.
+        with_embedded: also train on the embedded photos (the only data when none is given).
+        val_split: fraction of a folder's images held out (last in name order) when it has no
+            ``train/`` + ``val/``.
+        val_images: at most this many validation images (a central crop of ``val_size`` each).
+        val_size: validation crop side in clean pixels (images smaller are left out).
+        loss: ``l1`` or ``mse``.
+    """
+
+    problem: str = "sr"
+    model: str | None = None
+    scale: int = 2
+    sigma: tuple[float, float] = (0.0, 55.0)
+    val_sigma: float = 25.0
+    channels: int | None = None
+    features: int = 0
+    depth: int = 0
+    image_size: int = 48
+    repeat: int = 32
+    with_embedded: bool = False
+    val_split: float = 0.1
+    val_images: int = 8
+    val_size: int = 144
+    loss: str = "l1"
+    epochs: int = 10
+    batch_size: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_epochs: float = 0.0
+    min_lr_ratio: float = 0.1
+    clip_grad_norm: float = 0.0
+    monitor: str = "val_psnr"
+
+    @property
+    def model_name(self) -> str:
+        """``model``, or the problem's default network."""
+        return self.model or DEFAULT_MODEL.get(self.problem, "")
+
+    @property
+    def planes(self) -> int:
+        """``channels``, or the problem's default."""
+        if self.channels is not None:
+            return self.channels
+        return 1 if self.problem == "sr" else 3
+
+    @property
+    def patch(self) -> int:
+        """``image_size`` rounded down to a multiple of the scale (SR) ."""
+        step = self.scale if self.problem == "sr" else 1
+        return self.image_size - self.image_size % step
+
+    def validate(self) -> None:
+        super().validate()
+        check_choice(self.problem, ("sr", "denoise"), "problem")
+        models = SR_MODELS if self.problem == "sr" else DENOISE_MODELS
+        if self.model is not None:
+            check_choice(self.model, models, "model")
+        if self.problem == "sr" and self.scale not in SCALES:
+            raise ParameterError(f"scale: expected 2, 3 or 4, got {self.scale!r}")
+        if self.channels not in (None, 1, 3):
+            raise ParameterError(f"channels: expected 1 (Y / one plane) or 3 (RGB), got "
+                                 f"{self.channels!r}")
+        try:
+            lo, hi = (float(v) for v in self.sigma)
+        except (TypeError, ValueError):
+            lo, hi = -1.0, -1.0
+        if not 0.0 <= lo <= hi <= 255.0:
+            raise ParameterError(f"sigma: expected [low, high] with 0 <= low <= high <= 255 "
+                                 f"(grey levels), got {self.sigma!r}")
+        if not 0.0 <= self.val_sigma <= 255.0:
+            raise ParameterError(f"val_sigma: expected 0..255 grey levels, got {self.val_sigma}")
+        for name in ("features", "depth"):
+            check_positive(getattr(self, name), name, allow_zero=True)
+        for name in ("repeat", "val_images"):
+            check_positive(getattr(self, name), name)
+        minimum = 4 * (self.scale if self.problem == "sr" else 1)
+        for name in ("image_size", "val_size"):
+            if getattr(self, name) < minimum:
+                raise ParameterError(f"{name}: expected at least {minimum} pixels, got "
+                                     f"{getattr(self, name)!r}")
+        check_fraction(self, "val_split", upper_inclusive=False)
+        check_choice(self.loss, ("l1", "mse"), "loss")

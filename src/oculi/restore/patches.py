@@ -1,0 +1,193 @@
+"""Training and validation data of the ``restore`` task: clean photos from folders (or the
+embedded ones), degraded on the fly.
+
+- :func:`image_sources` finds the images: a folder's ``train/`` and ``val/`` (searched
+  recursively), else its images in name order with the last ``val_split`` held out; the embedded
+  photos (:data:`EMBEDDED_TRAIN`, validation :data:`EMBEDDED_VAL`) with no folder (None or
+  ``-``) or ``with_embedded``.
+- :class:`Patches` gives ``repeat`` random crops per image per epoch (random flips and 90-degree
+  rotations) as ``(degraded, clean)`` float32 tensors; an unreadable image raises, and the
+  engine skips it.
+- :class:`ValCrops` gives the central ``val_size`` crop of each validation image, degraded once
+  with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from oculi.core.errors import DataError, OculiError
+from oculi.restore.config import RestoreConfig
+from oculi.restore.resize import imresize
+from oculi.restore.trained import rgb_to_ycbcr
+
+#: embedded photos trained on (none of them is in Set5 or Kodak)
+EMBEDDED_TRAIN = ("astronaut", "camera", "coffee", "rocket", "coins", "moon", "brick", "grass",
+                  "gravel", "hubble", "ihc", "motorcycle_left")
+#: embedded photos validated on
+EMBEDDED_VAL = ("chelsea", "motorcycle_right")
+#: image file suffixes searched in folders
+SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm")
+
+
+def _images(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
+
+
+def image_sources(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+                  cfg: RestoreConfig) -> tuple[list[str], list[str]]:
+    """``(train, val)`` image sources: file paths, or embedded photo names.
+
+    Raises:
+        DataError: a folder that does not exist or holds no image.
+    """
+    if data is None or str(data) == "-":
+        data = []
+    folders = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+    train: list[str] = []
+    val: list[str] = []
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            raise DataError(f"{folder}: not a folder of images")
+        if (folder / "train").is_dir() and (folder / "val").is_dir():
+            t, v = _images(folder / "train"), _images(folder / "val")
+        else:
+            files = _images(folder)
+            k = max(1, round(cfg.val_split * len(files))) if len(files) > 1 else 0
+            t, v = files[:len(files) - k], files[len(files) - k:]
+        if not t:
+            raise DataError(f"{folder}: no training images ({', '.join(SUFFIXES)})")
+        train += t
+        val += v
+    if not folders or cfg.with_embedded:
+        train += list(EMBEDDED_TRAIN)
+        val += list(EMBEDDED_VAL)
+    return train, val
+
+
+def read_source(source: str) -> np.ndarray:
+    """An image source as HxWx3 uint8 RGB (gray repeated)."""
+    if os.sep in source or "." in source:
+        from oculi.io import read_image
+
+        image = read_image(source, mode="rgb")
+    else:
+        from oculi.data import load
+
+        image = load(source, mode="rgb")
+    return np.ascontiguousarray(image)
+
+
+def to_planes(rgb: np.ndarray, channels: int) -> np.ndarray:
+    """uint8 RGB -> float32 HxWxC in [0, 1]: RGB, or the Y of YCbCr (``channels=1``)."""
+    x = rgb.astype(np.float32) / np.float32(255.0)
+    return x if channels == 3 else rgb_to_ycbcr(x)[..., :1]
+
+
+def degrade(clean: np.ndarray, cfg: RestoreConfig, rng: np.random.Generator,
+            sigma: float | None = None) -> np.ndarray:
+    """The network input made from a clean HxWxC float32 crop: MATLAB-bicubic shrinking by
+    ``cfg.scale`` (sr) or Gaussian noise of ``sigma`` grey levels (denoise; None: drawn from
+    ``cfg.sigma``), not clipped."""
+    if cfg.problem == "sr":
+        return imresize(clean, 1.0 / cfg.scale)
+    if sigma is None:
+        sigma = float(rng.uniform(*cfg.sigma))
+    noise = rng.standard_normal(clean.shape).astype(np.float32)
+    return clean + noise * np.float32(sigma / 255.0)
+
+
+def _tensor(x: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
+
+
+class Patches(Dataset):
+    """Random training crops ``(degraded, clean)``, C x h x w float32 tensors.
+
+    Item ``i`` is a crop of image ``i // repeat``.
+
+    Attributes:
+        sources: the image sources (paths or embedded names).
+        samples: ``(source,)`` of each item (what the engine names a skipped item by).
+    """
+
+    def __init__(self, sources: list[str], cfg: RestoreConfig, seed: int) -> None:
+        self.sources = sources
+        self.samples = [(s,) for s in sources for _ in range(cfg.repeat)]
+        self.cfg = cfg
+        self.rng = np.random.default_rng(seed)
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def _image(self, k: int) -> np.ndarray:
+        if k not in self._cache:
+            image = read_source(self.sources[k])
+            p = self.cfg.patch
+            if min(image.shape[:2]) < p:
+                raise DataError(f"{self.sources[k]}: {image.shape[1]}x{image.shape[0]} is "
+                                f"smaller than the {p}-pixel training crop")
+            self._cache[k] = image
+        return self._cache[k]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image = self._image(index // self.cfg.repeat)
+        p, rng = self.cfg.patch, self.rng
+        y = int(rng.integers(0, image.shape[0] - p + 1))
+        x = int(rng.integers(0, image.shape[1] - p + 1))
+        crop = image[y:y + p, x:x + p]
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        crop = np.rot90(crop, int(rng.integers(0, 4)))
+        clean = to_planes(np.ascontiguousarray(crop), self.cfg.planes)
+        return _tensor(degrade(clean, self.cfg, rng)), _tensor(clean)
+
+
+class ValCrops(Dataset):
+    """The central ``val_size`` crop of each validation image (at most ``val_images``),
+    degraded once (seed 0; noise of ``val_sigma``). Unreadable or small images are left out
+    and listed in :attr:`skipped`."""
+
+    def __init__(self, sources: list[str], cfg: RestoreConfig) -> None:
+        rng = np.random.default_rng(0)
+        s = cfg.val_size - cfg.val_size % (cfg.scale if cfg.problem == "sr" else 1)
+        self.pairs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.skipped: dict[str, str] = {}
+        self.names: list[str] = []
+        for source in sources:
+            if len(self.pairs) >= cfg.val_images:
+                break
+            try:
+                image = read_source(source)
+            except (OculiError, OSError) as exc:
+                self.skipped[source] = " ".join(str(exc).split())
+                continue
+            h, w = image.shape[:2]
+            if min(h, w) < s:
+                self.skipped[source] = f"{w}x{h} is smaller than val_size {s}"
+                continue
+            y, x = (h - s) // 2, (w - s) // 2
+            clean = to_planes(image[y:y + s, x:x + s], cfg.planes)
+            noisy = degrade(clean, cfg, rng, cfg.val_sigma)
+            self.pairs.append((_tensor(noisy), _tensor(clean)))
+            self.names.append(source)
+        if not self.pairs:
+            raise DataError(f"validation: none of {len(sources)} image(s) gives a "
+                            f"{s}x{s} crop — lower val_size or add images")
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.pairs[index]
+
+    def summary(self) -> dict[str, Any]:
+        return {"val_images": self.names, "val_skipped": self.skipped}
