@@ -18,7 +18,7 @@ from oculi.restore.nets import build_network, networks
 from oculi.restore.task import evaluate_restorer, train_restorer, write_evaluation
 from oculi.train import read_metrics
 
-TINY = {"epochs": 3, "repeat": 16, "batch_size": 8, "image_size": 32, "val_size": 48,
+TINY: dict = {"epochs": 3, "repeat": 16, "batch_size": 8, "image_size": 32, "val_size": 48,
         "val_images": 1, "lr": 3e-3, "threads": 1, "schedule": "constant"}
 
 
@@ -107,10 +107,25 @@ def test_tiny_denoising_run(photos, tmp_path):
                     255).astype(np.uint8)
     out = denoise(noisy, run=tmp_path / "dn")
     assert out.shape == clean.shape and out.dtype == np.uint8
+    tiled = denoise(noisy, run=tmp_path / "dn", tile=24)
+    assert tiled.shape == out.shape and psnr(out, tiled) > 30
     report = evaluate_restorer(tmp_path / "dn", photos / "val", sigma=25, crop=48)
     assert report["baseline"] == "noisy" and report["sigma"] == 25
     with pytest.raises(ParameterError, match="dncnn"):
         denoise(noisy, 25, "nlm", run=tmp_path / "dn")
+
+
+def test_resume_continues_exactly(photos, tmp_path):
+    base = dict(TINY, repeat=4, image_size=24, val_size=32)
+    cfg = {**base, "model": "fsrcnn", "depth": 1, "features": 8}
+    train_restorer(photos, RestoreConfig(**{**cfg, "epochs": 2}), tmp_path / "a",
+                   progress=False)
+    train_restorer(photos, RestoreConfig(**{**cfg, "epochs": 1}), tmp_path / "b",
+                   progress=False)
+    train_restorer(photos, RestoreConfig(**{**cfg, "epochs": 2}), tmp_path / "b",
+                   resume=True, progress=False)
+    a, b = read_metrics(tmp_path / "a"), read_metrics(tmp_path / "b")
+    assert a[-1]["train_loss"] == pytest.approx(b[-1]["train_loss"], rel=1e-5)
 
 
 @pytest.mark.parametrize("bad", [

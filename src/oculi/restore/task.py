@@ -64,7 +64,8 @@ class RestoreTask(Task):
         val_set = ValCrops(val or train, cfg)
         summary = {"problem": cfg.problem, "model": cfg.model_name, "train_images": len(train),
                    "crops_per_epoch": len(train) * cfg.repeat, **val_set.summary()}
-        return TaskData(Patches(train, cfg, cfg.seed + 7919 * info.rank), val_set, summary)
+        self.patches = Patches(train, cfg, cfg.seed + 7919 * info.rank)
+        return TaskData(self.patches, val_set, summary)
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
         degraded, clean = step.to_device(batch)
@@ -72,6 +73,15 @@ class RestoreTask(Task):
         loss_fn = nn.functional.l1_loss if self.cfg.loss == "l1" else nn.functional.mse_loss
         loss = loss_fn(out, clean)
         return StepOutput(loss, {}, clean.shape[0])
+
+    def state_dict(self) -> dict[str, Any]:
+        """The crop generator's state (exact resume of the crops and noise)."""
+        patches = getattr(self, "patches", None)
+        return {"rng": patches.rng.bit_generator.state} if patches is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "rng" in state and getattr(self, "patches", None) is not None:
+            self.patches.rng.bit_generator.state = state["rng"]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,
