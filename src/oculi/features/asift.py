@@ -32,7 +32,7 @@ import numpy as np
 from oculi.core.checks import check_positive
 from oculi.core.errors import ParameterError
 from oculi.features._image import gray_uint8
-from oculi.features.methods import FeatureMethod, create_method, feature_methods
+from oculi.features.methods import FeatureMethod, _check_finite, create_method, feature_methods
 from oculi.features.types import Features, Keypoints, Matches
 
 #: tilt step sqrt(2) and rotation step base 72 degrees (Morel & Yu 2009, section 4.1)
@@ -152,7 +152,7 @@ class AsiftMethod(FeatureMethod):
         return _map_back(f.keypoints, m, tilt), f
 
     def __call__(self, image: Any) -> Features:
-        gray = gray_uint8(image)
+        gray = gray_uint8(_check_finite(image))  # NaN/inf is an error, not 0 keypoints
         if min(gray.shape) < 8:
             f = self._base(gray)
             return Features(f.keypoints, f.descriptors, f.kind, f.norm, self.name, gray.shape,
