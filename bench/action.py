@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from bench._common import SHARED_DATA, print_table, record
-from oculi.action import MotionHistoryClassifier, clip_dataset, leave_group_out_scores, load_clip
+from oculi.action import MotionHistoryClassifier, clip_dataset, leave_group_out_scores, read_clips
 from oculi.core.timing import pin_threads
 
 #: (data set, group column, variant name, classifier options)
@@ -31,8 +31,7 @@ RUNS = (
 
 def _run_set(name: str, group: str, variants: list[tuple[str, dict[str, Any]]]) -> list[dict]:
     start = time.perf_counter()
-    ds = clip_dataset(SHARED_DATA / name, group=group)
-    clips = [load_clip(it) for it in ds]
+    clips, ds = read_clips(clip_dataset(SHARED_DATA / name, group=group))
     decode_s = time.perf_counter() - start
     labels = [it.label for it in ds]
     classifiers = ["knn"] + (["svm"] if importlib.util.find_spec("sklearn") else [])

@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 
 from oculi.action import (
+    DenseClip,
     clip_dataset,
     from_csv,
     from_folder,
     group_split,
     leave_one_group_out,
     load_clip,
+    read_clips,
 )
 from oculi.core.errors import DataError
 
@@ -107,3 +109,19 @@ def test_weizmann_index_matches_its_labels(shared_data):
     assert sorted(set(ds.groups)) == ["daria", "denis", "eli", "ido", "ira", "lena"]
     first = ds[0]
     assert first.n_frames == len(load_clip(first)) == 84
+
+
+def test_read_clips_reports_a_clip_that_fails_to_decode(tmp_path):
+    _frame_folder(tmp_path / "jump" / "good", 6)
+    _frame_folder(tmp_path / "jump" / "bad", 6)
+    _npz(tmp_path / "bend" / "c.npz", 8)
+    ds = from_folder(tmp_path)
+    assert len(ds) == 3 and not ds.bad
+    (tmp_path / "jump" / "bad" / "002.png").write_bytes(b"broken after indexing")
+    clips, kept = read_clips(ds, DenseClip(3, stride=2))
+    assert [Path(it.path).name for it in kept] == ["c.npz", "good"]
+    assert [c.shape for c in clips] == [(3, 8, 10), (3, 6, 7, 3)]
+    assert clips[0][:, 0, 0].tolist() == [1, 1, 1]                 # frames 1, 3, 5 (odd: ones)
+    assert clips[1][:, 0, 0, 0].tolist() == [0, 20, 40]            # frames 0, 2, 4
+    assert [Path(b.path).name for b in kept.bad] == ["bad"]
+    assert kept.bad[0].reason.startswith("unreadable") and kept.classes == ds.classes

@@ -18,6 +18,7 @@ from oculi.action.clips import (
     from_csv,
     from_folder,
     load_clip,
+    read_clips,
 )
 from oculi.action.evaluate import classification_scores, leave_group_out_scores
 from oculi.action.motion import (
@@ -54,4 +55,5 @@ __all__ = [
     "motion_energy",
     "motion_history",
     "motion_masks",
+    "read_clips",
 ]

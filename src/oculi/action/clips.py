@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +198,36 @@ class ClipDataset:
         return {"clips": len(self.items), "classes": per_class, "groups": groups,
                 "frames": int(sum(it.n_frames for it in self.items)),
                 "skipped": [{"path": b.path, "reason": b.reason} for b in self.bad]}
+
+
+def read_clips(dataset: ClipDataset, sampler: Callable[..., np.ndarray] | None = None,
+               rng: np.random.Generator | int | None = None
+               ) -> tuple[list[np.ndarray], ClipDataset]:
+    """Decode every clip of a data set once; clips that fail to decode are reported, not raised.
+
+    Args:
+        dataset: the index.
+        sampler: maps a frame count (and ``rng``) to indices (:mod:`oculi.action.sampling`);
+            ``None``: every frame.
+        rng: seed or generator handed to the sampler.
+
+    Returns:
+        The decoded arrays (see :func:`load_clip`) and the data set of the clips they belong to:
+        same classes, the clips that failed added to its ``bad`` with the reason.
+    """
+    generator = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    arrays: list[np.ndarray] = []
+    kept: list[ClipItem] = []
+    bad = list(dataset.bad)
+    for item in dataset:
+        try:
+            idx = None if sampler is None else sampler(item.n_frames, generator)
+            arrays.append(load_clip(item, idx))
+        except (ImageReadError, DataError, ParameterError, OSError, ValueError) as err:
+            bad.append(BadClip(item.path, f"unreadable: {err}"))
+            continue
+        kept.append(item)
+    return arrays, ClipDataset(kept, dataset.classes, bad, dataset.min_frames)
 
 
 def _index(entries: list[tuple[Path, str, str | None]], key: str | None,
