@@ -3,7 +3,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
 
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()
-    ['classify', 'detect', 'gan2d', 'restore', 'segment', 'segment3d']
+    ['action', 'classify', 'detect', 'gan2d', 'restore', 'segment', 'segment3d']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -115,6 +115,17 @@ trainable_tasks.register("restore", TaskSpec(
     print_report="oculi.restore.task:print_report",
 ), help="super-resolution (SRCNN, FSRCNN, ESPCN, EDSR) and blind denoising (DnCNN) networks",
     family="restoration", dims=2)
+trainable_tasks.register("action", TaskSpec(
+    config="oculi.action.config:ActionConfig",
+    train="oculi.action.task:train_action",
+    evaluate="oculi.action.task:evaluate_action",
+    data_help="Clips: a folder per class, a CSV file,label[,group] or a folder holding "
+              "labels.csv (video files, frame folders or .npz arrays).",
+    eval_data_help="Clips as for training (--groups scores only those groups' clips).",
+    write_evaluation="oculi.action.task:write_evaluation",
+    print_report="oculi.action.task:print_report",
+), help="activity recognition: clip classifiers (3-D (2+1)-D CNN, TSM, TSN, single frame)",
+    family="classification", dims=3)
 trainable_tasks.register("gan2d", TaskSpec(
     config="oculi.train.example:Gan2dConfig",
     train="oculi.train.example:train_gan2d",

@@ -1,0 +1,102 @@
+"""Clips as training tensors: sampled frames, one crop and flip for the whole clip, resized.
+
+:class:`ClipTensors` is a torch dataset over indexed clips (:class:`~oculi.action.ClipDataset`):
+item ``i`` decodes only the sampled frames of clip ``i % len(clips)`` and returns
+``((C, T, size, size) float32 in [0, 1], class index)``. A clip that fails to decode raises an
+oculi error, which the training engine reports and skips.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from oculi.action.clips import ClipItem, load_clip
+from oculi.action.sampling import DenseClip, UniformSegments
+from oculi.core.errors import ImageReadError
+
+
+def clip_sampler(sampling: str, clip_len: int, stride: int, train: bool):
+    """The sampler of a config: TSN segments or a dense window (random in training)."""
+    if sampling == "dense":
+        return DenseClip(clip_len, stride, train=train)
+    return UniformSegments(clip_len, train=train)
+
+
+def clip_tensor(frames: np.ndarray, size: int, channels: int,
+                rng: np.random.Generator | None = None, crop_scale: float = 1.0,
+                flip: bool = False) -> torch.Tensor:
+    """``(T, H, W[, C])`` frames -> ``(channels, T, size, size)`` float32 in [0, 1].
+
+    Args:
+        frames: uint8 (0-255, or a {0, 1} mask) or float frames.
+        size: output side in pixels.
+        channels: 1 (grey: the mean of RGB) or 3 (a grey clip is repeated).
+        rng: training augmentation when given: one random crop of at least ``crop_scale`` of
+            each side and, with ``flip``, one left-right mirror at probability 1/2, both the same
+            for every frame.
+    """
+    a = np.asarray(frames, dtype=np.float32)
+    if a.max(initial=0.0) > 1.0:
+        a = a / 255.0
+    if a.ndim == 3:
+        a = a[..., None]
+    a = a.mean(-1, keepdims=True) if channels == 1 and a.shape[-1] != 1 else a
+    if channels == 3 and a.shape[-1] == 1:
+        a = np.repeat(a, 3, axis=-1)
+    h, w = a.shape[1:3]
+    if rng is not None:
+        ch = max(1, round(h * rng.uniform(crop_scale, 1.0)))
+        cw = max(1, round(w * rng.uniform(crop_scale, 1.0)))
+        y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        a = a[:, y0:y0 + ch, x0:x0 + cw]
+        if flip and rng.random() < 0.5:
+            a = a[:, :, ::-1]
+    out = np.stack([cv2.resize(np.ascontiguousarray(f), (size, size),
+                               interpolation=cv2.INTER_AREA).reshape(size, size, -1)
+                    for f in a])
+    return torch.from_numpy(np.ascontiguousarray(out.transpose(3, 0, 1, 2)))
+
+
+class ClipTensors(Dataset):
+    """Training or test tensors of indexed clips (see the module doc).
+
+    Args:
+        items: the clips.
+        classes: class names (labels index into them).
+        sampling, clip_len, stride, size, channels: as in
+            :class:`~oculi.action.config.ActionConfig`.
+        train: random frames, crop and flip (else the centre frames, the whole frame).
+        repeat: the data set lists every clip this many times.
+        crop_scale, flip: the training augmentation.
+        seed: seed of the augmentation's generator.
+    """
+
+    def __init__(self, items: Sequence[ClipItem], classes: Sequence[str], *, sampling: str,
+                 clip_len: int, stride: int, size: int, channels: int, train: bool = False,
+                 repeat: int = 1, crop_scale: float = 1.0, flip: bool = False,
+                 seed: int = 0) -> None:
+        self.samples = list(items)
+        self.lookup = {c: i for i, c in enumerate(classes)}
+        self.sampler = clip_sampler(sampling, clip_len, stride, train)
+        self.size, self.channels, self.train = size, channels, train
+        self.repeat, self.crop_scale, self.flip = repeat, crop_scale, flip
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.samples) * self.repeat
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        item = self.samples[index % len(self.samples)]
+        try:
+            frames = load_clip(item, self.sampler(item.n_frames, self.rng))
+        except (ValueError, zipfile.BadZipFile) as err:
+            raise ImageReadError(f"{item.path}: not a readable clip ({err})") from None
+        rng = self.rng if self.train else None
+        x = clip_tensor(frames, self.size, self.channels, rng, self.crop_scale, self.flip)
+        return x, self.lookup[item.label]

@@ -1,0 +1,99 @@
+"""The configuration of the ``action`` trainable task (the one place its defaults live): clip
+classifiers trained on labelled clips. The module imports no torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import ParameterError
+from oculi.train.config import TrainConfig, check_fraction
+
+#: the networks of :mod:`oculi.action.models`
+MODELS = ("r2plus1d", "tsm", "tsn", "frame")
+#: how frames are picked from a clip (:mod:`oculi.action.sampling`)
+SAMPLINGS = ("segments", "dense")
+
+
+@dataclass
+class ActionConfig(TrainConfig):
+    """Training a clip classifier on a folder per class, a CSV ``file,label[,group]`` or a folder
+    holding ``labels.csv`` (video files, frame folders or ``.npz`` arrays).
+
+    Attributes:
+        model: ``r2plus1d`` (a small 3-D CNN with (2+1)-D factorised convolutions), ``tsm`` (a
+            2-D residual network with 1/8 of the channels shifted one frame each way in every
+            block), ``tsn`` (the same 2-D network without the shift, scores averaged over the
+            frames) or ``frame`` (the 2-D network on the clip's centre frame only: the baseline
+            that cannot see motion).
+        clip_len: frames the model sees per clip.
+        sampling: ``segments`` (TSN: one frame in each of ``clip_len`` equal parts of the clip,
+            random in training, the centre at test) or ``dense`` (``clip_len`` frames ``stride``
+            apart, a random window in training, the centred one at test).
+        stride: frame step of ``dense`` sampling.
+        size: the side, in pixels, every frame is resized to (square).
+        channels: 1 (grey; silhouettes) or 3 (RGB); frames are converted to it.
+        width: channels of the first stage (doubled at each of the four stages).
+        dropout: dropout before the classifier.
+        key: the array read from ``.npz`` clips (None: ``original``, ``frames`` or the only one;
+            Weizmann also has ``aligned``, the silhouette centred on the actor).
+        group: the CSV column naming who is in a clip (``actor``, ``person``); None: the
+            column ``group`` or the third one.
+        holdout_groups: validate on the clips of these groups and train on the others
+            (leave-actors-out); empty: ``val_split`` of the clips, drawn with ``seed``.
+        val_split: fraction of the clips held out for validation when ``holdout_groups`` is
+            empty.
+        repeat: passes over every training clip per epoch (each with new frames and a new crop).
+        crop_scale: training augmentation: a random crop of this fraction (or more) of each
+            side, the same for every frame of the clip.
+        flip: training augmentation: mirror the whole clip left-right with probability 1/2 (off
+            when left and right motion are different classes).
+        label_smoothing: cross-entropy label smoothing.
+    """
+
+    model: str = "r2plus1d"
+    clip_len: int = 8
+    sampling: str = "segments"
+    stride: int = 2
+    size: int = 64
+    channels: int = 1
+    width: int = 16
+    dropout: float = 0.2
+    key: str | None = None
+    group: str | None = None
+    holdout_groups: tuple[str, ...] = ()
+    val_split: float = 0.2
+    repeat: int = 4
+    crop_scale: float = 0.8
+    flip: bool = True
+    label_smoothing: float = 0.1
+    epochs: int = 20
+    batch_size: int = 8
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_epochs: float = 1.0
+    monitor: str = "val_accuracy"
+
+    def validate(self) -> None:
+        super().validate()
+        check_choice(self.model, MODELS, "model")
+        check_choice(self.sampling, SAMPLINGS, "sampling")
+        for name in ("clip_len", "stride", "width", "repeat"):
+            check_positive(getattr(self, name), name)
+        if self.size < 16:
+            raise ParameterError(f"size: expected at least 16 pixels, got {self.size!r}")
+        if self.channels not in (1, 3):
+            raise ParameterError(f"channels: expected 1 (grey) or 3 (RGB), got "
+                                 f"{self.channels!r}")
+        if not 0.1 <= self.crop_scale <= 1.0:
+            raise ParameterError(f"crop_scale: expected a fraction in [0.1, 1], got "
+                                 f"{self.crop_scale!r}")
+        check_fraction(self, "dropout", upper_inclusive=False)
+        check_fraction(self, "label_smoothing", upper_inclusive=False)
+        check_fraction(self, "val_split", upper_inclusive=False)
+        if not self.holdout_groups and self.val_split <= 0:
+            raise ParameterError("val_split: expected a fraction > 0 when no holdout_groups "
+                                 "are given (the validation clips come from it)")
+        if isinstance(self.holdout_groups, str):
+            raise ParameterError(f"holdout_groups: expected a list of group names, got the "
+                                 f"string {self.holdout_groups!r}")
