@@ -138,3 +138,16 @@ def test_cli_train_and_eval(direction_set, tmp_path):
 def test_bad_config_is_a_parameter_error(bad):
     with pytest.raises(ParameterError, match=next(iter(bad))):
         ActionConfig(**bad).validate()
+
+
+def test_a_clip_that_fails_to_decode_raises_an_oculi_error_the_engine_skips(tmp_path):
+    from oculi.action.clipdata import ClipTensors
+    from oculi.action.clips import ClipItem
+    from oculi.core.errors import OculiError
+
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    data = ClipTensors([ClipItem(str(bad), "a", None, 8, "original")], ["a"],
+                       sampling="segments", clip_len=4, stride=1, size=16, channels=1)
+    with pytest.raises(OculiError, match=r"bad\.npz"):
+        data[0]
