@@ -21,7 +21,7 @@ import numpy as np
 from oculi.core.errors import DataError
 from oculi.sfm.camera import CalibratedView
 from oculi.sfm.reconstruction import Reconstruction
-from oculi.sfm.trajectory import umeyama
+from oculi.sfm.trajectory import _angle_deg, umeyama
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,8 @@ def pose_errors(rec: Reconstruction, reference: Sequence[CalibratedView]) -> Pos
     for a_rot, scale, shift in _alignments(c_est, c_ref, [rec.poses[i][0] for i in ids],
                                            [v.R for v in ref]):
         d = np.linalg.norm(scale * c_est @ a_rot.T + shift - c_ref, axis=1)
-        rot = np.array([_angle(v.R @ (rec.poses[i][0] @ a_rot.T).T)
-                        for i, v in zip(ids, ref, strict=True)])
+        rot = _angle_deg(np.stack([v.R @ (rec.poses[i][0] @ a_rot.T).T
+                                   for i, v in zip(ids, ref, strict=True)]))
         score = rot.mean() + 100 * d.mean() / radius
         if best is None or score < best[0]:
             best = (score, rot, d)
@@ -89,11 +89,6 @@ def pose_errors(rec: Reconstruction, reference: Sequence[CalibratedView]) -> Pos
                       float(100 * d.mean() / radius), float(100 * d.max() / radius), radius,
                       rec.mean_reprojection_error(), len(rec.points3d),
                       rec.mean_track_length())
-
-
-def _angle(r: np.ndarray) -> float:
-    """Rotation angle of ``r``, degrees."""
-    return float(np.degrees(np.arccos(np.clip((np.trace(r) - 1) / 2, -1, 1))))
 
 
 def _alignments(c_est, c_ref, r_est, r_ref):

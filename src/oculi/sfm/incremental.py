@@ -134,6 +134,12 @@ class _State:
         return np.where(front, err, np.inf), front
 
 
+def _runs(tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and length of each run of equal values in a (track-sorted) id array."""
+    first = np.flatnonzero(np.r_[True, tracks[1:] != tracks[:-1]])
+    return first, np.diff(np.r_[first, len(tracks)])
+
+
 def _spans(st: _State, obs: np.ndarray, X: np.ndarray, min_angle: float) -> np.ndarray:
     """Per track of the (track-sorted) ``obs``: the largest angle between the first
     observation's ray and any other ray is at least ``min_angle`` degrees (a lower bound of the
@@ -146,13 +152,11 @@ def _spans(st: _State, obs: np.ndarray, X: np.ndarray, min_angle: float) -> np.n
         return np.zeros(0, bool)
     ray = X - st.centres(st.image[obs])
     ray /= np.linalg.norm(ray, axis=1, keepdims=True).clip(1e-300)
-    tr = st.track[obs]
-    first = np.flatnonzero(np.r_[True, tr[1:] != tr[:-1]])
-    ref = np.repeat(first, np.diff(np.r_[first, len(obs)]))
-    cos = (ray * ray[ref]).sum(1)
+    first, size = _runs(st.track[obs])
+    cos = (ray * ray[np.repeat(first, size)]).sum(1)
     min_cos = np.minimum.reduceat(cos, first)
     ok = np.degrees(np.arccos(np.clip(min_cos, -1, 1))) >= min_angle
-    return np.repeat(ok, np.diff(np.r_[first, len(obs)]))
+    return np.repeat(ok, size)
 
 
 def _dlt(st: _State, obs: np.ndarray) -> np.ndarray:
@@ -168,14 +172,13 @@ def _dlt(st: _State, obs: np.ndarray) -> np.ndarray:
     r1 /= np.linalg.norm(r1, axis=1, keepdims=True).clip(1e-300)
     r2 /= np.linalg.norm(r2, axis=1, keepdims=True).clip(1e-300)
     m = np.einsum("ni,nj->nij", r1, r1) + np.einsum("ni,nj->nij", r2, r2)
-    tr = st.track[obs]
-    first = np.flatnonzero(np.r_[True, tr[1:] != tr[:-1]])
+    first, size = _runs(st.track[obs])
     a = np.add.reduceat(m, first, axis=0)
     _, vecs = np.linalg.eigh(a)
     h = vecs[:, :, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         X = h[:, :3] / h[:, 3:4]
-    return np.repeat(X, np.diff(np.r_[first, len(obs)]), axis=0)
+    return np.repeat(X, size, axis=0)
 
 
 def _triangulate(st: _State, tracks: np.ndarray, cfg: SfMConfig) -> int:

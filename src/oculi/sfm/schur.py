@@ -20,13 +20,6 @@ import numpy as np
 from oculi.sfm.camera import Camera
 
 
-def _so3_exp(w: np.ndarray) -> np.ndarray:
-    """``(N, 3)`` rotation vectors -> ``(N, 3, 3)`` matrices (Rodrigues)."""
-    from oculi.sfm.bundle import rodrigues
-
-    return rodrigues(w)
-
-
 def _skew(v: np.ndarray) -> np.ndarray:
     """``(N, 3)`` -> ``(N, 3, 3)`` cross-product matrices."""
     s = np.zeros((len(v), 3, 3))
@@ -213,7 +206,9 @@ def _update(R, t, X, intr, dc, dp, col, cam_free, n_intr):
     """Apply a step: left rotation update, additive translation, points and intrinsics."""
     d = np.zeros(cam_free.shape)
     d[cam_free] = dc[col[cam_free]]
-    R2 = _so3_exp(d[:, :3]) @ R
+    from oculi.sfm.bundle import rodrigues
+
+    R2 = rodrigues(d[:, :3]) @ R
     t2 = t + d[:, 3:]
     intr2 = intr.copy()
     if n_intr:

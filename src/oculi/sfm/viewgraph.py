@@ -158,7 +158,11 @@ def _matches(f1: Features, f2: Features, ratio: float) -> np.ndarray:
 
 
 def homography_ratio(xy1: np.ndarray, xy2: np.ndarray, threshold: float) -> float:
-    """Fraction of the matches ``(N, 2)``/``(N, 2)`` a homography explains (0 when none)."""
+    """Fraction of the matches ``(N, 2)``/``(N, 2)`` a homography explains (0 when none).
+
+    OpenCV's USAC rather than :func:`oculi.geometry.estimate_homography`: only an inlier share
+    is needed, for every verified pair (120 on 16 images), and oculi's MAGSAC++ estimator takes
+    ~60 ms a call against OpenCV's ~1 ms."""
     import cv2
 
     if len(xy1) < 4:
