@@ -1,0 +1,85 @@
+"""Components with the element ids of the tab contract (see :mod:`oculi.ui.tabs`).
+
+``elem_id(tab, role, index)`` spells the ids: ``features-in``, ``features-in2``,
+``features-run``, ``features-out``, ``features-table``, ``features-files``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from oculi.ui.context import TabContext
+
+
+def elem_id(tab: str, role: str, index: int = 1) -> str:
+    """``"<tab>-<role>"`` for the first of a kind, ``"<tab>-<role><index>"`` for the others."""
+    return f"{tab}-{role}" if index == 1 else f"{tab}-{role}{index}"
+
+
+def _unopened_path(payload: Any) -> str | None:
+    return None if payload is None else str(payload.path)
+
+
+def image_input(tab: str, index: int = 1, label: str = "image", **kw: Any) -> gr.Image:
+    """An upload for one image, handed to the handler as the uploaded file's path (or None).
+
+    ``gr.Image`` opens uploads with PIL before the handler runs, so a broken file would fail
+    with Gradio's bare "Error"; this one passes the path unopened, oculi's reader opens it
+    inside ``ctx.guard`` and the user reads oculi's message (``x.png: not an image``). (An
+    instance attribute, not a subclass: Gradio writes a ``.pyi`` file next to the module of
+    every Component subclass.)
+    """
+    kw.setdefault("sources", ["upload", "clipboard"])
+    comp = gr.Image(label=label, type="filepath", elem_id=elem_id(tab, "in", index), **kw)
+    comp.preprocess = _unopened_path  # type: ignore[method-assign]
+    return comp
+
+
+def run_button(tab: str, label: str = "Run") -> gr.Button:
+    """The primary button ``<tab>-run``."""
+    return gr.Button(label, variant="primary", elem_id=elem_id(tab, "run"))
+
+
+def image_output(tab: str, label: str = "result", index: int = 1, **kw: Any) -> gr.Image:
+    """A result picture ``<tab>-out`` (``-out2``, ...); give it an array (RGB uint8) or a path."""
+    kw.setdefault("format", "png")
+    return gr.Image(label=label, interactive=False, elem_id=elem_id(tab, "out", index), **kw)
+
+
+def table_output(tab: str, headers: Sequence[str], label: str = "results",
+                 **kw: Any) -> gr.Dataframe:
+    """A read-only table ``<tab>-table``."""
+    return gr.Dataframe(headers=list(headers), label=label, interactive=False,
+                        elem_id=elem_id(tab, "table"), **kw)
+
+
+def files_output(tab: str, label: str = "result files") -> gr.File:
+    """The downloadable result files ``<tab>-files`` (a list of paths in ``ctx.work_dir``)."""
+    return gr.File(label=label, file_count="multiple", interactive=False,
+                   elem_id=elem_id(tab, "files"))
+
+
+def examples(ctx: TabContext, inputs: Sequence[gr.components.Component],
+             rows: Sequence[Sequence[str | None]], label: str = "examples") -> gr.Examples:
+    """Clickable example rows: each row names one :mod:`oculi.ui.examples` entry per input
+    (None leaves that input empty)."""
+    table = [[None if name is None else str(ctx.example(name)) for name in row] for row in rows]
+    return gr.Examples(examples=table, inputs=list(inputs), label=label)
+
+
+def save_image(ctx: TabContext, stem: str, image: Any) -> Path:
+    """Write ``image`` (HxW or HxWx3 RGB, uint8 or float in [0, 1]) as a PNG in ``ctx.work_dir``."""
+    from oculi.io import write_image
+
+    return write_image(ctx.output_path(stem, ".png"), image)
+
+
+def save_json(ctx: TabContext, stem: str, obj: Any) -> Path:
+    """Write ``obj`` as strict JSON (NaN -> null) in ``ctx.work_dir``."""
+    from oculi.core.atomic import write_json_atomic
+
+    return write_json_atomic(ctx.output_path(stem, ".json"), obj)

@@ -1,0 +1,173 @@
+"""Browser tests of ``oculi ui``: one app server and one Chromium per session.
+
+Playwright drives Debian's ``chromium`` through ``executable_path`` (``playwright install`` is
+never run); without playwright, gradio or chromium every test here is skipped. Every request the
+page makes is recorded, and the session fails at teardown if one left 127.0.0.1. Each tab test
+saves a screenshot into ``$OCULI_UI_SCREENS`` (default ``out/ui_screens``), where the tour's
+"Web app" section picks them up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: where the tab screenshots go (the tour reads the same place)
+SCREENS = Path(os.environ.get("OCULI_UI_SCREENS", ROOT / "out" / "ui_screens"))
+#: how long one tab's computation may take in the browser (ms)
+RUN_TIMEOUT = 120_000
+#: a request counts as local when its host is one of these (or a data:/blob: URL)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (``$OCULI_CHROMIUM`` first), or None."""
+    for candidate in (os.environ.get("OCULI_CHROMIUM"), shutil.which("chromium"),
+                      "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def off_host(urls: list[str]) -> list[str]:
+    """The URLs whose host is not loopback (data:, blob: and about: URLs are local)."""
+    bad = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about", "chrome-error"):
+            continue
+        if parts.hostname not in {h.strip("[]") for h in LOCAL_HOSTS}:
+            bad.append(url)
+    return bad
+
+
+@pytest.fixture(scope="session")
+def ui_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The app served from a background thread on a free loopback port."""
+    pytest.importorskip("gradio")
+    from oculi.ui import serve
+
+    app = serve(port=0, work_dir=tmp_path_factory.mktemp("ui-work"), block=False)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the session (skips without playwright or chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=exe, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def requests_seen() -> list[str]:
+    """Every URL the page requested during the session."""
+    return []
+
+
+class UI:
+    """Drives the app's page: open a tab, upload, run, read outputs and errors."""
+
+    def __init__(self, page: object, url: str, work_dir: Path) -> None:
+        self.page = page
+        self.url = url
+        self.work_dir = work_dir
+
+    def tab(self, title: str) -> None:
+        """Select the tab labelled ``title``."""
+        self.page.get_by_role("tab", name=title, exact=True).click()
+
+    def upload(self, elem_id: str, path: str | os.PathLike[str]) -> None:
+        """Put ``path`` into the upload component ``#elem_id`` (clearing what it held)."""
+        comp = self.page.locator(f"#{elem_id}")
+        clear = comp.get_by_role("button", name="Clear")
+        if clear.count():
+            clear.first.click()
+        comp.locator("input[type=file]").set_input_files(str(path))
+        comp.locator("img, [data-testid='file-upload'], .file-preview").first.wait_for(
+            state="attached", timeout=10_000)
+
+    def clear_errors(self) -> None:
+        """Close the error toasts that are open."""
+        for button in self.page.locator(".toast-close").all():
+            with contextlib.suppress(Exception):  # already gone
+                button.click(timeout=1000)
+
+    def run(self, tab: str, *, expect_error: bool = False) -> str | None:
+        """Click ``#<tab>-run`` and wait until it finished; returns the error text if any.
+
+        Waits for the run to start (the output shows progress) and to end, then for an
+        error toast when ``expect_error``.
+        """
+        self.clear_errors()
+        self.page.locator(f"#{tab}-run").click()
+        self.page.wait_for_timeout(200)
+        self.page.locator(f"#{tab}-out .progress-text, #{tab}-out .eta-bar").first.wait_for(
+            state="detached", timeout=RUN_TIMEOUT)
+        if expect_error:
+            toast = self.page.locator(".toast-body.error, .toast-body").first
+            toast.wait_for(state="visible", timeout=RUN_TIMEOUT)
+            return toast.inner_text()
+        return None
+
+    def wait_image(self, elem_id: str) -> str:
+        """The ``src`` of the picture shown in ``#elem_id`` once there is one."""
+        img = self.page.locator(f"#{elem_id} img").first
+        img.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        return str(img.get_attribute("src"))
+
+    def table(self, elem_id: str) -> list[list[str]]:
+        """The body cells of the table ``#elem_id``, row by row."""
+        rows = self.page.locator(f"#{elem_id} tbody tr")
+        rows.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        return [[c.strip() for c in r.locator("td").all_inner_texts()] for r in rows.all()]
+
+    def files(self, elem_id: str) -> list[str]:
+        """The names of the downloadable files listed in ``#elem_id``."""
+        links = self.page.locator(f"#{elem_id} a")
+        links.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        return [t.strip() for t in links.all_inner_texts()]
+
+    def screenshot(self, name: str) -> Path:
+        """Save the page as ``SCREENS/<name>.png`` (the tour shows it)."""
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        path = SCREENS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture(scope="session")
+def ui(ui_app: object, browser: object, requests_seen: list[str]) -> Iterator[UI]:
+    """The app open in one page for the whole session; at the end no request may have left
+    127.0.0.1."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("request", lambda request: requests_seen.append(request.url))
+    url = ui_app.local_url
+    page.goto(url)
+    page.get_by_role("tab").first.wait_for(timeout=60_000)
+    from oculi.ui.app import work_dir_of
+
+    yield UI(page, url, work_dir_of(ui_app))
+    context.close()
+    leaked = off_host(requests_seen)
+    assert requests_seen, "the page made no request at all (is the recorder on?)"
+    assert not leaked, f"requests left 127.0.0.1: {leaked[:10]}"
