@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,42 +92,46 @@ class UI:
         self.url = url
         self.work_dir = work_dir
 
-    def tab(self, title: str) -> None:
-        """Select the tab labelled ``title``."""
-        self.page.get_by_role("tab", name=title, exact=True).click()
+    def tab(self, name: str) -> None:
+        """Select the tab registered as ``name``."""
+        self.page.locator(f"#tab-{name}-button").click()
+        self.page.locator(f"#tab-{name}").wait_for(state="visible")
 
     def upload(self, elem_id: str, path: str | os.PathLike[str]) -> None:
-        """Put ``path`` into the upload component ``#elem_id`` (clearing what it held)."""
+        """Put ``path`` into the upload component ``#elem_id`` (removing what it held)."""
         comp = self.page.locator(f"#{elem_id}")
-        clear = comp.get_by_role("button", name="Clear")
-        if clear.count():
-            clear.first.click()
-        comp.locator("input[type=file]").set_input_files(str(path))
-        comp.locator("img, [data-testid='file-upload'], .file-preview").first.wait_for(
-            state="attached", timeout=10_000)
+        remove = comp.get_by_role("button", name="Remove Image")
+        if remove.count():
+            remove.first.click()
+        comp.locator("input[type=file]").first.set_input_files(str(path))
+        comp.locator("img, .file-preview").first.wait_for(state="attached", timeout=10_000)
 
     def clear_errors(self) -> None:
-        """Close the error toasts that are open."""
+        """Close the toasts that are open."""
         for button in self.page.locator(".toast-close").all():
             with contextlib.suppress(Exception):  # already gone
                 button.click(timeout=1000)
 
-    def run(self, tab: str, *, expect_error: bool = False) -> str | None:
-        """Click ``#<tab>-run`` and wait until it finished; returns the error text if any.
+    def run(self, tab: str, *, expect_error: bool = False, output: str | None = None) -> str:
+        """Click ``#<tab>-run`` and wait until the run ended (the status tracker of
+        ``#<output>``, default ``<tab>-out``, is idle again).
 
-        Waits for the run to start (the output shows progress) and to end, then for an
-        error toast when ``expect_error``.
+        Returns:
+            the text of the error toast ("" when there is none; with ``expect_error`` it
+            waits for one).
         """
         self.clear_errors()
+        tracker = f"#{output or tab + '-out'} [data-testid='status-tracker']"
         self.page.locator(f"#{tab}-run").click()
-        self.page.wait_for_timeout(200)
-        self.page.locator(f"#{tab}-out .progress-text, #{tab}-out .eta-bar").first.wait_for(
-            state="detached", timeout=RUN_TIMEOUT)
+        with contextlib.suppress(Exception):  # a quick run may be over before we look
+            self.page.locator(f"{tracker}:not(.hide)").first.wait_for(state="attached",
+                                                                      timeout=5_000)
+        self.page.locator(f"{tracker}.hide, .toast-body").first.wait_for(
+            state="attached", timeout=RUN_TIMEOUT)
+        toast = self.page.locator(".toast-body")
         if expect_error:
-            toast = self.page.locator(".toast-body.error, .toast-body").first
-            toast.wait_for(state="visible", timeout=RUN_TIMEOUT)
-            return toast.inner_text()
-        return None
+            toast.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        return "\n".join(toast.all_inner_texts())
 
     def wait_image(self, elem_id: str) -> str:
         """The ``src`` of the picture shown in ``#elem_id`` once there is one."""
@@ -134,17 +139,27 @@ class UI:
         img.wait_for(state="visible", timeout=RUN_TIMEOUT)
         return str(img.get_attribute("src"))
 
+    def image(self, elem_id: str) -> np.ndarray:
+        """The picture shown in ``#elem_id``, fetched from the app (HxWx3 uint8 RGB)."""
+        from oculi.io import decode_image
+
+        src = self.wait_image(elem_id)
+        return decode_image(self.page.request.get(src).body())
+
     def table(self, elem_id: str) -> list[list[str]]:
         """The body cells of the table ``#elem_id``, row by row."""
-        rows = self.page.locator(f"#{elem_id} tbody tr")
+        table = self.page.locator(f"#{elem_id}")
+        table.scroll_into_view_if_needed()
+        rows = table.locator(".virtual-row")
         rows.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
-        return [[c.strip() for c in r.locator("td").all_inner_texts()] for r in rows.all()]
+        return [[c.strip() for c in r.locator("[role=gridcell]").all_inner_texts()]
+                for r in rows.all()]
 
     def files(self, elem_id: str) -> list[str]:
         """The names of the downloadable files listed in ``#elem_id``."""
-        links = self.page.locator(f"#{elem_id} a")
-        links.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
-        return [t.strip() for t in links.all_inner_texts()]
+        cells = self.page.locator(f"#{elem_id} td.filename")
+        cells.first.wait_for(state="attached", timeout=RUN_TIMEOUT)
+        return [str(c.get_attribute("aria-label")) for c in cells.all()]
 
     def screenshot(self, name: str) -> Path:
         """Save the page as ``SCREENS/<name>.png`` (the tour shows it)."""
