@@ -50,6 +50,13 @@ from oculi.segment.models import (
     rebuild,
     segmenters,
 )
+from oculi.segment.panoptic import (
+    PanopticQuality,
+    camvid_panoptic,
+    panoptic_from_semantic,
+    panoptic_map,
+    panoptic_quality_score,
+)
 from oculi.segment.shapes import SHAPE_CLASSES, make_shapes, write_shapes
 from oculi.segment.task import (
     SegmentationTask,
@@ -78,6 +85,7 @@ __all__ = [
     "INSTANCE_METHODS",
     "MASK_KINDS",
     "SHAPE_CLASSES",
+    "PanopticQuality",
     "PatchSampler",
     "SegmentationConfig",
     "SegmentationFolder",
@@ -86,6 +94,7 @@ __all__ = [
     "Volume",
     "VolumeSegmentationConfig",
     "VolumeTask",
+    "camvid_panoptic",
     "check_label",
     "classical_instances",
     "colorize",
@@ -107,6 +116,9 @@ __all__ = [
     "mask_to_target",
     "overlay",
     "overlay_instances",
+    "panoptic_from_semantic",
+    "panoptic_map",
+    "panoptic_quality_score",
     "predict_image",
     "predict_instances",
     "predict_logits",
