@@ -1,14 +1,23 @@
-"""Learned clip classifiers on the Weizmann silhouettes, beside the motion-history baseline.
+"""Learned clip classifiers on real clips, leave-groups-out, beside the motion-history baseline.
 
-Weizmann (``../shared/data/action_weizmann``, 63 clips, 10 actions, 6 actors), the ``aligned``
-silhouettes (centred on the actor), leave-one-actor-out: train on 5 actors, test on the 6th. Each
-model (the (2+1)-D 3-D CNN, TSM, the centre-frame 2-D model) is trained from scratch with the
-``action`` task's defaults on one torch thread, and its **last** checkpoint scores the held-out
-actor (no checkpoint is selected on the test actor). The motion-history baseline is
-``bench/action.py`` (63.5-68.3 % leave-one-actor-out, bench/results/action.jsonl).
+Two protocols, each fold trained with the ``action`` task and its **last** checkpoint scoring the
+held-out group (no checkpoint or setting is selected on the test group):
 
-Run: ``.venv/bin/python -m bench.action_train [--folds daria,denis] [--models r2plus1d,tsm]
-[--epochs 20]`` (every fold is about 2 minutes per model on this CPU).
+- ``weizmann`` (``../shared/data/action_weizmann``, 63 clips, 10 actions, 6 actors, the
+  ``aligned`` silhouettes): leave-one-actor-out. Models from scratch (``r2plus1d``, ``tsm``,
+  ``frame``, ``x3d`` at X3D-XS's width 24) with the task's defaults, or ``tsm-lite0`` /
+  ``tsn-lite0`` (TSM / TSN on the registry's EfficientNet-Lite0 with its ImageNet weights,
+  silhouettes repeated to RGB, the ``IMAGENET`` settings below).
+- ``arms`` (``action_arms``, 18 RGB clips 640x480, 3 arm gestures, 2 persons x 3 takes):
+  leave-one-person-out, ``tsm-lite0`` / ``tsn-lite0`` (or the from-scratch models on RGB).
+
+The motion-history baseline is ``bench/action.py`` (Weizmann 63.5-68.3 %, arms 72.2 %,
+bench/results/action.jsonl).
+
+Run: ``.venv/bin/python -m bench.action_train [--data arms] [--folds P1] [--models tsm-lite0]
+[--epochs N] [--test-clips N] [--threads N] [--seed N]``; the last checkpoint is scored with one
+clip per video and with ``--test-clips`` clips (softmax averaged); one JSON line per run in
+bench/results/action.jsonl.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from typing import Any
 
 from bench._common import SHARED_DATA, print_table, record
 from oculi.action import clip_dataset
@@ -23,49 +33,89 @@ from oculi.action.config import ActionConfig
 from oculi.action.task import evaluate_action, train_action
 from oculi.core.timing import pin_threads
 
-DATA = SHARED_DATA / "action_weizmann"
+#: protocol -> (folder, group column, config fields of every run)
+PROTOCOLS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "weizmann": ("action_weizmann", "actor", {"key": "aligned"}),
+    "arms": ("action_arms", "person", {"channels": 3, "cache": True}),
+}
+#: the ImageNet-backbone runs: small input, 8 segments, frozen BN and stem + 2 stages, few epochs
+IMAGENET = {"backbone": "efficientnet_lite0", "channels": 3, "size": 128, "freeze_stages": 2,
+            "frozen_bn": True, "epochs": 12, "batch_size": 4, "lr": 1e-3, "cache": True}
+#: bench model name -> (task model, extra config fields)
+MODELS: dict[str, tuple[str, dict[str, Any]]] = {
+    "r2plus1d": ("r2plus1d", {}), "tsm": ("tsm", {}), "tsn": ("tsn", {}), "frame": ("frame", {}),
+    "x3d": ("x3d", {"width": 24}),
+    "tsm-lite0": ("tsm", IMAGENET), "tsn-lite0": ("tsn", IMAGENET),
+}
 
 
-def _fold(model: str, actor: str, epochs: int) -> dict:
-    cfg = ActionConfig(model=model, key="aligned", group="actor", holdout_groups=(actor,),
-                       epochs=epochs, threads=1, device="cpu")
+def _fold(data: str, model: str, fold: str, epochs: int | None, test_clips: int,
+          threads: int, seed: int) -> dict:
+    folder, group, fields = PROTOCOLS[data]
+    task_model, extra = MODELS[model]
+    kw = {**fields, **extra, "model": task_model, "group": group, "holdout_groups": (fold,),
+          "threads": threads, "device": "cpu", "seed": seed}
+    if epochs:
+        kw["epochs"] = epochs
+    cfg = ActionConfig(**kw)
     with tempfile.TemporaryDirectory() as run:
         start = time.perf_counter()
-        fit = train_action(DATA, cfg, run, progress=False)
+        fit = train_action(SHARED_DATA / folder, cfg, run, progress=False)
         train_s = time.perf_counter() - start
-        rep = evaluate_action(f"{run}/last.safetensors", DATA, groups=actor)
-    return {"model": model, "fold": actor, "accuracy": rep["val_accuracy"],
+        rep = evaluate_action(f"{run}/last.safetensors", SHARED_DATA / folder, groups=fold,
+                              clips=1)
+        multi = (evaluate_action(f"{run}/last.safetensors", SHARED_DATA / folder, groups=fold,
+                                 clips=test_clips) if test_clips > 1 else rep)
+    return {"data": data, "model": model, "fold": fold, "accuracy": rep["val_accuracy"],
             "mean_class_accuracy": rep["val_mean_class_accuracy"], "n": len(rep["clips"]),
             "correct": round(rep["val_accuracy"] * len(rep["clips"])),
-            "confusion": rep["confusion"], "train_s": train_s, "epochs": epochs,
+            "confusion": rep["confusion"], "classes": rep["classes"], "train_s": train_s,
+            "multi_clip_accuracy": multi["val_accuracy"],
+            "multi_clip_correct": round(multi["val_accuracy"] * len(rep["clips"])),
+            "epochs": cfg.epochs, "test_clips": test_clips, "threads": threads,
+            "config": {k: v for k, v in kw.items() if k not in ("holdout_groups",)},
             "skipped": len(getattr(fit, "skipped", []) or [])}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--folds", default="", help="held-out actors (default: all six)")
-    parser.add_argument("--models", default="r2plus1d,tsm,frame")
-    parser.add_argument("--epochs", type=int, default=ActionConfig.epochs)
+    parser.add_argument("--data", default="weizmann", choices=sorted(PROTOCOLS))
+    parser.add_argument("--folds", default="", help="held-out groups (default: all)")
+    parser.add_argument("--models", default="r2plus1d,tsm,frame",
+                        help=f"comma-separated, of {', '.join(MODELS)}")
+    parser.add_argument("--epochs", type=int, default=0, help="0: the model's setting")
+    parser.add_argument("--test-clips", type=int, default=4,
+                        help="also score the last checkpoint with this many clips per video")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=ActionConfig.seed)
     args = parser.parse_args()
-    pin_threads(1)
-    if not DATA.is_dir():
-        print(f"skip: {DATA} not found")
+    pin_threads(args.threads)
+    folder, group, _ = PROTOCOLS[args.data]
+    if not (SHARED_DATA / folder).is_dir():
+        print(f"skip: {SHARED_DATA / folder} not found")
         return
-    actors = sorted({str(g) for g in clip_dataset(DATA, group="actor").groups})
-    folds = args.folds.split(",") if args.folds else actors
-    rows = [_fold(m, a, args.epochs) for m in args.models.split(",") for a in folds]
+    groups = sorted({str(g) for g in clip_dataset(SHARED_DATA / folder, group=group).groups})
+    folds = args.folds.split(",") if args.folds else groups
+    models = args.models.split(",")
+    rows = [_fold(args.data, m, f, args.epochs or None, args.test_clips, args.threads, args.seed)
+            for m in models for f in folds]
     summary = []
-    for m in args.models.split(","):
+    for m in models:
         mine = [r for r in rows if r["model"] == m]
         n = sum(r["n"] for r in mine)
-        summary.append({"model": m, "folds": [r["fold"] for r in mine],
+        summary.append({"model": m, "seed": args.seed, "folds": [r["fold"] for r in mine],
                         "accuracy": sum(r["correct"] for r in mine) / n, "clips": n,
+                        "per_fold": [f"{r['correct']}/{r['n']}" for r in mine],
+                        "multi_clip_accuracy": sum(r["multi_clip_correct"] for r in mine) / n,
                         "train_s_per_fold": sum(r["train_s"] for r in mine) / len(mine)})
-    print_table(["model", "folds", "accuracy", "clips", "train s / fold"],
-                [[s["model"], ",".join(s["folds"]), s["accuracy"], s["clips"],
-                  s["train_s_per_fold"]] for s in summary])
-    print("results:", record("action", {"bench": "action_learned_weizmann_loao",
-                                        "baseline_loao_accuracy": [0.635, 0.683],
+    print_table(["model", "folds", "per fold", "accuracy", f"{args.test_clips}-clip accuracy",
+                 "clips", "train s / fold"],
+                [[s["model"], ",".join(s["folds"]), " ".join(s["per_fold"]), s["accuracy"],
+                  s["multi_clip_accuracy"], s["clips"], s["train_s_per_fold"]]
+                 for s in summary])
+    baseline = {"weizmann": [0.635, 0.683], "arms": [0.722, 0.722]}[args.data]
+    print("results:", record("action", {"bench": f"action_learned_{args.data}_logo",
+                                        "baseline_logo_accuracy": baseline,
                                         "summary": summary, "runs": rows}))
 
 

@@ -18,20 +18,7 @@ from oculi.action.task import evaluate_action, train_action
 from oculi.cli.main import app
 from oculi.core.errors import ParameterError
 from oculi.train import read_metrics
-
-
-def _direction_clip(direction: str, seed: int, frames: int = 16, size: int = 32) -> np.ndarray:
-    """``(T, size, size)`` uint8 {0, 1}: a square sliding left or right, start and speed jittered
-    so that every frame occurs in both classes."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros((frames, size, size), np.uint8)
-    step = rng.uniform(1.0, 1.6) * (1 if direction == "right" else -1)
-    x0 = rng.uniform(4, size - 8) - step * frames / 2
-    y = int(rng.integers(6, size - 10))
-    for t in range(frames):
-        x = int(np.clip(round(x0 + step * t), 0, size - 5))
-        out[t, y:y + 5, x:x + 5] = 1
-    return out
+from tests.action._synthetic import direction_clip
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +29,7 @@ def direction_set(tmp_path_factory) -> Path:
         (root / d).mkdir()
         for i in range(24):
             name = f"{d}/{i:02d}.npz"
-            np.savez_compressed(root / name, original=_direction_clip(d, 100 * (d == "left") + i))
+            np.savez_compressed(root / name, original=direction_clip(d, 100 * (d == "left") + i))
             lines.append(f"{name},{d},g{i % 4}")
     (root / "labels.csv").write_text("\n".join(lines) + "\n")
     return root
@@ -54,7 +41,7 @@ def _cfg(**kw) -> ActionConfig:
     return ActionConfig(**{**base, **kw})
 
 
-@pytest.mark.parametrize("model", ["r2plus1d", "tsm", "tsn", "frame"])
+@pytest.mark.parametrize("model", ["r2plus1d", "x3d", "tsm", "tsn", "frame"])
 def test_model_shapes(model):
     net = ActionNet(model, ["a", "b", "c"], clip_len=8, channels=3, width=8).eval()
     assert net(torch.rand(2, 3, 8, 32, 32)).shape == (2, 3)

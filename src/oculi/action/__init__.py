@@ -28,7 +28,7 @@ from oculi.action.motion import (
     motion_history,
     motion_masks,
 )
-from oculi.action.sampling import DenseClip, MultiClip, UniformSegments
+from oculi.action.sampling import DenseClip, MultiClip, MultiSegments, UniformSegments
 from oculi.action.splits import Fold, group_split, leave_one_group_out
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Fold",
     "MotionHistoryClassifier",
     "MultiClip",
+    "MultiSegments",
     "UniformSegments",
     "classification_scores",
     "clip_dataset",

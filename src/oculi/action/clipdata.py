@@ -1,13 +1,15 @@
 """Clips as training tensors: sampled frames, one crop and flip for the whole clip, resized.
 
 :class:`ClipTensors` is a torch dataset over indexed clips (:class:`~oculi.action.ClipDataset`):
-item ``i`` decodes only the sampled frames of clip ``i % len(clips)`` and returns
-``((C, T, size, size) float32 in [0, 1], class index)``. A clip that fails to decode raises an
-oculi error, which the training engine reports and skips.
+item ``i`` decodes only the sampled frames of clip ``i % len(clips)`` (or, with ``cache``, the
+whole clip once, kept resized) and returns ``((C, T, size, size) float32 in [0, 1], class
+index)``; with ``clips`` > 1 (multi-clip test) the tensor is ``(clips, C, T, size, size)``. A clip
+that fails to decode raises an oculi error, which the training engine reports and skips.
 """
 
 from __future__ import annotations
 
+import math
 import zipfile
 from collections.abc import Sequence
 
@@ -17,12 +19,17 @@ import torch
 from torch.utils.data import Dataset
 
 from oculi.action.clips import ClipItem, load_clip
-from oculi.action.sampling import DenseClip, UniformSegments
+from oculi.action.sampling import DenseClip, MultiClip, MultiSegments, UniformSegments
 from oculi.core.errors import ImageReadError
 
 
-def clip_sampler(sampling: str, clip_len: int, stride: int, train: bool):
-    """The sampler of a config: TSN segments or a dense window (random in training)."""
+def clip_sampler(sampling: str, clip_len: int, stride: int, train: bool, clips: int = 1):
+    """The sampler of a config: TSN segments or a dense window (random in training); at test
+    with ``clips`` > 1 the multi-clip sampler (``(clips, clip_len)`` indices)."""
+    if clips > 1 and not train:
+        if sampling == "dense":
+            return MultiClip(clips, clip_len, stride)
+        return MultiSegments(clips, clip_len)
     if sampling == "dense":
         return DenseClip(clip_len, stride, train=train)
     return UniformSegments(clip_len, train=train)
@@ -75,28 +82,62 @@ class ClipTensors(Dataset):
         repeat: the data set lists every clip this many times.
         crop_scale, flip: the training augmentation.
         seed: seed of the augmentation's generator.
+        clips: clips per video at test (``(clips, C, T, size, size)`` items when > 1).
+        cache: decode each clip once and keep all its frames in memory, squashed to a square
+            just large enough for the crop (``ceil(size / crop_scale)`` pixels when training).
     """
 
     def __init__(self, items: Sequence[ClipItem], classes: Sequence[str], *, sampling: str,
                  clip_len: int, stride: int, size: int, channels: int, train: bool = False,
                  repeat: int = 1, crop_scale: float = 1.0, flip: bool = False,
-                 seed: int = 0) -> None:
+                 seed: int = 0, clips: int = 1, cache: bool = False) -> None:
         self.samples = list(items)
         self.lookup = {c: i for i, c in enumerate(classes)}
-        self.sampler = clip_sampler(sampling, clip_len, stride, train)
+        self.clips = 1 if train else clips
+        self.sampler = clip_sampler(sampling, clip_len, stride, train, self.clips)
         self.size, self.channels, self.train = size, channels, train
         self.repeat, self.crop_scale, self.flip = repeat, crop_scale, flip
         self.rng = np.random.default_rng(seed)
+        self.cache: dict[int, np.ndarray] | None = {} if cache else None
+        self.cache_side = math.ceil(size / crop_scale) if train else size
 
     def __len__(self) -> int:
         return len(self.samples) * self.repeat
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        item = self.samples[index % len(self.samples)]
+    def _decode(self, k: int, indices: np.ndarray | None) -> np.ndarray:
+        item = self.samples[k]
         try:
-            frames = load_clip(item, self.sampler(item.n_frames, self.rng))
+            return load_clip(item, indices)
         except (ValueError, zipfile.BadZipFile) as err:
             raise ImageReadError(f"{item.path}: not a readable clip ({err})") from None
+
+    def _cached(self, k: int) -> np.ndarray:
+        """All frames of clip ``k``, uint8 0-255, squashed to ``cache_side`` squared."""
+        assert self.cache is not None
+        if k not in self.cache:
+            a = self._decode(k, None)
+            if a.dtype != np.uint8 or a.max(initial=0) <= 1:
+                a = np.clip(np.asarray(a, np.float32) * (255.0 if a.max(initial=0) <= 1
+                                                         else 1.0), 0, 255).astype(np.uint8)
+            side = self.cache_side
+            self.cache[k] = np.stack([cv2.resize(f, (side, side), interpolation=cv2.INTER_AREA)
+                                      for f in a])
+        return self.cache[k]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        k = index % len(self.samples)
+        item = self.samples[k]
+        if self.cache is not None:
+            whole = self._cached(k)
+            indices = self.sampler(len(whole), self.rng)
+            frames = whole[indices.reshape(-1)]
+        else:
+            indices = self.sampler(item.n_frames, self.rng)
+            frames = self._decode(k, indices.reshape(-1))
+        if indices.ndim == 2:
+            parts = frames.reshape(indices.shape + frames.shape[1:])
+            x = torch.stack([clip_tensor(p, self.size, self.channels) for p in parts])
+            return x, self.lookup[item.label]
         rng = self.rng if self.train else None
         x = clip_tensor(frames, self.size, self.channels, rng, self.crop_scale, self.flip)
         return x, self.lookup[item.label]

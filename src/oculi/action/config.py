@@ -10,7 +10,7 @@ from oculi.core.errors import ParameterError
 from oculi.train.config import TrainConfig, check_fraction
 
 #: the networks of :mod:`oculi.action.models`
-MODELS = ("r2plus1d", "tsm", "tsn", "frame")
+MODELS = ("r2plus1d", "x3d", "tsm", "tsn", "frame")
 #: how frames are picked from a clip (:mod:`oculi.action.sampling`)
 SAMPLINGS = ("segments", "dense")
 
@@ -21,7 +21,8 @@ class ActionConfig(TrainConfig):
     holding ``labels.csv`` (video files, frame folders or ``.npz`` arrays).
 
     Attributes:
-        model: ``r2plus1d`` (a small 3-D CNN with (2+1)-D factorised convolutions), ``tsm`` (a
+        model: ``r2plus1d`` (a small 3-D CNN with (2+1)-D factorised convolutions), ``x3d`` (an
+            X3D-XS-shaped 3-D CNN with depthwise 3x3x3 convolutions; ``width`` 24 is XS), ``tsm`` (a
             2-D residual network with 1/8 of the channels shifted one frame each way in every
             block), ``tsn`` (the same 2-D network without the shift, scores averaged over the
             frames) or ``frame`` (the 2-D network on the clip's centre frame only: the baseline
@@ -49,6 +50,20 @@ class ActionConfig(TrainConfig):
         flip: training augmentation: mirror the whole clip left-right with probability 1/2 (off
             when left and right motion are different classes).
         label_smoothing: cross-entropy label smoothing.
+        backbone: ``tsm`` / ``tsn`` on this registry ImageNet model (``efficientnet_lite0``,
+            ``resnet18``, ...; needs ``channels`` 3: RGB normalised by the model's input spec,
+            grey clips repeated) instead of the small network trained from scratch; None: the
+            small network.
+        pretrained: load the backbone's ImageNet weights (the installed offline package first).
+        freeze_stages: the backbone's stem and this many of its first stages keep their ImageNet
+            weights (and get no temporal shift); 0 trains everything.
+        frozen_bn: keep the backbone's batch-norm layers in inference mode (ImageNet
+            statistics) while training.
+        test_clips: clips per video at validation and test, their softmax scores averaged
+            (``segments``: frames at evenly spread offsets inside each segment; ``dense``:
+            evenly spaced windows); 1: the centred clip.
+        cache: keep every clip decoded in memory (resized to just above ``size``) after its
+            first read, so video files are decoded once instead of once per epoch.
     """
 
     model: str = "r2plus1d"
@@ -67,6 +82,12 @@ class ActionConfig(TrainConfig):
     crop_scale: float = 0.8
     flip: bool = True
     label_smoothing: float = 0.1
+    backbone: str | None = None
+    pretrained: bool = True
+    freeze_stages: int = 2
+    frozen_bn: bool = True
+    test_clips: int = 1
+    cache: bool = False
     epochs: int = 20
     batch_size: int = 8
     lr: float = 2e-3
@@ -78,8 +99,13 @@ class ActionConfig(TrainConfig):
         super().validate()
         check_choice(self.model, MODELS, "model")
         check_choice(self.sampling, SAMPLINGS, "sampling")
-        for name in ("clip_len", "stride", "width", "repeat"):
+        for name in ("clip_len", "stride", "width", "repeat", "test_clips"):
             check_positive(getattr(self, name), name)
+        check_positive(self.freeze_stages, "freeze_stages", allow_zero=True)
+        if self.backbone and (self.model not in ("tsm", "tsn") or self.channels != 3):
+            raise ParameterError(f"backbone: an ImageNet backbone serves the tsm and tsn models "
+                                 f"on RGB clips (channels: 3), got model {self.model!r} with "
+                                 f"{self.channels} channel(s)")
         if self.size < 16:
             raise ParameterError(f"size: expected at least 16 pixels, got {self.size!r}")
         if self.channels not in (1, 3):

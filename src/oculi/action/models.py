@@ -158,32 +158,57 @@ class ActionNet(nn.Module):
     rebuilds it and its input pipeline: ``ActionNet(**net.config())``.
 
     Args:
-        model: ``r2plus1d``, ``tsm``, ``tsn`` or ``frame``.
+        model: ``r2plus1d``, ``x3d`` (:class:`~oculi.action.x3d.X3DNet`), ``tsm``, ``tsn`` or
+            ``frame``.
         classes: the class names (their order is the logits' order).
         clip_len, sampling, stride, size, channels, key, group: the input pipeline
             (:class:`~oculi.action.config.ActionConfig`).
         width, dropout: the network's size.
+        backbone: a registry ImageNet model name for ``tsm`` / ``tsn``
+            (:class:`~oculi.action.imagenet.ImageNetFrameNet`, RGB input); None: the small
+            network trained from scratch.
+        pretrained, freeze_stages, frozen_bn: the ImageNet backbone's weights and fine-tuning.
+        test_clips: clips per video at test (scores averaged).
     """
 
     def __init__(self, model: str, classes: list[str], *, clip_len: int = 8,
                  sampling: str = "segments", stride: int = 2, size: int = 64, channels: int = 1,
                  width: int = 16, dropout: float = 0.2, key: str | None = None,
-                 group: str | None = None) -> None:
+                 group: str | None = None, backbone: str | None = None,
+                 pretrained: bool = True, freeze_stages: int = 0,
+                 frozen_bn: bool = True, test_clips: int = 1) -> None:
         super().__init__()
         if not classes:
             raise ParameterError("classes: expected at least one class name")
         self.info: dict[str, Any] = {
             "model": model, "classes": list(classes), "clip_len": clip_len, "sampling": sampling,
             "stride": stride, "size": size, "channels": channels, "width": width,
-            "dropout": dropout, "key": key, "group": group}
+            "dropout": dropout, "key": key, "group": group, "backbone": backbone,
+            "pretrained": pretrained, "freeze_stages": freeze_stages, "frozen_bn": frozen_bn,
+            "test_clips": test_clips}
         k = len(classes)
-        if model == "r2plus1d":
+        if backbone:
+            if model not in ("tsm", "tsn") or channels != 3:
+                raise ParameterError(f"backbone: an ImageNet backbone serves the tsm and tsn "
+                                     f"models on RGB clips (channels 3), got model {model!r} "
+                                     f"with {channels} channel(s)")
+            from oculi.action.imagenet import ImageNetFrameNet
+
+            self.net = ImageNetFrameNet(backbone, k, clip_len, shift=model == "tsm",
+                                        pretrained=pretrained, freeze_stages=freeze_stages,
+                                        frozen_bn=frozen_bn, dropout=dropout)
+        elif model == "x3d":
+            from oculi.action.x3d import X3DNet
+
+            self.net = X3DNet(k, channels, width, dropout)
+        elif model == "r2plus1d":
             self.net: nn.Module = R2Plus1dNet(k, channels, width, dropout)
         elif model in ("tsm", "tsn", "frame"):
             self.net = FrameNet(k, clip_len, channels, width, dropout, shift=model == "tsm",
                                 centre_only=model == "frame")
         else:
-            raise ParameterError(f"model: expected r2plus1d, tsm, tsn or frame, got {model!r}")
+            raise ParameterError(f"model: expected r2plus1d, x3d, tsm, tsn or frame, got "
+                                 f"{model!r}")
 
     @property
     def classes(self) -> list[str]:

@@ -24,6 +24,14 @@ def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
+def _segment_bounds(n_frames: int, segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first, one past the last) frame of each of ``segments`` equal parts of ``n_frames``
+    (``hi > lo`` when ``n_frames >= segments``)."""
+    edges = np.arange(segments + 1) * n_frames / segments
+    return (np.ceil(edges[:-1] - 1e-9).astype(np.int64),
+            np.ceil(edges[1:] - 1e-9).astype(np.int64))
+
+
 class _Sampler:
     min_frames: int
 
@@ -57,9 +65,7 @@ class UniformSegments(_Sampler):
 
     def __call__(self, n_frames: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
         self._check(n_frames)
-        edges = np.arange(self.segments + 1) * n_frames / self.segments
-        lo = np.ceil(edges[:-1] - 1e-9).astype(np.int64)
-        hi = np.ceil(edges[1:] - 1e-9).astype(np.int64)      # exclusive, hi > lo as n >= K
+        lo, hi = _segment_bounds(n_frames, self.segments)
         if self.train:
             return lo + (_rng(rng).random(self.segments) * (hi - lo)).astype(np.int64)
         return (lo + hi - 1) // 2
@@ -135,3 +141,37 @@ class MultiClip(_Sampler):
         else:
             starts = np.round(np.linspace(0, room, self.clips)).astype(np.int64)
         return starts[:, None] + self.stride * np.arange(self.length, dtype=np.int64)[None, :]
+
+
+@dataclass(frozen=True)
+class MultiSegments(_Sampler):
+    """Test-time TSN sampling: ``clips`` samplings of ``segments`` segments, clip ``j`` taking
+    the frame at fraction ``(j + 1/2) / clips`` of every segment; average the model's scores
+    over them.
+
+    Attributes:
+        clips: number of samplings N.
+        segments: segments (frames) per clip K.
+
+    Returns an ``(N, K)`` int64 array; with one clip it is :class:`UniformSegments`' test
+    sampling (every segment's centre frame).
+    """
+
+    clips: int
+    segments: int
+
+    def __post_init__(self) -> None:
+        _check_positive_int("clips", self.clips)
+        _check_positive_int("segments", self.segments)
+
+    @property
+    def min_frames(self) -> int:  # type: ignore[override]
+        return self.segments
+
+    def __call__(self, n_frames: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        self._check(n_frames)
+        lo, hi = _segment_bounds(n_frames, self.segments)
+        length = hi - lo
+        frac = (np.arange(self.clips) + 0.5) / self.clips
+        offset = np.floor(frac[:, None] * length[None, :] - 0.5 + 1e-9).astype(np.int64)
+        return lo[None, :] + np.clip(offset, 0, length[None, :] - 1)

@@ -23,6 +23,7 @@ from oculi.action.config import ActionConfig
 from oculi.action.evaluate import classification_scores
 from oculi.action.models import ActionNet
 from oculi.action.splits import group_split
+from oculi.core.checks import check_positive
 from oculi.core.errors import DataError
 from oculi.train.task import Step, StepOutput, Task, TaskData
 
@@ -69,17 +70,20 @@ class ActionTask(Task):
         ds = self._index(cfg)
         return ActionNet(cfg.model, ds.classes, clip_len=cfg.clip_len, sampling=cfg.sampling,
                          stride=cfg.stride, size=cfg.size, channels=cfg.channels,
-                         width=cfg.width, dropout=cfg.dropout, key=cfg.key, group=cfg.group)
+                         width=cfg.width, dropout=cfg.dropout, key=cfg.key, group=cfg.group,
+                         backbone=cfg.backbone, pretrained=cfg.pretrained,
+                         freeze_stages=cfg.freeze_stages, frozen_bn=cfg.frozen_bn,
+                         test_clips=cfg.test_clips)
 
     def build_data(self, cfg: ActionConfig, model: nn.Module, info: Any) -> TaskData:
         ds = self._index(cfg)
         train, val = _split(ds, cfg)
         common = {"sampling": cfg.sampling, "clip_len": cfg.clip_len, "stride": cfg.stride,
-                  "size": cfg.size, "channels": cfg.channels}
+                  "size": cfg.size, "channels": cfg.channels, "cache": cfg.cache}
         self.train_set = ClipTensors(ds.subset(train).items, ds.classes, train=True,
                                      repeat=cfg.repeat, crop_scale=cfg.crop_scale,
                                      flip=cfg.flip, seed=cfg.seed + 7919 * info.rank, **common)
-        val_set = ClipTensors(ds.subset(val).items, ds.classes, **common)
+        val_set = ClipTensors(ds.subset(val).items, ds.classes, clips=cfg.test_clips, **common)
         summary = {**ds.summary(), "model": cfg.model, "train_clips": len(train),
                    "val_clips": len(val), "holdout_groups": list(cfg.holdout_groups)}
         return TaskData(self.train_set, val_set, summary)
@@ -117,14 +121,17 @@ class ActionTask(Task):
 @torch.no_grad()
 def _scores(model: nn.Module, loader: DataLoader, device: torch.device) -> dict[str, Any]:
     """``val_accuracy``, ``val_mean_class_accuracy``, ``val_loss``, the confusion matrix and the
-    predicted class index per clip."""
+    predicted class index per clip (multi-clip batches: the mean of the clips' softmax)."""
+    from oculi.action.predict import clip_probabilities
+
     model.eval()
     truth, pred, loss = [], [], 0.0
     for clips, labels in loader:
-        logits = model(clips.to(device)).float().cpu()
-        loss += float(nn.functional.cross_entropy(logits, labels, reduction="sum"))
+        prob = clip_probabilities(model, clips.to(device)).float().cpu()
+        loss += float(nn.functional.nll_loss(prob.clamp_min(1e-12).log(), labels,
+                                             reduction="sum"))
         truth.append(labels)
-        pred.append(logits.argmax(1))
+        pred.append(prob.argmax(1))
     if not truth:
         raise DataError("validation: no clips to evaluate")
     t, p = torch.cat(truth).numpy(), torch.cat(pred).numpy()
@@ -162,11 +169,13 @@ def load_action_model(run: PathLike) -> ActionNet:
     """The trained network of an action run folder (or checkpoint), in eval mode on the CPU."""
     from oculi.train.checkpoint import load_run_model
 
-    return load_run_model(run, CHECKPOINT_KEY, "action", lambda c: ActionNet(**c))
+    # the checkpoint holds every weight: an ImageNet backbone is not loaded twice
+    return load_run_model(run, CHECKPOINT_KEY, "action",
+                          lambda c: ActionNet(**{**c, "pretrained": False}))
 
 
 def evaluate_action(run: PathLike, data: PathLike, *, groups: str = "",
-                    batch_size: int = 8):
+                    batch_size: int = 8, clips: int = 0):
     """Top-1, mean class accuracy and the confusion matrix of a trained action run on clips.
 
     Args:
@@ -175,6 +184,8 @@ def evaluate_action(run: PathLike, data: PathLike, *, groups: str = "",
         groups: comma-separated group names: score only their clips (e.g. the held-out actor);
             empty: every clip.
         batch_size: clips per forward pass.
+        clips: clips per video, softmax scores averaged (multi-clip test); 0: the run's
+            ``test_clips``.
 
     Returns:
         An :class:`~oculi.core.results.EvaluationReport`: ``val_accuracy``,
@@ -186,6 +197,8 @@ def evaluate_action(run: PathLike, data: PathLike, *, groups: str = "",
 
     model = load_action_model(run)
     info = model.info
+    check_positive(clips, "clips", allow_zero=True)
+    n_clips = clips or info.get("test_clips", 1)
     sampler = clip_sampler(info["sampling"], info["clip_len"], info["stride"], False)
     ds = clip_dataset(data, group=info["group"], key=info["key"], min_frames=sampler.min_frames)
     if groups:
@@ -197,14 +210,15 @@ def evaluate_action(run: PathLike, data: PathLike, *, groups: str = "",
         raise DataError(f"{data}: classes {unknown} are not among the model's {model.classes}")
     test = ClipTensors(ds.items, model.classes, sampling=info["sampling"],
                        clip_len=info["clip_len"], stride=info["stride"], size=info["size"],
-                       channels=info["channels"])
+                       channels=info["channels"], clips=n_clips)
     s = _scores(model, DataLoader(test, batch_size=batch_size), torch.device("cpu"))
-    clips = [{"path": it.path, "group": it.group, "label": it.label,
-              "predicted": model.classes[k]}
-             for it, k in zip(ds.items, s["predicted"], strict=True)]
+    per_clip = [{"path": it.path, "group": it.group, "label": it.label,
+                 "predicted": model.classes[k]}
+                for it, k in zip(ds.items, s["predicted"], strict=True)]
     metrics = {k: s[k] for k in ("val_accuracy", "val_mean_class_accuracy", "val_loss")}
-    details = {"model": info["model"], "classes": s["classes"], "confusion": s["confusion"],
-               "clips": clips, "skipped": [{"path": b.path, "reason": b.reason} for b in ds.bad]}
+    details = {"model": info["model"], "test_clips": n_clips, "classes": s["classes"],
+               "confusion": s["confusion"], "clips": per_clip,
+               "skipped": [{"path": b.path, "reason": b.reason} for b in ds.bad]}
     return EvaluationReport("action", metrics, details)
 
 
