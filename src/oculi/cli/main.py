@@ -53,7 +53,6 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("denoise", "oculi.cli.restore", "denoise", "command"),
     ("enhance", "oculi.cli.restore", "enhance", "command"),
     ("action", "oculi.cli.action", "action", "command"),
-    ("batch", "oculi.cli.batch", "batch", "command"),
     ("ui", "oculi.cli.ui", "ui", "command"),
 ]
 
