@@ -61,3 +61,15 @@ def test_arrows_drawn_where_flow_is():
     assert out[5, 5].tolist() == [0, 0, 0]
     with pytest.raises(ValueError, match="match"):
         draw_flow_arrows(image, np.zeros((30, 40, 2), np.float32))
+
+
+def test_arrows_draw_on_a_copy_of_a_read_only_frame():
+    image = np.zeros((40, 40, 3), np.uint8)
+    image.setflags(write=False)  # as oculi.io.read_image returns them
+    flow = np.zeros((40, 40, 2), np.float32)
+    flow[20, 20] = (10, 0)
+    out = draw_flow_arrows(image, flow, step=40)
+    assert out[20, 25, 0] > 0 and not image.any()
+    writable = np.zeros((40, 40, 3), np.uint8)
+    draw_flow_arrows(writable, flow, step=40)
+    assert not writable.any()  # the caller's frame is left alone

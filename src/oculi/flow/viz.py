@@ -135,7 +135,7 @@ def draw_flow_arrows(
     check_image(image, "image")
     f = check_flow(flow, shape=image.shape[:2])
     check_positive(step, "step")
-    out = np.ascontiguousarray(to_rgb(ensure_uint8(image)))
+    out = np.array(to_rgb(ensure_uint8(image)), order="C", copy=True)  # never the caller's
     h, w = f.shape[:2]
     known = known_mask(f)
     for y in range(step // 2, h, int(step)):
