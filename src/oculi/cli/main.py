@@ -54,6 +54,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("enhance", "oculi.cli.restore", "enhance", "command"),
     ("action", "oculi.cli.action", "action", "command"),
     ("ui", "oculi.cli.ui", "ui", "command"),
+    ("batch", "oculi.cli.batch", "batch", "command"),
 ]
 
 
