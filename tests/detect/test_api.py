@@ -13,7 +13,8 @@ def test_all_names_exist():
 
 def test_registry_families():
     fam = {e.name: e.meta["family"] for e in det.detectors.entries()}
-    assert {k for k, v in fam.items() if v == "region-based"} == {"fasterrcnn", "maskrcnn"}
+    assert {k for k, v in fam.items() if v == "region-based"} == {
+        "fasterrcnn", "maskrcnn", "rcnn", "fastrcnn"}
     assert {k for k, v in fam.items() if v == "single-shot"} == {
         "retinanet", "fcos", "ssdlite", "yolo"}
     assert set(det.TRAINABLE) == {k for k, v in fam.items() if v != "classical"}

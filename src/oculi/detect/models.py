@@ -195,7 +195,7 @@ def create_detector(
     """Build a trainable detector by name.
 
     Args:
-        arch: ``fasterrcnn``, ``maskrcnn``, ``retinanet``, ``fcos``, ``ssdlite`` or ``yolo``.
+        arch: a trainable name of :data:`detectors` (``oculi detect list``).
         num_classes: object classes (without background).
         class_names: names of the classes (labels ``1..K``).
         backbone: a timm model of :mod:`oculi.models` (``efficientnet_lite0`` by default).
@@ -250,6 +250,14 @@ def _yolo(num_classes: int, feats, image_size: int, **kw: Any) -> nn.Module:
     return YOLO(feats, num_classes, image_size=image_size, **kw)
 
 
+def _region(name: str) -> Any:
+    def factory(num_classes: int, feats, image_size: int, **kw: Any) -> nn.Module:
+        from oculi.detect import rcnn
+
+        return getattr(rcnn, name)(num_classes, feats, image_size, **kw)
+    return factory
+
+
 def _classical(module: str, name: str) -> Any:
     def factory(**kw: Any) -> Any:
         import importlib
@@ -267,6 +275,12 @@ def trainable_names() -> list[str]:
 _REGION, _SINGLE = "region-based", "single-shot"
 detectors.register("fasterrcnn", _fasterrcnn, trainable=True, family=_REGION, stages=(2, 3, 4),
                    aliases=("faster-rcnn",), help="Faster R-CNN with FPN (torchvision)")
+detectors.register("rcnn", _region("build_rcnn"), trainable=True, family=_REGION, stages=(4,),
+                   aliases=("r-cnn",), help="R-CNN: selective search, warped crops, frozen CNN "
+                   "features, linear SVMs + box regressors (oculi; teaching baseline)")
+detectors.register("fastrcnn", _region("build_fastrcnn"), trainable=True, family=_REGION,
+                   stages=(3,), aliases=("fast-rcnn",), help="Fast R-CNN: selective search, "
+                   "RoI pooling on one stride-16 map, FC heads end to end (oculi; baseline)")
 detectors.register("maskrcnn", functools.partial(_fasterrcnn, masks=True), trainable=True,
                    family=_REGION, stages=(2, 3, 4), aliases=("mask-rcnn",),
                    help="Mask R-CNN with FPN: boxes and instance masks")
