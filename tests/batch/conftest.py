@@ -1,4 +1,4 @@
-"""Small image folders for the batch tests, and one local Ray cluster per test module."""
+"""Small image folders for the batch tests, and one local Ray cluster per test session."""
 
 from __future__ import annotations
 
@@ -31,13 +31,24 @@ def images(tmp_path: Path) -> Path:
     return make_images(tmp_path / "in", 7)
 
 
-@pytest.fixture(scope="module")
-def ray_cluster():
-    """A local two-CPU Ray cluster for the module (about 10 s to start)."""
-    ray = pytest.importorskip("ray")
+@pytest.fixture(scope="session")
+def _local_ray():
+    """Ray, imported with oculi's quiet environment; shut down after the session."""
     pytest.importorskip("ray.data")
+    from oculi.batch.cluster import quiet_environment
+
+    quiet_environment()
+    import ray
+
+    yield ray
     if ray.is_initialized():
         ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
+
+
+@pytest.fixture
+def ray_cluster(_local_ray):
+    """A local two-CPU Ray cluster, started once per test session (about 5 s) and shared; a test
+    that needs another cluster shuts it down and the next user starts it again."""
+    if not _local_ray.is_initialized():
+        _local_ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    return _local_ray

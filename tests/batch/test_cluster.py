@@ -11,8 +11,8 @@ pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def two_nodes():
-    ray = pytest.importorskip("ray")
+def two_nodes(_local_ray):
+    ray = _local_ray
     cluster_utils = pytest.importorskip("ray.cluster_utils")
     if ray.is_initialized():
         ray.shutdown()

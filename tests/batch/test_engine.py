@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from oculi.batch import jobs, run_batch
-from oculi.core.errors import ParameterError, UnknownNameError
+from oculi.core.errors import MissingDependencyError, ParameterError, UnknownNameError
 from tests.batch.conftest import make_images
 
 
@@ -96,6 +96,65 @@ def test_interrupted_run_resumes_without_redoing(images, tmp_path):
     report = run_batch("convert", images, out, local=True, batch_size=3)
     assert (report.count("skipped"), report.count("done"), report.count("failed")) == (2, 5, 1)
     assert all(p.stat().st_mtime_ns == m for p, m in done.items())
+
+
+#: a run that is SIGKILLed while the 4th record is half written (its picture already is)
+_DIES_MID_RECORD = """
+import os, signal, sys
+from oculi.batch import engine
+from oculi.core.atomic import atomic_path
+
+real, calls = engine.write_json_atomic, []
+
+def dying(path, obj, **kw):
+    calls.append(path)
+    if len(calls) == 4:
+        with atomic_path(path) as tmp:
+            tmp.write_text('{"input": ')
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(path, obj, **kw)
+
+engine.write_json_atomic = dying
+engine.run_batch("convert", sys.argv[1], sys.argv[2], local=True, batch_size=2)
+"""
+
+
+def test_run_killed_mid_write_resumes_without_redoing_or_partial_files(images, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", _DIES_MID_RECORD, str(images), str(out)],
+                          capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    done = {p: p.stat().st_mtime_ns for p in out.rglob("img*.json")}
+    assert len(done) == 3 and len(_temp_files(out)) == 1  # the half-written 4th record
+    assert not (out / "index.jsonl").exists()
+    report = run_batch("convert", images, out, local=True, batch_size=2)
+    assert (report.count("skipped"), report.count("done"), report.count("failed")) == (3, 4, 1)
+    assert all(p.stat().st_mtime_ns == m for p, m in done.items())
+    assert len(list(out.rglob("img*.json"))) == 7 and not _temp_files(out)
+    for p in out.rglob("img*.json"):
+        assert json.loads(p.read_text())["result"]["width"] > 0
+
+
+def test_without_ray_the_same_command_runs_in_process(images, tmp_path, monkeypatch):
+    """No Ray installed (``import ray`` fails): ``oculi batch`` without ``--local`` runs
+    in-process and writes what the explicit in-process run writes."""
+    from oculi.batch import ray_available
+    from oculi.cli.main import app
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    assert not ray_available()
+    res = CliRunner().invoke(app, ["batch", "convert", str(images), "-o", str(tmp_path / "a"),
+                                   "-O", "max_size=40"])
+    assert res.exit_code == 2 and "in-process" in res.output
+    run_batch("convert", images, tmp_path / "b", local=True, options={"max_size": 40})
+    files = [sorted(p.relative_to(tmp_path / d).as_posix() for p in (tmp_path / d).rglob("*"))
+             for d in "ab"]
+    assert files[0] == files[1]
+    for name in files[0]:
+        if name.startswith("img") or name.startswith("sub/img"):
+            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    with pytest.raises(MissingDependencyError, match="needs Ray"):
+        run_batch("convert", images, tmp_path / "c", address="auto")
 
 
 @pytest.mark.slow

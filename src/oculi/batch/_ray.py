@@ -5,56 +5,18 @@ and run :func:`oculi.batch.engine.process_items` on each chunk. Imported only wh
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from oculi.batch.cluster import connected, oculi_error_inside, quiet_environment
 from oculi.batch.engine import INDEX_COLUMNS, process_items
 from oculi.batch.jobs import jobs
 from oculi.batch.pool import plan_actor_pool
-from oculi.core.errors import OculiError, ParameterError
-
-
-def local_cpus() -> int:
-    """The CPUs this process may use (its affinity mask)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-@contextlib.contextmanager
-def connected(address: str | None = None) -> Iterator[None]:
-    """Use the Ray cluster this process is connected to, else connect to ``address``, else start
-    a local one (this machine's CPUs, no dashboard, worker logs not forwarded); a cluster
-    started or joined here is left on exit.
-
-    Raises:
-        ParameterError: no cluster answers at ``address``.
-    """
-    import ray
-
-    if ray.is_initialized():
-        yield
-        return
-    try:
-        if address:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        else:
-            ray.init(num_cpus=local_cpus(), include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING)
-    except ConnectionError as exc:
-        raise ParameterError(f"--address {address}: no Ray cluster there ({exc})") from None
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 class _Worker:
@@ -73,24 +35,12 @@ class _Worker:
         return {c: [r[c] for r in rows] for c in INDEX_COLUMNS}
 
 
-def _oculi_cause(exc: BaseException) -> OculiError | None:
-    """The oculi error a Ray error wraps (an actor that failed to load its model), if any."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        cause = getattr(seen, "cause", None)
-        if isinstance(cause, OculiError):
-            return cause
-        if isinstance(seen, OculiError) and type(seen).__module__.startswith("oculi"):
-            return seen
-        seen = seen.__cause__
-    return None
-
-
 def run_on_ray(job: str, options: dict[str, Any], items: list[tuple[str, str]], out: Path, *,
                address: str | None, workers: int | None, batch_size: int,
                collect: Callable[[list[dict[str, str]]], None]) -> int:
     """Run ``items`` (``(path, stem)`` pairs) through an actor pool; pass each finished chunk's
     index rows to ``collect``. Returns the pool size."""
+    quiet_environment()
     import ray
 
     with connected(address):
@@ -112,7 +62,7 @@ def run_on_ray(job: str, options: dict[str, Any], items: list[tuple[str, str]], 
                 collect([dict(zip(INDEX_COLUMNS, vals, strict=True))
                          for vals in zip(*cols.values(), strict=True)])
         except Exception as exc:
-            cause = _oculi_cause(exc)
+            cause = oculi_error_inside(exc)
             if cause is not None:
                 raise cause from None
             raise
