@@ -62,6 +62,15 @@ class ActionConfig(TrainConfig):
         test_clips: clips per video at validation and test, their softmax scores averaged
             (``segments``: frames at evenly spread offsets inside each segment; ``dense``:
             evenly spaced windows); 1: the centred clip.
+        flow: two-stream: an :mod:`oculi.flow` method (``dis``, ``farneback``, ...) whose fields
+            between consecutive sampled frames feed a second, motion-only TSM stream trained
+            from scratch, its logits added to the model's; None: one stream.
+        head_lr_scale: learning-rate multiplier of the classifier (the only layer a fine-tune
+            creates from scratch); 1: one rate for everything.
+        freeze_backbone_epochs: only the classifier learns for the first N epochs (the rest of
+            the network at learning rate 0), then every trainable layer: a linear probe on the
+            network's features before fine-tuning, so a random classifier's first gradients do
+            not wreck the ImageNet features (few clips, small batches).
         cache: keep every clip decoded in memory (resized to just above ``size``) after its
             first read, so video files are decoded once instead of once per epoch.
     """
@@ -87,6 +96,9 @@ class ActionConfig(TrainConfig):
     freeze_stages: int = 2
     frozen_bn: bool = True
     test_clips: int = 1
+    flow: str | None = None
+    head_lr_scale: float = 1.0
+    freeze_backbone_epochs: int = 0
     cache: bool = False
     epochs: int = 20
     batch_size: int = 8
@@ -102,10 +114,22 @@ class ActionConfig(TrainConfig):
         for name in ("clip_len", "stride", "width", "repeat", "test_clips"):
             check_positive(getattr(self, name), name)
         check_positive(self.freeze_stages, "freeze_stages", allow_zero=True)
+        check_positive(self.freeze_backbone_epochs, "freeze_backbone_epochs", allow_zero=True)
+        check_positive(self.head_lr_scale, "head_lr_scale")
+        if self.freeze_backbone_epochs >= self.epochs:
+            raise ParameterError(f"freeze_backbone_epochs: expected fewer than the {self.epochs} "
+                                 f"epochs, got {self.freeze_backbone_epochs!r}")
         if self.backbone and (self.model not in ("tsm", "tsn") or self.channels != 3):
             raise ParameterError(f"backbone: an ImageNet backbone serves the tsm and tsn models "
                                  f"on RGB clips (channels: 3), got model {self.model!r} with "
                                  f"{self.channels} channel(s)")
+        if self.flow:
+            from oculi.flow import methods
+
+            check_choice(self.flow, tuple(methods.names()), "flow")
+            if self.clip_len < 2:
+                raise ParameterError(f"flow: the flow stream needs clip_len >= 2, got "
+                                     f"{self.clip_len!r}")
         if self.size < 16:
             raise ParameterError(f"size: expected at least 16 pixels, got {self.size!r}")
         if self.channels not in (1, 3):

@@ -169,6 +169,9 @@ class ActionNet(nn.Module):
             network trained from scratch.
         pretrained, freeze_stages, frozen_bn: the ImageNet backbone's weights and fine-tuning.
         test_clips: clips per video at test (scores averaged).
+        flow: an :mod:`oculi.flow` method (``dis``, ``farneback``, ...): add a second stream
+            (:class:`~oculi.action.twostream.FlowStream`) reading the flow of consecutive
+            frames, its logits added to this network's (two-stream); None: one stream.
     """
 
     def __init__(self, model: str, classes: list[str], *, clip_len: int = 8,
@@ -176,7 +179,8 @@ class ActionNet(nn.Module):
                  width: int = 16, dropout: float = 0.2, key: str | None = None,
                  group: str | None = None, backbone: str | None = None,
                  pretrained: bool = True, freeze_stages: int = 0,
-                 frozen_bn: bool = True, test_clips: int = 1) -> None:
+                 frozen_bn: bool = True, test_clips: int = 1,
+                 flow: str | None = None) -> None:
         super().__init__()
         if not classes:
             raise ParameterError("classes: expected at least one class name")
@@ -185,7 +189,7 @@ class ActionNet(nn.Module):
             "stride": stride, "size": size, "channels": channels, "width": width,
             "dropout": dropout, "key": key, "group": group, "backbone": backbone,
             "pretrained": pretrained, "freeze_stages": freeze_stages, "frozen_bn": frozen_bn,
-            "test_clips": test_clips}
+            "test_clips": test_clips, "flow": flow}
         k = len(classes)
         if backbone:
             if model not in ("tsm", "tsn") or channels != 3:
@@ -209,14 +213,34 @@ class ActionNet(nn.Module):
         else:
             raise ParameterError(f"model: expected r2plus1d, x3d, tsm, tsn or frame, got "
                                  f"{model!r}")
+        self.flow_net: nn.Module | None = None
+        if flow:
+            from oculi.action.twostream import FlowStream
+
+            self.flow_net = FlowStream(k, clip_len, flow, width, dropout)
 
     @property
     def classes(self) -> list[str]:
         return self.info["classes"]
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
-        """``(N, C, T, H, W)`` float clips in [0, 1] -> ``(N, classes)`` logits."""
-        return self.net(clips)
+        """``(N, C, T, H, W)`` float clips in [0, 1] -> ``(N, classes)`` logits (two-stream:
+        the sum of both streams' logits)."""
+        if self.flow_net is None:
+            return self.net(clips)
+        return self.net(clips) + self.flow_net(clips)
+
+    def head_parameters(self) -> list[nn.Parameter]:
+        """The parameters of the final linear classifier(s) (the layers a fine-tune starts
+        from random weights; both streams' with ``flow``)."""
+        if hasattr(self.net, "backbone"):
+            body = self.net.backbone
+            heads = [body.head if body.head is not None else body.body.get_classifier()]
+        else:
+            heads = [[m for m in self.net.head.modules() if isinstance(m, nn.Linear)][-1]]
+        if self.flow_net is not None:
+            heads.append(self.flow_net.head)
+        return [p for h in heads for p in h.parameters()]
 
     def config(self) -> dict[str, Any]:
         return dict(self.info)

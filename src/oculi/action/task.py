@@ -73,7 +73,7 @@ class ActionTask(Task):
                          width=cfg.width, dropout=cfg.dropout, key=cfg.key, group=cfg.group,
                          backbone=cfg.backbone, pretrained=cfg.pretrained,
                          freeze_stages=cfg.freeze_stages, frozen_bn=cfg.frozen_bn,
-                         test_clips=cfg.test_clips)
+                         test_clips=cfg.test_clips, flow=cfg.flow)
 
     def build_data(self, cfg: ActionConfig, model: nn.Module, info: Any) -> TaskData:
         ds = self._index(cfg)
@@ -87,6 +87,23 @@ class ActionTask(Task):
         summary = {**ds.summary(), "model": cfg.model, "train_clips": len(train),
                    "val_clips": len(val), "holdout_groups": list(cfg.holdout_groups)}
         return TaskData(self.train_set, val_set, summary)
+
+    def build_optimizers(self, cfg: ActionConfig,
+                         model: nn.Module) -> dict[str, torch.optim.Optimizer]:
+        """One optimizer; the classifier learns ``head_lr_scale`` times faster and alone for
+        the first ``freeze_backbone_epochs`` (the other groups held at learning rate 0)."""
+        from oculi.train.optim import build_optimizer
+
+        net = model.module if hasattr(model, "module") else model
+        head = net.head_parameters()
+        opt = build_optimizer(model, cfg.optimizer, cfg.lr, cfg.weight_decay,
+                              momentum=cfg.momentum, decay_norm_bias=cfg.decay_norm_bias,
+                              head_params=head, head_lr_scale=cfg.head_lr_scale)
+        ids = {id(p) for p in head}
+        for g in opt.param_groups:
+            if g["params"] and id(g["params"][0]) not in ids:
+                g["hold_epochs"] = cfg.freeze_backbone_epochs
+        return {"main": opt}
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
         clips, labels = step.to_device(batch)

@@ -1,0 +1,80 @@
+"""The two-stream variant: a second stream that sees only motion, read from :mod:`oculi.flow`.
+
+:func:`clip_flow` turns the frames a clip classifier already receives into the dense flow of
+every pair of consecutive sampled frames (``oculi.flow.compute_flow`` with ``farneback``, ``dis``,
+... computed on 8-bit grey frames; no gradient flows through it). :class:`FlowStream` is a small
+TSM network (:class:`~oculi.action.models.FrameNet` with the temporal shift) trained from scratch
+on those ``T - 1`` two-channel fields. :class:`~oculi.action.models.ActionNet` with ``flow`` adds
+its logits to the appearance stream's (late fusion, trained jointly), so the flow is computed
+after the clip's crop and flip and stays consistent with the pixels the first stream sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from oculi.action.models import FrameNet
+from oculi.core.errors import DataError
+
+#: flow is divided by this fraction of the frame side (a motion across 1/32 of the frame is 1)
+_FLOW_UNIT = 1 / 32
+
+
+def clip_flow(clips: torch.Tensor, method: str = "dis") -> torch.Tensor:
+    """Dense flow between consecutive frames of clips.
+
+    Args:
+        clips: ``(N, C, T, H, W)`` float in [0, 1], C 1 (grey) or 3 (RGB), T >= 2.
+        method: an :mod:`oculi.flow` method name (``dis``, ``farneback``, ``hs``, ...).
+
+    Returns:
+        ``(N, 2, T - 1, H, W)`` float32 on the clips' device: ``(u, v)`` from frame t to t + 1
+        in units of 1/32 of the frame side (pixels * 32 / W for u, * 32 / H for v).
+    """
+    from oculi.flow import compute_flow
+
+    if clips.ndim != 5 or clips.shape[1] not in (1, 3) or clips.shape[2] < 2:
+        raise DataError(f"clips: expected (N, 1 or 3, T >= 2, H, W) frames for flow, got "
+                        f"{tuple(clips.shape)}")
+    n, _, t, h, w = clips.shape
+    grey = (clips.detach().float().mean(1).clamp(0, 1) * 255).round().to(torch.uint8)
+    frames = grey.cpu().numpy()
+    out = np.empty((n, t - 1, h, w, 2), np.float32)
+    for i in range(n):
+        for k in range(t - 1):
+            out[i, k] = compute_flow(frames[i, k], frames[i, k + 1], method)
+    out[..., 0] /= _FLOW_UNIT * w
+    out[..., 1] /= _FLOW_UNIT * h
+    return torch.from_numpy(out).permute(0, 4, 1, 2, 3).contiguous().to(clips.device)
+
+
+class FlowStream(nn.Module):
+    """TSM on the flow fields of a clip (see the module doc).
+
+    Args:
+        classes: number of classes.
+        clip_len: frames per clip T (the stream sees T - 1 fields).
+        method: the :mod:`oculi.flow` method.
+        width: channels of the first stage.
+        dropout: dropout before the classifier.
+
+    Input ``(N, C, T, H, W)`` frames in [0, 1]; output ``(N, classes)`` logits.
+    """
+
+    def __init__(self, classes: int, clip_len: int, method: str = "dis", width: int = 16,
+                 dropout: float = 0.2) -> None:
+        super().__init__()
+        if clip_len < 2:
+            raise DataError(f"clip_len: the flow stream needs at least 2 frames, got {clip_len}")
+        self.method = method
+        self.net = FrameNet(classes, clip_len - 1, 2, width, dropout, shift=True)
+
+    @property
+    def head(self) -> nn.Module:
+        """The stream's classifier (dropout, linear)."""
+        return self.net.head
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        return self.net(clip_flow(clips, self.method))
