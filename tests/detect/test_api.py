@@ -16,5 +16,5 @@ def test_registry_families():
     assert {k for k, v in fam.items() if v == "region-based"} == {
         "fasterrcnn", "maskrcnn", "rcnn", "fastrcnn"}
     assert {k for k, v in fam.items() if v == "single-shot"} == {
-        "retinanet", "fcos", "ssdlite", "yolo"}
+        "retinanet", "fcos", "ssdlite", "yolo", "efficientdet"}
     assert set(det.TRAINABLE) == {k for k, v in fam.items() if v != "classical"}

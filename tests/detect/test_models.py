@@ -1,7 +1,7 @@
 """Every architecture, on the real EfficientNet-Lite0 backbone, trains a few iterations on a tiny
 crop of the raccoon data (four images at 128 pixels) and its loss falls; eval mode returns boxes
-in the input image's pixels. The region-based models and RetinaNet are slower: marked slow (R-CNN
-and Fast R-CNN learn in test_rcnn.py)."""
+in the input image's pixels. The region-based models and RetinaNet are slower: marked slow (R-CNN,
+Fast R-CNN and EfficientDet learn in test_rcnn.py and test_efficientdet.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import torch
 from oculi.core.errors import ParameterError, UnknownNameError
 from oculi.detect import TRAINABLE, create_detector, rebuild
 
-SLOW = {"fasterrcnn", "maskrcnn", "retinanet", "rcnn", "fastrcnn"}  # R-CNNs: test_rcnn.py
+# R-CNN, Fast R-CNN and EfficientDet learn in their own test files
+SLOW = {"fasterrcnn", "maskrcnn", "retinanet", "rcnn", "fastrcnn", "efficientdet"}
 LR = {"yolo": 1e-2, "ssdlite": 3e-3, "retinanet": 2e-4}
 STEPS = {"yolo": 16}  # cheap steps; its CIoU + objectness loss moves slowly at first
 

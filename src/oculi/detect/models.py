@@ -110,15 +110,35 @@ def _common(feats, image_size: int) -> dict[str, Any]:
             "image_std": list(feats.std)}
 
 
+def _neck(feats, fpn_channels: int, extra: str, neck: str) -> nn.Module:
+    """The multi-scale body: torchvision's FPN (``neck="fpn"``) or a shared neck of
+    :mod:`oculi.detect.necks` (``"pan"``, ``"bifpn"``) with the same levels."""
+    if neck == "fpn":
+        from oculi.detect.backbone import FPNBackbone
+
+        return FPNBackbone(feats, fpn_channels, extra)
+    from oculi.detect.necks import NeckBackbone
+
+    return NeckBackbone(feats, neck, fpn_channels, extra)
+
+
+def retinanet_anchors() -> Any:
+    """RetinaNet's anchors on P3-P7: sizes 32..512 (4x the stride) x 3 octave scales x 3
+    aspect ratios (torchvision ``AnchorGenerator``)."""
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+
+    sizes = tuple((x, int(x * 2 ** (1 / 3)), int(x * 2 ** (2 / 3)))
+                  for x in (32, 64, 128, 256, 512))
+    return AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * 5)
+
+
 def _fasterrcnn(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
-                masks: bool = False, **kw: Any) -> nn.Module:
+                masks: bool = False, neck: str = "fpn", **kw: Any) -> nn.Module:
     from torchvision.models.detection import FasterRCNN, MaskRCNN
     from torchvision.models.detection.anchor_utils import AnchorGenerator
     from torchvision.ops import MultiScaleRoIAlign
 
-    from oculi.detect.backbone import FPNBackbone
-
-    body = FPNBackbone(feats, fpn_channels, "pool")
+    body = _neck(feats, fpn_channels, "pool", neck)
     anchors = AnchorGenerator(((32,), (64,), (128,), (256,)), ((0.5, 1.0, 2.0),) * 4)
     names = ["0", "1", "2"]
     # CPU-sized sampling (torchvision's defaults: 2000/1000 proposals, 512 RoIs per image)
@@ -136,28 +156,20 @@ def _fasterrcnn(num_classes: int, feats, image_size: int, fpn_channels: int = 12
 
 
 def _retinanet(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
-               **kw: Any) -> nn.Module:
+               neck: str = "fpn", **kw: Any) -> nn.Module:
     from torchvision.models.detection import RetinaNet
-    from torchvision.models.detection.anchor_utils import AnchorGenerator
 
-    from oculi.detect.backbone import FPNBackbone
-
-    body = FPNBackbone(feats, fpn_channels, "p6p7")
-    sizes = tuple((x, int(x * 2 ** (1 / 3)), int(x * 2 ** (2 / 3)))
-                  for x in (32, 64, 128, 256, 512))
-    anchors = AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * 5)
-    return RetinaNet(body, num_classes + 1, anchor_generator=anchors,
+    body = _neck(feats, fpn_channels, "p6p7", neck)
+    return RetinaNet(body, num_classes + 1, anchor_generator=retinanet_anchors(),
                      **_common(feats, image_size), **kw)
 
 
 def _fcos(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
-          **kw: Any) -> nn.Module:
+          neck: str = "fpn", **kw: Any) -> nn.Module:
     from torchvision.models.detection import FCOS
     from torchvision.models.detection.anchor_utils import AnchorGenerator
 
-    from oculi.detect.backbone import FPNBackbone
-
-    body = FPNBackbone(feats, fpn_channels, "p6p7")
+    body = _neck(feats, fpn_channels, "p6p7", neck)
     anchors = AnchorGenerator(((8,), (16,), (32,), (64,), (128,)), ((1.0,),) * 5)
     return FCOS(body, num_classes + 1, anchor_generator=anchors, **_common(feats, image_size),
                 **kw)
@@ -203,7 +215,8 @@ def create_detector(
         image_size: images are resized inside the model to this longer side (SSDlite: square).
         frozen_stages: backbone stages kept frozen (stem and the first blocks).
         **options: architecture keywords (torchvision's, e.g. ``box_score_thresh``; YOLO's
-            ``anchors``, ``width``).
+            ``anchors``, ``width``; ``neck`` ``"fpn"``/``"pan"``/``"bifpn"`` for
+            ``fasterrcnn``, ``maskrcnn``, ``retinanet``, ``fcos``; EfficientDet's ``phi``).
 
     Raises:
         UnknownNameError: unknown architecture; ParameterError: a classical name.
@@ -258,6 +271,12 @@ def _region(name: str) -> Any:
     return factory
 
 
+def _efficientdet(num_classes: int, feats, image_size: int, **kw: Any) -> nn.Module:
+    from oculi.detect.efficientdet import build_efficientdet
+
+    return build_efficientdet(num_classes, feats, image_size, **kw)
+
+
 def _classical(module: str, name: str) -> Any:
     def factory(**kw: Any) -> Any:
         import importlib
@@ -286,6 +305,9 @@ detectors.register("maskrcnn", functools.partial(_fasterrcnn, masks=True), train
                    help="Mask R-CNN with FPN: boxes and instance masks")
 detectors.register("retinanet", _retinanet, trainable=True, family=_SINGLE, stages=(2, 3, 4),
                    help="RetinaNet with FPN P3-P7 and focal loss (torchvision)")
+detectors.register("efficientdet", _efficientdet, trainable=True, family=_SINGLE,
+                   stages=(2, 3, 4), help="EfficientDet: BiFPN (fast normalised fusion) on "
+                   "P3-P7, compound scaling (phi, D0 default), separable focal-loss head (oculi)")
 detectors.register("fcos", _fcos, trainable=True, family=_SINGLE, stages=(2, 3, 4),
                    help="FCOS, anchor-free with centerness (torchvision)")
 detectors.register("ssdlite", _ssdlite, trainable=True, family=_SINGLE, stages=(3, 4),

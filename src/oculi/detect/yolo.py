@@ -1,5 +1,6 @@
 """A compact YOLO-family detector, written here (YOLOv3's three scales with anchors from k-means
-on the training boxes, YOLOv4/v5's PAN neck, CIoU box loss and grid-offset target assignment).
+on the training boxes, YOLOv4/v5's PAN neck — :class:`oculi.detect.necks.PAN`, shared with the
+other detectors — CIoU box loss and grid-offset target assignment).
 
     >>> import numpy as np
     >>> wh = np.array([[10, 10], [11, 9], [100, 50], [98, 52], [300, 300], [290, 310]], float)
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from oculi.core.deprecation import renamed_parameters
+from oculi.detect.necks import PAN
 
 #: YOLOv5's P3-P5 anchors for 640-pixel inputs (width, height), used when none are given
 DEFAULT_ANCHORS = ((10, 13), (16, 30), (33, 23), (30, 61), (62, 45), (59, 119),
@@ -83,46 +85,6 @@ def ciou(box1: torch.Tensor, box2: torch.Tensor, eps: float = 1e-7) -> torch.Ten
     with torch.no_grad():
         alpha = v / (v - iou + (1 + eps))
     return iou - (rho2 / c2 + v * alpha)
-
-
-class ConvBN(nn.Sequential):
-    def __init__(self, c1: int, c2: int, k: int = 1, s: int = 1) -> None:
-        super().__init__(nn.Conv2d(c1, c2, k, s, k // 2, bias=False), nn.BatchNorm2d(c2),
-                         nn.SiLU(inplace=True))
-
-
-class CSPBlock(nn.Module):
-    """Cross-stage-partial block (YOLOv5's C3): half the channels through ``n`` bottlenecks."""
-
-    def __init__(self, c1: int, c2: int, n: int = 1) -> None:
-        super().__init__()
-        h = c2 // 2
-        self.a, self.b = ConvBN(c1, h), ConvBN(c1, h)
-        self.m = nn.Sequential(*[nn.Sequential(ConvBN(h, h, 1), ConvBN(h, h, 3))
-                                 for _ in range(n)])
-        self.out = ConvBN(2 * h, c2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(torch.cat([self.m(self.a(x)), self.b(x)], 1))
-
-
-class PAN(nn.Module):
-    """FPN top-down then PANet bottom-up path over three maps; ``width`` channels out."""
-
-    def __init__(self, channels: Sequence[int], width: int) -> None:
-        super().__init__()
-        self.lat = nn.ModuleList(ConvBN(c, width) for c in channels)
-        self.td4, self.td3 = CSPBlock(2 * width, width), CSPBlock(2 * width, width)
-        self.down3, self.down4 = ConvBN(width, width, 3, 2), ConvBN(width, width, 3, 2)
-        self.bu4, self.bu5 = CSPBlock(2 * width, width), CSPBlock(2 * width, width)
-
-    def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor]:
-        l3, l4, l5 = (m(f) for m, f in zip(self.lat, feats, strict=True))
-        t4 = self.td4(torch.cat([F.interpolate(l5, size=l4.shape[-2:], mode="nearest"), l4], 1))
-        t3 = self.td3(torch.cat([F.interpolate(t4, size=l3.shape[-2:], mode="nearest"), l3], 1))
-        b4 = self.bu4(torch.cat([self.down3(t3), t4], 1))
-        b5 = self.bu5(torch.cat([self.down4(b4), l5], 1))
-        return [t3, b4, b5]
 
 
 class YOLO(nn.Module):

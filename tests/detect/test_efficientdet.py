@@ -1,0 +1,106 @@
+"""EfficientDet: compound scaling against the paper's table, the model's parts at D0 and D1,
+a few training steps that lower the focal loss (fusion weights stay non-negative and
+normalised), and a run through the detection task that rebuilds from its checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from oculi.detect import create_detector
+from oculi.detect.efficientdet import compound_scaling
+
+
+def _squares(n: int, seed: int, size: int = 96) -> tuple[list[torch.Tensor], list[dict]]:
+    """Noise images with one red square each, as (3, H, W) floats and torchvision targets."""
+    rng = np.random.default_rng(seed)
+    images, targets = [], []
+    for _ in range(n):
+        im = rng.integers(0, 256, (size, size, 3)).astype(np.uint8)
+        s = int(rng.integers(28, 48))
+        y, x = (int(v) for v in rng.integers(0, size - s, 2))
+        im[y:y + s, x:x + s] = (230, 30, 30)
+        images.append(torch.from_numpy(im).permute(2, 0, 1).float() / 255)
+        targets.append({"boxes": torch.tensor([[x, y, x + s, y + s]], dtype=torch.float32),
+                        "labels": torch.tensor([1])})
+    return images, targets
+
+
+def test_compound_scaling_matches_the_paper():
+    from oculi.core.errors import ParameterError
+
+    # EfficientDet paper, Table 1: D0 64/3/3/512, D1 88/4/3/640, D3 160/6/4/896
+    assert tuple(compound_scaling(0)) == (64, 3, 3, 512)
+    assert tuple(compound_scaling(1)) == (88, 4, 3, 640)
+    assert tuple(compound_scaling(3)) == (160, 6, 4, 896)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ParameterError, match="phi"):
+            compound_scaling(bad)
+
+
+@pytest.mark.parametrize(("phi", "width", "layers", "head"), [(0, 64, 3, 3), (1, 88, 4, 3)])
+def test_model_parts_follow_phi(phi, width, layers, head):
+    from oculi.detect.necks import BiFPN, SeparableConv
+
+    m = create_detector("efficientdet", num_classes=2, pretrained=False, image_size=128,
+                        phi=phi)
+    neck = m.net.backbone.neck
+    assert isinstance(neck, BiFPN) and neck.width == width and len(neck.layers) == layers
+    assert neck.levels == 5                                          # P3-P7
+    tower = m.net.head.classification_head.conv
+    assert len(tower) == head and all(isinstance(t, SeparableConv) for t in tower)
+    assert m.net.head.classification_head.num_classes == 3          # K + background slot
+
+
+def test_training_steps_lower_the_loss_and_keep_fusion_weights_normalised():
+    images, targets = _squares(4, 0)
+    torch.manual_seed(0)
+    m = create_detector("efficientdet", num_classes=1, image_size=96)
+    m.train()
+    opt = torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], 3e-3)
+    losses = []
+    for _ in range(10):
+        loss = sum(m(images, targets).values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert sorted(losses[-3:])[1] < 0.7 * losses[0], losses
+    fusions = m.net.backbone.neck.fusions()
+    assert len(fusions) == 3 * 8
+    moved = 0
+    for f in fusions:
+        w = f.normalised().detach()
+        assert (w >= 0).all() and float(w.sum()) == pytest.approx(1.0, abs=1e-3)
+        moved += int(not torch.allclose(f.weight.detach(), torch.ones_like(f.weight)))
+    assert moved > 0                                                  # the weights are learned
+
+
+def test_trains_through_the_detection_task(tmp_path):
+    from oculi.detect import DetectionConfig, load_detector, train_detector
+    from oculi.io import write_image
+    from oculi.train import read_metrics
+
+    images, targets = _squares(10, 3)
+    for name, part in (("train", slice(0, 8)), ("val", slice(8, 10))):
+        rows = ["filename,width,height,class,xmin,ymin,xmax,ymax"]
+        (tmp_path / name).mkdir()
+        for i, (im, t) in enumerate(zip(images[part], targets[part], strict=True)):
+            write_image(tmp_path / name / f"{i}.png",
+                        (im.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
+            x0, y0, x1, y1 = t["boxes"][0].tolist()
+            rows.append(f"{i}.png,96,96,square,{x0},{y0},{x1},{y1}")
+        (tmp_path / name / "labels.csv").write_text("\n".join(rows) + "\n")
+    cfg = DetectionConfig(model="efficientdet", image_size=96, epochs=3, batch_size=4, lr=3e-3,
+                          warmup_epochs=0.0, augment=False, threads=1, grid_images=0,
+                          arch_options={"phi": 0, "width": 48, "score_thresh": 0.0},
+                          val_data=str(tmp_path / "val" / "labels.csv"))
+    train_detector(tmp_path / "train" / "labels.csv", cfg, tmp_path / "run", progress=False)
+    hist = read_metrics(tmp_path / "run")
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"]
+    model = load_detector(tmp_path / "run")
+    assert model.arch == "efficientdet" and model.net.backbone.neck.width == 48
+    det = model.detect([images[0].permute(1, 2, 0).numpy()], score_threshold=0.0)[0]
+    assert det.boxes.shape[1] == 4 and len(det.boxes) > 0
+    assert (det.boxes[:, 2:] <= 96 + 1e-3).all() and set(det.labels.tolist()) == {1}
