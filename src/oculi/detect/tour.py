@@ -1,13 +1,78 @@
-"""Tour section for detection: OpenCV's classical detectors on the embedded photos and, when a
-trained run is named by ``$OCULI_TOUR_DETECT_RUN``, that model's predictions."""
+"""Tour section for detection: OpenCV's classical detectors on the embedded photos, the
+evolution of the region-based detectors (R-CNN → Fast → Faster R-CNN) and EfficientDet against
+the other detectors, both read from bench/results/detect.jsonl, and, when a trained run is named
+by ``$OCULI_TOUR_DETECT_RUN``, that model's predictions."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from oculi.report import Report
+
+#: benchmark results this section reads (bench/detect.py writes them)
+BENCH_RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results" / "detect.jsonl"
+#: the region-based evolution, oldest first
+EVOLUTION = ("rcnn", "fastrcnn", "fasterrcnn")
+
+
+def bench_rows(lead: str, others: tuple[str, ...] | None = None,
+               path: Path | None = None) -> list[dict[str, Any]]:
+    """The latest ``lead`` line of the detection benchmark and, for each of ``others`` (None:
+    every architecture), its latest line at the same budget and image size: the equal-budget
+    comparison, ``lead`` first. Empty when there is no ``lead`` line (or no file)."""
+    path = BENCH_RESULTS if path is None else path
+    if not path.is_file():
+        return []
+    lines = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+    leads = [r for r in lines if r.get("arch") == lead]
+    if not leads:
+        return []
+    top = leads[-1]
+    latest: dict[str, dict[str, Any]] = {}
+    for r in lines:
+        if (r.get("arch") != lead and (others is None or r.get("arch") in others)
+                and r.get("budget_s") == top["budget_s"]
+                and r.get("image_size") == top["image_size"]):
+            latest[r["arch"]] = r
+    return [top, *latest.values()]
+
+
+def _bench_table(sec: Any, rows: list[dict[str, Any]], what: str) -> None:
+    if not rows:
+        sec.text(f"No {what} in bench/results/detect.jsonl yet (run `python -m bench.detect "
+                 "--archs ...`).")
+        return
+    top = rows[0]
+    sec.table(["detector", "epochs", "train s", "mAP@.5", "mAP@[.5:.95]", "ms / image"],
+              [[r["arch"], r["epochs"], r["train_time_s"], round(r["test_map50"], 3),
+                round(r["test_map"], 3),
+                r.get("ms_per_image") or round(1000 / r["inference_images_per_s"], 1)]
+               for r in rows],
+              caption=f"raccoon, {top['test_images']} test images, {top['image_size']} px, "
+                      f"{top['budget_s']:.0f} s training budget each on this CPU (one thread); "
+                      f"read from bench/results/detect.jsonl ({top['time'][:10]}), not "
+                      "measured by the tour")
+
+
+def _benchmarks(report: Report) -> None:
+    sec = report.section(
+        "From R-CNN to Faster R-CNN",
+        "R-CNN (2014) pushes every selective-search proposal through the CNN on its own and "
+        "scores it with linear SVMs; Fast R-CNN (2015) runs the CNN once per image and pools "
+        "each proposal from that map (RoI pooling), training the heads end to end; Faster "
+        "R-CNN (2015) replaces selective search by a learned region proposal network on the "
+        "same map. All three on the same backbone and training budget.")
+    evo = {r["arch"]: r for r in bench_rows("rcnn", EVOLUTION[1:])}
+    _bench_table(sec, [evo[a] for a in EVOLUTION if a in evo], "R-CNN result")
+    sec = report.section(
+        "EfficientDet against the other detectors",
+        "EfficientDet-D0-sized (BiFPN with fast normalised fusion, 64 channels, 3 layers, "
+        "separable focal-loss head) against the other detectors at the same budget.")
+    _bench_table(sec, bench_rows("efficientdet"), "EfficientDet result")
 
 
 def _faces(report: Report, quick: bool) -> None:
@@ -90,3 +155,4 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
                                                                   strict=True)]),
                       f"{model.arch} from {run}: {len(d)} object(s)", name=f"trained-{name}",
                       width=220)
+    _benchmarks(report)
