@@ -111,7 +111,7 @@ def test_timeline_refuses_a_window_shorter_than_the_clip(direction_run, tmp_path
         video_timeline(direction_run / "run", video, window=0.1)
 
 
-@pytest.mark.parametrize("bad", ["missing", "notvideo", "stride"])
+@pytest.mark.parametrize("bad", ["missing", "notvideo", "stride", "gradcam"])
 def test_cli_action_bad_input_is_one_line_exit_2(direction_run, tmp_path, bad):
     video = _video(tmp_path / "v.avi")
     args = ["action", str(video), "--run", str(direction_run / "run")]
@@ -120,6 +120,8 @@ def test_cli_action_bad_input_is_one_line_exit_2(direction_run, tmp_path, bad):
     elif bad == "notvideo":
         (tmp_path / "x.avi").write_text("not a video")
         args[1] = str(tmp_path / "x.avi")
+    elif bad == "gradcam":
+        args += ["--gradcam", str(tmp_path / "cam.png")]         # a 3-D run: no Grad-CAM
     else:
         args += ["--stride", "0"]
     res = CliRunner().invoke(app, args)

@@ -1,0 +1,108 @@
+"""Grad-CAM over space and time: the per-frame maps equal a hand computation of Grad-CAM of the
+clip's score (channel weights per frame, one scale for the whole clip), a trained network's heat
+sits on the frames and the place that hold the evidence, 3-D models are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from oculi.action.clipcam import clip_gradcam, video_gradcam
+from oculi.action.models import ActionNet
+from oculi.action.task import load_action_model, train_action
+from oculi.cli.main import app
+from oculi.core.errors import ParameterError
+from tests.action.test_train import _cfg
+
+
+def test_maps_are_grad_cam_of_the_clip_score_scaled_over_the_whole_clip():
+    torch.manual_seed(0)
+    net = ActionNet("tsm", ["a", "b", "c"], clip_len=4, width=8).eval()
+    clip = torch.rand(1, 4, 32, 32)
+    cam = clip_gradcam(net, clip, target="b")
+    feats = {}
+    handle = net.net.stages.register_forward_hook(lambda m, i, o: feats.setdefault("a", o))
+    logits = net(clip[None])
+    handle.remove()
+    act = feats["a"]                                          # (T, C, h, w)
+    (grad,) = torch.autograd.grad(logits[0, 1], act)
+    raw = torch.relu((grad.mean((2, 3), keepdim=True) * act).sum(1)).detach()
+    up = torch.nn.functional.interpolate(raw[:, None], size=(32, 32), mode="bilinear",
+                                         align_corners=False)[:, 0]
+    assert cam.label == "b" and cam.layer == "net.stages"
+    np.testing.assert_allclose(cam.maps, (up / raw.max()).numpy(), atol=1e-5)
+    np.testing.assert_allclose(cam.frame_weight, (raw.sum((1, 2)) / raw.sum()).numpy(),
+                               atol=1e-5)
+    assert cam.score == pytest.approx(float(logits.detach().softmax(1)[0, 1]), abs=1e-5)
+    assert cam.frames.shape == (4, 32, 32, 3) and cam.strip(gap=2).shape == (32, 4 * 34 - 2, 3)
+
+
+def _square_clip(label: str, seed: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """``(4, 32, 32)`` uint8 noise; class ``square``: a bright 10x10 square at a random place in
+    frames 1 and 2 only. Returns the clip and the square's top-left corner."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0, 40, (4, 32, 32)).astype(np.uint8)
+    y, x = (int(v) for v in rng.integers(0, 22, 2))
+    if label == "square":
+        a[1:3, y:y + 10, x:x + 10] = 255
+    return a, (y, x)
+
+
+@pytest.fixture(scope="module")
+def square_run(tmp_path_factory):
+    """TSN at 64 px trained for seconds on noise clips with or without a square in frames 1-2;
+    returns (data folder, the squares' corners)."""
+    tmp_path = tmp_path_factory.mktemp("square")
+    lines, corners = ["file,label,group"], {}
+    for c in ("square", "none"):
+        for i in range(12):
+            a, corners[f"{c}{i}"] = _square_clip(c, i + 100 * (c == "none"))
+            np.savez_compressed(tmp_path / f"{c}{i}.npz", original=a)
+            lines.append(f"{c}{i}.npz,{c},g{i % 3}")
+    (tmp_path / "labels.csv").write_text("\n".join(lines) + "\n")
+    cfg = _cfg(model="tsn", clip_len=4, size=64, epochs=4, repeat=8, holdout_groups=("g2",),
+               lr=3e-3, weight_decay=0.0, dropout=0.0)
+    train_action(tmp_path, cfg, tmp_path / "run", progress=False)
+    return tmp_path, corners
+
+
+def test_a_trained_network_looks_at_the_frames_and_place_holding_the_evidence(square_run):
+    """Held-out clips: measured inside/outside 0.70-0.85 / 0.13-0.27, frames 1-2 hold 0.94-0.98
+    of the heat; at 32 px (a 2x2 last stage) the maps are too coarse."""
+    tmp_path, corners = square_run
+    net = load_action_model(tmp_path / "run")
+    for i in (2, 5, 8, 11):                                   # group g2, not trained on
+        cam = video_gradcam(net, tmp_path / f"square{i}.npz", target="square")
+        y, x = corners[f"square{i}"]
+        box = np.zeros((64, 64), bool)
+        box[2 * y:2 * y + 20, 2 * x:2 * x + 20] = True
+        inside, outside = cam.maps[1:3, box].mean(), cam.maps[1:3, ~box].mean()
+        assert inside > 2 * outside, (i, inside, outside)
+        assert cam.frame_weight[1:3].sum() > 0.8, cam.frame_weight
+
+
+def test_cli_action_writes_the_grad_cam_strip(square_run, tmp_path):
+    from oculi.io import read_image
+    from oculi.video import write_video
+
+    data, _ = square_run
+    clip = np.load(data / "square2.npz")["original"]
+    video = write_video(tmp_path / "square.avi", np.repeat(clip[..., None], 3, -1), fps=25.0)
+    cam = tmp_path / "cam.png"
+    res = CliRunner().invoke(app, ["action", str(video), "--run", str(data / "run"),
+                                   "--gradcam", str(cam)])
+    assert res.exit_code == 0, res.output
+    assert "Grad-CAM" in res.output and "square" in res.output.splitlines()[-1]
+    assert read_image(cam).shape == (64, 4 * 64 + 3 * 2, 3)
+
+
+@pytest.mark.parametrize("model", ["r2plus1d", "x3d", "frame"])
+def test_models_that_mix_frames_or_see_one_are_refused(model):
+    net = ActionNet(model, ["a", "b"], clip_len=4, width=8).eval()
+    with pytest.raises(ParameterError, match="per-frame"):
+        clip_gradcam(net, torch.rand(1, 4, 32, 32))
+    tsm = ActionNet("tsm", ["a", "b"], clip_len=4, width=8).eval()
+    with pytest.raises(ParameterError, match="target"):
+        clip_gradcam(tsm, torch.rand(1, 4, 32, 32), target="c")
