@@ -232,3 +232,12 @@ def test_importing_oculi_batch_imports_neither_ray_nor_torch():
     code = "import sys, oculi.batch; print('ray' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(("address", "match"), [
+    ("127.0.0.1:1", "no Ray cluster there"), ("ray://127.0.0.1:1", "no Ray cluster there"),
+    ("nosuchscheme://host:1", "expected auto, ray://HOST:PORT"), ("ray://host", "expected")])
+def test_an_address_without_a_cluster_fails_at_once(images, tmp_path, address, match):
+    pytest.importorskip("ray")
+    with pytest.raises(ParameterError, match=match):
+        run_batch("convert", images, tmp_path / "o", address=address)

@@ -34,15 +34,40 @@ def quiet_environment() -> None:
         os.environ.setdefault(key, value)
 
 
+def check_address(address: str) -> None:
+    """Raise :class:`ParameterError` unless ``address`` is ``auto`` or a reachable
+    ``ray://HOST:PORT`` (Ray Client) or ``HOST:PORT`` (the head node's GCS) — Ray itself waits
+    minutes on a port where nothing answers. Waits at most 5 s."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "", address
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("", "ray") or not host or not port.isdigit():
+        raise ParameterError(f"--address {address}: expected auto, ray://HOST:PORT (Ray Client, "
+                             "port 10001 by default) or HOST:PORT (the head node, 6379)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ParameterError(f"--address {address}: no Ray cluster there ({reason})") from None
+
+
 @contextlib.contextmanager
 def connected(address: str | None = None) -> Iterator[None]:
-    """Use the Ray cluster this process is connected to, else connect to ``address``, else start
-    a local one (this machine's CPUs, no dashboard, worker logs not forwarded); a cluster
-    started or joined here is left on exit.
+    """Use the Ray cluster this process is connected to, else connect to ``address`` (None: the
+    ``RAY_ADDRESS`` environment variable), else start a local one (this machine's CPUs, no
+    dashboard, worker logs not forwarded); a cluster started or joined here is left on exit.
 
     Raises:
         ParameterError: no cluster answers at ``address``.
     """
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if address:
+        check_address(address)
     quiet_environment()
     import ray
 
@@ -57,6 +82,8 @@ def connected(address: str | None = None) -> Iterator[None]:
                      logging_level=logging.WARNING)
     except ConnectionError as exc:
         raise ParameterError(f"--address {address}: no Ray cluster there ({exc})") from None
+    except ValueError as exc:  # a malformed address, or ray:// without Ray Client installed
+        raise ParameterError(f"--address {address}: {' '.join(str(exc).split())}") from None
     try:
         yield
     finally:
