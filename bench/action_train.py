@@ -45,12 +45,22 @@ IMAGENET = {"backbone": "efficientnet_lite0", "channels": 3, "size": 128, "freez
 #: trainable stages at a 5x lower rate than IMAGENET's
 LPFT = {**IMAGENET, "epochs": 15, "lr": 2e-4, "head_lr_scale": 10.0,
         "freeze_backbone_epochs": 3}
+#: the flow stream that reads the motion layout
+FLOW_GRID = {"flow": "dis", "flow_grid": 4}
 #: bench model name -> (task model, extra config fields)
 MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "r2plus1d": ("r2plus1d", {}), "tsm": ("tsm", {}), "tsn": ("tsn", {}), "frame": ("frame", {}),
     "x3d": ("x3d", {"width": 24}),
     "tsm-lite0": ("tsm", IMAGENET), "tsn-lite0": ("tsn", IMAGENET),
     "tsm-lite0-lpft": ("tsm", LPFT), "tsn-lite0-lpft": ("tsn", LPFT),
+    # two-stream: the same appearance stream and a TSM stream on DIS flow of the sampled frames
+    "tsm-lite0-lpft-flow": ("tsm", {**LPFT, "flow": "dis"}),
+    "tsm-flow": ("tsm", {"flow": "dis"}),
+    # the motion layout of DIS flow (4 x 4 cells) and a linear classifier, alone or as the
+    # second stream of TSM-Lite0
+    "flow-grid": ("flow", {**FLOW_GRID, "channels": 3, "size": 128, "epochs": 15,
+                           "batch_size": 4, "lr": 3e-3, "cache": True}),
+    "tsm-lite0-lpft-flowgrid": ("tsm", {**LPFT, **FLOW_GRID}),
 }
 
 

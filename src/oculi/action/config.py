@@ -10,7 +10,7 @@ from oculi.core.errors import ParameterError
 from oculi.train.config import TrainConfig, check_fraction
 
 #: the networks of :mod:`oculi.action.models`
-MODELS = ("r2plus1d", "x3d", "tsm", "tsn", "frame")
+MODELS = ("r2plus1d", "x3d", "tsm", "tsn", "frame", "flow")
 #: how frames are picked from a clip (:mod:`oculi.action.sampling`)
 SAMPLINGS = ("segments", "dense")
 
@@ -97,6 +97,7 @@ class ActionConfig(TrainConfig):
     frozen_bn: bool = True
     test_clips: int = 1
     flow: str | None = None
+    flow_grid: int = 0
     head_lr_scale: float = 1.0
     freeze_backbone_epochs: int = 0
     cache: bool = False
@@ -123,6 +124,10 @@ class ActionConfig(TrainConfig):
             raise ParameterError(f"backbone: an ImageNet backbone serves the tsm and tsn models "
                                  f"on RGB clips (channels: 3), got model {self.model!r} with "
                                  f"{self.channels} channel(s)")
+        check_positive(self.flow_grid, "flow_grid", allow_zero=True)
+        if self.model == "flow" and not self.flow:
+            raise ParameterError("flow: model 'flow' (the motion stream alone) needs a flow "
+                                 "method (dis, farneback, ...)")
         if self.flow:
             from oculi.flow import methods
 

@@ -158,8 +158,8 @@ class ActionNet(nn.Module):
     rebuilds it and its input pipeline: ``ActionNet(**net.config())``.
 
     Args:
-        model: ``r2plus1d``, ``x3d`` (:class:`~oculi.action.x3d.X3DNet`), ``tsm``, ``tsn`` or
-            ``frame``.
+        model: ``r2plus1d``, ``x3d`` (:class:`~oculi.action.x3d.X3DNet`), ``tsm``, ``tsn``,
+            ``frame`` or ``flow`` (the flow stream alone; needs ``flow``).
         classes: the class names (their order is the logits' order).
         clip_len, sampling, stride, size, channels, key, group: the input pipeline
             (:class:`~oculi.action.config.ActionConfig`).
@@ -172,6 +172,8 @@ class ActionNet(nn.Module):
         flow: an :mod:`oculi.flow` method (``dis``, ``farneback``, ...): add a second stream
             (:class:`~oculi.action.twostream.FlowStream`) reading the flow of consecutive
             frames, its logits added to this network's (two-stream); None: one stream.
+        flow_grid: the flow stream: 0 TSM on the fields; > 0 a linear classifier on their
+            ``flow_grid`` x ``flow_grid`` motion layout.
     """
 
     def __init__(self, model: str, classes: list[str], *, clip_len: int = 8,
@@ -180,7 +182,7 @@ class ActionNet(nn.Module):
                  group: str | None = None, backbone: str | None = None,
                  pretrained: bool = True, freeze_stages: int = 0,
                  frozen_bn: bool = True, test_clips: int = 1,
-                 flow: str | None = None) -> None:
+                 flow: str | None = None, flow_grid: int = 0) -> None:
         super().__init__()
         if not classes:
             raise ParameterError("classes: expected at least one class name")
@@ -189,7 +191,7 @@ class ActionNet(nn.Module):
             "stride": stride, "size": size, "channels": channels, "width": width,
             "dropout": dropout, "key": key, "group": group, "backbone": backbone,
             "pretrained": pretrained, "freeze_stages": freeze_stages, "frozen_bn": frozen_bn,
-            "test_clips": test_clips, "flow": flow}
+            "test_clips": test_clips, "flow": flow, "flow_grid": flow_grid}
         k = len(classes)
         if backbone:
             if model not in ("tsm", "tsn") or channels != 3:
@@ -201,6 +203,11 @@ class ActionNet(nn.Module):
             self.net = ImageNetFrameNet(backbone, k, clip_len, shift=model == "tsm",
                                         pretrained=pretrained, freeze_stages=freeze_stages,
                                         frozen_bn=frozen_bn, dropout=dropout)
+        elif model == "flow":
+            if not flow:
+                raise ParameterError("model: 'flow' (the motion stream alone) needs a flow "
+                                     "method (flow: dis, farneback, ...)")
+            self.net = None
         elif model == "x3d":
             from oculi.action.x3d import X3DNet
 
@@ -211,13 +218,14 @@ class ActionNet(nn.Module):
             self.net = FrameNet(k, clip_len, channels, width, dropout, shift=model == "tsm",
                                 centre_only=model == "frame")
         else:
-            raise ParameterError(f"model: expected r2plus1d, x3d, tsm, tsn or frame, got "
-                                 f"{model!r}")
+            raise ParameterError(f"model: expected r2plus1d, x3d, tsm, tsn, frame or flow, "
+                                 f"got {model!r}")
         self.flow_net: nn.Module | None = None
+        self.last_streams: list[torch.Tensor] = []
         if flow:
             from oculi.action.twostream import FlowStream
 
-            self.flow_net = FlowStream(k, clip_len, flow, width, dropout)
+            self.flow_net = FlowStream(k, clip_len, flow, width, dropout, flow_grid)
 
     @property
     def classes(self) -> list[str]:
@@ -225,15 +233,21 @@ class ActionNet(nn.Module):
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         """``(N, C, T, H, W)`` float clips in [0, 1] -> ``(N, classes)`` logits (two-stream:
-        the sum of both streams' logits)."""
-        if self.flow_net is None:
-            return self.net(clips)
-        return self.net(clips) + self.flow_net(clips)
+        the sum of both streams' logits; in training mode each stream's logits are also kept in
+        ``last_streams``)."""
+        streams = [] if self.net is None else [self.net(clips)]
+        if self.flow_net is not None:
+            streams.append(self.flow_net(clips))
+        # training keeps each stream's logits (two-stream: a loss per stream)
+        self.last_streams = streams if self.training else []
+        return streams[0] if len(streams) == 1 else streams[0] + streams[1]
 
     def head_parameters(self) -> list[nn.Parameter]:
         """The parameters of the final linear classifier(s) (the layers a fine-tune starts
         from random weights; both streams' with ``flow``)."""
-        if hasattr(self.net, "backbone"):
+        if self.net is None:
+            heads = []
+        elif hasattr(self.net, "backbone"):
             body = self.net.backbone
             heads = [body.head if body.head is not None else body.body.get_classifier()]
         else:

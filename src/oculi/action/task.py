@@ -73,7 +73,7 @@ class ActionTask(Task):
                          width=cfg.width, dropout=cfg.dropout, key=cfg.key, group=cfg.group,
                          backbone=cfg.backbone, pretrained=cfg.pretrained,
                          freeze_stages=cfg.freeze_stages, frozen_bn=cfg.frozen_bn,
-                         test_clips=cfg.test_clips, flow=cfg.flow)
+                         test_clips=cfg.test_clips, flow=cfg.flow, flow_grid=cfg.flow_grid)
 
     def build_data(self, cfg: ActionConfig, model: nn.Module, info: Any) -> TaskData:
         ds = self._index(cfg)
@@ -108,8 +108,12 @@ class ActionTask(Task):
     def train_step(self, step: Step, batch: Any) -> StepOutput:
         clips, labels = step.to_device(batch)
         logits = step.model(clips)
-        loss = nn.functional.cross_entropy(logits, labels,
-                                           label_smoothing=self.cfg.label_smoothing)
+        net = step.model.module if hasattr(step.model, "module") else step.model
+        # two-stream: a loss per stream (one stream cannot lean on the other), the sum predicts
+        streams = net.last_streams if len(net.last_streams) > 1 else [logits]
+        loss = sum(nn.functional.cross_entropy(s, labels,
+                                               label_smoothing=self.cfg.label_smoothing)
+                   for s in streams)
         correct = float((logits.argmax(1) == labels).sum())
         return StepOutput(loss, {"accuracy": correct}, labels.shape[0])
 

@@ -4,9 +4,13 @@
 every pair of consecutive sampled frames (``oculi.flow.compute_flow`` with ``farneback``, ``dis``,
 ... computed on 8-bit grey frames; no gradient flows through it). :class:`FlowStream` is a small
 TSM network (:class:`~oculi.action.models.FrameNet` with the temporal shift) trained from scratch
-on those ``T - 1`` two-channel fields. :class:`~oculi.action.models.ActionNet` with ``flow`` adds
-its logits to the appearance stream's (late fusion, trained jointly), so the flow is computed
-after the clip's crop and flip and stays consistent with the pixels the first stream sees.
+on those ``T - 1`` two-channel fields, or with ``grid`` > 0 a linear classifier on the motion
+layout: ``u``, ``v``, ``|u|`` and ``|v|`` averaged over time and over a ``grid`` x ``grid`` grid
+of cells (``4 * grid**2`` numbers; for a handful of training clips, where a network on the raw
+fields learns the people instead of the motion). :class:`~oculi.action.models.ActionNet` with
+``flow`` adds its logits to the appearance stream's (late fusion; each stream is trained on its
+own loss), so the flow is computed after the clip's crop and flip and stays consistent with the
+pixels the first stream sees.
 """
 
 from __future__ import annotations
@@ -59,22 +63,34 @@ class FlowStream(nn.Module):
         method: the :mod:`oculi.flow` method.
         width: channels of the first stage.
         dropout: dropout before the classifier.
+        grid: 0: TSM on the fields; > 0: the linear classifier on the ``grid`` x ``grid``
+            motion layout.
 
     Input ``(N, C, T, H, W)`` frames in [0, 1]; output ``(N, classes)`` logits.
     """
 
     def __init__(self, classes: int, clip_len: int, method: str = "dis", width: int = 16,
-                 dropout: float = 0.2) -> None:
+                 dropout: float = 0.2, grid: int = 0) -> None:
         super().__init__()
         if clip_len < 2:
             raise DataError(f"clip_len: the flow stream needs at least 2 frames, got {clip_len}")
-        self.method = method
-        self.net = FrameNet(classes, clip_len - 1, 2, width, dropout, shift=True)
+        self.method, self.grid = method, grid
+        if grid:
+            self.net = None
+            self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * grid * grid, classes))
+        else:
+            self.net = FrameNet(classes, clip_len - 1, 2, width, dropout, shift=True)
+            self.head = self.net.head
 
-    @property
-    def head(self) -> nn.Module:
-        """The stream's classifier (dropout, linear)."""
-        return self.net.head
+    def layout(self, flow: torch.Tensor) -> torch.Tensor:
+        """``(N, 2, T - 1, H, W)`` fields -> ``(N, 4 * grid**2)``: mean ``u``, ``v``, ``|u|``,
+        ``|v|`` per cell, averaged over time."""
+        cells = nn.functional.adaptive_avg_pool3d(torch.cat([flow, flow.abs()], 1),
+                                                  (1, self.grid, self.grid))
+        return cells.flatten(1)
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
-        return self.net(clip_flow(clips, self.method))
+        flow = clip_flow(clips, self.method)
+        if self.net is None:
+            return self.head(self.layout(flow))
+        return self.net(flow)
