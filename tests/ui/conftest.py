@@ -107,10 +107,12 @@ class UI:
         comp.locator("img, .file-preview").first.wait_for(state="attached", timeout=10_000)
 
     def clear_errors(self) -> None:
-        """Close the toasts that are open."""
+        """Close the toasts that are open and wait until they are gone (a closed toast fades
+        out for a moment; one still there would read as the next run's error)."""
         for button in self.page.locator(".toast-close").all():
             with contextlib.suppress(Exception):  # already gone
                 button.click(timeout=1000)
+        self.page.locator(".toast-body").first.wait_for(state="detached", timeout=10_000)
 
     def run(self, tab: str, *, expect_error: bool = False, output: str | None = None) -> str:
         """Click ``#<tab>-run`` and wait until the run ended (the status tracker of
@@ -161,12 +163,46 @@ class UI:
         cells.first.wait_for(state="attached", timeout=RUN_TIMEOUT)
         return [str(c.get_attribute("aria-label")) for c in cells.all()]
 
+    def file_url(self, elem_id: str, suffix: str) -> str:
+        """The download address of the first file ending in ``suffix`` listed in ``#elem_id``."""
+        links = self.page.locator(f"#{elem_id} a[download$='{suffix}']")
+        links.first.wait_for(state="attached", timeout=RUN_TIMEOUT)
+        return str(links.first.get_attribute("href"))
+
+    def fetch(self, url: str) -> bytes:
+        """The bytes the app serves at ``url`` (through the page, so the request is recorded)."""
+        response = self.page.request.get(url)
+        assert response.ok, f"{url}: HTTP {response.status}"
+        return response.body()
+
+    def example(self, name: str) -> Path:
+        """The app's example input ``name`` (the file the tab's example row holds)."""
+        from oculi.ui.context import make_context
+
+        return make_context(self.work_dir).example(name)
+
     def screenshot(self, name: str) -> Path:
         """Save the page as ``SCREENS/<name>.png`` (the tour shows it)."""
         SCREENS.mkdir(parents=True, exist_ok=True)
         path = SCREENS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+
+@pytest.fixture(scope="session")
+def bad_uploads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two broken uploads: ``text`` (a text file named .png) and ``truncated`` (the first half
+    of a JPEG)."""
+    from oculi.data import load
+    from oculi.io import encode_image
+
+    folder = tmp_path_factory.mktemp("bad-uploads")
+    text = folder / "letter.png"
+    text.write_text("this is a letter, not a picture\n")
+    jpeg = encode_image(load("chelsea"), "jpeg")
+    cut = folder / "cut.jpg"
+    cut.write_bytes(jpeg[: len(jpeg) // 2])
+    return {"text": text, "truncated": cut}
 
 
 @pytest.fixture(scope="session")

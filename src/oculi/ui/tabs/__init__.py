@@ -51,6 +51,11 @@ tabs: Registry[Callable[[Any], Any]] = Registry("ui tab")
 #: the tab modules (``oculi.ui.tabs.<name>``), imported and so registered by :func:`load`
 MODULES: tuple[str, ...] = (
     "features",
+    "stitching",
+    "flow",
+    "classify",
+    "explain",
+    "preprocess",
 )
 
 

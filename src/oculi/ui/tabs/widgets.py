@@ -64,11 +64,34 @@ def files_output(tab: str, label: str = "result files") -> gr.File:
 
 
 def examples(ctx: TabContext, inputs: Sequence[gr.components.Component],
-             rows: Sequence[Sequence[str | None]], label: str = "examples") -> gr.Examples:
+             rows: Sequence[Sequence[str | Sequence[str] | None]],
+             label: str = "examples") -> gr.Examples:
     """Clickable example rows: each row names one :mod:`oculi.ui.examples` entry per input
-    (None leaves that input empty)."""
-    table = [[None if name is None else str(ctx.example(name)) for name in row] for row in rows]
+    (a list of names for a several-files input; None leaves that input empty)."""
+
+    def _value(name: str | Sequence[str] | None) -> str | list[str] | None:
+        if name is None or isinstance(name, str):
+            return None if name is None else str(ctx.example(name))
+        return [str(ctx.example(n)) for n in name]
+
+    table = [[_value(name) for name in row] for row in rows]
     return gr.Examples(examples=table, inputs=list(inputs), label=label)
+
+
+def files_input(tab: str, index: int = 1, label: str = "images",
+                file_types: Sequence[str] | None = ("image",), **kw: Any) -> gr.File:
+    """An upload of several files ``<tab>-in`` (``-in2``, ...), handed over as a list of paths."""
+    return gr.File(label=label, file_count="multiple", type="filepath",
+                   file_types=list(file_types) if file_types else None,
+                   elem_id=elem_id(tab, "in", index), **kw)
+
+
+def file_input(tab: str, index: int = 1, label: str = "file",
+               file_types: Sequence[str] | None = None, **kw: Any) -> gr.File:
+    """An upload of one file (any type unless ``file_types``), handed over as a path or None."""
+    return gr.File(label=label, file_count="single", type="filepath",
+                   file_types=list(file_types) if file_types else None,
+                   elem_id=elem_id(tab, "in", index), **kw)
 
 
 def save_image(ctx: TabContext, stem: str, image: Any) -> Path:
