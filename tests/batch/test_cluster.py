@@ -7,7 +7,7 @@ import pytest
 from oculi.batch import run_batch
 from tests.batch.conftest import make_images
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]  # a second cluster: about 10 s
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.mark.parametrize("module", ["oculi.batch.inputs", "oculi.batch.jobs",
-                                    "oculi.batch.pool"])
+                                    "oculi.batch.pool", "oculi.batch.tune"])
 def test_module_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

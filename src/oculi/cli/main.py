@@ -55,6 +55,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("action", "oculi.cli.action", "action", "command"),
     ("ui", "oculi.cli.ui", "ui", "command"),
     ("batch", "oculi.cli.batch", "batch", "command"),
+    ("tune", "oculi.cli.tune", "tune", "command"),
 ]
 
 
