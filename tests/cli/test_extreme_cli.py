@@ -61,3 +61,21 @@ def test_compare_takes_pair_matchers(tilted, tmp_path):
     assert rows["sift"]["pairs"][0]["corner_error"] > 20
     assert rows["asift"]["repeatability"] is None  # NaN in JSON: no keypoint protocol
     assert rows["asift"]["homography@3"] == 1.0
+
+
+def test_homography_refine_rectifies_and_rematches(tmp_path):
+    from tests.features.test_extreme_refine import perspective_pair
+
+    im1, im2, h = perspective_pair(strength=2.2)
+    write_image(tmp_path / "a.png", im1)
+    write_image(tmp_path / "b.png", im2)
+    out = tmp_path / "h.json"
+    res = runner.invoke(app, ["homography", str(tmp_path / "a.png"), str(tmp_path / "b.png"),
+                              "--refine", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "refined:" in res.output
+    js = json.loads(out.read_text())
+    start = corner_error(np.array(js["initial_model"]), h, im1.shape[:2])
+    err = corner_error(np.array(js["model"]), h, im1.shape[:2])
+    assert err < 1.0 and err < start
+    assert len(js["refinement"]["rounds"]) == 3
