@@ -9,7 +9,8 @@ SIFT's. The learned options run on CPU unless CUDA is there; they are skipped wh
 ``learned`` extra is not installed. Images are used at full resolution except ``--max-size``.
 
 ``<method>+refine`` (e.g. ``asift+refine``): the method's homography refined by rectify and
-re-match (:func:`oculi.features.refine.refine_by_rectification`, default parameters); its time per
+re-match (:func:`oculi.features.refine.refine_by_rectification`, default parameters, the
+method's matches pooled with the re-matched ones); its time per
 pair is the method's matching and first fit plus the refinement, and its row also gives the
 corner error before the refinement (``start``).
 
@@ -69,7 +70,7 @@ def refined(pairs: list[HomographyPair], method: str) -> _Refined:
         est = estimate_homography(c.xy1, c.xy2, threshold=3.0, seed=0)
         start = corner_error(est.model, p.homography, a.shape)
         try:
-            r = refine_by_rectification(a, b, est.model)
+            r = refine_by_rectification(a, b, est.model, seed_xy=(c.xy1, c.xy2))
             h, n = r.model, r.n_inliers
         except NoMatchError:
             h, n = est.model, est.n_inliers

@@ -11,8 +11,10 @@ import pytest
 
 from oculi.core.errors import ParameterError
 from oculi.data import load
+from oculi.features import find_correspondences, load_pairs
 from oculi.features.refine import guided_matches, refine_by_rectification, warp_antialiased
-from oculi.geometry import corner_error, warp_image
+from oculi.geometry import corner_error, estimate_homography, warp_image
+from tests.conftest import shared_set
 
 SIDE = 320
 
@@ -105,9 +107,6 @@ def test_refinement_reduces_the_error_of_a_rough_homography(pair, motion, start_
 def test_refinement_of_a_strong_perspective_beats_plain_sift():
     """Foreshortened ~3x across the image: rectifying with SIFT's own estimate and re-matching
     (SIFT's matches kept in the pool) brings the estimate several times closer."""
-    from oculi.features import find_correspondences
-    from oculi.geometry import estimate_homography
-
     im1, im2, h = perspective_pair(strength=2.2)
     c = find_correspondences(im1, im2, "sift")
     h0 = estimate_homography(c.xy1, c.xy2, threshold=3.0, seed=0).model
@@ -140,3 +139,22 @@ def test_refinement_rejects_bad_parameters(pair):
         refine_by_rectification(im1, im2, h, ratio=1.5)
     with pytest.raises(ParameterError, match="rounds"):
         refine_by_rectification(im1, im2, h, rounds=0)
+
+
+@pytest.mark.slow
+def test_evd_pairs_from_asift():
+    """The EVD measurement (bench.extreme's asift+refine row, without the timing): from ASIFT's
+    homography, the refinement keeps the pairs ASIFT solves (adam, graf) within 10 px, and no
+    pair goes from solved to unsolved."""
+    from oculi.io import read_image
+
+    errors = {}
+    for p in load_pairs(shared_set("homography_pairs_evd")):
+        a, b = read_image(p.image1, mode="gray"), read_image(p.image2, mode="gray")
+        c = find_correspondences(a, b, "asift")
+        h0 = estimate_homography(c.xy1, c.xy2, threshold=3.0, seed=0).model
+        r = refine_by_rectification(a, b, h0, seed_xy=(c.xy1, c.xy2))
+        errors[p.name.split("/")[-1]] = (corner_error(h0, p.homography, a.shape),
+                                         corner_error(r.model, p.homography, a.shape))
+    assert errors["adam"][1] < 10 and errors["graf"][1] < 10, errors
+    assert sum(e < 10 for _, e in errors.values()) >= sum(e < 10 for e, _ in errors.values())

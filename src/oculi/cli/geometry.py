@@ -28,8 +28,9 @@ def homography(
     refine: bool = typer.Option(
         False, "--refine",
         help="Then refine the homography by rectify and re-match (warp each image into the "
-        "other's frame with it, re-detect SIFT, match near the predicted positions, re-fit; "
-        "3 rounds): for extreme viewpoint changes, where the first fit is pixels off.",
+        "other's frame with it, re-detect SIFT, match near the predicted positions, re-fit "
+        "with the first matches; 3 rounds): for extreme viewpoint changes, where the first "
+        "fit is pixels off.",
     ),
 ) -> None:
     """Match two images and fit a robust homography (LO-RANSAC + Levenberg-Marquardt).
@@ -60,7 +61,7 @@ def homography(
         from oculi.features.refine import refine_by_rectification
 
         try:
-            ref = refine_by_rectification(im1, im2, h)
+            ref = refine_by_rectification(im1, im2, h, seed_xy=(reg.xy1, reg.xy2))
         except NoMatchError as exc:
             raise NoMatchError(f"{image1} and {image2}: {exc}") from exc
         h = ref.model
