@@ -43,7 +43,7 @@ from oculi.core.errors import NoMatchError, ParameterError
 
 #: cap of the supersampling factor of :func:`warp_antialiased` and of its rendered pixel count
 MAX_SUPERSAMPLE = 6
-_MAX_RENDER_PIXELS = 40_000_000
+_MAX_RENDER_PIXELS = 25_000_000
 #: re-detected keypoints closer than this to the border of the warped image's valid region are
 #: dropped (their descriptors would see the black outside)
 _BORDER = 4
@@ -121,16 +121,18 @@ def warp_antialiased(image: np.ndarray, h: Any, size: tuple[int, int], *,
     src = np.ascontiguousarray(image)
     big = cv2.warpPerspective(src, m @ sup, dsize, flags=cv2.INTER_LINEAR | flags,
                               borderMode=cv2.BORDER_REPLICATE)
-    ones = np.ones(src.shape[:2], np.float32)
-    vis = cv2.warpPerspective(ones, m @ sup, dsize, flags=cv2.INTER_LINEAR | flags)
-    # cv2 maps points behind the horizon (w < 0) into the image too: mask them out
-    ys, xs = np.mgrid[0:dsize[1], 0:dsize[0]].astype(np.float32)
-    msup = m @ sup
-    vis[(msup[2, 0] * xs + msup[2, 1] * ys + msup[2, 2]) <= 0] = 0
+    # coverage: 255 where the bilinear footprint lies inside the input (uint8 keeps it small)
+    vis = cv2.warpPerspective(np.full(src.shape[:2], 255, np.uint8), m @ sup, dsize,
+                              flags=cv2.INTER_LINEAR | flags)
     if scale > 1:
         big = cv2.resize(big, (width, height), interpolation=cv2.INTER_AREA)
         vis = cv2.resize(vis, (width, height), interpolation=cv2.INTER_AREA)
-    return big.astype(image.dtype, copy=False), vis > 0.999
+    # cv2 maps points behind the horizon (w <= 0) into the image too: mask them, and the pixels
+    # next to them, out (w is linear in x, y, so the output grid suffices)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    front = (m[2, 0] * xs + m[2, 1] * ys + m[2, 2]) > 0
+    front = cv2.erode(front.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return big.astype(image.dtype, copy=False), (vis == 255) & front
 
 
 def guided_matches(xy1: np.ndarray, d1: np.ndarray, xy2: np.ndarray, d2: np.ndarray, *,
