@@ -56,6 +56,12 @@ MODULES: tuple[str, ...] = (
     "classify",
     "explain",
     "preprocess",
+    "detect",
+    "segment",
+    "ocr",
+    "track",
+    "place",
+    "threed",
 )
 
 
