@@ -4,8 +4,15 @@ For each command the whole process is timed from outside (``subprocess``, median
 after one warm-up run), beside two yardsticks run in turn with it: ``python -c pass`` (the
 interpreter) and the same work done in a warm process (``work``: the library call the command
 makes, timed in this process after one untimed call). ``overhead = command - work``: import
-and set-up cost, the figure the target (<= 1 s on a quiet machine) is about. Whether torch was
-imported is checked in a separate run of each command (``-X importtime``).
+and set-up cost, the figure the target (<= 1 s on a quiet machine) is about. The same is
+reported in CPU seconds (the child's user + system time; the work's ``process_time``, all its
+threads): start-up is one thread, so on a quiet machine its CPU time is its wall time, while on
+a loaded one wall times stretch with the wait for a core and CPU times much less (they still
+grow a little: shared caches). The load average at the start and end goes into the record.
+A separate run of
+each command under ``python -X importtime`` gives its import time (the top-level imports'
+cumulative times summed, as Python reports them), the packages that cost most and whether torch
+was imported.
 
     python -m bench.startup [--runs 7]
 """
@@ -13,6 +20,8 @@ imported is checked in a separate run of each command (``-X importtime``).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -64,18 +73,56 @@ def _commands(p: dict[str, Path], out: Path) -> dict[str, tuple[list[str], objec
     }
 
 
-def _run(args: list[str]) -> float:
-    t0 = time.perf_counter()
+def _child_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run(args: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``args`` (a child process)."""
+    c0, t0 = _child_cpu(), time.perf_counter()
     subprocess.run(args, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _child_cpu() - c0
 
 
-def _imports_torch(cli_args: list[str]) -> bool:
+def _work(fn) -> tuple[float, float]:
+    """Wall and CPU seconds (this process, all threads) of one call of ``fn``."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def import_profile(stderr: str, top: int = 5) -> dict:
+    """``-X importtime`` output -> total seconds, the ``top`` costliest packages, torch or not.
+
+    Each top-level import (one space of indent) counts with its cumulative time, grouped by
+    package (``numba.core`` under ``numba``); nested imports are inside their parent's time.
+    """
+    per: dict[str, float] = {}
+    names = set()
+    for line in stderr.splitlines():
+        if not line.startswith("import time:"):
+            continue
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue  # the header line
+        name = parts[2].rstrip()
+        names.add(name.strip())
+        if len(name) - len(name.lstrip()) == 1:  # top level
+            root = name.strip().split(".")[0]
+            per[root] = per.get(root, 0.0) + int(parts[1]) / 1e6
+    costly = sorted(per.items(), key=lambda kv: -kv[1])[:top]
+    return {"import_s": round(sum(per.values()), 3),
+            "top_imports_s": {k: round(v, 3) for k, v in costly},
+            "imports_torch": "torch" in names}
+
+
+def _import_profile(cli_args: list[str]) -> dict:
     code = ("import sys; from oculi.cli.main import main; sys.argv = ['oculi'] + sys.argv[1:]\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('torch' in sys.modules, file=sys.stderr)")
-    res = subprocess.run([PY, "-c", code, *cli_args], capture_output=True, text=True)
-    return res.stderr.strip().splitlines()[-1] == "True"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n")
+    res = subprocess.run([PY, "-X", "importtime", "-c", code, *cli_args], capture_output=True,
+                         text=True)
+    return import_profile(res.stderr)
 
 
 def main() -> None:
@@ -84,6 +131,7 @@ def main() -> None:
     args = ap.parse_args()
     oculi = str(Path(PY).with_name("oculi"))
     rows, results = [], {}
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paths = _inputs(folder)
@@ -94,18 +142,26 @@ def main() -> None:
             for _ in range(args.runs):  # in turn, so a drift of the machine hits all three
                 t_cmd.append(_run([oculi, *cli]))
                 t_py.append(_run([PY, "-c", "pass"]))
-                t0 = time.perf_counter()
-                work()
-                t_work.append(time.perf_counter() - t0)
-            cmd, py, wk = (statistics.median(t) for t in (t_cmd, t_py, t_work))
-            torch = _imports_torch(cli)
+                t_work.append(_work(work))
+            (cmd, cmd_cpu), (py, _), (wk, wk_cpu) = (
+                (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+                for t in (t_cmd, t_py, t_work))
+            imp = _import_profile(cli)
             results[name] = {"command_s": round(cmd, 3), "python_s": round(py, 3),
                              "work_s": round(wk, 3), "overhead_s": round(cmd - wk, 3),
-                             "imports_torch": torch}
-            rows.append([name, cmd, wk, cmd - wk, py, "yes" if torch else "no"])
-    print_table(["command", "total s", "work s", "overhead s", "python -c pass s",
-                 "imports torch"], rows)
-    record("startup", {"task": "cli_startup", "runs": args.runs, "results": results,
+                             "command_cpu_s": round(cmd_cpu, 3), "work_cpu_s": round(wk_cpu, 3),
+                             "overhead_cpu_s": round(cmd_cpu - wk_cpu, 3), **imp}
+            top = ", ".join(f"{k} {v:.2f}" for k, v in list(imp["top_imports_s"].items())[:3])
+            rows.append([name, cmd, wk, cmd - wk, cmd_cpu - wk_cpu, py, imp["import_s"], top,
+                         "yes" if imp["imports_torch"] else "no"])
+    load = {"start": [round(x, 2) for x in load_start],
+            "end": [round(x, 2) for x in os.getloadavg()]}
+    print_table(["command", "total s", "work s", "overhead s", "overhead CPU s",
+                 "python -c pass s", "imports s", "costliest imports s", "imports torch"], rows)
+    print(f"load average (1, 5, 15 min): {load['start']} at the start, {load['end']} at the end "
+          f"({os.cpu_count()} cores)")
+    record("startup", {"task": "cli_startup", "runs": args.runs, "load_average": load,
+                       "results": results,
                        "target": {"overhead_s": 1.0}})
 
 
