@@ -17,14 +17,17 @@ input size is the detection task's ``image_size`` (a benchmark sets it equal acr
     >>> compound_scaling(2)
     Scaling(width=120, bifpn_layers=5, head_layers=3, image_size=768)
 
-Differences from the paper, for size and reuse: the towers' BatchNorm is shared across levels
-(the paper keeps one per level), the final 3x3 class and box convolutions are plain ones
-(torchvision's), and anchors are RetinaNet's (3 scales x 3 ratios, 4x the stride, as the
+Differences from the paper, for size, reuse and short CPU budgets: the towers, shared across
+levels, normalise with GroupNorm (``gcd(width, 16)`` groups, as torchvision's RetinaNet v2
+head) where the paper keeps one BatchNorm per level; BatchNorm momentum is torch's 0.1, not the
+paper's 0.01 (see :mod:`oculi.detect.necks`); the final 3x3 class and box convolutions are
+plain ones (torchvision's); anchors are RetinaNet's (3 scales x 3 ratios, 4x the stride, as the
 paper's anchor scale 4).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from torch import nn
@@ -53,7 +56,9 @@ def compound_scaling(phi: int) -> Scaling:
 def _tower(width: int, depth: int) -> nn.Sequential:
     from oculi.detect.necks import SeparableConv
 
-    tower = nn.Sequential(*[SeparableConv(width, width, activation=True) for _ in range(depth)])
+    groups = math.gcd(width, 16)
+    tower = nn.Sequential(*[SeparableConv(width, width, activation=True, groups=groups)
+                            for _ in range(depth)])
     for m in tower.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.normal_(m.weight, std=0.01)
