@@ -158,11 +158,18 @@ def test_without_ray_the_same_command_runs_in_process(images, tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_without_redoing_or_partial_files(tmp_path):
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("engine", ["in-process", "ray"])
+def test_killed_run_resumes_without_redoing_or_partial_files(tmp_path, engine):
+    """``oculi batch classify`` SIGKILLed with its whole process group (on Ray: the driver; Ray
+    then stops the actors) after 3 records; the rerun completes."""
+    if engine == "ray":
+        pytest.importorskip("ray.data")
     src = make_images(tmp_path / "in", 36, bad=False)
     out = tmp_path / "out"
+    local = ["--local"] if engine == "in-process" else []
     cmd = [sys.executable, "-m", "oculi.cli.main", "batch", "classify", str(src), "-o", str(out),
-           "--local", "--batch-size", "1"]
+           *local, "--batch-size", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     deadline = time.monotonic() + 120
@@ -171,12 +178,14 @@ def test_killed_run_resumes_without_redoing_or_partial_files(tmp_path):
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    if engine == "ray":
+        time.sleep(5)  # the actors stop once Ray sees their driver gone
     done = {p: p.stat().st_mtime_ns for p in out.rglob("img*.json")}
     assert 3 <= len(done) < 36, "the run was not stopped half-way"
     assert not (out / "index.jsonl").exists()
     for p in done:  # each finished record is whole (atomic writes)
         assert json.loads(p.read_text())["result"]["predictions"]
-    report = run_batch("classify", src, out, local=True)
+    report = run_batch("classify", src, out, local=engine == "in-process")
     assert report.count("skipped") == len(done)
     assert report.count("done") == 36 - len(done) and not report.failures
     assert all(p.stat().st_mtime_ns == m for p, m in done.items())

@@ -80,10 +80,14 @@ class TrainGroup(_TaskGroup):
             inspect.Parameter("json_path", _KW, annotation=typing.Optional[Path],  # noqa: UP045
                               default=typer.Option(None, "--json",
                                                    help="Write the result summary as JSON.")),
+            inspect.Parameter("ray_workers", _KW, annotation=typing.Optional[int],  # noqa: UP045
+                              default=typer.Option(None, "--ray", help=(
+                                  "Train on N Ray Train workers (TorchTrainer, DDP underneath) "
+                                  "on a local Ray cluster, or the one RAY_ADDRESS names."))),
         ]
 
         def run(data: Path, out: Path, config: Path | None, resume: bool, overwrite: bool,
-                json_path: Path | None, **fields: Any) -> None:
+                json_path: Path | None, ray_workers: int | None, **fields: Any) -> None:
             cfg = build_config(cls, fields, str(config) if config else None)
             if overwrite:
                 from oculi.core.errors import ParameterError
@@ -93,6 +97,16 @@ class TrainGroup(_TaskGroup):
                     raise ParameterError("--resume and --overwrite: choose one (continue the run "
                                          "in --out or replace it)")
                 clear_run(out)
+            if ray_workers is not None:
+                from oculi.batch.training import train_on_ray
+
+                summary = train_on_ray(name, data, cfg, out, ray_workers, resume=resume)
+                typer.echo(f"best {summary['monitor']} {summary['best_metric']:.4f} at epoch "
+                           f"{summary['best_epoch'] + 1} -> {summary['best_checkpoint']} "
+                           f"({ray_workers} Ray worker(s))")
+                if json_path:
+                    write_json(json_path, summary)
+                return
             result = spec.load("train")(data, cfg, out, resume=resume)
             last = result.history[-1] if result.history else {}
             shown = [k for k, v in last.items() if k.startswith("val_") and isinstance(v, float)
