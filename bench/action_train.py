@@ -45,6 +45,8 @@ IMAGENET = {"backbone": "efficientnet_lite0", "channels": 3, "size": 128, "freez
 #: trainable stages at a 5x lower rate than IMAGENET's
 LPFT = {**IMAGENET, "epochs": 15, "lr": 2e-4, "head_lr_scale": 10.0,
         "freeze_backbone_epochs": 3}
+#: linear probe, then fine-tuning at IMAGENET's rate (the classifier at 5x)
+LP = {**IMAGENET, "epochs": 15, "head_lr_scale": 5.0, "freeze_backbone_epochs": 3}
 #: the flow stream that reads the motion layout
 FLOW_GRID = {"flow": "dis", "flow_grid": 4}
 #: bench model name -> (task model, extra config fields)
@@ -59,8 +61,10 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     # the motion layout of DIS flow (4 x 4 cells) and a linear classifier, alone or as the
     # second stream of TSM-Lite0
     "flow-grid": ("flow", {**FLOW_GRID, "channels": 3, "size": 128, "epochs": 15,
-                           "batch_size": 4, "lr": 3e-3, "cache": True}),
+                           "batch_size": 4, "lr": 1e-2, "cache": True, "crop_scale": 1.0,
+                           "flip": False}),
     "tsm-lite0-lpft-flowgrid": ("tsm", {**LPFT, **FLOW_GRID}),
+    "tsm-lite0-lp": ("tsm", LP), "tsm-lite0-lp-flowgrid": ("tsm", {**LP, **FLOW_GRID}),
 }
 
 

@@ -6,11 +6,11 @@ every pair of consecutive sampled frames (``oculi.flow.compute_flow`` with ``far
 TSM network (:class:`~oculi.action.models.FrameNet` with the temporal shift) trained from scratch
 on those ``T - 1`` two-channel fields, or with ``grid`` > 0 a linear classifier on the motion
 layout: ``u``, ``v``, ``|u|`` and ``|v|`` averaged over time and over a ``grid`` x ``grid`` grid
-of cells (``4 * grid**2`` numbers; for a handful of training clips, where a network on the raw
-fields learns the people instead of the motion). :class:`~oculi.action.models.ActionNet` with
-``flow`` adds its logits to the appearance stream's (late fusion; each stream is trained on its
-own loss), so the flow is computed after the clip's crop and flip and stays consistent with the
-pixels the first stream sees.
+of cells (``4 * grid**2`` numbers, standardised per clip; for a handful of training clips,
+where a network on the raw fields learns the people instead of the motion).
+:class:`~oculi.action.models.ActionNet` with ``flow`` adds its logits to the appearance stream's
+(late fusion; each stream is trained on its own loss), so the flow is computed after the clip's
+crop and flip and stays consistent with the pixels the first stream sees.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ class FlowStream(nn.Module):
         self.method, self.grid = method, grid
         if grid:
             self.net = None
+            # each clip's layout standardised on its own: the classifier sees where and which
+            # way things move, not how fast (people near the camera move more pixels)
+            self.scale = nn.LayerNorm(4 * grid * grid, elementwise_affine=False)
             self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * grid * grid, classes))
         else:
             self.net = FrameNet(classes, clip_len - 1, 2, width, dropout, shift=True)
@@ -92,5 +95,5 @@ class FlowStream(nn.Module):
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         flow = clip_flow(clips, self.method)
         if self.net is None:
-            return self.head(self.layout(flow))
+            return self.head(self.scale(self.layout(flow)))
         return self.net(flow)
