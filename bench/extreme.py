@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from bench._common import SHARED_DATA, print_table, record
-from oculi.core.errors import NoMatchError
+from oculi.core.errors import NoMatchError, ParameterError
 from oculi.core.timing import pin_threads
 from oculi.features import HomographyPair, compare_methods, find_correspondences, load_pairs
 from oculi.features.learned import available
@@ -72,7 +72,8 @@ def refined(pairs: list[HomographyPair], method: str) -> _Refined:
         try:
             r = refine_by_rectification(a, b, est.model, seed_xy=(c.xy1, c.xy2))
             h, n = r.model, r.n_inliers
-        except NoMatchError:
+        except (NoMatchError, ParameterError) as exc:   # kept: the first fit
+            print(f"  {method} {p.name}: refinement refused ({exc})")
             h, n = est.model, est.n_inliers
         total += time.perf_counter() - t0
         rows.append(_Pair(p.name, corner_error(h, p.homography, a.shape), n, start))

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from oculi.core.errors import ParameterError
+from oculi.core.errors import NoMatchError, ParameterError
 from oculi.data import load
 from oculi.features import find_correspondences, load_pairs
 from oculi.features.refine import guided_matches, refine_by_rectification, warp_antialiased
@@ -120,9 +120,9 @@ def test_one_direction_and_seed_points(pair):
     im1, im2, h = pair
     rough = _shift_rot(4.0, 3.0, 0.5) @ h
     start = corner_error(rough, h, im1.shape[:2])
-    r = refine_by_rectification(im1, im2, rough, directions=("2to1",), rounds=1)
-    assert corner_error(r.model, h, im1.shape[:2]) < start / 2
-    assert len(r.rounds) == 1 and r.as_dict()["inliers"] == r.n_inliers
+    r = refine_by_rectification(im1, im2, rough, directions=("2to1",), rounds=2)
+    assert corner_error(r.model, h, im1.shape[:2]) < min(1.0, start / 5)
+    assert len(r.rounds) == 2 and r.as_dict()["inliers"] == r.n_inliers
 
 
 def test_refinement_rejects_bad_parameters(pair):
@@ -153,8 +153,11 @@ def test_evd_pairs_from_asift():
         a, b = read_image(p.image1, mode="gray"), read_image(p.image2, mode="gray")
         c = find_correspondences(a, b, "asift")
         h0 = estimate_homography(c.xy1, c.xy2, threshold=3.0, seed=0).model
-        r = refine_by_rectification(a, b, h0, seed_xy=(c.xy1, c.xy2))
+        try:
+            h = refine_by_rectification(a, b, h0, seed_xy=(c.xy1, c.xy2)).model
+        except NoMatchError:   # cafe: ASIFT's homography squeezes image 1 onto a near-line
+            h = h0
         errors[p.name.split("/")[-1]] = (corner_error(h0, p.homography, a.shape),
-                                         corner_error(r.model, p.homography, a.shape))
+                                         corner_error(h, p.homography, a.shape))
     assert errors["adam"][1] < 10 and errors["graf"][1] < 10, errors
     assert sum(e < 10 for _, e in errors.values()) >= sum(e < 10 for e, _ in errors.values())

@@ -8,7 +8,8 @@ frame with the current estimate (and image 2 into image 1's), detects features o
 image again, matches them to the other image's features within ``radius`` pixels of where the
 estimate puts them (guided matching with a ratio test among the candidates in that disc), maps
 the matched points back to the original pixels, and fits the homography again with oculi's
-robust estimator (:func:`oculi.geometry.estimate_homography`). A few rounds of this let the
+robust estimator (:func:`oculi.geometry.estimate_homography`, then a least-squares fit to its
+inliers, :func:`oculi.geometry.fit_homography`). A few rounds of this let the
 matches follow the improving estimate; the round whose fit has the most inliers is returned.
 
 The warps are antialiased (:func:`warp_antialiased`): where the homography shrinks the source,
@@ -55,7 +56,7 @@ def _as_homography(h: Any, name: str) -> np.ndarray:
     m = np.asarray(h, np.float64)
     if m.shape != (3, 3) or not np.all(np.isfinite(m)):
         raise ParameterError(f"{name}: expected a finite 3x3 matrix, got shape {m.shape}")
-    if abs(np.linalg.det(m)) < 1e-12 * max(1.0, float(np.abs(m).max()) ** 3):
+    if not np.linalg.cond(m) < 1e14:
         raise ParameterError(f"{name}: the homography is singular")
     return m / m[2, 2] if abs(m[2, 2]) > 1e-12 else m
 
@@ -109,8 +110,9 @@ def warp_antialiased(image: np.ndarray, h: Any, size: tuple[int, int], *,
     height, width = int(size[0]), int(size[1])
     check_positive(height, "height")
     check_positive(width, "width")
-    scale = int(np.clip(math.ceil(float(np.percentile(_max_stretch(m, _grid((height, width), 8)),
-                                                     90)) - 1e-6), 1, max_supersample))
+    stretch = float(np.percentile(_max_stretch(m, _grid((height, width), 8)), 90))
+    scale = int(np.clip(math.ceil(stretch - 1e-6), 1, max_supersample)) if math.isfinite(
+        stretch) else max_supersample
     while scale > 1 and scale * scale * height * width > _MAX_RENDER_PIXELS:
         scale -= 1
     # output pixel centres of the supersampled render: x = (i + 0.5) / S - 0.5
@@ -257,7 +259,7 @@ def refine_by_rectification(
         NoMatchError: no round found enough correspondences for a homography.
     """
     from oculi.features.methods import create_method
-    from oculi.geometry import estimate_homography
+    from oculi.geometry import estimate_homography, fit_homography
 
     t0 = time.perf_counter()
     h = _as_homography(h0, "h0")
@@ -312,7 +314,11 @@ def refine_by_rectification(
             history.append({"matches": len(xy1), "inliers": 0})
             break
         history.append({"matches": len(xy1), "inliers": est.n_inliers})
-        model = est.model / est.model[2, 2]
+        try:   # least squares + LM on the inliers: the pooled points' own precision
+            model = fit_homography(xy1[est.inliers], xy2[est.inliers])
+        except NoMatchError:
+            model = est.model
+        model = model / model[2, 2]
         if best is None or est.n_inliers > best.n_inliers:
             best = Refinement(model, xy1, xy2, est.inliers.copy())
         h = model
