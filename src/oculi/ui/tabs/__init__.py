@@ -28,7 +28,9 @@ The contract (docs/ui.md says the same for users adding a tab):
   ``"<name>-run"``; the main inputs ``"<name>-in"``, ``"<name>-in2"``, ``"<name>-in3"``, ...;
   options ``"<name>-<option>"``; the main output ``"<name>-out"`` (more pictures
   ``"<name>-out2"``, ...); a table ``"<name>-table"``; text ``"<name>-text"``; downloadable
-  result files (PNG, JSON, mp4) ``"<name>-files"``. :mod:`oculi.ui.tabs.widgets` makes them.
+  result files (PNG, JSON, mp4) ``"<name>-files"``; example rows ``"<name>-examples"``.
+  :mod:`oculi.ui.tabs.widgets` makes them. The tour's screenshots click the first example
+  row, then ``"<name>-run"``, and wait for ``"<name>-out"``.
 * **Image inputs** use :func:`oculi.ui.tabs.widgets.image_input` (a file path that oculi's own
   reader opens, so a broken upload gives oculi's readable error, not a Gradio one).
 * **Tests**: ``tests/ui/test_<name>.py`` with the ``ui`` fixtures of ``tests/ui/conftest.py``
@@ -61,7 +63,9 @@ MODULES: tuple[str, ...] = (
     "ocr",
     "track",
     "place",
+    "restore",
     "threed",
+    "action",
 )
 
 
