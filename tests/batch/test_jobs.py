@@ -40,8 +40,8 @@ def test_detect_job_records_the_detectors_boxes_and_an_overlay(photos, tmp_path)
     from oculi.detect import get_detector
 
     out = tmp_path / "out"
-    run_batch("detect", photos, out, local=True, options={"model": "haar-face"})
-    detector = get_detector("haar-face")
+    run_batch("detect", photos, out, local=True, options={"model": "lbp-face"})
+    detector = get_detector("lbp-face")
     for stem in ("astronaut", "coffee"):
         image = read_image(photos / f"{stem}.png")
         want = detector([image])[0]
