@@ -89,6 +89,8 @@ def test_guided_matches_respect_radius_ratio_and_mutuality():
     assert i1.tolist() == [0] and i2.tolist() == [0]
     e = guided_matches(np.zeros((0, 2)), d[:0], xy2, d2, radius=5.0, ratio=0.9)
     assert e[0].size == 0 and e[1].size == 0
+    e = guided_matches(xy1[2:3], d[2:3], xy2, d2, radius=5.0, ratio=0.9)   # all fail the ratio
+    assert e[0].size == 0 and e[1].size == 0
 
 
 @pytest.mark.parametrize(("motion", "start_px"), [((6.0, -5.0, 0.0), 5), ((3.0, 4.0, 1.5), 5)])

@@ -174,6 +174,8 @@ def guided_matches(xy1: np.ndarray, d1: np.ndarray, xy2: np.ndarray, d2: np.ndar
     second = np.where(has_second, dist[np.minimum(best + 1, len(i) - 1)], np.inf)
     keep = dist[best] < ratio * second
     bi, bj, bd = i[best][keep], j[best][keep], dist[best][keep]
+    if bi.size == 0:
+        return empty, empty
     # mutual: for each j keep its closest i only
     o = np.lexsort((bd, bj))
     uniq = o[np.r_[True, bj[o][1:] != bj[o][:-1]]]
