@@ -137,14 +137,46 @@ def _sift_pairs(folder, js):
 
 
 def test_real_pairs_corner_error_vs_opencv():
-    """hpatches_v_churchill 1-2..1-5: same correspondences; mean over pairs and 2 seeds."""
+    """hpatches_v_churchill 1-2..1-6: same correspondences; mean over 2 seeds per pair.
+    Measured (px, oculi vs USAC_MAGSAC): 0.50/0.65, 2.41/2.50, 2.36/3.38, 0.21/0.23, 3.37/3.64;
+    mean over 1-2..1-5 1.37 vs 1.69. Before the MSAC start of the sigma-consensus refit, 1-6 (the
+    largest viewpoint change) lost: 4.57 vs 3.64."""
     folder = shared_set("hpatches_v_churchill")
-    ours, ransac, magsac = [], [], []
-    for x1, x2, h, size in _sift_pairs(folder, (2, 3, 4, 5)):
-        for seed in range(2):
-            ours.append(corner_error(estimate_homography(x1, x2, seed=seed).model, h, size))
-            ransac.append(corner_error(_cv2_h(x1, x2, cv2.RANSAC, seed), h, size))
-            magsac.append(corner_error(_cv2_h(x1, x2, cv2.USAC_MAGSAC, seed), h, size))
-    assert np.mean(ours) < 3.0
-    assert np.mean(ours) <= np.mean(ransac)
-    assert np.mean(ours) <= 1.1 * np.mean(magsac)
+    ours, ransac, magsac = {}, {}, {}
+    for j, (x1, x2, h, size) in zip(range(2, 7), _sift_pairs(folder, range(2, 7)), strict=True):
+        ours[j] = np.mean([corner_error(estimate_homography(x1, x2, seed=s).model, h, size)
+                           for s in range(2)])
+        ransac[j] = np.mean([corner_error(_cv2_h(x1, x2, cv2.RANSAC, s), h, size)
+                             for s in range(2)])
+        magsac[j] = np.mean([corner_error(_cv2_h(x1, x2, cv2.USAC_MAGSAC, s), h, size)
+                             for s in range(2)])
+    assert all(ours[j] <= magsac[j] for j in ours), (ours, magsac)
+    small = range(2, 6)
+    assert np.mean([ours[j] for j in small]) < 3.0
+    assert np.mean([ours[j] for j in small]) <= np.mean([ransac[j] for j in small])
+    assert np.mean([ours[j] for j in small]) <= 0.9 * np.mean([magsac[j] for j in small])
+
+
+#: a stitching pair's ratio-test matches (10 % overlap): nine points of image 1 all matched to
+#: one point of image 2, the rest scattered; the best minimal models collapse a line to a point
+_MANY_TO_ONE = np.array([
+    [86.4, 156.4, 319.1, 170.1], [127.6, 165.2, 414.9, 8.5], [287.4, 58.7, 414.9, 8.5],
+    [319.4, 179.1, 402.1, 27.9], [321.9, 66.4, 81.9, 356.5], [378.2, 92.2, 374.9, 69.6],
+    [394.6, 81.3, 90.7, 172.8], [394.9, 15.1, 74.2, 299.6], [398.8, 118.7, 319.1, 170.1],
+    [402.3, 2.5, 319.9, 177.0], [403.8, 45.4, 276.5, 48.3], [434.9, 98.7, 319.1, 170.1],
+    [441.4, 106.9, 319.1, 170.1], [445.7, 112.0, 319.1, 170.1], [449.7, 116.6, 319.1, 170.1],
+    [452.4, 119.6, 319.1, 170.1], [463.2, 131.8, 319.1, 170.1], [468.8, 136.7, 319.1, 170.1],
+    [473.2, 142.3, 319.1, 170.1]])
+
+
+@pytest.mark.parametrize("scoring", ["magsac", "msac"])
+@pytest.mark.parametrize("seed", range(5))
+def test_degenerate_matches_give_a_finite_model_or_no_match(seed, scoring):
+    """A near-degenerate best model (points of image 1 sent to one point) must not reach a solver
+    with non-finite points (numpy's LinAlgError, which stopped a whole panorama)."""
+    a, b = _MANY_TO_ONE[:, :2], _MANY_TO_ONE[:, 2:]
+    try:
+        est = estimate_homography(a, b, seed=seed, local_optimisation=False, scoring=scoring)
+    except NoMatchError:
+        return
+    assert np.all(np.isfinite(est.model)) and np.all(np.isfinite(est.residuals[est.inliers]))

@@ -37,6 +37,7 @@ better; an outlier costs 1), with ``w`` scaled to 1 at ``r = 0``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -47,6 +48,29 @@ DOF = 2
 QUANTILE = 0.99
 #: samples of the loss table used to score hypotheses
 _TABLE = 4096
+
+
+@functools.lru_cache(maxsize=8)
+def _unit_tables(dof: int):
+    """The scale-free constants of the loss for ``sigma_max = 1`` (the loss of ``e2`` at
+    ``sigma_max`` is the unit loss of ``e2 / sigma_max^2``): ``k^2``, ``Gamma(a, k^2 / 2)``,
+    ``gamma(a + 1, k^2 / 2)``, the loss tabulated on ``e2 / sigma_max^2`` in ``[0, k^2]`` and the
+    weight on ``r / sigma_max`` in ``[0, k]``."""
+    from scipy import special  # lazy: scipy.special costs ~0.4 s at CLI start-up
+
+    a = 0.5 * (dof - 1)
+    k2 = float(2.0 * special.gammaincinv(0.5 * dof, QUANTILE))  # chi^2_nu quantile
+    upper_k = float(special.gammaincc(a, 0.5 * k2) * math.gamma(a))
+    lower_k = float(special.gammainc(a + 1.0, 0.5 * k2) * math.gamma(a + 1.0))
+    u = np.linspace(0.0, k2, _TABLE)
+    h = 0.5 * u
+    upper = special.gammaincc(a, h) * math.gamma(a)
+    loss = (0.5 * u * (upper - upper_k) + special.gammainc(a + 1.0, h) * math.gamma(a + 1.0))
+    # the weight on a grid of r / sigma_max: near 0 it falls like r (not like r^2)
+    r = np.linspace(0.0, math.sqrt(k2), _TABLE)
+    weight = (special.gammaincc(a, 0.5 * r * r) * math.gamma(a) - upper_k) / (math.gamma(a)
+                                                                               - upper_k)
+    return k2, upper_k, lower_k, u, loss / lower_k, r, weight
 
 
 class MagsacQuality:
@@ -62,16 +86,13 @@ class MagsacQuality:
 
     def __init__(self, sigma_max: float, dof: int = DOF) -> None:
         self.a = 0.5 * (dof - 1)
-        from scipy import special  # lazy: scipy.special costs ~0.4 s at CLI start-up
-
-        k2 = 2.0 * special.gammaincinv(0.5 * dof, QUANTILE)  # chi^2_nu quantile
+        self.dof = dof
+        (k2, self.upper_k, lower_k, self._u_grid, self._loss_grid, self._r_grid,
+         self._weight_grid) = _unit_tables(dof)
         self.sigma2 = float(sigma_max) ** 2
         self.t2 = k2 * self.sigma2
-        self.upper_k = self._upper(0.5 * k2)
-        self.rho_max = self.sigma2 * self._lower1(0.5 * k2)
+        self.rho_max = self.sigma2 * lower_k
         self.w0 = math.gamma(self.a) - self.upper_k
-        self._e2_grid = np.linspace(0.0, self.t2, _TABLE)
-        self._loss_grid = self.loss(self._e2_grid)
 
     def _upper(self, u):
         """Upper incomplete gamma ``Gamma(a, u)`` (not regularised)."""
@@ -99,13 +120,18 @@ class MagsacQuality:
 
     def score(self, e2: np.ndarray) -> np.ndarray:
         """Quality (lower is better) of models from their ``(..., N)`` squared residuals: the sum
-        of :meth:`loss` over the last axis, the loss interpolated in a table (the incomplete
-        gamma functions cost most of the hypothesis loop otherwise; absolute error < 1e-4)."""
-        e2 = np.asarray(e2, np.float64)
-        out = np.ones(e2.shape)
-        m = e2 < self.t2
-        out[m] = np.interp(e2[m], self._e2_grid, self._loss_grid)
+        of :meth:`loss` over the last axis, the loss interpolated in a table of ``e2 / sigma_max^2``
+        (built once per ``dof``: the incomplete gamma functions cost most of the hypothesis loop
+        otherwise; absolute error < 1e-4)."""
+        u = np.asarray(e2, np.float64) / self.sigma2
+        out = np.interp(u, self._u_grid, self._loss_grid, right=1.0)
+        out[~np.isfinite(u)] = 1.0
         return out.sum(-1)
+
+    def bound(self, e2: np.ndarray) -> np.ndarray:
+        """A lower bound of :meth:`score` from ``(..., N)`` squared residuals, cheaper than the
+        score: every residual from ``k sigma_max`` on costs exactly 1."""
+        return (~(np.asarray(e2) < self.t2)).sum(-1)
 
     def weights(self, e2: np.ndarray) -> np.ndarray:
         """IRLS weights in [0, 1] (1 at zero residual, 0 from the threshold on) of ``e2``."""
@@ -113,6 +139,15 @@ class MagsacQuality:
         out = np.zeros(e2.shape)
         m = e2 < self.t2
         out[m] = (self._upper(e2[m] / (2.0 * self.sigma2)) - self.upper_k) / self.w0
+        return out
+
+    def table_weights(self, e2: np.ndarray) -> np.ndarray:
+        """:meth:`weights` interpolated in a table of ``r / sigma_max`` (absolute error < 1e-4;
+        the IRLS loops of the refit call it dozens of times); non-finite residuals weigh 0."""
+        with np.errstate(invalid="ignore"):
+            r = np.sqrt(np.asarray(e2, np.float64) / self.sigma2)
+        out = np.interp(r, self._r_grid, self._weight_grid, right=0.0)
+        out[~np.isfinite(r)] = 0.0
         return out
 
 
@@ -129,6 +164,10 @@ class MsacQuality:
     def score(self, e2: np.ndarray) -> np.ndarray:
         """Sum over the last axis of ``min(e2, t^2)`` (px^2; lower is better)."""
         return np.minimum(e2, self.t2).sum(-1)
+
+    def bound(self, e2: np.ndarray) -> np.ndarray:
+        """A lower bound of :meth:`score`: ``t^2`` for every residual from the threshold on."""
+        return self.t2 * (~(np.asarray(e2) < self.t2)).sum(-1)
 
 
 #: quality functions by the name ``estimate_transform(scoring=...)`` takes

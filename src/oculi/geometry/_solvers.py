@@ -36,17 +36,26 @@ def dlt_homography(
     """
     p1, t1 = normalize_points(xy1)
     p2, t2 = normalize_points(xy2)
+    # the 9x9 normal matrix sum_i w_i (r1 r1^T + r2 r2^T) of the rows r1 = [q, 0, -u q],
+    # r2 = [0, q, -v q], q = [x, y, 1], from four weighted sums of q q^T (one matrix product)
     n = len(p1)
-    x, y = p1[:, 0], p1[:, 1]
+    q = np.empty((n, 3))
+    q[:, :2], q[:, 2] = p1, 1.0
+    qq = (q[:, :, None] * q[:, None, :]).reshape(n, 9)
     u, v = p2[:, 0], p2[:, 1]
-    z, o = np.zeros(n), np.ones(n)
-    a = np.empty((2 * n, 9))
-    a[0::2] = np.stack([x, y, o, z, z, z, -u * x, -u * y, -u], axis=1)
-    a[1::2] = np.stack([z, z, z, x, y, o, -v * x, -v * y, -v], axis=1)
+    c = np.stack([np.ones(n), u, v, u * u + v * v])
     if weights is not None:
-        a *= np.repeat(np.sqrt(weights), 2)[:, None]
-    # the right singular vector of the smallest singular value; 9x9 normal matrix is cheaper
-    _, vecs = np.linalg.eigh(a.T @ a)
+        c = c * weights
+    s0, su, sv, s2 = (c @ qq).reshape(4, 3, 3)
+    m = np.zeros((9, 9))
+    m[0:3, 0:3] = m[3:6, 3:6] = s0
+    m[0:3, 6:9] = -su
+    m[3:6, 6:9] = -sv
+    m[6:9, 0:3] = -su
+    m[6:9, 3:6] = -sv
+    m[6:9, 6:9] = s2
+    # the right singular vector of the smallest singular value (eigenvector of the normal matrix)
+    _, vecs = np.linalg.eigh(m)
     hn = vecs[:, 0].reshape(3, 3)
     h = np.linalg.inv(t2) @ hn @ t1
     return _unit(h)
