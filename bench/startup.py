@@ -4,15 +4,14 @@ For each command the whole process is timed from outside (``subprocess``, median
 after one warm-up run), beside two yardsticks run in turn with it: ``python -c pass`` (the
 interpreter) and the same work done in a warm process (``work``: the library call the command
 makes, timed in this process after one untimed call). ``overhead = command - work``: import
-and set-up cost, the figure the target (<= 1 s on a quiet machine) is about. The same is
-reported in CPU seconds (the child's user + system time; the work's ``process_time``, all its
-threads): start-up is one thread, so on a quiet machine its CPU time is its wall time, while on
-a loaded one wall times stretch with the wait for a core and CPU times much less (they still
-grow a little: shared caches). The load average at the start and end goes into the record.
-A separate run of
-each command under ``python -X importtime`` gives its import time (the top-level imports'
-cumulative times summed, as Python reports them), the packages that cost most and whether torch
-was imported.
+and set-up cost, the figure the target (<= 1 s on a quiet machine) is about. CPU seconds are
+reported beside (the child's user + system time; the work's ``process_time``): they are not a
+quiet machine's wall time, since library thread pools started at import (BLAS, numba's
+workers) add CPU time of their own, so a command's CPU time can exceed its wall time; a
+large gap between the two shows a wait for a core. The load average at the start and end goes
+into the record. A separate run of each command under ``python -X importtime`` gives its import
+time (the top-level imports' cumulative times summed, as Python reports them), the packages
+that cost most and whether torch was imported.
 
     python -m bench.startup [--runs 7]
 """

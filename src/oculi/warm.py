@@ -43,6 +43,7 @@ def _flow() -> None:
     b = np.roll(a, 1, axis=1)
     compute_flow(a, b, "hs")
     compute_flow(a.astype(np.float32) / 255, b.astype(np.float32) / 255, "hs")
+    compute_flow(a, b, "hs", solver="jacobi")  # the solver's one entry point, any frame size
 
 
 def _stereo() -> None:

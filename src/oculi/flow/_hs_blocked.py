@@ -365,12 +365,22 @@ def _jacobi_band(uin, vin, uout, vout, cx, cy, ct, a, e, iters, alpha2, w_edge, 
 
 @njit(cache=True, fastmath=True, error_model="numpy", parallel=True)
 def _jacobi_bands(uin, vin, uout, vout, cx, cy, ct, bands, iters, alpha2, w_edge, w_diag, eps2,
-                  expo):  # pragma: no cover - compiled
-    """:func:`_jacobi_band` on the bands ``bands[b]:bands[b+1]`` in parallel."""
-    for b in prange(bands.shape[0] - 1):
-        ring = np.zeros((iters + 1, 3, 2, uin.shape[1] + _PAD), np.float32)
-        _jacobi_band(uin, vin, uout, vout, cx, cy, ct, bands[b], bands[b + 1], iters, alpha2,
-                     w_edge, w_diag, eps2, expo, ring)
+                  expo, ring):  # pragma: no cover - compiled
+    """:func:`_jacobi_band` on the bands ``bands[b]:bands[b+1]`` in parallel.
+
+    One band (``bands`` = ``[0, H]``) is solved in place in ``uin``, ``vin`` with the ring buffer
+    ``ring`` (row r is written after row r + iters has been read; ``uout``, ``vout`` are not
+    touched); several get a ring each. One compiled entry point for both, as for SOR.
+    """
+    n = bands.shape[0] - 1
+    if n == 1:
+        _jacobi_band(uin, vin, uin, vin, cx, cy, ct, 0, bands[1], iters, alpha2, w_edge, w_diag,
+                     eps2, expo, ring)
+    else:
+        for b in prange(n):
+            own = np.zeros((iters + 1, 3, 2, uin.shape[1] + _PAD), np.float32)
+            _jacobi_band(uin, vin, uout, vout, cx, cy, ct, bands[b], bands[b + 1], iters,
+                         alpha2, w_edge, w_diag, eps2, expo, own)
 
 
 # ------------------------------------------------------------------ drivers
@@ -518,16 +528,15 @@ def jacobi_solve(u: np.ndarray, v: np.ndarray, u0: np.ndarray, v0: np.ndarray, i
     ua, va = u, v
     if len(bands) > 2:
         ub, vb = np.empty_like(u), np.empty_like(v)
+    else:  # one band is solved in place: the second buffers are not used
+        ub, vb = ua, va
     done = 0
     while done < max_iter:
         k = min(block, max_iter - done)
         args = (f32(alpha2), f32(w_edge), f32(w_diag), *_modes(robust, eps2, expo))
-        if len(bands) > 2:
-            _jacobi_bands(ua, va, ub, vb, cx, cy, ct, bands, k, *args)
-            ua, ub, va, vb = ub, ua, vb, va
-        else:  # one band: in place (row r is written after row r + k has been read)
-            ring = _workspace("ring", (k + 1, 3, 2, w + _PAD), ())
-            _jacobi_band(ua, va, ua, va, cx, cy, ct, 0, h, k, *args, ring)
+        ring = _workspace("ring", (k + 1 if len(bands) == 2 else 1, 3, 2, w + _PAD), ())
+        _jacobi_bands(ua, va, ub, vb, cx, cy, ct, bands, k, *args, ring)
+        ua, ub, va, vb = ub, ua, vb, va  # (one band: in place, the pairs are the same arrays)
         done += k
     if ua is not u:
         u[:] = ua
