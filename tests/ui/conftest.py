@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,15 +25,6 @@ SCREENS = Path(os.environ.get("OCULI_UI_SCREENS", ROOT / "out" / "ui_screens"))
 RUN_TIMEOUT = 120_000
 #: a request counts as local when its host is one of these (or a data:/blob: URL)
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
-
-
-def chromium_path() -> str | None:
-    """Debian's chromium (``$OCULI_CHROMIUM`` first), or None."""
-    for candidate in (os.environ.get("OCULI_CHROMIUM"), shutil.which("chromium"),
-                      "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
 
 
 def off_host(urls: list[str]) -> list[str]:
@@ -66,6 +56,8 @@ def ui_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 def browser() -> Iterator[object]:
     """One headless Chromium for the session (skips without playwright or chromium)."""
     sync_api = pytest.importorskip("playwright.sync_api")
+    from oculi.ui.tour import chromium_path
+
     exe = chromium_path()
     if exe is None:
         pytest.skip("chromium is not installed (apt-get install chromium)")
@@ -106,6 +98,18 @@ class UI:
         comp.locator("input[type=file]").first.set_input_files(str(path))
         comp.locator("img, .file-preview").first.wait_for(state="attached", timeout=10_000)
 
+    def use_example(self, tab: str, row: int = 0,
+                    expect: dict[str, str] | None = None) -> None:
+        """Click example row ``row`` of ``#<tab>-examples`` and wait until it filled the inputs:
+        ``expect`` maps an input's element id to the file name it must then show."""
+        examples = self.page.locator(f"#{tab}-examples")
+        examples.scroll_into_view_if_needed()
+        examples.locator(".gallery-item, tr.tr-body").nth(row).click()
+        for elem, name in (expect or {}).items():
+            comp = self.page.locator(f"#{elem}")
+            comp.locator(f"img[src$='/{name}'], td.filename[aria-label='{name}']").first.wait_for(
+                state="attached", timeout=10_000)
+
     def clear_errors(self) -> None:
         """Close the toasts that are open and wait until they are gone (a closed toast fades
         out for a moment; one still there would read as the next run's error)."""
@@ -122,14 +126,10 @@ class UI:
             the text of the error toast ("" when there is none; with ``expect_error`` it
             waits for one).
         """
+        from oculi.ui.tour import click_run
+
         self.clear_errors()
-        tracker = f"#{output or tab + '-out'} [data-testid='status-tracker']"
-        self.page.locator(f"#{tab}-run").click()
-        with contextlib.suppress(Exception):  # a quick run may be over before we look
-            self.page.locator(f"{tracker}:not(.hide)").first.wait_for(state="attached",
-                                                                      timeout=5_000)
-        self.page.locator(f"{tracker}.hide, .toast-body").first.wait_for(
-            state="attached", timeout=RUN_TIMEOUT)
+        click_run(self.page, tab, output, RUN_TIMEOUT)
         toast = self.page.locator(".toast-body")
         if expect_error:
             toast.first.wait_for(state="visible", timeout=RUN_TIMEOUT)

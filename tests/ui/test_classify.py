@@ -18,7 +18,7 @@ def test_classify_tab_names_a_cat_for_chelsea(ui: UI) -> None:
 
     chelsea = ui.example("chelsea")
     ui.tab("classify")
-    ui.upload("classify-in", chelsea)
+    ui.use_example("classify", 0, {"classify-in": chelsea.name})
     assert ui.run("classify") == ""
     rows = ui.table("classify-table")
     assert len(rows) == 5

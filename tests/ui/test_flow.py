@@ -15,10 +15,7 @@ def test_flow_tab_epe_equals_the_librarys(ui: UI, tmp_path: Path) -> None:
 
     f1, f2, gt = ui.example("flow-1"), ui.example("flow-2"), ui.example("flow-gt")
     ui.tab("flow")
-    ui.upload("flow-in", f1)
-    ui.upload("flow-in2", f2)
-    ui.page.locator("#flow-in3 input[type=file]").first.set_input_files(str(gt))
-    ui.page.locator("#flow-in3 .file-preview").first.wait_for(timeout=10_000)
+    ui.use_example("flow", 0, {"flow-in": f1.name, "flow-in2": f2.name, "flow-in3": gt.name})
     assert ui.run("flow") == ""
     ui.wait_image("flow-out")
     ui.wait_image("flow-out2")

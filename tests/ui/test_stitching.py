@@ -22,7 +22,7 @@ def test_stitching_tab_makes_the_librarys_panorama(ui: UI) -> None:
 
     views = [ui.example(f"stitch-{i}") for i in (1, 2, 3)]
     ui.tab("stitching")
-    _upload_views(ui, views)
+    ui.use_example("stitching", 0, {"stitching-in": views[0].name})
     assert ui.run("stitching") == ""
     ui.wait_image("stitching-out")
     rows = ui.table("stitching-table")

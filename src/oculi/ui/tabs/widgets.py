@@ -20,23 +20,43 @@ def elem_id(tab: str, role: str, index: int = 1) -> str:
     return f"{tab}-{role}" if index == 1 else f"{tab}-{role}{index}"
 
 
-def _unopened_path(payload: Any) -> str | None:
-    return None if payload is None else str(payload.path)
+def _path_image_class() -> type[gr.Image]:
+    """``gr.Image`` whose upload reaches the handler as the file's path, unopened.
+
+    ``gr.Image`` opens uploads with PIL before the handler runs, so a broken file would fail
+    with Gradio's bare "Error"; this one passes the path on and oculi's reader opens it inside
+    ``ctx.guard``, so the user reads oculi's message (``x.png: not an image``). It is a class,
+    not a patched instance, because Gradio rebuilds a component from its class when an event
+    (an example click) updates its properties. ``is_template`` makes the page draw it as a
+    plain ``image``. Gradio writes a ``.pyi`` stub next to the module of every Component
+    subclass at class creation; that hook is switched off while this class is made, so nothing
+    is written into oculi's package.
+    """
+    from gradio import component_meta
+
+    def preprocess(self: gr.Image, payload: Any) -> str | None:
+        return None if payload is None else str(payload.path)
+
+    write_stub = component_meta.create_or_modify_pyi
+    component_meta.create_or_modify_pyi = lambda *args, **kwargs: None
+    try:
+        return component_meta.ComponentMeta(
+            "PathImage", (gr.Image,), {"is_template": True, "preprocess": preprocess,
+                                       "__module__": __name__})
+    finally:
+        component_meta.create_or_modify_pyi = write_stub
+
+
+#: the upload class of :func:`image_input`
+PathImage = _path_image_class()
 
 
 def image_input(tab: str, index: int = 1, label: str = "image", **kw: Any) -> gr.Image:
-    """An upload for one image, handed to the handler as the uploaded file's path (or None).
-
-    ``gr.Image`` opens uploads with PIL before the handler runs, so a broken file would fail
-    with Gradio's bare "Error"; this one passes the path unopened, oculi's reader opens it
-    inside ``ctx.guard`` and the user reads oculi's message (``x.png: not an image``). (An
-    instance attribute, not a subclass: Gradio writes a ``.pyi`` file next to the module of
-    every Component subclass.)
-    """
+    """An upload for one image, handed to the handler as the uploaded file's path (or None),
+    unopened: oculi's reader opens it, so a broken upload reads as oculi's error (see
+    :data:`PathImage`)."""
     kw.setdefault("sources", ["upload", "clipboard"])
-    comp = gr.Image(label=label, type="filepath", elem_id=elem_id(tab, "in", index), **kw)
-    comp.preprocess = _unopened_path  # type: ignore[method-assign]
-    return comp
+    return PathImage(label=label, type="filepath", elem_id=elem_id(tab, "in", index), **kw)
 
 
 def run_button(tab: str, label: str = "Run") -> gr.Button:
@@ -67,7 +87,9 @@ def examples(ctx: TabContext, inputs: Sequence[gr.components.Component],
              rows: Sequence[Sequence[str | Sequence[str] | None]],
              label: str = "examples") -> gr.Examples:
     """Clickable example rows: each row names one :mod:`oculi.ui.examples` entry per input
-    (a list of names for a several-files input; None leaves that input empty)."""
+    (a list of names for a several-files input; None leaves that input empty). A click fills
+    the inputs (it does not run). Element id ``<tab>-examples``, the tab's name read from the
+    first input's id (``flow-in`` -> ``flow-examples``)."""
 
     def _value(name: str | Sequence[str] | None) -> str | list[str] | None:
         if name is None or isinstance(name, str):
@@ -75,7 +97,10 @@ def examples(ctx: TabContext, inputs: Sequence[gr.components.Component],
         return [str(ctx.example(n)) for n in name]
 
     table = [[_value(name) for name in row] for row in rows]
-    return gr.Examples(examples=table, inputs=list(inputs), label=label)
+    first = str(getattr(inputs[0], "elem_id", None) or "") if inputs else ""
+    tab = first.rsplit("-in", 1)[0] if "-in" in first else None
+    return gr.Examples(examples=table, inputs=list(inputs), label=label, cache_examples=False,
+                       elem_id=elem_id(tab, "examples") if tab else None)
 
 
 def files_input(tab: str, index: int = 1, label: str = "images",
