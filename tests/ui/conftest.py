@@ -9,7 +9,6 @@ saves a screenshot into ``$OCULI_UI_SCREENS`` (default ``out/ui_screens``), wher
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,9 +84,10 @@ class UI:
         self.work_dir = work_dir
 
     def tab(self, name: str) -> None:
-        """Select the tab registered as ``name``."""
-        self.page.locator(f"#tab-{name}-button").click()
-        self.page.locator(f"#tab-{name}").wait_for(state="visible")
+        """Select the tab registered as ``name`` (also one in the tab bar's overflow menu)."""
+        from oculi.ui.tour import open_tab
+
+        open_tab(self.page, name)
 
     def upload(self, elem_id: str, path: str | os.PathLike[str]) -> None:
         """Put ``path`` into the upload component ``#elem_id`` (removing what it held)."""
@@ -111,12 +111,10 @@ class UI:
                 state="attached", timeout=10_000)
 
     def clear_errors(self) -> None:
-        """Close the toasts that are open and wait until they are gone (a closed toast fades
-        out for a moment; one still there would read as the next run's error)."""
-        for button in self.page.locator(".toast-close").all():
-            with contextlib.suppress(Exception):  # already gone
-                button.click(timeout=1000)
-        self.page.locator(".toast-body").first.wait_for(state="detached", timeout=10_000)
+        """Close the toasts that are open (:func:`oculi.ui.tour.close_toasts`)."""
+        from oculi.ui.tour import close_toasts
+
+        close_toasts(self.page)
 
     def run(self, tab: str, *, expect_error: bool = False, output: str | None = None) -> str:
         """Click ``#<tab>-run`` and wait until the run ended (the status tracker of
