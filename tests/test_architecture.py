@@ -34,7 +34,7 @@ SHARED_TOPICS = ("core",)
 #: importable without torch (checked in a fresh interpreter)
 TORCH_FREE = (
     "oculi", "oculi.core", "oculi.io", "oculi.features", "oculi.geometry", "oculi.stitching",
-    "oculi.flow", "oculi.preprocess", "oculi.video", "oculi.depth", "oculi.action",
+    "oculi.flow", "oculi.preprocess", "oculi.video", "oculi.depth", "oculi.action", "oculi.batch",
 )
 #: known exceptions to the layer rules: importing module -> the topics it may import as well
 LAYER_EXCEPTIONS = {
