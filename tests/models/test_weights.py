@@ -96,12 +96,21 @@ def test_corrupt_and_missing_files(tmp_path: Path) -> None:
         read_state_dict(tmp_path / "nope.pth")
 
 
-def test_hub_path_reads_a_local_cache_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """timm's real Hugging Face loading path, pointed at a local cache with the network off."""
+@pytest.mark.parametrize("env_offline", [False, True])
+def test_hub_path_reads_a_local_cache_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              env_offline: bool) -> None:
+    """timm's real Hugging Face loading path, pointed at a local cache with the network off.
+
+    With ``HF_HUB_OFFLINE=1`` in the environment (what ``oculi ui`` sets) downloads are off, and
+    the cache probe must look in ``cache_dir``, not in the default cache."""
     import huggingface_hub.constants as hf_constants
     from safetensors.torch import save_file
 
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    if env_offline:
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    else:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     torch.manual_seed(2)
     sd = {k: v.clone() for k, v in create_model("resnet18").body.state_dict().items()}
     repo = tmp_path / "models--timm--resnet18.tv_in1k"

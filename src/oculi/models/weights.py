@@ -206,8 +206,12 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
         raise DataError(f"weights: {path} is not a readable safetensors file: {exc}") from exc
 
 
-def hub_cached(lib_name: str, tag: str, library: str) -> bool:
-    """Whether the library's hub weights for the model are already in the local cache."""
+def hub_cached(lib_name: str, tag: str, library: str, cache_dir: str | None = None) -> bool:
+    """Whether the library's hub weights for the model are already in the local cache.
+
+    ``cache_dir`` is the Hugging Face cache folder a timm model is created with (None: the
+    default cache); torchvision's cache is always ``torch.hub.get_dir()``.
+    """
     try:
         if library == "timm":
             from huggingface_hub import try_to_load_from_cache
@@ -217,7 +221,7 @@ def hub_cached(lib_name: str, tag: str, library: str) -> bool:
             hub_id = getattr(cfg, "hf_hub_id", None) if cfg is not None else None
             if not hub_id:
                 return False
-            return any(isinstance(try_to_load_from_cache(hub_id, f), str)
+            return any(isinstance(try_to_load_from_cache(hub_id, f, cache_dir=cache_dir), str)
                        for f in ("model.safetensors", "pytorch_model.bin"))
         if library == "torchvision":
             import torchvision

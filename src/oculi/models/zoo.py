@@ -190,10 +190,12 @@ def create_model(
     use_hub = bool(pretrained and weights is None and local is None)
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
         allow_download = False  # the hub's own retries would take a minute to give up
-    if use_hub and not (allow_download or hub_cached(entry.lib_name, entry.tag, entry.library)):
+    cache = str(cache_dir) if cache_dir else None
+    if use_hub and not (allow_download
+                        or hub_cached(entry.lib_name, entry.tag, entry.library, cache)):
         raise offline_error(entry.key, entry.lib_name, entry.tag, entry.library,
                             "downloads disabled")
-    body = _build_body(entry, use_hub, drop_rate, str(cache_dir) if cache_dir else None)
+    body = _build_body(entry, use_hub, drop_rate, cache)
     if local is not None:
         body.load_state_dict(map_ordered(read_state_dict(local), body))
     full_checkpoint = None
