@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.ui.conftest import UI
@@ -28,12 +26,3 @@ def test_classify_tab_names_a_cat_for_chelsea(ui: UI) -> None:
     assert float(rows[0][3]) == pytest.approx(ref[0].probability, abs=1e-3)
     assert rows[0][1] in ui.page.locator("#classify-out").inner_text()
     ui.screenshot("classify")
-
-
-@pytest.mark.parametrize("kind", ["text", "truncated"])
-def test_classify_tab_bad_upload_reads_as_an_oculi_error(
-        ui: UI, bad_uploads: dict[str, Path], kind: str) -> None:
-    ui.tab("classify")
-    ui.upload("classify-in", bad_uploads[kind])
-    message = ui.run("classify", expect_error=True)
-    assert bad_uploads[kind].name in message and "unexpected" not in message

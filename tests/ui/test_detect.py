@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import oculi.ui.tabs.detect  # noqa: F401  (registers the tab)
 from tests.ui.conftest import UI
 from tests.ui.test_track import open_tab
@@ -28,12 +26,3 @@ def test_detect_tab_finds_the_boxes_of_the_library(ui: UI) -> None:
     names = ui.files("detect-files")
     assert any(n.endswith(".png") for n in names) and any(n.endswith(".json") for n in names)
     ui.screenshot("detect")
-
-
-def test_detect_tab_bad_upload_reads_as_an_oculi_error(ui: UI,
-                                                       bad_uploads: dict[str, Path]) -> None:
-    bad = bad_uploads["text"]
-    open_tab(ui, "detect")
-    ui.upload("detect-in", bad)
-    message = ui.run("detect", expect_error=True)
-    assert bad.name in message and "unexpected" not in message

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 
 from tests.ui.conftest import UI
 
@@ -31,12 +28,3 @@ def test_explain_tab_gradcam_equals_the_librarys(ui: UI) -> None:
     assert shown.shape == ref.shape
     assert np.abs(shown.astype(int) - ref.astype(int)).max() <= 1
     ui.screenshot("explain")
-
-
-@pytest.mark.parametrize("kind", ["text", "truncated"])
-def test_explain_tab_bad_upload_reads_as_an_oculi_error(
-        ui: UI, bad_uploads: dict[str, Path], kind: str) -> None:
-    ui.tab("explain")
-    ui.upload("explain-in", bad_uploads[kind])
-    message = ui.run("explain", expect_error=True)
-    assert bad_uploads[kind].name in message and "unexpected" not in message

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from tests.ui.conftest import UI
 
 
@@ -27,16 +23,3 @@ def test_features_tab_matches_like_the_library(ui: UI) -> None:
     names = ui.files("features-files")
     assert any(n.endswith(".png") for n in names) and any(n.endswith(".json") for n in names)
     ui.screenshot("features")
-
-
-@pytest.mark.parametrize("kind", ["text", "truncated"])
-def test_features_tab_bad_upload_reads_as_an_oculi_error(
-        ui: UI, bad_uploads: dict[str, Path], kind: str) -> None:
-    bad = bad_uploads[kind]
-    ui.tab("features")
-    ui.upload("features-in", bad)
-    ui.upload("features-in2", ui.example("chelsea"))
-    message = ui.run("features", expect_error=True)
-    assert bad.name in message and ("truncated" in message or "not" in message
-                                    or "unknown image format" in message)
-    assert "unexpected" not in message and "/" not in message.split(":")[0]

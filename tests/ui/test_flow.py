@@ -31,13 +31,3 @@ def test_flow_tab_epe_equals_the_librarys(ui: UI, tmp_path: Path) -> None:
     shown = read_flo(downloaded)
     assert float(abs(shown - field).max()) < 1e-5
     ui.screenshot("flow")
-
-
-@pytest.mark.parametrize("kind", ["text", "truncated"])
-def test_flow_tab_bad_upload_reads_as_an_oculi_error(
-        ui: UI, bad_uploads: dict[str, Path], kind: str) -> None:
-    ui.tab("flow")
-    ui.upload("flow-in", ui.example("flow-1"))
-    ui.upload("flow-in2", bad_uploads[kind])
-    message = ui.run("flow", expect_error=True)
-    assert bad_uploads[kind].name in message and "unexpected" not in message

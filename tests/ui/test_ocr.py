@@ -33,12 +33,3 @@ def test_ocr_tab_reads_the_page_like_the_library(ui: UI) -> None:
     names = ui.files("ocr-files")
     assert {Path(n).suffix for n in names} == {".png", ".txt", ".json"}
     ui.screenshot("ocr")
-
-
-def test_ocr_tab_bad_upload_reads_as_an_oculi_error(ui: UI,
-                                                    bad_uploads: dict[str, Path]) -> None:
-    bad = bad_uploads["text"]
-    open_tab(ui, "ocr")
-    ui.upload("ocr-in", bad)
-    message = ui.run("ocr", expect_error=True)
-    assert bad.name in message and "unexpected" not in message

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -40,12 +38,3 @@ def test_preprocess_tab_zca_whitening_flattens_the_spectrum(ui: UI) -> None:
     assert abs(float(rows[1][3])) < 0.05
     assert 0.5 < float(rows[1][4]) < 1.2
     ui.page.locator("#preprocess-operation").get_by_text("clahe").click()
-
-
-@pytest.mark.parametrize("kind", ["text", "truncated"])
-def test_preprocess_tab_bad_upload_reads_as_an_oculi_error(
-        ui: UI, bad_uploads: dict[str, Path], kind: str) -> None:
-    ui.tab("preprocess")
-    ui.upload("preprocess-in", bad_uploads[kind])
-    message = ui.run("preprocess", expect_error=True)
-    assert bad_uploads[kind].name in message and "unexpected" not in message

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 import oculi.ui.tabs.restore  # noqa: F401  (registers the tab and its examples)
@@ -27,12 +25,3 @@ def test_restore_tab_denoises_like_the_library(ui: UI) -> None:
     assert np.array_equal(ui.image("restore-out"), ref)
     assert psnr(ref, noisy) < 25  # it did change the picture
     ui.screenshot("restore")
-
-
-def test_restore_tab_bad_upload_reads_as_an_oculi_error(ui: UI,
-                                                        bad_uploads: dict[str, Path]) -> None:
-    bad = bad_uploads["truncated"]
-    open_tab(ui, "restore")
-    ui.upload("restore-in", bad)
-    message = ui.run("restore", expect_error=True)
-    assert bad.name in message and "unexpected" not in message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import oculi.ui.tabs.segment  # noqa: F401  (registers the tab)
 from tests.ui.conftest import UI
@@ -27,12 +26,3 @@ def test_segment_tab_counts_the_objects_of_the_library(ui: UI) -> None:
     assert len(shown) == labels.max()
     assert [r["pixels"] for r in shown] == np.bincount(labels.ravel())[1:].tolist()
     ui.screenshot("segment")
-
-
-def test_segment_tab_bad_upload_reads_as_an_oculi_error(ui: UI,
-                                                        bad_uploads: dict[str, Path]) -> None:
-    bad = bad_uploads["truncated"]
-    open_tab(ui, "segment")
-    ui.upload("segment-in", bad)
-    message = ui.run("segment", expect_error=True)
-    assert bad.name in message and "unexpected" not in message

@@ -3,8 +3,6 @@ picture and the scores equal the library's; a bad upload reads as an oculi error
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from oculi.ui.tabs.threed import example_camera, example_pair
@@ -46,13 +44,3 @@ def test_threed_tab_scores_like_the_library(ui: UI) -> None:
     normals = ui.image("threed-out3")
     assert normals.shape == (*disp.shape, 3) and normals.any()
     ui.screenshot("threed")
-
-
-def test_threed_tab_bad_upload_reads_as_an_oculi_error(ui: UI,
-                                                       bad_uploads: dict[str, Path]) -> None:
-    bad = bad_uploads["text"]
-    open_tab(ui, "threed")
-    ui.upload("threed-in", bad)
-    ui.upload("threed-in2", ui.example("stereo-right"))
-    message = ui.run("threed", expect_error=True)
-    assert bad.name in message and "unexpected" not in message
