@@ -124,3 +124,16 @@ def test_evaluation_mode_maps_match_training_mode_after_a_short_run():
         eval_std = [float(v.std()) for v in body(x).values()]
     for t, e in zip(train_std, eval_std, strict=True):
         assert 0.5 < e / t < 2.0, (train_std, eval_std)
+
+
+@pytest.mark.parametrize("arch", ["retinanet", "efficientdet"])
+def test_focal_detectors_never_return_the_background_label(arch):
+    """The focal-loss head scores its background slot 0 too (low, but above a zero threshold):
+    detections keep labels 1..K only."""
+    torch.manual_seed(0)
+    m = create_detector(arch, num_classes=2, pretrained=False, image_size=64, frozen_stages=0,
+                        score_thresh=0.0).eval()
+    with torch.no_grad():
+        out = m([torch.rand(3, 64, 64)])[0]
+    assert len(out["labels"]) > 0
+    assert set(out["labels"].tolist()) <= {1, 2}

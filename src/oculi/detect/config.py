@@ -19,7 +19,7 @@ class DetectionConfig(TrainConfig):
 
     Attributes:
         model: detector architecture (``oculi detect list``: fasterrcnn, maskrcnn, retinanet,
-            fcos, ssdlite, yolo).
+            fcos, ssdlite, yolo, efficientdet, rcnn, fastrcnn).
         pretrained: ImageNet weights for the backbone (offline sources only).
         weights: a checkpoint of the whole detector to start from.
         val_data: validation annotations (None: from the data folder, else a ``val_split``

@@ -76,24 +76,6 @@ def _head(width: int, num_anchors: int, num_classes: int, depth: int) -> nn.Modu
     return head
 
 
-def _without_background(detections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop boxes labelled 0: the head's class slot 0 (background, never a positive in the
-    sigmoid focal loss) still gets scores, low but above a zero threshold."""
-    return [{k: v[d["labels"] > 0] for k, v in d.items()} for d in detections]
-
-
-def _retinanet_class() -> type:
-    from torchvision.models.detection import RetinaNet
-
-    class EfficientDet(RetinaNet):
-        """torchvision's RetinaNet whose detections never carry the background label."""
-
-        def postprocess_detections(self, *args: Any, **kw: Any) -> list[dict[str, Any]]:
-            return _without_background(super().postprocess_detections(*args, **kw))
-
-    return EfficientDet
-
-
 def build_efficientdet(num_classes: int, feats: nn.Module, image_size: int, *, phi: int = 0,
                        width: int | None = None, bifpn_layers: int | None = None,
                        head_layers: int | None = None, **kw: Any) -> nn.Module:
@@ -113,7 +95,7 @@ def build_efficientdet(num_classes: int, feats: nn.Module, image_size: int, *, p
         :class:`~oculi.detect.necks.NeckBackbone` (BiFPN, P3-P7) and the separable focal-loss
         head.
     """
-    from oculi.detect.models import _common, retinanet_anchors
+    from oculi.detect.models import _common, focal_retinanet, retinanet_anchors
     from oculi.detect.necks import NeckBackbone
 
     s = compound_scaling(phi)
@@ -122,5 +104,5 @@ def build_efficientdet(num_classes: int, feats: nn.Module, image_size: int, *, p
     anchors = retinanet_anchors()
     head = _head(w, anchors.num_anchors_per_location()[0], num_classes + 1,
                  head_layers or s.head_layers)
-    return _retinanet_class()(body, num_classes + 1, anchor_generator=anchors, head=head,
-                     **_common(feats, image_size), **kw)
+    return focal_retinanet()(body, num_classes + 1, anchor_generator=anchors, head=head,
+                             **_common(feats, image_size), **kw)

@@ -155,13 +155,30 @@ def _fasterrcnn(num_classes: int, feats, image_size: int, fpn_channels: int = 12
     return FasterRCNN(body, num_classes + 1, **common)
 
 
-def _retinanet(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
-               neck: str = "fpn", **kw: Any) -> nn.Module:
+def _without_background(detections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop boxes labelled 0: the head's class slot 0 (background, never a positive in the
+    sigmoid focal loss) still gets scores, low but above a zero threshold."""
+    return [{k: v[d["labels"] > 0] for k, v in d.items()} for d in detections]
+
+
+@functools.cache
+def focal_retinanet() -> type:
+    """torchvision's :class:`RetinaNet` whose detections never carry the background label 0
+    (used by ``retinanet`` and ``efficientdet``; labels ``1..K`` are the object classes)."""
     from torchvision.models.detection import RetinaNet
 
+    class FocalRetinaNet(RetinaNet):
+        def postprocess_detections(self, *args: Any, **kw: Any) -> list[dict[str, Any]]:
+            return _without_background(super().postprocess_detections(*args, **kw))
+
+    return FocalRetinaNet
+
+
+def _retinanet(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
+               neck: str = "fpn", **kw: Any) -> nn.Module:
     body = _neck(feats, fpn_channels, "p6p7", neck)
-    return RetinaNet(body, num_classes + 1, anchor_generator=retinanet_anchors(),
-                     **_common(feats, image_size), **kw)
+    return focal_retinanet()(body, num_classes + 1, anchor_generator=retinanet_anchors(),
+                             **_common(feats, image_size), **kw)
 
 
 def _fcos(num_classes: int, feats, image_size: int, fpn_channels: int = 128,
