@@ -413,3 +413,18 @@ def test_the_memory_cap_catches_a_decode_of_hundreds_of_megabytes(capped):
     kind, reason, _ = capped.decode(png)
     assert kind == "crash" and "Memory" in reason, reason
     assert capped.decode(encode_image(load("chelsea")[:40, :50], "png"))[0] == "ok"
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpg", "tif", "bmp", "webp"])
+@pytest.mark.parametrize("mode", ["rgb", "gray", "unchanged"])
+def test_read_images_are_writable(tmp_path, chelsea, fmt, mode):
+    """Like OpenCV's and scikit-image's readers: the caller may edit the array in place
+    (Pillow's array interface alone hands out read-only memory)."""
+    path = tmp_path / f"a.{fmt}"
+    write_image(path, chelsea[:40, :30])
+    image = read_image(path, mode=mode)
+    assert image.flags.writeable
+    image[0, 0] = 0
+    deep = tmp_path / "d.png"
+    write_image(deep, (chelsea[:20, :20, 0].astype(np.uint16) * 257))
+    assert read_image(deep, mode="unchanged").flags.writeable

@@ -209,7 +209,7 @@ def _pillow_to_array(img, mode: Mode, source: str = "<bytes>") -> np.ndarray:
         return _float_to_array(img, mode, source)
     if mode == "unchanged":
         if img.mode in _MODES_16:
-            return np.asarray(img).astype(np.uint16, copy=False)
+            return np.array(img).astype(np.uint16, copy=False)
         if img.mode == "P":
             img = img.convert("RGBA" if "transparency" in img.info else "RGB")
         elif img.mode == "PA":
@@ -218,13 +218,13 @@ def _pillow_to_array(img, mode: Mode, source: str = "<bytes>") -> np.ndarray:
             img = img.convert("L")
         elif img.mode not in ("RGB", "RGBA", "L", "LA"):
             img = img.convert("RGB")
-        return np.asarray(img)
+        return np.array(img)  # a copy: Pillow's array interface is read-only
     if img.mode in (*_MODES_16, "I"):
         arr16 = np.asarray(img).astype(np.float64)
         peak = 65535.0 if img.mode.startswith("I;16") else max(float(arr16.max()), 1.0)
         gray8 = np.clip(np.rint(arr16 * 255.0 / peak), 0, 255).astype(np.uint8)
         return gray8 if mode == "gray" else np.repeat(gray8[..., None], 3, axis=2)
-    return np.asarray(img.convert("L" if mode == "gray" else "RGB"))
+    return np.array(img.convert("L" if mode == "gray" else "RGB"))
 
 
 def _decode_pillow(
