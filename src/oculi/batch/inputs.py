@@ -25,10 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 from oculi.core.errors import DataError
-
-#: the suffixes (lower case) a folder search takes as images
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif",
-                            ".ppm", ".pgm"})
+from oculi.io import IMAGE_SUFFIXES
 
 
 def collect_inputs(source: str | os.PathLike[str]) -> tuple[Path, list[Path]]:

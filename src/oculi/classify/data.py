@@ -21,9 +21,7 @@ import torch
 from torch.utils.data import Dataset
 
 from oculi.core.errors import DataError, OculiError
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm",
-                  ".pgm"}
+from oculi.io import IMAGE_SUFFIXES
 
 
 @dataclass

@@ -2,6 +2,7 @@
 stays inside. Video lives in :mod:`oculi.video` (its old names here still work, deprecated)."""
 
 from oculi.core.deprecation import moved_names
+from oculi.io._format import IMAGE_SUFFIXES
 from oculi.io.dicom import DicomImage, read_dicom
 from oculi.io.image import (
     DEFAULT_MAX_PIXELS,
@@ -16,6 +17,7 @@ from oculi.io.ply import PointCloud, read_ply, write_ply
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "IMAGE_SUFFIXES",
     "DicomImage",
     "PointCloud",
     "decode_image",

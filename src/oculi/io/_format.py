@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+#: file-name suffixes (lower case) that folder searches take as images (the content decides
+#: the format when a file is read; this only picks candidates out of a folder)
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif",
+                            ".ppm", ".pgm"})
+
 _MAGIC: list[tuple[bytes, int, str]] = [
     (b"\xff\xd8\xff", 0, "jpeg"),
     (b"\x89PNG\r\n\x1a\n", 0, "png"),
