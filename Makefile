@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml $(OVERRIDES) | $(PY)
 
 install: $(STAMP)
 
-# Debian packages some topics drive (Tesseract for OCR, Chromium for the web app's browser tests). Installed only when missing and when we
+# Debian packages some topics drive (Tesseract for OCR, Chromium for the web app's browser tests, Fashion-MNIST for the generative models). Installed only when missing and when we
 # are allowed to (root); otherwise the topics that need them raise a clear error and tests skip.
 system-deps:
 	@if ! command -v tesseract >/dev/null 2>&1; then \
@@ -42,6 +42,12 @@ system-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will skip"; \
 	  else echo "note: chromium not installed (needs root/apt-get); browser tests will skip"; fi; \
+	fi
+	@if [ ! -d /usr/share/datasets/fashion-mnist ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null) \
+	      || echo "warning: could not install dataset-fashion-mnist; Fashion-MNIST tests will skip"; \
+	  else echo "note: dataset-fashion-mnist not installed (needs root/apt-get); Fashion-MNIST tests will skip"; fi; \
 	fi
 
 demo: $(STAMP)
