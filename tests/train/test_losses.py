@@ -303,3 +303,28 @@ def test_3d_volumes_work():
     x, y = torch.randn(1, 2, 4, 6, 6, generator=g), torch.randint(0, 2, (1, 4, 6, 6), generator=g)
     ref = smp.losses.DiceLoss("multiclass")(x.flatten(3), y.flatten(2))
     assert float(DiceLoss(smooth=0)(x, y)) == pytest.approx(float(ref), abs=1e-5)
+
+
+def test_r1_penalty_of_quadratic_critic():
+    from oculi.train.losses import r1_penalty
+
+    # D(x) = ½‖x‖² has gradient x: penalty = γ/2 · mean ‖x‖²
+    x = torch.tensor([[3.0, 4.0], [0.0, 1.0]])
+    r1 = r1_penalty(lambda v: 0.5 * (v**2).sum(1), x, weight=2.0)
+    assert float(r1) == pytest.approx(0.5 * 2.0 * (25 + 1) / 2)
+    r1.backward()  # differentiable in the critic's parameters (none here): no error
+
+
+def test_feature_matching_loss_zero_for_equal_means_and_grad_only_to_fake():
+    from oculi.train.losses import feature_matching_loss
+
+    real = torch.tensor([[1.0, 0.0], [3.0, 2.0]], requires_grad=True)  # mean (2, 1)
+    fake = torch.tensor([[2.0, 1.0], [2.0, 1.0]], requires_grad=True)
+    assert float(feature_matching_loss(real, fake)) == pytest.approx(0.0)
+    fake2 = torch.tensor([[0.0, 0.0], [0.0, 0.0]], requires_grad=True)
+    loss = feature_matching_loss(real, fake2)
+    assert float(loss) == pytest.approx(2**2 + 1**2)
+    loss.backward()
+    assert real.grad is None and fake2.grad is not None
+    with pytest.raises(ShapeError):
+        feature_matching_loss(real, torch.zeros(2, 3))

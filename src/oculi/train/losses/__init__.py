@@ -19,7 +19,8 @@ perceptual  feature distance on a registry backbone         oculi + timm
 =========== =============================================== ==============================
 
 GAN critic/generator losses are functions: :func:`discriminator_loss`, :func:`generator_loss`,
-:func:`gradient_penalty`, or :class:`GANLoss`.
+:func:`gradient_penalty`, :func:`r1_penalty`, :func:`feature_matching_loss`, or
+:class:`GANLoss`.
 """
 
 from oculi.core.registry import Registry
@@ -28,8 +29,10 @@ from oculi.train.losses.gan import (
     GAN_KINDS,
     GANLoss,
     discriminator_loss,
+    feature_matching_loss,
     generator_loss,
     gradient_penalty,
+    r1_penalty,
 )
 from oculi.train.losses.lovasz import LovaszLoss, lovasz_grad
 from oculi.train.losses.perceptual import PerceptualLoss
@@ -89,9 +92,11 @@ __all__ = [
     "TverskyLoss",
     "create_loss",
     "discriminator_loss",
+    "feature_matching_loss",
     "generator_loss",
     "gradient_penalty",
     "lovasz_grad",
     "parse_loss_expression",
+    "r1_penalty",
     "soft_counts",
 ]

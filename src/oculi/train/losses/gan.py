@@ -16,6 +16,10 @@ ragan           softplus(−(r − f̄)) + softplus(f − r̄)     softplus(−(
 =============== ======================================== ====================================
 
 (``f̄``, ``r̄``: batch means; "ragan" is the relativistic-average GAN of Jolicoeur-Martineau 2018.)
+
+Regularisers: :func:`gradient_penalty` (WGAN-GP, at interpolates), :func:`r1_penalty` (on real
+samples, Mescheder et al. 2018) and the generator's :func:`feature_matching_loss` (Salimans et al.
+2016).
 """
 
 from __future__ import annotations
@@ -95,6 +99,31 @@ def gradient_penalty(
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
     norm = grad.reshape(grad.shape[0], -1).norm(2, dim=1)
     return weight * ((norm - 1) ** 2).mean()
+
+
+def r1_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, *, weight: float = 10.0
+) -> torch.Tensor:
+    """R1 penalty ``γ/2 · E[‖∇ₓ D(x)‖₂²]`` on real samples ``x`` (N, ...) (Mescheder et al. 2018).
+
+    Args:
+        critic: maps a batch ``(N, ...)`` to scores (any shape with N first).
+        real: real samples.
+        weight: γ.
+    """
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    return 0.5 * weight * grad.reshape(grad.shape[0], -1).pow(2).sum(1).mean()
+
+
+def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    """Feature matching for the generator: ``‖mean f(real) − mean f(fake)‖₂²`` over the batch of
+    critic features ``(N, F)`` (the real features are treated as constants)."""
+    if real_features.shape[1:] != fake_features.shape[1:]:
+        raise ShapeError(f"real and fake features: expected the same feature shape, got "
+                         f"{tuple(real_features.shape)} and {tuple(fake_features.shape)}")
+    diff = real_features.detach().mean(0) - fake_features.mean(0)
+    return diff.pow(2).sum()
 
 
 class GANLoss:
