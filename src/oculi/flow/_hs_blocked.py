@@ -29,7 +29,8 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+
+from oculi.core.jit import get_num_threads, njit, prange
 
 SOR_BLOCK = 20  # sweeps per pass over memory
 JACOBI_BLOCK = 30  # iterations per pass over memory
