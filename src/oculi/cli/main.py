@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-from oculi.cli._common import DEBUG, OculiGroup
+from oculi.cli._common import DEBUG, OculiGroup, start_command
 
 app = typer.Typer(
     name="oculi",
@@ -56,14 +56,18 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("ui", "oculi.cli.ui", "ui", "command"),
     ("batch", "oculi.cli.batch", "batch", "command"),
     ("tune", "oculi.cli.tune", "tune", "command"),
+    ("generate", "oculi.cli.generate", "generate", "command"),
 ]
 
 
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Say how long each model took to load."),
 ) -> None:
     DEBUG["on"] = debug
+    start_command(verbose)
 
 
 def _install_topics() -> None:

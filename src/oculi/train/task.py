@@ -115,14 +115,16 @@ class Step:
             The loss value (one device sync).
 
         Raises:
-            DataError: the loss is NaN or infinite.
+            DataError: the loss is NaN or infinite (the message names the epoch, the step and
+                the optimizer whose loss it is).
         """
         t = self._trainer
         name = name or next(iter(t.optimizers))
         value = float(loss.detach())
         if not math.isfinite(value):
-            raise DataError(f"epoch {self.epoch}: the loss became {value} — lower lr "
-                            f"(now {t.cfg.lr}) or enable clip_grad_norm")
+            which = f"the {name} loss" if len(t.optimizers) > 1 else "the loss"
+            raise DataError(f"epoch {self.epoch + 1}, step {self.index}: {which} became {value} "
+                            f"— lower lr (now {t.cfg.lr}) or enable clip_grad_norm")
         t.backward_and_step(name, loss, self)
         self.loss_value = value if self.loss_value is None else self.loss_value
         return value
