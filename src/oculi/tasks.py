@@ -3,7 +3,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
 
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()
-    ['action', 'classify', 'detect', 'gan2d', 'restore', 'segment', 'segment3d']
+    ['action', 'classify', 'detect', 'gan', 'gan2d', 'restore', 'segment', 'segment3d']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -126,6 +126,18 @@ trainable_tasks.register("action", TaskSpec(
     print_report="oculi.action.task:print_report",
 ), help="activity recognition: clip classifiers (3-D (2+1)-D CNN, TSM, TSN, single frame)",
     family="classification", dims=3)
+trainable_tasks.register("gan", TaskSpec(
+    config="oculi.generate.gan_config:GanConfig",
+    train="oculi.generate.gan_task:train_gan",
+    evaluate="oculi.generate.gan_eval:evaluate_gan",
+    data_help="mnist, fashion-mnist, a folder of IDX files, or a folder of grey images "
+              "(CLASS/ sub-folders give labels; resized to 28x28).",
+    eval_data_help="mnist or fashion-mnist (their test split), or a folder of IDX files / grey "
+                   "images with --feature-set.",
+    print_report="oculi.generate.gan_eval:print_report",
+), help="the GAN family on 28x28 images (MLP, DCGAN, StyleGAN-style; conditional, InfoGAN, "
+        "SAGAN, ProGAN; five losses; EMA, TTUR, feature matching)",
+    family="generation", dims=2)
 trainable_tasks.register("gan2d", TaskSpec(
     config="oculi.train.example:Gan2dConfig",
     train="oculi.train.example:train_gan2d",
