@@ -1,0 +1,76 @@
+"""The configuration of the ``capsnet`` trainable task (the one place its defaults live):
+CapsNet with dynamic routing, or the CNN of the same parameter count, on 28x28 digit sets.
+The module imports no torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oculi.core.checks import check_choice, check_positive
+from oculi.core.errors import ParameterError
+from oculi.train.config import TrainConfig, check_fraction
+
+#: the networks of the task (built in :mod:`oculi.capsule.nets`)
+MODELS = ("capsnet", "cnn")
+
+
+@dataclass
+class CapsNetConfig(TrainConfig):
+    """Training CapsNet (Sabour et al. 2017) or a CNN with the same parameter count on 28x28
+    gray digits (MNIST, Fashion-MNIST or a folder of IDX files), with the paper's augmentation
+    (random shifts of up to ``shift`` pixels) and, for CapsNet, margin loss plus the weighted
+    reconstruction loss.
+
+    Attributes:
+        model: ``capsnet`` or ``cnn`` (the baseline, sized to the CapsNet these settings make,
+            decoder included).
+        conv_channels: channels of the first 9x9 convolution (paper: 256).
+        primary_channels: primary capsule types, 8-D each (paper: 32; with
+            ``conv_channels=128, primary_channels=16`` a compact network, ~3.6x faster).
+        routing_iterations: dynamic routing iterations (paper: 3; 1 is uniform coupling).
+        cnn_width: channels of the CNN's first convolution (the second has twice as many); its
+            hidden layer is sized to match the CapsNet's parameter count.
+        reconstruction_weight: weight of the decoder's sum-of-squares loss (paper: 0.0005;
+            0 trains without it).
+        m_pos: margin loss: the length a present class capsule should exceed.
+        m_neg: margin loss: the length an absent class capsule should stay below.
+        absent_weight: margin loss: lambda, the down-weighting of absent classes.
+        shift: augmentation: largest random shift in pixels (paper: 2; 0 disables).
+        val_count: training digits held out for validation (after a seeded shuffle).
+        train_limit: use at most this many training digits (0: all).
+    """
+
+    model: str = "capsnet"
+    conv_channels: int = 256
+    primary_channels: int = 32
+    routing_iterations: int = 3
+    cnn_width: int = 32
+    reconstruction_weight: float = 0.0005
+    m_pos: float = 0.9
+    m_neg: float = 0.1
+    absent_weight: float = 0.5
+    shift: int = 2
+    val_count: int = 500
+    train_limit: int = 0
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_epochs: float = 0.5
+    clip_grad_norm: float = 0.0
+    monitor: str = "val_accuracy"
+
+    def validate(self) -> None:
+        super().validate()
+        check_choice(self.model, MODELS, "model")
+        for name in ("conv_channels", "primary_channels", "routing_iterations", "cnn_width"):
+            check_positive(getattr(self, name), name)
+        for name in ("reconstruction_weight", "absent_weight", "shift", "val_count",
+                     "train_limit"):
+            check_positive(getattr(self, name), name, allow_zero=True)
+        check_fraction(self, "m_pos")
+        check_fraction(self, "m_neg")
+        if self.m_neg >= self.m_pos:
+            raise ParameterError(f"m_neg: expected below m_pos ({self.m_pos}), got {self.m_neg}")
+        if self.shift > 8:
+            raise ParameterError(f"shift: expected at most 8 pixels, got {self.shift}")
