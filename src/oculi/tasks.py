@@ -2,8 +2,9 @@
 evaluate functions live (imported only when used, so listing tasks imports no torch).
 
     >>> from oculi.tasks import trainable_tasks
-    >>> trainable_tasks.names()
-    ['action', 'classify', 'detect', 'gan', 'gan2d', 'restore', 'segment', 'segment3d']
+    >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
+    ['action', 'capsnet', 'classify', 'detect', 'gan', 'gan2d', 'restore', 'segment',
+     'segment3d']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -126,6 +127,17 @@ trainable_tasks.register("action", TaskSpec(
     print_report="oculi.action.task:print_report",
 ), help="activity recognition: clip classifiers (3-D (2+1)-D CNN, TSM, TSN, single frame)",
     family="classification", dims=3)
+trainable_tasks.register("capsnet", TaskSpec(
+    config="oculi.capsule.config:CapsNetConfig",
+    train="oculi.capsule.task:train_capsnet",
+    evaluate="oculi.capsule.task:evaluate_capsnet",
+    data_help="Digits: mnist, fashion-mnist, or a folder of official IDX files (its training "
+              "split; val_count digits held out).",
+    eval_data_help="Digits: mnist, fashion-mnist, or a folder of IDX files (its test split).",
+    write_evaluation="oculi.capsule.task:write_evaluation",
+    print_report="oculi.capsule.task:print_report",
+), help="capsule network (CapsNet, dynamic routing) or a same-size CNN on 28x28 digits",
+    family="classification", dims=2)
 trainable_tasks.register("gan", TaskSpec(
     config="oculi.generate.gan_config:GanConfig",
     train="oculi.generate.gan_task:train_gan",
