@@ -181,10 +181,25 @@ def json_ready(obj: Any) -> Any:
 
 def write_json(path: Path | str, obj: Any) -> None:
     """Write a ``--json`` result atomically as strict JSON (NaN and infinities become ``null``,
-    see :func:`json_ready`)."""
+    see :func:`json_ready`). A dict result of a command that loaded a model also gets
+    ``model_load_s`` and ``model_loads`` (:func:`oculi.core.loadtime.summary`)."""
     from oculi.core.atomic import write_json_atomic
+    from oculi.core.loadtime import summary
 
+    if isinstance(obj, dict):
+        obj = {**obj, **{k: v for k, v in summary().items() if k not in obj}}
     write_json_atomic(path, json_ready(obj))
+
+
+def start_command(verbose: bool) -> None:
+    """What the root command does before any command: forget the model loads of earlier
+    commands run in this process, and with ``verbose`` print each load as it ends
+    (``loaded efficientnet_lite0 in 0.41 s`` on stderr)."""
+    from oculi.core import loadtime
+
+    loadtime.clear_model_loads()
+    loadtime.set_reporter(
+        (lambda load: typer.echo(loadtime.describe(load), err=True)) if verbose else None)
 
 
 @contextlib.contextmanager

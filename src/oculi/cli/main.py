@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-from oculi.cli._common import DEBUG, OculiGroup
+from oculi.cli._common import DEBUG, OculiGroup, start_command
 
 app = typer.Typer(
     name="oculi",
@@ -63,8 +63,11 @@ TOPICS: list[tuple[str, str, str, str]] = [
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Say how long each model took to load."),
 ) -> None:
     DEBUG["on"] = debug
+    start_command(verbose)
 
 
 def _install_topics() -> None:

@@ -107,7 +107,10 @@ def load_depth_model(path: str | os.PathLike[str], kind: str | None = None,
         if kind is None:
             raise ParameterError(f"{p}: cannot tell the model kind from the suffix "
                                  f"{p.suffix!r} — pass kind= ({', '.join(depth_loaders.names())})")
-    return depth_loaders.create(kind, path=p, **options)
+    from oculi.core.loadtime import timed_load
+
+    with timed_load(f"{kind} depth model {p}"):  # the load time the CLI reports
+        return depth_loaders.create(kind, path=p, **options)
 
 
 def _prepare(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from oculi.core.errors import DataError, MissingDependencyError, ShapeError
+from oculi.core.loadtime import timed_load
 from oculi.core.registry import Registry
 
 
@@ -80,6 +81,11 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"weights: file not found: {p} — pass a .safetensors or .pth state dict")
+    with timed_load(str(p)):  # the load time the CLI reports (oculi.core.loadtime)
+        return _read_state_dict(p)
+
+
+def _read_state_dict(p: Path) -> dict[str, torch.Tensor]:
     if p.suffix == ".safetensors":
         from safetensors import SafetensorError
         from safetensors.torch import load_file

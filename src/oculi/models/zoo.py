@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from torch import nn
 
 from oculi.core.checks import check_choice, check_positive
 from oculi.core.errors import MissingDependencyError
+from oculi.core.loadtime import timed_load
 from oculi.core.registry import Registry
 from oculi.models._zoo import ZOO, ZooEntry
 from oculi.models.classifier import Classifier, TorchvisionBody
@@ -195,34 +197,37 @@ def create_model(
                         or hub_cached(entry.lib_name, entry.tag, entry.library, cache)):
         raise offline_error(entry.key, entry.lib_name, entry.tag, entry.library,
                             "downloads disabled")
-    body = _build_body(entry, use_hub, drop_rate, cache)
-    if local is not None:
-        body.load_state_dict(map_ordered(read_state_dict(local), body))
-    full_checkpoint = None
-    if weights is not None:
-        sd = read_state_dict(weights)
-        if any(k.startswith("body.") for k in sd):
-            full_checkpoint = sd
+    timing = (timed_load(entry.key) if pretrained or weights is not None
+              else contextlib.nullcontext())
+    with timing:  # the weights' load time, reported by the CLI (oculi.core.loadtime)
+        body = _build_body(entry, use_hub, drop_rate, cache)
+        if local is not None:
+            body.load_state_dict(map_ordered(read_state_dict(local), body))
+        full_checkpoint = None
+        if weights is not None:
+            sd = read_state_dict(weights)
+            if any(k.startswith("body.") for k in sd):
+                full_checkpoint = sd
+            else:
+                load_weights(body, sd)
+        n_out = num_classes or int(getattr(body, "num_classes", 1000) or 1000)
+        head_module = None
+        if head == "linear":
+            if n_out != getattr(body, "num_classes", None):
+                body.reset_classifier(n_out)
         else:
-            load_weights(body, sd)
-    n_out = num_classes or int(getattr(body, "num_classes", 1000) or 1000)
-    head_module = None
-    if head == "linear":
-        if n_out != getattr(body, "num_classes", None):
-            body.reset_classifier(n_out)
-    else:
-        channels = _feature_channels(body, spec)
-        body.reset_classifier(0)
-        head_module = ConvHead(channels, n_out, drop_rate)
-    names = None
-    if n_out == 1000 and head == "linear":
-        from oculi.models.imagenet import imagenet_classes
+            channels = _feature_channels(body, spec)
+            body.reset_classifier(0)
+            head_module = ConvHead(channels, n_out, drop_rate)
+        names = None
+        if n_out == 1000 and head == "linear":
+            from oculi.models.imagenet import imagenet_classes
 
-        names = imagenet_classes()
-    model = Classifier(body, spec=spec, num_classes=n_out, name=entry.key, head_type=head,
-                       head=head_module, class_names=names)
-    if full_checkpoint is not None:
-        load_weights(model, full_checkpoint)
+            names = imagenet_classes()
+        model = Classifier(body, spec=spec, num_classes=n_out, name=entry.key, head_type=head,
+                           head=head_module, class_names=names)
+        if full_checkpoint is not None:
+            load_weights(model, full_checkpoint)
     return model.eval()
 
 
@@ -284,8 +289,9 @@ def load_model(path: str | os.PathLike[str]) -> Classifier:
         raise DataError(f"{path}: not an oculi checkpoint (no 'oculi' metadata) — use "
                         "create_model(name, weights=FILE) for a library state dict")
     cfg = json.loads(meta["oculi"])
-    model = create_model(cfg["model"], num_classes=cfg["num_classes"], head=cfg["head"],
-                         weights=Path(path))
+    with timed_load(str(path)):
+        model = create_model(cfg["model"], num_classes=cfg["num_classes"], head=cfg["head"],
+                             weights=Path(path))
     if cfg.get("spec"):
         model.spec = InputSpec.from_dict(cfg["spec"])
     if cfg.get("class_names"):

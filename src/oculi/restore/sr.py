@@ -98,9 +98,12 @@ def _dnn_superres(algo: str, scales: tuple[int, ...]):
         if scale not in scales:
             raise ParameterError(f"scale: {algo} models exist for x{', x'.join(map(str, scales))}"
                                  f", got {scale}")
+        from oculi.core.loadtime import timed_load
+
         net = cv2.dnn_superres.DnnSuperResImpl_create()
         try:
-            net.readModel(str(path))
+            with timed_load(str(path)):  # the load time the CLI reports
+                net.readModel(str(path))
         except cv2.error as exc:
             raise ParameterError(f"{path}: not a readable dnn_superres model ({exc.msg.strip()})"
                                  ) from exc

@@ -126,16 +126,10 @@ def load_zero_dce(path: str | PathLike[str], *, scale_factor: int = 12) -> DCENe
     Raises:
         DataError: not a Zero-DCE checkpoint (unknown keys or shapes).
     """
+    from oculi.models.weights import read_state_dict
+
     file = check_path(path, "model_path")
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # pickle/zip errors have no common base class
-        raise DataError(f"{file}: not a readable PyTorch state dict ({exc})") from exc
-    if isinstance(state, dict) and "state_dict" in state:
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise DataError(f"{file}: expected a state dict, got {type(state).__name__}")
-    mapped = map_published_keys(state)
+    mapped = map_published_keys(read_state_dict(file))  # timed there (oculi.core.loadtime)
     plus = any(".depthwise." in k for k in mapped)
     net = DCENet(plus=plus, scale_factor=scale_factor)
     try:

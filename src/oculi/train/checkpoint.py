@@ -10,6 +10,7 @@ from typing import Any
 from torch import nn
 
 from oculi.core.errors import DataError
+from oculi.core.loadtime import timed_load
 
 
 def resolve_checkpoint(run_or_checkpoint: str | os.PathLike[str], kind: str = "") -> Path:
@@ -54,6 +55,8 @@ def load_run_model(
     meta = read_metadata(ckpt)
     if key not in meta:
         raise DataError(f"{ckpt}: not a {kind} checkpoint (no {key} metadata)")
-    model = rebuild(json.loads(meta[key]))
-    load_weights(model, ckpt)
+    # the load time the CLI reports (oculi.core.loadtime)
+    with timed_load(f"{kind} model {ckpt}" if kind else str(ckpt)):
+        model = rebuild(json.loads(meta[key]))
+        load_weights(model, ckpt)
     return model.eval()
