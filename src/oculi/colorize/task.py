@@ -1,0 +1,201 @@
+"""The ``colorize`` trainable task: Zhang et al.'s classification colouriser, its regression
+baseline and the DeOldify-style U-Net (NoGAN / GAN / pixel recipes), trained with
+:func:`oculi.train.fit` on crops of colour photos (``oculi train colorize``).
+
+Losses (targets at stride 4 for the Zhang-style network, average-pooled ab):
+
+- ``classification``: multinomial cross-entropy against the soft-encoded ab (5 nearest bins,
+  σ = 5), each pixel weighted by the rebalancing weight of its target's most probable bin; the
+  weights come from the training images' bin histogram (``class_weights`` in the checkpoint).
+- ``regression``: L2 (or Huber, δ = 10) on ab / 100.
+- ``unet``: content = L1 on ab / 110 + ``perceptual_weight`` x the perceptual loss of the
+  recoloured RGB (:class:`oculi.train.losses.PerceptualLoss`); the recipe's phases and the
+  critic (PatchGAN on Lab) run through :class:`oculi.train.adversarial.AdversarialSchedule`.
+
+Validation (each epoch, central squares of the held-out photos): ``val_ab_auc``,
+``val_psnr`` (dB, RGB) and ``val_colourfulness``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader
+
+from oculi.colorize.bins import rebalance_weights, smooth_prior, soft_encode_torch
+from oculi.colorize.config import ColorizeConfig
+from oculi.colorize.lab import lab_to_rgb
+from oculi.colorize.nets import AB_SCALE, TINY, Encoder, build_colorizer
+from oculi.train.task import Step, StepOutput, Task, TaskData
+
+DataArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+CHECKPOINT_KEY = "oculi_colorize"
+
+
+def _core(model: nn.Module) -> nn.Module:
+    return getattr(model, "module", model)
+
+
+def classification_loss(logits: torch.Tensor, ab: torch.Tensor, centres: torch.Tensor,
+                        weights: torch.Tensor) -> torch.Tensor:
+    """Rebalanced soft cross-entropy (Zhang et al. eq. 2).
+
+    Args:
+        logits: ``N x Q x h x w``.
+        ab: ``N x 2 x h x w`` ground truth.
+        centres: ``Q x 2`` bin centres.
+        weights: ``Q`` rebalancing weights.
+    """
+    q = logits.shape[1]
+    target = soft_encode_torch(ab.permute(0, 2, 3, 1).reshape(-1, 2), centres)
+    logp = F.log_softmax(logits, 1).permute(0, 2, 3, 1).reshape(-1, q)
+    return (weights[target.argmax(1)] * -(target * logp).sum(1)).mean()
+
+
+class ColorizeTask(Task):
+    """Colourisation training (see the module doc)."""
+
+    name = "colorize"
+    checkpoint_key = CHECKPOINT_KEY
+
+    def __init__(self, data: DataArg = None) -> None:
+        self.data = data
+        self.cfg = ColorizeConfig()
+        self.schedule = None
+        self.perceptual: nn.Module | None = None
+
+    def build_model(self, cfg: ColorizeConfig) -> nn.Module:
+        from oculi.train.adversarial import AdversarialSchedule, recipe_phases
+
+        self.cfg = cfg
+        model = build_colorizer(cfg.model, cfg.backbone, cfg.width, cfg.critic_width,
+                                cfg.pretrained, cfg.short_side, cfg.temperature)
+        if cfg.model == "unet":
+            self.schedule = AdversarialSchedule(
+                recipe_phases(cfg.recipe, cfg.epochs, cfg.critic_epochs, cfg.adversarial_epochs),
+                cfg.gan_loss, cfg.adversarial_weight)
+            if cfg.perceptual_weight > 0:
+                from oculi.train.losses import PerceptualLoss
+
+                net = Encoder(TINY).net if cfg.backbone == TINY else cfg.backbone
+                self.perceptual = PerceptualLoss(net, pretrained=cfg.pretrained)
+        return model
+
+    def build_data(self, cfg: ColorizeConfig, model: nn.Module, info: Any) -> TaskData:
+        from oculi.colorize import data as d
+
+        train, val = d.colour_sources(self.data, cfg)
+        self.crops = d.LabCrops(train, cfg, cfg.seed + 7919 * info.rank)
+        val_set = d.LabCentres(val or train[-1:], cfg)
+        skipped: dict[str, str] = {}
+        if cfg.model == "classification":
+            centres = model.centres.cpu().numpy()
+            counts, skipped = d.bin_counts(self.crops, centres)
+            if counts.sum() == 0:
+                from oculi.core.errors import DataError
+
+                raise DataError(f"{self.data}: no readable colour photo to build the prior")
+            prior = smooth_prior(counts, centres)
+            model.class_weights.copy_(torch.from_numpy(rebalance_weights(prior, cfg.rebalance)))
+        return TaskData(self.crops, val_set, d.summary(self.crops, val_set, skipped))
+
+    def build_optimizers(self, cfg: ColorizeConfig, model: nn.Module) -> dict[str, Any]:
+        if cfg.model != "unet":
+            return super().build_optimizers(cfg, model)
+        critic = set(map(id, model.critic.parameters()))
+        gen = [p for p in model.parameters() if id(p) not in critic]
+        opts = {"generator": torch.optim.AdamW(gen, lr=cfg.lr, weight_decay=cfg.weight_decay)}
+        if self.schedule is not None and self.schedule.uses_critic:
+            opts["critic"] = torch.optim.Adam(model.critic.parameters(), lr=cfg.critic_lr,
+                                              betas=(0.5, 0.999))
+        return opts
+
+    def _content(self, grey: torch.Tensor, ab: torch.Tensor):
+        cfg = self.cfg
+        real_rgb = lab_to_rgb(torch.cat([grey * 100, ab], 1)) if self.perceptual else None
+
+        def content(fake: torch.Tensor) -> torch.Tensor:
+            loss = F.l1_loss(fake / AB_SCALE, ab / AB_SCALE)
+            if self.perceptual is not None:
+                rgb = lab_to_rgb(torch.cat([grey * 100, fake], 1))
+                loss = loss + cfg.perceptual_weight * self.perceptual(rgb, real_rgb)
+            return loss
+        return content
+
+    def train_step(self, step: Step, batch: Any) -> StepOutput:
+        grey, ab = step.to_device(batch)
+        model, n = _core(step.model), grey.shape[0]
+        if self.schedule is not None:
+            if self.perceptual is not None:
+                self.perceptual.to(step.device)
+
+            def critic(x: torch.Tensor) -> torch.Tensor:
+                return model.critic(torch.cat([grey * 100, x], 1))
+
+            return self.schedule.step(step, generate=lambda: step.model(grey), critic=critic,
+                                      content=self._content(grey, ab), real=ab, n=n)
+        out = step.model(grey)
+        ab4 = F.adaptive_avg_pool2d(ab, out.shape[-2:])
+        if self.cfg.model == "classification":
+            loss = classification_loss(out, ab4, model.centres, model.class_weights)
+        elif self.cfg.regression_loss == "huber":
+            loss = F.smooth_l1_loss(out / 10.0, ab4 / 10.0)
+        else:
+            loss = F.mse_loss(out / 100.0, ab4 / 100.0)
+        return StepOutput(loss, {}, n)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The crop generator's state (exact resume of the crops)."""
+        crops = getattr(self, "crops", None)
+        return {"rng": crops.rng.bit_generator.state} if crops is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "rng" in state and getattr(self, "crops", None) is not None:
+            self.crops.rng.bit_generator.state = state["rng"]
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, loader: DataLoader,
+                 device: torch.device) -> dict[str, Any]:
+        from oculi.colorize.metrics import ab_auc, colourfulness
+        from oculi.train.metrics.image import psnr
+
+        auc, db, colour, n = 0.0, 0.0, 0.0, 0
+        for grey, ab in loader:
+            pred = _core(model).predict_ab(grey.to(device), self.cfg.temperature).cpu()
+            fake = lab_to_rgb(torch.cat([grey * 100, pred], 1))
+            real = lab_to_rgb(torch.cat([grey * 100, ab], 1))
+            db += float(psnr(fake, real).sum())
+            for i in range(grey.shape[0]):
+                auc += ab_auc(pred[i].permute(1, 2, 0).numpy(), ab[i].permute(1, 2, 0).numpy())
+                image = (fake[i].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+                colour += colourfulness(image)
+            n += grey.shape[0]
+        return {"val_ab_auc": auc / n, "val_psnr": db / n, "val_colourfulness": colour / n}
+
+
+def train_colorizer(data: DataArg, cfg: ColorizeConfig | None = None,
+                    out: str | os.PathLike[str] = "runs/colorize", *, resume: bool = False,
+                    progress: bool | None = None):
+    """Train a colouriser with :func:`oculi.train.fit`.
+
+    Args:
+        data: a folder of colour photos (``train/`` + ``val/``, or any images: the last
+            ``val_split`` held out), several folders, or None / ``-``: the embedded photos.
+        cfg: the settings (:class:`ColorizeConfig`).
+        out: the run folder.
+        resume: continue from ``out/state.pt``.
+        progress: show a progress bar (None: when attached to a terminal).
+
+    Returns:
+        :class:`~oculi.train.FitResult`; the run loads with ``colorize(image, run=out)``.
+    """
+    from oculi.train.loop import fit
+
+    return fit(ColorizeTask(data), cfg or ColorizeConfig(), out, resume=resume,
+               progress=progress)
