@@ -56,6 +56,8 @@ class EmbedConfig(TrainConfig):
         val_split: fraction of the training images held out for validation (selects
             ``best.safetensors``); the test split is never used in training.
         limit: use at most this many training images (0: all).
+        projection: the 2-D plot of the run folder: ``auto`` (t-SNE when scikit-learn is
+            installed, else PCA), ``tsne`` or ``pca``.
         city_size: Loc2Vec: side of the synthetic city in pixels (one pixel ~ 2 m).
         tile_size: Loc2Vec: side of a tile in pixels.
         tiles_per_epoch: Loc2Vec: tiles drawn per epoch (groups of ``samples_per_class`` tiles
@@ -81,6 +83,7 @@ class EmbedConfig(TrainConfig):
     augment: bool = True
     val_split: float = 0.1
     limit: int = 0
+    projection: str = "auto"
     city_size: int = 1024
     tile_size: int = 32
     tiles_per_epoch: int = 4096
@@ -103,6 +106,7 @@ class EmbedConfig(TrainConfig):
         check_choice(self.loss, LOSSES, "loss")
         check_choice(self.mining, MININGS, "mining")
         check_choice(self.reduction, REDUCTIONS, "reduction")
+        check_choice(self.projection, ("auto", "tsne", "pca"), "projection")
         for name in ("dim", "tile_size", "city_size", "tiles_per_epoch", "negative_distance",
                      "positive_radius"):
             check_positive(getattr(self, name), name)
