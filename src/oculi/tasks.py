@@ -3,7 +3,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
 
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
-    ['action', 'capsnet', 'classify', 'detect', 'gan', 'gan2d', 'restore', 'segment',
+    ['action', 'capsnet', 'classify', 'detect', 'embed', 'gan', 'gan2d', 'restore', 'segment',
      'segment3d']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
@@ -150,6 +150,19 @@ trainable_tasks.register("gan", TaskSpec(
 ), help="the GAN family on 28x28 images (MLP, DCGAN, StyleGAN-style; conditional, InfoGAN, "
         "SAGAN, ProGAN; five losses; EMA, TTUR, feature matching)",
     family="generation", dims=2)
+trainable_tasks.register("embed", TaskSpec(
+    config="oculi.embed.config:EmbedConfig",
+    train="oculi.embed.task:train_embedder",
+    evaluate="oculi.embed.evaluate:evaluate_embedder",
+    data_help="mnist, fashion-mnist (training split), loc2vec (tiles of a synthetic city), or a "
+              "folder with a sub-folder of images per class.",
+    eval_data_help="mnist, fashion-mnist (test split), loc2vec (a held-out city), or a class "
+                   "folder.",
+    write_evaluation="oculi.embed.evaluate:write_evaluation",
+    print_report="oculi.embed.evaluate:print_report",
+), help="metric learning: triplet/contrastive embeddings (batch-hard, semi-hard mining), "
+        "recall@k and mAP@R, Loc2Vec map tiles",
+    family="embedding", dims=2)
 trainable_tasks.register("gan2d", TaskSpec(
     config="oculi.train.example:Gan2dConfig",
     train="oculi.train.example:train_gan2d",
