@@ -11,9 +11,16 @@ workers) add CPU time of their own, so a command's CPU time can exceed its wall 
 large gap between the two shows a wait for a core. The load average at the start and end goes
 into the record. A separate run of each command under ``python -X importtime`` gives its import
 time (the top-level imports' cumulative times summed, as Python reports them), the packages
-that cost most and whether torch was imported.
+that cost most and whether torch was imported. ``python -c "import oculi"`` is timed in turn
+as well (the package's own import).
 
-    python -m bench.startup [--runs 7]
+``--baseline SRC`` times a second copy of oculi's sources (e.g. an earlier commit:
+``git archive REV src | tar -x -C /tmp/base``) in turn with this one, the same commands on the
+same inputs (``PYTHONPATH=SRC``), so a start-up change is measured side by side on the same
+machine state (``baseline_command_s``, ``baseline_overhead_s``). Its numba kernels are cached
+apart, under SRC: the warm-up run compiles them there once.
+
+    python -m bench.startup [--runs 7] [--baseline /tmp/base/src]
 """
 
 from __future__ import annotations
@@ -59,8 +66,12 @@ def _commands(p: dict[str, Path], out: Path) -> dict[str, tuple[list[str], objec
     def detect():
         detect_and_describe(read_image(p["a"]), "sift")
 
-    def flow():
-        compute_flow(read_image(p["a"], mode="gray"), read_image(p["b"], mode="gray"), "hs")
+    def flow(method: str = "hs"):
+        compute_flow(read_image(p["a"], mode="unchanged"), read_image(p["b"], mode="unchanged"),
+                     method)
+
+    def flow_dis():
+        flow("dis")
 
     return {
         "--help": (["--help"], lambda: None),
@@ -69,6 +80,9 @@ def _commands(p: dict[str, Path], out: Path) -> dict[str, tuple[list[str], objec
         "features detect": (["features", "detect", str(p["a"])], detect),
         "flow compute": (["flow", "compute", str(p["a"]), str(p["b"]), "-o",
                           str(out / "f.flo")], flow),
+        # an OpenCV method: the same command without numba (the default above uses it)
+        "flow compute -m dis": (["flow", "compute", str(p["a"]), str(p["b"]), "-m", "dis", "-o",
+                                 str(out / "d.flo")], flow_dis),
     }
 
 
@@ -77,11 +91,16 @@ def _child_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _run(args: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one run of ``args`` (a child process)."""
+def _run(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``args`` (a child process; ``env``: its environment)."""
     c0, t0 = _child_cpu(), time.perf_counter()
-    subprocess.run(args, check=True, capture_output=True)
+    subprocess.run(args, check=True, capture_output=True, env=env)
     return time.perf_counter() - t0, _child_cpu() - c0
+
+
+def _median(times: list[tuple[float, float]]) -> tuple[float, float]:
+    """Median wall and median CPU seconds."""
+    return statistics.median(w for w, _ in times), statistics.median(c for _, c in times)
 
 
 def _work(fn) -> tuple[float, float]:
@@ -127,8 +146,15 @@ def _import_profile(cli_args: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="another oculi src folder to time in turn (PYTHONPATH)")
     args = ap.parse_args()
     oculi = str(Path(PY).with_name("oculi"))
+    base_env = None
+    if args.baseline is not None:
+        if not (args.baseline / "oculi" / "__init__.py").is_file():
+            ap.error(f"--baseline {args.baseline}: no oculi package there")
+        base_env = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
     rows, results = [], {}
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,30 +163,45 @@ def main() -> None:
         for name, (cli, work) in _commands(paths, folder).items():
             work()  # warm: caches, lazy imports of this process
             _run([oculi, *cli])
-            t_cmd, t_py, t_work = [], [], []
-            for _ in range(args.runs):  # in turn, so a drift of the machine hits all three
+            if base_env is not None:
+                _run([oculi, *cli], base_env)
+            t_cmd, t_base, t_py, t_imp, t_work = [], [], [], [], []
+            for _ in range(args.runs):  # in turn, so a drift of the machine hits them all
                 t_cmd.append(_run([oculi, *cli]))
+                if base_env is not None:
+                    t_base.append(_run([oculi, *cli], base_env))
                 t_py.append(_run([PY, "-c", "pass"]))
+                t_imp.append(_run([PY, "-c", "import oculi"]))
                 t_work.append(_work(work))
-            (cmd, cmd_cpu), (py, _), (wk, wk_cpu) = (
-                (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
-                for t in (t_cmd, t_py, t_work))
+            (cmd, cmd_cpu), (py, _), (imp_s, _), (wk, wk_cpu) = (
+                _median(t) for t in (t_cmd, t_py, t_imp, t_work))
             imp = _import_profile(cli)
             results[name] = {"command_s": round(cmd, 3), "python_s": round(py, 3),
+                             "import_oculi_s": round(imp_s, 3),
                              "work_s": round(wk, 3), "overhead_s": round(cmd - wk, 3),
                              "command_cpu_s": round(cmd_cpu, 3), "work_cpu_s": round(wk_cpu, 3),
                              "overhead_cpu_s": round(cmd_cpu - wk_cpu, 3), **imp}
+            base = ""
+            if base_env is not None:
+                b = _median(t_base)[0]
+                results[name].update({"baseline_command_s": round(b, 3),
+                                      "baseline_overhead_s": round(b - wk, 3)})
+                base = f"{b - wk:.2f}"
             top = ", ".join(f"{k} {v:.2f}" for k, v in list(imp["top_imports_s"].items())[:3])
-            rows.append([name, cmd, wk, cmd - wk, cmd_cpu - wk_cpu, py, imp["import_s"], top,
-                         "yes" if imp["imports_torch"] else "no"])
+            rows.append([name, cmd, wk, cmd - wk, base or "-", cmd_cpu - wk_cpu, py, imp_s,
+                         imp["import_s"], top, "yes" if imp["imports_torch"] else "no"])
     load = {"start": [round(x, 2) for x in load_start],
             "end": [round(x, 2) for x in os.getloadavg()]}
-    print_table(["command", "total s", "work s", "overhead s", "overhead CPU s",
-                 "python -c pass s", "imports s", "costliest imports s", "imports torch"], rows)
+    print_table(["command", "total s", "work s", "overhead s", "baseline overhead s",
+                 "overhead CPU s", "python -c pass s", "import oculi s", "imports s",
+                 "costliest imports s", "imports torch"], rows)
     print(f"load average (1, 5, 15 min): {load['start']} at the start, {load['end']} at the end "
           f"({os.cpu_count()} cores)")
+    threads = {k: os.environ[k] for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS")
+               if k in os.environ}
+    extra = {"baseline": str(args.baseline)} if args.baseline is not None else {}
     record("startup", {"task": "cli_startup", "runs": args.runs, "load_average": load,
-                       "results": results,
+                       "threads": threads, **extra, "results": results,
                        "target": {"overhead_s": 1.0}})
 
 
