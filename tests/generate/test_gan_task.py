@@ -158,3 +158,49 @@ def test_cli_generate_on_a_tiny_run_and_bad_run_folder(folder, tmp_path):
         res = runner.invoke(app, bad_args)
         assert res.exit_code == 2, res.output
         assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
+def test_conditional_needs_labels(tmp_path):
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for i in range(10):
+        write_image(flat / f"{i}.png", np.full((28, 28), 25 * i, np.uint8))
+    with pytest.raises(DataError, match="conditional needs labelled images"):
+        _train(flat, tmp_path / "run", conditional=True)
+
+
+def test_evaluate_gan_passes_samples_real_images_and_labels_to_the_metrics(folder, tmp_path,
+                                                                           monkeypatch):
+    from oculi.core.errors import MissingDependencyError
+    from oculi.generate import gan_eval
+
+    run = tmp_path / "run"
+    _train(folder, run, epochs=1, conditional=True)
+    seen = {}
+
+    class Metrics:
+        @staticmethod
+        def generator_scores(fake, real, *, set_name, fake_labels=None):
+            seen.update(fake=fake, real=real, set_name=set_name, labels=fake_labels)
+            return {"fid_lenet": 6.0, "kid_lenet": 0.01, "precision": 0.5, "recall": 0.4,
+                    "class_accuracy": 0.9, "mode_coverage": 1.0, "feature_accuracy": 0.99}
+
+        @staticmethod
+        def real_baseline(set_name, *, n=None, seed=0):
+            seen["baseline_n"] = n
+            return {"fid_lenet": 2.0}
+
+    monkeypatch.setattr(gan_eval, "_metrics", lambda: Metrics)
+    report = gan_eval.evaluate_gan(run, folder, samples=30, feature_set="mnist")
+    assert seen["fake"].shape == (30, 28, 28) and seen["fake"].dtype == np.uint8
+    assert seen["real"].shape == (30, 28, 28) and seen["set_name"] == "mnist"
+    assert seen["labels"].shape == (30,) and set(seen["labels"]) <= {0, 1}
+    assert seen["baseline_n"] == 20  # half of the folder's 40 readable images
+    assert report["val_fid_ratio"] == pytest.approx(3.0)
+    assert report["val_class_accuracy"] == 0.9 and "val_feature_accuracy" not in report.metrics
+    with pytest.raises(DataError, match="feature_set"):
+        gan_eval.evaluate_gan(run, folder, samples=30)
+    monkeypatch.setattr(gan_eval, "_metrics", lambda: (_ for _ in ()).throw(
+        MissingDependencyError("no metrics")))
+    with pytest.raises(MissingDependencyError):
+        gan_eval.evaluate_gan(run, folder, samples=30, feature_set="mnist")

@@ -155,6 +155,23 @@ def load_source(data: str | os.PathLike[str] | None, *, val_images: int, limit: 
                      val_labels=vy.astype(np.int64))
 
 
+def read_folder(root: str | os.PathLike[str]) -> np.ndarray:
+    """Every readable image under ``root`` as uint8 ``(N, 28, 28)`` (unreadable files skipped).
+
+    Raises:
+        DataError: no image in the folder could be read.
+    """
+    images = []
+    for path, _ in _image_folder(Path(root))[0]:
+        try:
+            images.append(read_grey(path))
+        except (OculiError, OSError):
+            continue
+    if not images:
+        raise DataError(f"{root}: no readable image")
+    return np.stack(images)
+
+
 def _folder_source(root: Path, val_images: int, limit: int, rng: np.random.Generator
                    ) -> GanSource:
     files, classes = _image_folder(root)

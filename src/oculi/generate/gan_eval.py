@@ -42,10 +42,10 @@ def _real_test(data: str | os.PathLike[str], feature_set: str) -> tuple[np.ndarr
                         "LeNet feature network scores the samples)")
     try:
         x, _ = load_digits(feature_set, "test", root=root)
-    except DataError:
-        from oculi.generate.gan_data import load_source
+    except DataError:  # not IDX files: every readable image of the folder
+        from oculi.generate.gan_data import read_folder
 
-        x = load_source(root, val_images=10**9, seed=0).val_images
+        x = read_folder(root)
     return x, feature_set
 
 
