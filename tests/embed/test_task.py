@@ -125,3 +125,20 @@ def test_registry_backbone_embeds_unit_vectors_with_imagenet_weights():
     assert torch.equal(w, ref.body.state_dict()["conv_stem.weight"])
     out = net(torch.rand(2, 3, 64, 64))
     torch.testing.assert_close(out.norm(dim=1), torch.ones(2))
+
+
+def test_resume_continues_exactly(tmp_path):
+    from oculi.embed import EmbedConfig, train_embedder
+    from oculi.models.weights import read_state_dict
+
+    cfg = dict(city_size=256, tiles_per_epoch=24, tile_size=16, negative_distance=30,
+               batch_size=12, samples_per_class=3, dim=8, threads=1, projection="pca",
+               schedule="constant", warmup_epochs=0.0)  # the same lr in the 1- and 2-epoch runs
+    train_embedder("loc2vec", EmbedConfig(epochs=2, **cfg), tmp_path / "full", progress=False)
+    train_embedder("loc2vec", EmbedConfig(epochs=1, **cfg), tmp_path / "half", progress=False)
+    train_embedder("loc2vec", EmbedConfig(epochs=2, **cfg), tmp_path / "half", resume=True,
+                   progress=False)
+    a = read_state_dict(tmp_path / "full" / "last.safetensors")
+    b = read_state_dict(tmp_path / "half" / "last.safetensors")
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0)
