@@ -52,7 +52,7 @@ def test_spectral_norm_bounds_top_singular_value():
     conv = torch.nn.Conv2d(4, 8, 3)
     with torch.no_grad():
         conv.weight.mul_(5.0)
-    before = float(torch.linalg.svdvals(conv.weight.reshape(8, -1))[0])
+    before = float(torch.linalg.svdvals(conv.weight.detach().reshape(8, -1))[0])
     layer = spectral(conv, True).train()
     x = torch.randn(2, 4, 6, 6)
     for _ in range(30):  # power iterations, one per training forward pass
