@@ -32,12 +32,10 @@ FIGURE_DIGITS = 10
 def capsnet_losses(model: CapsNet, x: torch.Tensor, y: torch.Tensor | None,
                    target: torch.Tensor, cfg: CapsNetConfig) -> tuple[torch.Tensor, ...]:
     """Margin loss, reconstruction sum of squares per image (mean over the batch; the decoder
-    masked by ``y``, or by the prediction when None) and the capsule lengths ``(B, K)``."""
-    if cfg.reconstruction_weight > 0 or y is None:
-        lengths, recon = model(x, y)
-        sse = ((recon - x) ** 2).flatten(1).sum(1).mean()
-    else:
-        lengths, sse = model.classify(x), x.new_zeros(())
+    masked by ``y``, or by the prediction when None) and the capsule lengths ``(B, K)``. The
+    model is called once (a DDP wrapper sees every parameter used)."""
+    lengths, recon = model(x, y)
+    sse = ((recon - x) ** 2).flatten(1).sum(1).mean()
     margin = margin_loss(lengths, target, m_pos=cfg.m_pos, m_neg=cfg.m_neg,
                          absent_weight=cfg.absent_weight)
     return margin, sse, lengths
