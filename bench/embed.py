@@ -28,10 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import print_table, record
+from bench._common import RESULTS, print_table, record
 
 HEADLINE = ("val_recall_at_1", "val_recall_at_2", "val_recall_at_4", "val_recall_at_8",
             "val_map_at_r", "val_knn_accuracy")
+#: rows whose evaluation pictures are copied to bench/results (the tour shows them)
+FIGURES = ("mnist_batch_hard", "loc2vec")
 MIX = ("val_mix_l1_nn", "val_mix_l1_random", "val_mix_l1_best", "val_mix_gain",
        "val_mix_spearman")
 
@@ -47,6 +49,12 @@ def _train_eval(name: str, data: str, folder: Path, eval_opts: dict[str, Any],
     train_s = time.perf_counter() - t0
     report = evaluate_embedder(folder / name, data, **eval_opts)
     write_evaluation(report, folder / name / "eval")
+    if name in FIGURES:  # the tour shows these
+        import shutil
+
+        for pic in ("neighbours", "projection"):
+            shutil.copyfile(folder / name / "eval" / f"{pic}.png",
+                            RESULTS / f"embed_{name}_{pic}.png")
     row = {"row": name, "data": data, "train_s": round(train_s, 1), "best_epoch": fit.best_epoch,
            "config": {k: v for k, v in cfg_fields.items()}, "images": report["images"],
            **{k: report.metrics[k] for k in report.metrics}}
@@ -96,7 +104,8 @@ def main() -> None:
                     ("mnist_batch_all", {"mining": "batch_all"}),
                     ("mnist_contrastive", {"loss": "contrastive"})]
         for name, fields in variants:
-            rows.append(_train_eval(name, "mnist", folder, pca, epochs=args.epochs,
+            opts = {"projection": "auto"} if name in FIGURES else pca  # t-SNE for the tour
+            rows.append(_train_eval(name, "mnist", folder, opts, epochs=args.epochs,
                                     val_split=0.0, projection="pca", **fields))
             record("embed", rows[-1])
     if "fashion" in only and available("fashion-mnist", "train"):
