@@ -1,0 +1,121 @@
+"""Training and validation images of the ``compress`` task: photos from folders (and the
+embedded ones) found by :func:`oculi.restore.patches.image_sources` (its rules: a folder's
+``train/`` + ``val/``, else the last ``val_split`` of its images held out).
+
+- :class:`Crops`: ``repeat`` random ``image_size`` crops per image per epoch, 3 x h x w float32
+  in [0, 1], after a random downscale by 0.5-1 (half of the time; it also hides JPEG blocking of
+  the sources), flips and 90-degree turns. An unreadable or too small image raises an oculi error
+  (the engine skips the item and reports it).
+- :class:`CentralCrops`: the central ``val_size`` crop of each validation image.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from oculi.compress.config import CompressConfig
+from oculi.core.errors import DataError, OculiError
+from oculi.restore.patches import read_source
+
+
+def _tensor(rgb: np.ndarray) -> torch.Tensor:
+    """HxWx3 uint8 -> 3xHxW float32 in [0, 1]."""
+    x = np.ascontiguousarray(rgb.transpose(2, 0, 1)).astype(np.float32) / np.float32(255.0)
+    return torch.from_numpy(x)
+
+
+class Crops(Dataset):
+    """Random training crops (see the module doc); item ``i`` is from image ``i // repeat``.
+
+    Attributes:
+        samples: ``(source,)`` per item (what the engine names a skipped item by).
+        rng: the crop generator (saved for exact resume).
+    """
+
+    def __init__(self, sources: list[str], cfg: CompressConfig, seed: int) -> None:
+        self.sources, self.cfg = sources, cfg
+        self.samples = [(s,) for s in sources for _ in range(cfg.repeat)]
+        self.rng = np.random.default_rng(seed)
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def _image(self, k: int) -> np.ndarray:
+        if k not in self._cache:
+            image = read_source(self.sources[k])
+            p = self.cfg.image_size
+            if min(image.shape[:2]) < p:
+                raise DataError(f"{self.sources[k]}: {image.shape[1]}x{image.shape[0]} is "
+                                f"smaller than the {p}-pixel training crop")
+            self._cache[k] = image
+        return self._cache[k]
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        image = self._image(index // self.cfg.repeat)
+        p, rng = self.cfg.image_size, self.rng
+        h, w = image.shape[:2]
+        f = float(rng.uniform(0.5, 1.0)) if rng.random() < 0.5 else 1.0
+        f = max(f, p / min(h, w))
+        if f < 1.0:
+            # crop the region first so the resize stays cheap on large photos
+            side = min(min(h, w), int(np.ceil(p / f)) + 2)
+            y = int(rng.integers(0, h - side + 1))
+            x = int(rng.integers(0, w - side + 1))
+            region = image[y:y + side, x:x + side]
+            image = cv2.resize(region, (max(p, round(side * f)),) * 2,
+                               interpolation=cv2.INTER_AREA)
+            h, w = image.shape[:2]
+        y = int(rng.integers(0, h - p + 1))
+        x = int(rng.integers(0, w - p + 1))
+        crop = image[y:y + p, x:x + p]
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        return _tensor(np.rot90(crop, int(rng.integers(0, 4))))
+
+
+class CentralCrops(Dataset):
+    """The central ``val_size`` crop of each validation image (at most ``val_images``);
+    unreadable or small images are left out and listed in :attr:`skipped`.
+
+    Raises:
+        DataError: no image gives a crop.
+    """
+
+    def __init__(self, sources: list[str], cfg: CompressConfig) -> None:
+        s = cfg.val_size
+        self.crops: list[torch.Tensor] = []
+        self.names: list[str] = []
+        self.skipped: dict[str, str] = {}
+        for source in sources:
+            if len(self.crops) >= cfg.val_images:
+                break
+            try:
+                image = read_source(source)
+            except (OculiError, OSError) as exc:
+                self.skipped[source] = " ".join(str(exc).split())
+                continue
+            h, w = image.shape[:2]
+            if min(h, w) < s:
+                self.skipped[source] = f"{w}x{h} is smaller than val_size {s}"
+                continue
+            y, x = (h - s) // 2, (w - s) // 2
+            self.crops.append(_tensor(image[y:y + s, x:x + s]))
+            self.names.append(source)
+        if not self.crops:
+            raise DataError(f"validation: none of {len(sources)} image(s) gives a {s}x{s} crop "
+                            "— lower val_size or add images")
+
+    def __len__(self) -> int:
+        return len(self.crops)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return self.crops[index]
+
+    def summary(self) -> dict[str, Any]:
+        return {"val_images": self.names, "val_skipped": self.skipped}
