@@ -52,11 +52,14 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("upscale", "oculi.cli.restore", "upscale", "command"),
     ("denoise", "oculi.cli.restore", "denoise", "command"),
     ("enhance", "oculi.cli.restore", "enhance", "command"),
+    ("colorize", "oculi.cli.colorize", "colorize", "command"),
     ("action", "oculi.cli.action", "action", "command"),
     ("ui", "oculi.cli.ui", "ui", "command"),
     ("batch", "oculi.cli.batch", "batch", "command"),
     ("tune", "oculi.cli.tune", "tune", "command"),
     ("generate", "oculi.cli.generate", "generate", "command"),
+    ("compress", "oculi.cli.compress", "compress", "command"),
+    ("decompress", "oculi.cli.compress", "decompress", "command"),
 ]
 
 
