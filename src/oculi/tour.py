@@ -34,6 +34,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("restore", "oculi.restore.tour:section"),
     ("generate", "oculi.generate.tour:section"),
     ("capsule", "oculi.capsule.tour:section"),
+    ("embed", "oculi.embed.tour:section"),
     ("ui", "oculi.ui.tour:section"),
 ]
 
