@@ -4,7 +4,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
     ['action', 'capsnet', 'classify', 'detect', 'embed', 'gan', 'gan2d', 'restore', 'segment',
-     'segment3d']
+     'segment3d', 'stylize']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -163,6 +163,16 @@ trainable_tasks.register("embed", TaskSpec(
 ), help="metric learning: triplet/contrastive embeddings (batch-hard, semi-hard mining), "
         "recall@k and mAP@R, Loc2Vec map tiles",
     family="embedding", dims=2)
+trainable_tasks.register("stylize", TaskSpec(
+    config="oculi.stylize.config:StylizeConfig",
+    train="oculi.stylize.task:train_stylizer",
+    evaluate="oculi.stylize.task:evaluate_stylizer",
+    data_help="Folder of content photos (train/ + val/, or any images: the last --val-split held "
+              "out); '-' for the embedded photos only. The style: --style STYLE.jpg.",
+    eval_data_help="Folder of content images (scored with the run's style, or --style).",
+    print_report="oculi.stylize.task:print_report",
+), help="style transfer networks: Johnson et al. per style (instance norm), AdaIN decoder",
+    family="generation", dims=2)
 trainable_tasks.register("gan2d", TaskSpec(
     config="oculi.train.example:Gan2dConfig",
     train="oculi.train.example:train_gan2d",

@@ -57,6 +57,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("ui", "oculi.cli.ui", "ui", "command"),
     ("batch", "oculi.cli.batch", "batch", "command"),
     ("tune", "oculi.cli.tune", "tune", "command"),
+    ("stylize", "oculi.cli.stylize", "stylize", "command"),
     ("generate", "oculi.cli.generate", "generate", "command"),
     ("compress", "oculi.cli.compress", "compress", "command"),
     ("decompress", "oculi.cli.compress", "decompress", "command"),
