@@ -1,0 +1,40 @@
+"""``oculi stylize`` through the root command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from oculi.cli.main import app
+from oculi.data import load
+from oculi.io import read_image, write_image
+
+runner = CliRunner()
+
+
+def test_stylize_tiny_image(tmp_path):
+    write_image(tmp_path / "c.png", load("chelsea", mode="rgb")[60:108, 150:198])
+    write_image(tmp_path / "s.png", load("coffee", mode="rgb")[100:148, 200:248])
+    res = runner.invoke(app, ["stylize", str(tmp_path / "c.png"), "--style",
+                              str(tmp_path / "s.png"), "-o", str(tmp_path / "o.png"), "--steps",
+                              "4", "--size", "40", "--preserve-color", "--json",
+                              str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    out = read_image(tmp_path / "o.png")
+    assert out.shape == (40, 40, 3) and out.dtype == np.uint8
+    summary = json.loads((tmp_path / "o.json").read_text())
+    assert summary["method"] == "gatys-lbfgs" and summary["preserve_color"] == "luminance"
+    assert summary["evaluations"] == 4 and summary["losses"]["style"] > 0
+
+
+def test_bad_style_file_is_one_line(tmp_path):
+    write_image(tmp_path / "c.png", load("chelsea", mode="rgb")[60:108, 150:198])
+    (tmp_path / "s.jpg").write_bytes(b"not a jpeg")
+    res = runner.invoke(app, ["stylize", str(tmp_path / "c.png"), "--style",
+                              str(tmp_path / "s.jpg"), "-o", str(tmp_path / "o.png")])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "s.jpg" in lines[0] and "Traceback" not in res.output
+    assert not (tmp_path / "o.png").exists()
