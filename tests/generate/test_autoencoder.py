@@ -1,0 +1,187 @@
+"""The ``vae`` task: AE / denoising AE / VAE networks and losses against closed forms and
+torch.distributions, a two-step run + eval + generate through the CLI, bad data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from tests.generate import _lenet_cache
+from typer.testing import CliRunner
+
+from oculi.core.errors import DataError, ParameterError
+from oculi.generate.ae_config import AutoencoderConfig
+from oculi.generate.ae_nets import (
+    ConvAutoencoder,
+    autoencoder_loss,
+    bits_per_dim,
+    kl_to_standard_normal,
+    reconstruction_nll,
+)
+from oculi.generate.ae_task import AutoencoderTask, sample, train_autoencoder
+from oculi.io import read_image, write_image
+
+lenet_cache = _lenet_cache.small_network  # the fixture
+
+TINY = {"epochs": 1, "batch_size": 16, "width": 4, "latent_dim": 2, "val_images": 300,
+        "threads": 1, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Two classes of 16 grey 28x28 images (discs, bars) and one broken file."""
+    root = tmp_path_factory.mktemp("ae_data")
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:28, :28]
+    for c, name in enumerate(("disc", "bar")):
+        (root / name).mkdir()
+        for i in range(16):
+            cy, cx = rng.integers(9, 19, 2)
+            mask = ((yy - cy) ** 2 + (xx - cx) ** 2 < 25) if c == 0 else (abs(xx - cx) < 3)
+            write_image(root / name / f"{i:02d}.png", (mask * 255).astype(np.uint8))
+    (root / "bar" / "broken.png").write_bytes(b"not a png")
+    return root
+
+
+@pytest.mark.parametrize("variational", [False, True])
+def test_shapes(variational):
+    net = ConvAutoencoder(latent_dim=5, width=4, variational=variational).train()
+    out = net(torch.rand(3, 1, 28, 28))
+    assert out["logits"].shape == (3, 1, 28, 28) and out["z"].shape == (3, 5)
+    assert (out["logvar"] is not None) == variational
+    if variational:  # training draws z around the mean, evaluation uses the mean
+        assert not torch.allclose(out["z"], out["mu"])
+        net.eval()
+        out = net(torch.rand(3, 1, 28, 28))
+        assert torch.equal(out["z"], out["mu"])
+
+
+def test_kl_equals_torch_distributions():
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    q = torch.distributions.Normal(mu, (0.5 * logvar).exp())
+    p = torch.distributions.Normal(torch.zeros(4), torch.ones(4))
+    expected = torch.distributions.kl_divergence(q, p).sum(1)
+    assert torch.allclose(kl_to_standard_normal(mu, logvar), expected, atol=1e-5)
+    assert float(kl_to_standard_normal(torch.zeros(2, 3), torch.zeros(2, 3)).abs().max()) == 0
+
+
+def test_beta_zero_is_the_autoencoder_loss():
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(4, 1, 28, 28, generator=g)
+    out = ConvAutoencoder(latent_dim=3, width=4, variational=True).train()(x)
+    loss0, terms = autoencoder_loss(out, x, beta=0.0)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(out["logits"], x, reduction="sum")
+    assert float(loss0) == pytest.approx(float(bce) / 4, rel=1e-5)
+    assert torch.allclose(terms["recon"], reconstruction_nll(out["logits"], x))
+    loss2, _ = autoencoder_loss(out, x, beta=2.0)
+    assert float(loss2 - loss0) == pytest.approx(2 * float(terms["kl"].mean()), abs=1e-3)
+    assert float(terms["kl"].min()) > 0
+    assert bits_per_dim(784 * np.log(2)) == pytest.approx(1.0)
+
+
+class _Recorder(ConvAutoencoder):
+    def forward(self, x, generator=None):
+        self.seen = x.clone()
+        return super().forward(x, generator)
+
+
+def test_denoising_noise_goes_to_the_inputs_only():
+    task = AutoencoderTask()
+    cfg = AutoencoderConfig(model="dae", noise=0.3, **{k: TINY[k] for k in ("width", "latent_dim")})
+    task.build_model(cfg)
+    net = _Recorder(latent_dim=2, width=4, variational=False).train()
+    clean = torch.rand(5, 1, 28, 28)
+    step = SimpleNamespace(model=net, to_device=lambda b: b, device=torch.device("cpu"),
+                           index=0)
+    out = task.train_step(step, (clean * 2 - 1, torch.zeros(5)))  # the data's [-1, 1] range
+    diff = (net.seen - clean).abs()
+    assert 0.1 < float(diff.mean()) < 0.35 and net.seen.min() >= 0 and net.seen.max() <= 1
+    logits = torch.nn.Module.__call__(net, net.seen)["logits"]  # same weights, same input
+    expected = reconstruction_nll(logits, clean).mean()
+    assert float(out.loss) == pytest.approx(float(expected), rel=1e-5)
+    task.cfg = AutoencoderConfig(model="ae", **{k: TINY[k] for k in ("width", "latent_dim")})
+    task.train_step(step, (clean * 2 - 1, torch.zeros(5)))
+    assert torch.allclose(net.seen, clean)
+
+
+def test_kl_warm_up_ramps_the_weight():
+    task = AutoencoderTask()
+    task.cfg = AutoencoderConfig(beta=2.0, kl_warmup_epochs=2)
+    task.steps_per_epoch = 10
+    weights = [task.kl_weight(SimpleNamespace(index=i)) for i in (0, 9, 19, 50)]
+    assert weights == pytest.approx([0.1, 1.0, 2.0, 2.0])
+
+
+def test_two_step_run_eval_generate_and_a_skipped_file(folder, tmp_path):
+    from oculi.cli.main import app
+
+    run = tmp_path / "run"
+    res = train_autoencoder(folder, AutoencoderConfig(**{**TINY, "val_images": 6}), run,
+                            progress=False)
+    assert len(res.history) == 1 and any("broken.png" in k for k in res.skipped)
+    h = res.history[0]
+    assert h["val_elbo"] == pytest.approx(-(h["val_recon"] + h["val_kl"]), rel=1e-4)
+    assert h["val_bpd"] == pytest.approx(-h["val_elbo"] / (784 * np.log(2)), rel=1e-4)
+    for name in ("reconstructions", "interpolations", "latent_map"):
+        assert read_image(run / f"{name}.png", mode="unchanged").ndim >= 2
+    assert read_image(run / "latent_map.png", mode="unchanged").shape == (15 * 30 - 2,) * 2
+    runner = CliRunner()
+    out = runner.invoke(app, ["eval", "vae", str(run), str(folder), "--json",
+                              str(tmp_path / "e.json")])
+    assert out.exit_code == 0, out.output
+    report = json.loads((tmp_path / "e.json").read_text())
+    assert 0 < report["val_psnr"] < 60 and -1 <= report["val_ssim"] <= 1
+    assert "val_fid_lenet" not in report  # a folder without feature_set: no FID
+    out = runner.invoke(app, ["generate", str(run), "-n", "64", "-o", str(tmp_path / "g.png")])
+    assert out.exit_code == 0, out.output
+    assert read_image(tmp_path / "g.png", mode="unchanged").shape == (8 * 30 - 2,) * 2
+    a, b = sample(run, 5, seed=3), sample(run, 5, seed=3)
+    assert a.dtype == np.uint8 and a.shape == (5, 28, 28) and np.array_equal(a, b)
+    with pytest.raises(ParameterError, match="unconditional"):
+        sample(run, 5, labels=[0] * 5)
+
+
+def test_denoising_and_plain_runs_have_no_prior(folder, tmp_path):
+    run = tmp_path / "dae"
+    train_autoencoder(folder, AutoencoderConfig(**{**TINY, "model": "dae", "latent_dim": 3,
+                                                   "val_images": 6}), run, progress=False)
+    assert read_image(run / "latent_map.png", mode="rgb").shape[2] == 3  # PCA scatter
+    with pytest.raises(ParameterError, match="no prior"):
+        sample(run, 4)
+
+
+def test_bad_data_and_options(tmp_path):
+    from oculi.cli.main import app
+
+    (tmp_path / "empty").mkdir()
+    runner = CliRunner()
+    for data in (tmp_path / "empty", tmp_path / "missing"):
+        out = runner.invoke(app, ["train", "vae", str(data), "-o", str(tmp_path / "r")])
+        assert out.exit_code == 2 and str(data) in out.output
+        assert len(out.output.strip().splitlines()) == 1
+    out = runner.invoke(app, ["train", "vae", "mnist", "-o", str(tmp_path / "r"), "--model",
+                              "gan"])
+    assert out.exit_code == 2 and "model" in out.output
+    with pytest.raises(DataError):
+        AutoencoderTask(tmp_path / "empty").build_data(AutoencoderConfig(), None,
+                                                        SimpleNamespace(rank=0))
+
+
+@_lenet_cache.needs_mnist
+def test_eval_on_mnist_scores_prior_samples_with_fid_lenet(lenet_cache, tmp_path):
+    from oculi.generate.ae_eval import evaluate_autoencoder
+
+    run = tmp_path / "run"
+    train_autoencoder("mnist", AutoencoderConfig(**{**TINY, "train_images": 32}), run,
+                      progress=False)
+    report = evaluate_autoencoder(run, "mnist", samples=200, images=300)
+    assert report["samples"] == 200 and report["images"] == 300
+    assert report["val_fid_lenet"] > report["val_real_fid_lenet"] > 0
+    assert report["val_fid_ratio"] == pytest.approx(report["val_fid_lenet"]
+                                                    / report["val_real_fid_lenet"])
+    assert 0 <= report["val_precision"] <= 1 and 0 < report["val_mode_coverage"] <= 1
