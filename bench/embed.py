@@ -8,9 +8,9 @@ contrastive loss) on MNIST, Fashion-MNIST retrieval, and Loc2Vec on synthetic-ci
   loss, all with the same budget (epochs, batch 60 = 10 classes x 6).
 - **Fashion-MNIST** (Debian's dataset-fashion-mnist): ``--fashion-limit`` training images,
   evaluated on the 10,000 test images (leave-one-out); skipped when absent.
-- **Loc2Vec**: a network trained on tiles of city seed 0, evaluated on 1,600 tiles (400 places
-  x 4) of the held-out city seed 1000: recall@1 of nearby tiles, and whether nearest neighbours
-  share the land-use mix (``mix_l1_nn`` vs ``mix_l1_random``; ``mix_gain`` 0 = chance, 1 = the
+- **Loc2Vec**: a network trained on tiles of city seed 0, evaluated on 1,000 tiles (250 places
+  x 4, places at least 64 px apart) of the held-out city seed 1000: recall@1 of nearby tiles,
+  and whether nearest neighbours share the land-use mix (``mix_l1_nn`` vs ``mix_l1_random``; ``mix_gain`` 0 = chance, 1 = the
   best any embedding can do), beside the same network untrained (random weights).
 
 Every run uses one torch thread; the training seconds are from the machine the JSON line names.
@@ -114,7 +114,7 @@ def main() -> None:
                                 projection="pca"))
         record("embed", rows[-1])
     if "loc2vec" in only:
-        opts = {"projection": "pca", "groups": 400, "per_group": 4}
+        opts = {"projection": "pca", "groups": 250, "per_group": 4}
         rows.append(_train_eval("loc2vec", "loc2vec", folder, opts,
                                 epochs=args.loc2vec_epochs, projection="pca"))
         record("embed", rows[-1])

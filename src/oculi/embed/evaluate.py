@@ -33,7 +33,7 @@ def load_embedder(run: str | os.PathLike[str]) -> EmbeddingNet:
 
 def evaluate_embedder(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
                       limit: int = 0, knn_k: int = 5, city_seed: int = 1000,
-                      city_size: int = 1024, groups: int = 400, per_group: int = 4,
+                      city_size: int = 1024, groups: int = 250, per_group: int = 4,
                       positive_radius: float = 8.0, projection: str = "auto"):
     """Recall@1/2/4/8, mAP@R and k-NN accuracy (and Loc2Vec's mix scores) of a trained run.
 
@@ -44,7 +44,8 @@ def evaluate_embedder(run: str | os.PathLike[str], data: str | os.PathLike[str],
         knn_k: neighbours voting in the k-NN accuracy.
         city_seed: loc2vec: seed of the held-out city (training used its own ``seed``).
         city_size: loc2vec: side of the held-out city in pixels.
-        groups: loc2vec: tile locations drawn in the held-out city.
+        groups: loc2vec: tile locations drawn in the held-out city (at least two tile sides
+            apart where the city's area allows).
         per_group: loc2vec: tiles around each location (the positives of recall@k).
         positive_radius: loc2vec: tiles of a location lie within this many pixels of it.
         projection: ``auto`` (t-SNE when scikit-learn is installed), ``tsne`` or ``pca``

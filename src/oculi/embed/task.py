@@ -204,7 +204,6 @@ class EmbedTask(Task):
     def evaluate(self, model: nn.Module, loader: DataLoader,
                  device: torch.device) -> dict[str, Any]:
         emb, labels = embed_dataset(model, loader.dataset, device)
-        model.train()
         return {**score_embeddings(emb, labels, loader.dataset), "embeddings": emb,
                 "labels": labels}
 
