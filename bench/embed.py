@@ -11,7 +11,8 @@ contrastive loss) on MNIST, Fashion-MNIST retrieval, and Loc2Vec on synthetic-ci
 - **Loc2Vec**: a network trained on tiles of city seed 0, evaluated on 1,000 tiles (250 places
   x 4, places at least 64 px apart) of the held-out city seed 1000: recall@1 of nearby tiles,
   and whether nearest neighbours share the land-use mix (``mix_l1_nn`` vs ``mix_l1_random``;
-  ``mix_gain`` 0 = chance, 1 = the best any embedding can do), beside the same network untrained (random weights).
+  ``mix_gain`` 0 = chance, 1 = the best any embedding can do), beside the same network
+  untrained (random weights).
 
 Every run uses one torch thread; the training seconds are from the machine the JSON line names.
 One JSON line per row goes to ``bench/results/embed.jsonl``.
