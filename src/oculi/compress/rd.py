@@ -73,7 +73,7 @@ _MS_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 def _gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
     x = np.arange(size, dtype=np.float64) - (size - 1) / 2
     g = np.exp(-(x ** 2) / (2 * sigma ** 2))
-    return g / g.sum()
+    return (g / g.sum()).astype(np.float32)
 
 
 def _filter(x: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -86,7 +86,8 @@ def _filter(x: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _ssim_terms(a: np.ndarray, b: np.ndarray, g: np.ndarray) -> tuple[float, float]:
-    """Mean SSIM and mean contrast-structure term of two planes with peak 1."""
+    """Mean SSIM and mean contrast-structure term of two float32 planes with peak 1 (the
+    local statistics in float32, the means in float64)."""
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     mu_a, mu_b = _filter(a, g), _filter(b, g)
     saa = _filter(a * a, g) - mu_a ** 2
@@ -94,7 +95,7 @@ def _ssim_terms(a: np.ndarray, b: np.ndarray, g: np.ndarray) -> tuple[float, flo
     sab = _filter(a * b, g) - mu_a * mu_b
     cs = (2 * sab + c2) / (saa + sbb + c2)
     lum = (2 * mu_a * mu_b + c1) / (mu_a ** 2 + mu_b ** 2 + c1)
-    return float((lum * cs).mean()), float(cs.mean())
+    return float((lum * cs).mean(dtype=np.float64)), float(cs.mean(dtype=np.float64))
 
 
 def ms_ssim(reference: np.ndarray, image: np.ndarray) -> float:
@@ -112,8 +113,8 @@ def ms_ssim(reference: np.ndarray, image: np.ndarray) -> float:
     from oculi.core.errors import ShapeError
 
     check_same_size(reference, image, ("reference", "image"))
-    a = ensure_float01(reference).astype(np.float64)
-    b = ensure_float01(image).astype(np.float64)
+    a = ensure_float01(reference).astype(np.float32)
+    b = ensure_float01(image).astype(np.float32)
     if min(a.shape[:2]) < 176:
         raise ShapeError(f"image: {a.shape[1]}x{a.shape[0]} pixels; MS-SSIM needs at least "
                          "176 on each side")
