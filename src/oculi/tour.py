@@ -32,6 +32,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("segment", "oculi.segment.tour:section"),
     ("explain", "oculi.explain.tour:section"),
     ("restore", "oculi.restore.tour:section"),
+    ("colorize", "oculi.colorize.tour:section"),
     ("compress", "oculi.compress.tour:section"),
     ("stylize", "oculi.stylize.tour:section"),
     ("generate", "oculi.generate.tour:section"),
