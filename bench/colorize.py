@@ -36,7 +36,7 @@ DATA = SHARED_DATA / "hymenoptera"
 SETTINGS: dict[str, dict[str, Any]] = {
     "regression": {"model": "regression", "epochs": 6, "repeat": 4},
     "classification": {"model": "classification", "epochs": 6, "repeat": 4},
-    "unet": {"model": "unet", "recipe": "nogan", "epochs": 6, "repeat": 2, "width": 32,
+    "unet": {"model": "unet", "recipe": "nogan", "epochs": 8, "repeat": 3, "width": 32,
              "critic_epochs": 1, "adversarial_epochs": 1},
 }
 EXAMPLES = ("ants/10308379_1b6c72e180.jpg", "ants/1053149811_f62a3410d3.jpg",

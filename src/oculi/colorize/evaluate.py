@@ -167,7 +167,7 @@ def print_report(report: Any, echo: Any) -> None:
     """The three versions side by side."""
     m = report.metrics
     echo(f"  colourfulness  recoloured {m['val_colourfulness']:.1f}  true "
-         f"{m['val_colourfulness_true']:.1f}  grey 0")
+         f"{m['val_colourfulness_true']:.1f}")
     echo(f"  ab AUC         recoloured {m['val_ab_auc']:.4f}  grey {m['val_ab_auc_grey']:.4f}")
     echo(f"  top-1 = true-colour top-1: recoloured {m['val_top1_agreement']:.3f}  grey "
          f"{m['val_top1_agreement_grey']:.3f}")
