@@ -38,3 +38,21 @@ def test_bad_style_file_is_one_line(tmp_path):
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "s.jpg" in lines[0] and "Traceback" not in res.output
     assert not (tmp_path / "o.png").exists()
+
+
+def test_stylize_a_folder_of_frames_writes_a_video(tmp_path):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    image = load("astronaut", mode="rgb")
+    for t in range(3):
+        write_image(frames / f"{t:03d}.png", image[100:148, 150 + 2 * t:198 + 2 * t])
+    write_image(tmp_path / "s.png", load("coffee", mode="rgb")[100:148, 200:248])
+    res = runner.invoke(app, ["stylize", str(frames), "--style", str(tmp_path / "s.png"), "-o",
+                              str(tmp_path / "o.mp4"), "--steps", "2", "--size", "48",
+                              "--json", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "o.json").read_text())
+    assert summary["frames"] == 3 and summary["warping_error"] > 0
+    from oculi.video import video_info
+
+    assert video_info(tmp_path / "o.mp4")["frames"] == 3

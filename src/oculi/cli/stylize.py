@@ -24,11 +24,11 @@ def stylize(
                                         "colours (see --color-mode)."),
     color_mode: str = typer.Option("luminance", "--color-mode", help="luminance (transfer on "
                                    "YUV luminance) or histogram (style recoloured first)."),
-    optimizer: str = typer.Option("lbfgs", "--optimizer", help="Gatys: lbfgs or adam."),
-    steps: int = typer.Option(300, "--steps", help="Gatys: loss evaluations (per frame for "
-                              "video: 100 unless given)."),
-    size: int = typer.Option(512, "--size", help="Longer side of the result in pixels (video: "
-                             "256 unless given; 0: as is)."),
+    optimizer: str = typer.Option(None, "--optimizer", help="Gatys: lbfgs (default) or adam."),
+    steps: int = typer.Option(None, "--steps", help="Gatys: loss evaluations (default 300; "
+                              "per video frame 100)."),
+    size: int = typer.Option(None, "--size", help="Longer side of the result in pixels "
+                             "(default 512, video 256; 0: as is)."),
     alpha: float = typer.Option(1.0, "--alpha", help="AdaIN runs: content (0) to style (1)."),
     temporal_weight: float = typer.Option(None, "--temporal-weight", help="Video: weight of "
                                           "the temporal-consistency loss (0: frames "
@@ -42,18 +42,19 @@ def stylize(
 
     mode = color_mode if preserve_color else None
     video = image.is_dir() or image.suffix.lower() in _VIDEO_SUFFIXES
+    given = {k: v for k, v in (("steps", steps), ("image_size", size)) if v is not None}
+    if optimizer is not None and not video:
+        given["optimizer"] = optimizer
+    if given.get("image_size") == 0:
+        given["image_size"] = None
     t0 = time.perf_counter()
     with inputs_named(image=image, style=style, content=image):
         if video:
             from oculi.stylize import stylize_video
 
-            explicit = {k: v for k, v in (("steps", steps), ("size", size)) if v not in
-                        (300, 512)}
             result = stylize_video(image, str(style) if style else None, run=run_dir,
                                    temporal_weight=temporal_weight, out=out,
-                                   max_frames=max_frames,
-                                   image_size=explicit.get("size", 256) or None,
-                                   steps=explicit.get("steps", 100), alpha=alpha)
+                                   max_frames=max_frames, alpha=alpha, **given)
             summary = result.summary()
             typer.echo(f"{image.name} -> {out} ({summary['frames']} frames, temporal warping "
                        f"error {result.warping_error:.5f}, {time.perf_counter() - t0:.1f} s)")
@@ -64,7 +65,7 @@ def stylize(
             output_format(out)
             result = run(str(image), str(style) if style else None, run=run_dir,
                          method=method, alpha=alpha, preserve_color=mode,
-                         image_size=size or None, optimizer=optimizer, steps=steps)
+                         **given)
             write_image(out, result.image)
             summary = result.summary()
             losses = result.losses
