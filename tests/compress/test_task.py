@@ -104,3 +104,24 @@ def test_cli_bad_inputs(run, tmp_path):
         find_codec(out, 9)
     with pytest.raises(ParameterError, match="gan"):
         CompressConfig(gan=True).validate()
+
+
+def test_eval_compress_cli(run, tmp_path):
+    out, _ = run
+    data = tmp_path / "refs"
+    data.mkdir()
+    image = load("astronaut", mode="rgb")[:192, :256]
+    write_image(data / "a.png", image)
+    res = runner.invoke(app, ["eval", "compress", str(out), str(data), "-o",
+                              str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "ev" / "report.json").read_text())
+    row = report["details"]["images"][0] if "details" in report else report["images"][0]
+    model = find_codec(out)
+    from oculi.compress import compress_image
+    from oculi.restore import psnr
+
+    assert row["bpp"] == pytest.approx(8 * len(compress_image(image, model)) / (192 * 256))
+    assert row["psnr"] == pytest.approx(psnr(image, reconstruct_image(image, model)))
+    assert abs(row["baseline_bpp"] - row["bpp"]) < 0.5
+    assert "a.png" in (tmp_path / "ev" / "per_image.csv").read_text()
