@@ -18,9 +18,10 @@ _KEYS = (("colourfulness", "colourfulness"), ("class_accuracy", "ant/bee accurac
          ("psnr", "PSNR dB"), ("ssim", "SSIM"))
 
 
-def bench_line(results: Path = RESULTS) -> dict | None:
-    """The last line of ``colorize.jsonl`` in ``results`` (None when there is none)."""
-    path = results / "colorize.jsonl"
+def bench_line(results: Path | None = None) -> dict | None:
+    """The last line of ``colorize.jsonl`` in ``results`` (default :data:`RESULTS`; None when
+    there is none)."""
+    path = (results or RESULTS) / "colorize.jsonl"
     if not path.is_file():
         return None
     lines = [s for s in path.read_text().splitlines() if s.strip()]
@@ -75,7 +76,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     sec.table(["model", *(t for _, t in _KEYS)], rows,
               caption=f"{line['data']}, {first['n']} photos, {line['size']}-pixel crops; "
                       f"classifier: ImageNet EfficientNet-Lite0 ({line['note']})")
-    picture = RESULTS / "colorize_examples.jpg"
+    picture = RESULTS / "colorize_examples.jpg"  # read at call time (tests point it elsewhere)
     if picture.is_file():
         sec.image(read_image(picture, mode="rgb"), "held-out photos: grey input, regression, "
                   "classification (annealed mean T = 0.38), U-Net (NoGAN), true colour",
