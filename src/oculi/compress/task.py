@@ -120,6 +120,8 @@ class CompressTask(Task):
     def evaluate(self, model: nn.Module, loader: DataLoader,
                  device: torch.device) -> dict[str, Any]:
         model = model.cpu() if device.type != "cpu" else model
+        for density in model.densities():  # the quantiles the aux loss is converging to
+            density.fit_quantiles()
         bpps, mses = [], []
         for batch in loader:
             for x in batch:
