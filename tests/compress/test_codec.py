@@ -39,7 +39,7 @@ def test_file_size_matches_the_model_estimate():
     model = tiny_codec("factorized")
     x = torch.from_numpy(load("astronaut", mode="rgb")[:256, :256].transpose(2, 0, 1).copy()
                          ).float()[None] / 255
-    y = model.g_a(x).detach()
+    y = model.analyze(x).detach()
     med = model.density.medians.view(1, -1, 1, 1)
     with torch.no_grad():
         bits = float(-torch.log2(model.density.likelihood(_round(y, med) + med)).sum())
