@@ -209,7 +209,7 @@ trainable_tasks.register("compress", TaskSpec(
     config="oculi.compress.config:CompressConfig",
     train="oculi.compress.task:train_codec",
     evaluate="oculi.compress.evaluate:evaluate_codec",
-    data_help="Folder(s) of photos (train/ + val/, or any images: the last --val-split held "
+    data_help="Folder of photos (train/ + val/, or any images: the last --val-split held "
               "out); '-' for the embedded photos only.",
     eval_data_help="Folder of reference images (e.g. the Kodak images).",
     write_evaluation="oculi.compress.evaluate:write_evaluation",
