@@ -223,11 +223,11 @@ def scores_from_features(real: np.ndarray, fake: np.ndarray, *, prefix: str = "l
     """FID, KID (mean), precision and recall of two feature sets, keys ``fid_<prefix>``,
     ``kid_<prefix>``, ``precision``, ``recall``. Precision/recall use at most ``pr_max`` rows of
     each set (the first ones)."""
+    fid = frechet_distance(real, fake)
     kid, _ = kernel_distance(real, fake, subsets=kid_subsets,
                              subset_size=_kid_size(len(real), len(fake)), seed=seed)
     prec, rec = precision_recall(real[:pr_max], fake[:pr_max])
-    return {f"fid_{prefix}": frechet_distance(real, fake), f"kid_{prefix}": kid,
-            "precision": prec, "recall": rec}
+    return {f"fid_{prefix}": fid, f"kid_{prefix}": kid, "precision": prec, "recall": rec}
 
 
 def generator_scores(fake: Any, real: Any, *, set_name: str,
