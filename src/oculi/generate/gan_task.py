@@ -234,7 +234,7 @@ class _SampleHook(HookBase):
             if model.classes:
                 labels = [i % model.classes for i in range(n)]
             imgs = to_uint8(sample_model(model, n, seed=0, labels=labels))
-            cols = model.classes if model.classes and n % model.classes == 0 else None
+            cols = model.classes or None  # conditional: one column per class
             write_image(Path(t.run_dir) / "samples" / f"epoch_{t.epoch + 1:03d}.png",
                         grid(imgs, cols))
         plot_losses(t.task.log, Path(t.run_dir) / "losses.png")
