@@ -169,7 +169,7 @@ def reconstruction_scores(model: ConvAutoencoder, loader: DataLoader, device: to
 
 def train_autoencoder(data: Any, cfg: AutoencoderConfig | None = None,
                       out: str | os.PathLike[str] = "runs/vae", *, resume: bool = False,
-                      progress: bool | None = None):
+                      progress: bool | None = None, overwrite: bool = False):
     """Train an autoencoder (``ae``, ``dae`` or ``vae``) with :func:`oculi.train.fit`.
 
     Args:
@@ -179,6 +179,7 @@ def train_autoencoder(data: Any, cfg: AutoencoderConfig | None = None,
         out: the run folder.
         resume: continue from ``out/last.safetensors``.
         progress: show a progress bar (None: when attached to a terminal).
+        overwrite: replace a previous run in ``out``.
 
     Returns:
         :class:`~oculi.train.FitResult`.
@@ -186,7 +187,7 @@ def train_autoencoder(data: Any, cfg: AutoencoderConfig | None = None,
     from oculi.train.loop import fit
 
     return fit(AutoencoderTask(data), cfg or AutoencoderConfig(), out, resume=resume,
-               progress=progress)
+               progress=progress, overwrite=overwrite)
 
 
 def load_autoencoder(run: str | os.PathLike[str]) -> _Net:
