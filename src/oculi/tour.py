@@ -36,6 +36,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("compress", "oculi.compress.tour:section"),
     ("stylize", "oculi.stylize.tour:section"),
     ("generate", "oculi.generate.tour:section"),
+    ("autoencoders", "oculi.generate.ae_tour:section"),
     ("capsule", "oculi.capsule.tour:section"),
     ("embed", "oculi.embed.tour:section"),
     ("ui", "oculi.ui.tour:section"),
