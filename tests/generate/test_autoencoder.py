@@ -185,3 +185,18 @@ def test_eval_on_mnist_scores_prior_samples_with_fid_lenet(lenet_cache, tmp_path
     assert report["val_fid_ratio"] == pytest.approx(report["val_fid_lenet"]
                                                     / report["val_real_fid_lenet"])
     assert 0 <= report["val_precision"] <= 1 and 0 < report["val_mode_coverage"] <= 1
+
+
+@pytest.mark.parametrize("model", ["vae", "dae"])
+def test_resume_is_exact(folder, tmp_path, model):
+    cfg = {**TINY, "model": model, "latent_dim": 3, "val_images": 6, "batch_size": 8}
+    train_autoencoder(folder, AutoencoderConfig(**{**cfg, "epochs": 2}), tmp_path / "straight",
+                      progress=False)
+    train_autoencoder(folder, AutoencoderConfig(**cfg), tmp_path / "split", progress=False)
+    train_autoencoder(folder, AutoencoderConfig(**{**cfg, "epochs": 2}), tmp_path / "split",
+                      resume=True, progress=False)
+    a = torch.load(tmp_path / "straight" / "state.pt", weights_only=True)
+    b = torch.load(tmp_path / "split" / "state.pt", weights_only=True)
+    for k, v in a["model"].items():
+        torch.testing.assert_close(b["model"][k], v, rtol=0, atol=0, msg=k)
+    assert a["history"][-1]["val_loss"] == b["history"][-1]["val_loss"]
