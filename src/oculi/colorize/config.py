@@ -48,7 +48,9 @@ class ColorizeConfig(TrainConfig):
         gan_loss: GAN loss kind (``hinge``, ``vanilla``, ``lsgan``, ...).
         adversarial_weight: weight of the GAN term in the generator's loss.
         perceptual_weight: weight of the perceptual (EfficientNet-Lite0 feature) loss in the
-            U-Net's content loss (0: L1 on ab only).
+            U-Net's content loss (0: L1 on ab only). Its raw value is ~30 on 64-pixel crops
+            (five feature levels, squared distances) against ~0.1 for the L1 term: 0.01 keeps
+            the two, and the GAN term, on one scale.
         critic_lr: the critic's learning rate (``lr`` is the generator's).
     """
 
@@ -70,7 +72,7 @@ class ColorizeConfig(TrainConfig):
     adversarial_epochs: int = 1
     gan_loss: str = "hinge"
     adversarial_weight: float = 0.05
-    perceptual_weight: float = 0.5
+    perceptual_weight: float = 0.01
     critic_lr: float = 2e-4
     epochs: int = 8
     batch_size: int = 16
