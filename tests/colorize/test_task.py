@@ -122,3 +122,18 @@ def test_unet_nogan_run_follows_the_phases(photos, tmp_path):
     assert "critic_loss" in h[2] and "adversarial_loss" in h[2]       # the adversarial phase
     out = colorize(load("chelsea", mode="rgb")[:64, :64], tmp_path / "unet")
     assert out.shape == (64, 64, 3)
+
+
+def test_resume_continues_exactly(photos, tmp_path):
+    import torch
+
+    cfg = ColorizeConfig(model="regression", backbone="tiny", short_side=64, image_size=32,
+                         repeat=1, batch_size=4, val_images=1, epochs=2, schedule="constant")
+    train_colorizer(photos, cfg, tmp_path / "full", progress=False)
+    # the same constant schedule for 1 epoch, then resumed to 2
+    train_colorizer(photos, ColorizeConfig(**{**cfg.to_dict(), "epochs": 1}), tmp_path / "cut",
+                    progress=False)
+    train_colorizer(photos, cfg, tmp_path / "cut", resume=True, progress=False)
+    a, b = load_colorizer(tmp_path / "full"), load_colorizer(tmp_path / "cut")
+    for (name, x), y in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.allclose(x.float(), y.float(), atol=1e-6), name
