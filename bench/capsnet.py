@@ -118,7 +118,8 @@ def compare(runs: dict[str, Path]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=(*MODELS, "both"), default="both")
-    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench_capsnet")
+    parser.add_argument("--runs", type=Path,
+                        default=ROOT / "runs" / f"bench_capsnet_e{RECIPE['epochs']}")
     args = parser.parse_args()
     runs = {m: args.runs / m for m in MODELS}
     for m in MODELS if args.model == "both" else (args.model,):
