@@ -17,6 +17,10 @@ contrastive loss) on MNIST, Fashion-MNIST retrieval, and Loc2Vec on synthetic-ci
 Every run uses one torch thread; the training seconds are from the machine the JSON line names.
 One JSON line per row goes to ``bench/results/embed.jsonl``.
 
+A sweep (``--only loc2vec_sweep``) trains Loc2Vec with positives within 8, 16 and 24 px of their
+place (tiles are 32 px), each with the best epoch picked by place recall@1 or by the mix
+Spearman correlation on the held-out city.
+
 Run: ``.venv/bin/python -m bench.embed [--epochs 10] [--only mnist,fashion,loc2vec]``
 """
 
@@ -88,7 +92,11 @@ def main() -> None:
     ap.add_argument("--fashion-epochs", type=int, default=6)
     ap.add_argument("--fashion-limit", type=int, default=10000)
     ap.add_argument("--loc2vec-epochs", type=int, default=10)
-    ap.add_argument("--only", default="mnist,fashion,loc2vec")
+    ap.add_argument("--only", default="mnist,fashion,loc2vec",
+                    help="rows: mnist, fashion, loc2vec, loc2vec_sweep (positive radius x "
+                         "monitor)")
+    ap.add_argument("--radii", type=float, nargs="+", default=[8.0, 16.0, 24.0],
+                    help="loc2vec_sweep: positive radii in pixels")
     ap.add_argument("--out", default=None, help="keep the run folders here (default: temp)")
     args = ap.parse_args()
     from oculi.core.timing import pin_threads
@@ -114,6 +122,15 @@ def main() -> None:
                                 epochs=args.fashion_epochs, limit=args.fashion_limit,
                                 projection="pca"))
         record("embed", rows[-1])
+    if "loc2vec_sweep" in only:  # how close the positives are, and what picks the best epoch
+        opts = {"projection": "pca", "groups": 250, "per_group": 4}
+        for radius in args.radii:
+            for monitor in ("val_recall_at_1", "val_mix_spearman"):
+                name = f"loc2vec_r{radius:g}_{monitor.removeprefix('val_')}"
+                rows.append(_train_eval(name, "loc2vec", folder, opts, positive_radius=radius,
+                                        monitor=monitor, epochs=args.loc2vec_epochs,
+                                        projection="pca"))
+                record("embed", rows[-1])
     if "loc2vec" in only:
         opts = {"projection": "pca", "groups": 250, "per_group": 4}
         rows.append(_train_eval("loc2vec", "loc2vec", folder, opts,
