@@ -36,8 +36,10 @@ def rd_figure(line: dict):
     for name, points in line["curves"].items():
         pts = sorted(points, key=lambda p: p["bpp"])
         style = "o-" if name in ("hyperprior", "factorized") else "s--"
+        subset = line.get("bd_rate_vs_jpeg", {}).get(name, {}).get("images")
+        label = f"{name} (first {subset} images)" if subset else name
         for ax, metric in zip(axes, ("psnr", "ms_ssim"), strict=True):
-            ax.plot([p["bpp"] for p in pts], [p[metric] for p in pts], style, label=name)
+            ax.plot([p["bpp"] for p in pts], [p[metric] for p in pts], style, label=label)
     for ax, label in zip(axes, ("PSNR (dB)", "MS-SSIM"), strict=True):
         ax.set_xlabel("bits per pixel")
         ax.set_ylabel(label)
