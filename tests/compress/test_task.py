@@ -125,3 +125,18 @@ def test_eval_compress_cli(run, tmp_path):
     assert row["psnr"] == pytest.approx(psnr(image, reconstruct_image(image, model)))
     assert abs(row["baseline_bpp"] - row["bpp"]) < 0.5
     assert "a.png" in (tmp_path / "ev" / "per_image.csv").read_text()
+
+
+def test_bad_training_files_are_skipped_and_reported(tmp_path):
+    from oculi.compress import train_codec
+
+    data = tmp_path / "photos"
+    data.mkdir()
+    for i, name in enumerate(("astronaut", "coffee", "chelsea", "rocket")):
+        write_image(data / f"{i}.png", load(name, mode="rgb")[:128, :128])
+    (data / "2b_broken.png").write_bytes(b"not a png")
+    write_image(data / "2c_tiny.png", np.zeros((20, 20, 3), np.uint8))
+    cfg = CompressConfig(epochs=1, **dict(TINY, with_embedded=False, val_split=0.2))
+    result = train_codec(data, cfg, tmp_path / "run", progress=False)
+    assert sorted(k.split("/")[-1] for k in result.skipped) == ["2b_broken.png", "2c_tiny.png"]
+    assert result.history and np.isfinite(result.history[-1]["val_loss"])

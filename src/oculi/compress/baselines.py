@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oculi.core.checks import check_choice, check_image
-from oculi.core.convert import ensure_uint8
+from oculi.core.checks import check_choice
+from oculi.core.convert import ensure_uint8, to_rgb
 from oculi.core.errors import DataError, ParameterError
 
 #: Pillow format and quality range of each classic codec
@@ -33,13 +33,8 @@ def available() -> list[str]:
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
-    check_image(image, "image")
-    rgb = ensure_uint8(image)
-    if rgb.ndim == 2:
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ParameterError(f"image: expected HxW or HxWx3, got shape {image.shape}")
-    return rgb
+    """HxW / HxWx1|3|4, uint8 or float [0, 1] -> HxWx3 uint8 RGB (alpha dropped)."""
+    return ensure_uint8(to_rgb(image))
 
 
 def quality_range(codec: str) -> tuple[int, int]:

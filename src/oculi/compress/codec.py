@@ -5,9 +5,9 @@
     image2 = decompress_image(data, model)          # HxWx3 uint8
     write_compressed("x.oculi", image, model); read_compressed("x.oculi", model)
 
-Images are HxW / HxWx3 uint8 or float in [0, 1] (gray is coded as three equal planes and comes
-back as RGB); the codec pads them on the right and bottom to a multiple of its stride
-(replicating the border) and the decoder crops the padding off.
+Images are HxW / HxWx3 (HxWx4: alpha dropped) uint8 or float in [0, 1] (gray is coded as three
+equal planes and comes back as RGB); the codec pads them on the right and bottom to a multiple of
+its stride (replicating the border) and the decoder crops the padding off.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ import torch
 
 from oculi.compress.bitstream import Header, pack, unpack
 from oculi.compress.models import FactorizedPrior
-from oculi.core.checks import check_image
-from oculi.core.convert import ensure_uint8
+from oculi.core.convert import ensure_uint8, to_rgb
 from oculi.core.errors import DataError, ParameterError
 
 #: the largest image side the header and the codec accept
@@ -40,12 +39,7 @@ def model_id(model: FactorizedPrior) -> int:
 
 def _batch(image: np.ndarray, model: FactorizedPrior) -> tuple[torch.Tensor, int, int]:
     """A 1 x 3 x H' x W' float tensor padded to the codec's stride, and H, W."""
-    check_image(image, "image")
-    rgb = ensure_uint8(image)
-    if rgb.ndim == 2:
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ParameterError(f"image: expected HxW or HxWx3, got shape {image.shape}")
+    rgb = ensure_uint8(to_rgb(image))
     h, w = rgb.shape[:2]
     if max(h, w) > MAX_SIDE:
         raise ParameterError(f"image: {w}x{h} pixels; the codec takes sides up to {MAX_SIDE}")

@@ -81,6 +81,11 @@ class CompressConfig(TrainConfig):
     monitor: str = "val_loss"
 
     @property
+    def patch(self) -> int:
+        """The training crop side (``image_size``; the name the restore crop sampler reads)."""
+        return self.image_size
+
+    @property
     def rd_lambda(self) -> float:
         """``lmbda``, or the λ of ``quality``."""
         return self.lmbda or quality_lambda(self.quality)

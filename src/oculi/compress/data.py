@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from oculi.compress.config import CompressConfig
 from oculi.core.errors import DataError, OculiError
-from oculi.restore.patches import read_source
+from oculi.restore.patches import Patches, read_source
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -29,32 +29,14 @@ def _tensor(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(x)
 
 
-class Crops(Dataset):
-    """Random training crops (see the module doc); item ``i`` is from image ``i // repeat``.
+class Crops(Patches):
+    """Random training crops (see the module doc): the restore task's crop sampler (``repeat``
+    crops per image, images cached, too small ones rejected) returning the clean crop only.
 
     Attributes:
         samples: ``(source,)`` per item (what the engine names a skipped item by).
         rng: the crop generator (saved for exact resume).
     """
-
-    def __init__(self, sources: list[str], cfg: CompressConfig, seed: int) -> None:
-        self.sources, self.cfg = sources, cfg
-        self.samples = [(s,) for s in sources for _ in range(cfg.repeat)]
-        self.rng = np.random.default_rng(seed)
-        self._cache: dict[int, np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def _image(self, k: int) -> np.ndarray:
-        if k not in self._cache:
-            image = read_source(self.sources[k])
-            p = self.cfg.image_size
-            if min(image.shape[:2]) < p:
-                raise DataError(f"{self.sources[k]}: {image.shape[1]}x{image.shape[0]} is "
-                                f"smaller than the {p}-pixel training crop")
-            self._cache[k] = image
-        return self._cache[k]
 
     def __getitem__(self, index: int) -> torch.Tensor:
         image = self._image(index // self.cfg.repeat)
