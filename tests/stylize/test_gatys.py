@@ -55,3 +55,14 @@ def test_histogram_matching_moves_the_style_colours_to_the_content(pair):
     o = out.reshape(-1, 3)
     np.testing.assert_allclose(o.mean(0), c.mean(0), atol=0.01)
     np.testing.assert_allclose(np.cov(o.T), np.cov(c.T), atol=0.003)
+
+
+def test_noise_initialisation_moves_towards_the_content(pair, features):
+    content, style = pair
+    r = stylize_gatys(content, style, init="noise", steps=6, image_size=None, progress=False,
+                      features=features, style_weight=0.0, tv_weight=0.0)
+    assert r.history[0]["content"] > 0
+    assert r.losses["content"] < 0.7 * r.history[0]["content"]
+    again = stylize_gatys(content, style, init="noise", steps=1, image_size=None,
+                          progress=False, features=features, seed=1)
+    assert again.history[0]["content"] != r.history[0]["content"]  # the seed changes the start
