@@ -52,9 +52,10 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
         "from `python -m bench.generate_ae`; FID-LeNet uses a LeNet trained here on the set, not "
         "Inception.")
     data = "mnist" if available("mnist") else "fashion-mnist"
-    epochs = 2 if quick else 8
-    cfg = AutoencoderConfig(latent_dim=2, width=16, epochs=epochs, train_images=2000,
-                            batch_size=32, lr=3e-3, val_images=300, threads=0)
+    epochs = 1 if quick else 3
+    cfg = AutoencoderConfig(latent_dim=2, width=16, epochs=epochs,
+                            train_images=1000 if quick else 2000, batch_size=32, lr=3e-3,
+                            val_images=300, threads=0)
     run = workdir / "vae-tour"
     try:
         result = train_autoencoder(data, cfg, run, progress=False, overwrite=True)
