@@ -42,3 +42,20 @@ def test_tiny_run_trains_loads_and_skips_a_bad_file(folders, tmp_path, model):
 def test_training_needs_a_style(folders, tmp_path):
     with pytest.raises(ParameterError, match="style"):
         train_stylizer(folders[0], StylizeConfig(image_size=32), tmp_path / "r", progress=False)
+
+
+def test_resume_continues_exactly(folders, tmp_path):
+    """Both generators (training crops and style crops) are restored: 1 + 1 epochs equal 2."""
+    import torch
+
+    content, style = folders
+    cfg = StylizeConfig(model="adain", style=str(style), image_size=32, style_size=48, width=4,
+                        blocks=1, repeat=2, epochs=2, batch_size=2, val_images=1,
+                        val_split=0.2, adain_layer="blocks.2", schedule="constant")
+    train_stylizer(content, cfg, tmp_path / "full", progress=False)
+    train_stylizer(content, StylizeConfig(**{**cfg.to_dict(), "epochs": 1}), tmp_path / "cut",
+                   progress=False)
+    train_stylizer(content, cfg, tmp_path / "cut", resume=True, progress=False)
+    a, b = load_stylizer(tmp_path / "full")[0], load_stylizer(tmp_path / "cut")[0]
+    for (name, x), y in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.allclose(x.float(), y.float(), atol=1e-6), name

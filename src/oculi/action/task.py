@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -49,6 +49,8 @@ class ActionTask(Task):
 
     name = "action"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the training samples (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"rng": "train_set.rng"}
 
     def __init__(self, data: PathLike) -> None:
         self.data = data
@@ -116,15 +118,6 @@ class ActionTask(Task):
                    for s in streams)
         correct = float((logits.argmax(1) == labels).sum())
         return StepOutput(loss, {"accuracy": correct}, labels.shape[0])
-
-    def state_dict(self) -> dict[str, Any]:
-        """The augmentation generator's state (exact resume of frames, crops and flips)."""
-        ts = getattr(self, "train_set", None)
-        return {"rng": ts.rng.bit_generator.state} if ts is not None else {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "rng" in state and getattr(self, "train_set", None) is not None:
-            self.train_set.rng.bit_generator.state = state["rng"]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,

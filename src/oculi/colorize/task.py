@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -63,6 +63,8 @@ class ColorizeTask(Task):
 
     name = "colorize"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the training samples (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"rng": "crops.rng"}
 
     def __init__(self, data: DataArg = None) -> None:
         self.data = data
@@ -149,15 +151,6 @@ class ColorizeTask(Task):
         else:
             loss = F.mse_loss(out / 100.0, ab4 / 100.0)
         return StepOutput(loss, {}, n)
-
-    def state_dict(self) -> dict[str, Any]:
-        """The crop generator's state (exact resume of the crops)."""
-        crops = getattr(self, "crops", None)
-        return {"rng": crops.rng.bit_generator.state} if crops is not None else {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "rng" in state and getattr(self, "crops", None) is not None:
-            self.crops.rng.bit_generator.state = state["rng"]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,

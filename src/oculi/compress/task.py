@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -58,6 +58,8 @@ class CompressTask(Task):
 
     name = "compress"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the training samples (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"rng": "crops.rng"}
 
     def __init__(self, data: DataArg = None) -> None:
         self.data = data
@@ -106,15 +108,6 @@ class CompressTask(Task):
         return StepOutput(loss.detach(), {"bpp": float(bpp.detach()) * n,
                                           "psnr": float(-10 * torch.log10(mse.detach())) * n,
                                           "aux_loss": float(aux.detach()) * n}, n)
-
-    def state_dict(self) -> dict[str, Any]:
-        """The crop generator's state (exact resume)."""
-        crops = getattr(self, "crops", None)
-        return {"rng": crops.rng.bit_generator.state} if crops is not None else {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "rng" in state and getattr(self, "crops", None) is not None:
-            self.crops.rng.bit_generator.state = state["rng"]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -47,6 +47,8 @@ class RestoreTask(Task):
 
     name = "restore"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the training samples (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"rng": "patches.rng"}
 
     def __init__(self, data: DataArg = None) -> None:
         self.data = data
@@ -73,15 +75,6 @@ class RestoreTask(Task):
         loss_fn = nn.functional.l1_loss if self.cfg.loss == "l1" else nn.functional.mse_loss
         loss = loss_fn(out, clean)
         return StepOutput(loss, {}, clean.shape[0])
-
-    def state_dict(self) -> dict[str, Any]:
-        """The crop generator's state (exact resume of the crops and noise)."""
-        patches = getattr(self, "patches", None)
-        return {"rng": patches.rng.bit_generator.state} if patches is not None else {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "rng" in state and getattr(self, "patches", None) is not None:
-            self.patches.rng.bit_generator.state = state["rng"]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,

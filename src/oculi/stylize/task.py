@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -55,6 +55,8 @@ class StylizeTask(Task):
 
     name = "stylize"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the training samples (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"rng": "crops.rng", "style_rng": "style_rng"}
 
     def __init__(self, data: DataArg = None) -> None:
         self.data = data
@@ -124,19 +126,6 @@ class StylizeTask(Task):
 
         config = {**model.config(), "style": self.cfg.style}
         return {self.checkpoint_key: json.dumps(config), "task": self.name}
-
-    def state_dict(self) -> dict[str, Any]:
-        """The crop and style generators' states (exact resume)."""
-        crops = getattr(self, "crops", None)
-        if crops is None:
-            return {}
-        return {"rng": crops.rng.bit_generator.state,
-                "style_rng": self.style_rng.bit_generator.state}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "rng" in state and getattr(self, "crops", None) is not None:
-            self.crops.rng.bit_generator.state = state["rng"]
-            self.style_rng.bit_generator.state = state["style_rng"]
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,

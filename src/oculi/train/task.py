@@ -130,6 +130,15 @@ class Step:
         return value
 
 
+def _attribute(obj: Any, path: str) -> Any:
+    """``obj.a.b`` for ``path="a.b"``, or None where a link is missing."""
+    for name in path.split("."):
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return obj
+
+
 class Task:
     """Base class of a trainable task. Subclasses set :attr:`name` and :attr:`config` and
     implement :meth:`build_model`, :meth:`build_data`, :meth:`train_step` and :meth:`evaluate`;
@@ -140,6 +149,9 @@ class Task:
     name: ClassVar[str] = "task"
     #: metadata key under which checkpoints store the model's config
     checkpoint_key: ClassVar[str] = "oculi"
+    #: numpy generators saved for exact resume, state key -> dotted attribute path on the
+    #: task (e.g. ``{"rng": "crops.rng"}`` for a crop dataset built in :meth:`build_data`)
+    rng_state: ClassVar[dict[str, str]] = {}
 
     def build_model(self, cfg: TrainConfig) -> nn.Module:
         raise NotImplementedError
@@ -182,8 +194,18 @@ class Task:
         return {self.checkpoint_key: json.dumps(config), "task": self.name}
 
     def state_dict(self) -> dict[str, Any]:
-        """Task state saved for exact resume (random generators of augmentations, ...)."""
-        return {}
+        """Task state saved for exact resume: the state of each numpy generator named in
+        :attr:`rng_state` that exists (none before :meth:`build_data`)."""
+        out: dict[str, Any] = {}
+        for key, path in self.rng_state.items():
+            generator = _attribute(self, path)
+            if generator is not None:
+                out[key] = generator.bit_generator.state
+        return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`."""
+        """Restore :meth:`state_dict` (keys it lacks leave their generator as it is)."""
+        for key, path in self.rng_state.items():
+            generator = _attribute(self, path)
+            if key in state and generator is not None:
+                generator.bit_generator.state = state[key]
