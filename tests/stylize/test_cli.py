@@ -56,3 +56,14 @@ def test_stylize_a_folder_of_frames_writes_a_video(tmp_path):
     from oculi.video import video_info
 
     assert video_info(tmp_path / "o.mp4")["frames"] == 3
+
+
+def test_a_negative_size_is_a_clear_error(tmp_path):
+    """--size -5 gave a 1x1 picture instead of an error."""
+    img = tmp_path / "c.png"
+    write_image(img, np.zeros((40, 40, 3), np.uint8))
+    result = runner.invoke(app, ["stylize", str(img), "--style", str(img), "-o",
+                                      str(tmp_path / "o.png"), "--steps", "1", "--size", "-5"])
+    assert result.exit_code == 2
+    assert "image_size" in result.output
+    assert not (tmp_path / "o.png").exists()

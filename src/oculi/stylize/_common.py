@@ -26,10 +26,18 @@ def as_rgb01(image: Any, name: str) -> np.ndarray:
     return ensure_float01(to_rgb(check_image(image, name, min_size=8), name), name)
 
 
-def fit_long_side(image: np.ndarray, size: int | None) -> np.ndarray:
-    """``image`` resized (area/linear) so its longer side is ``size`` pixels (None: as is)."""
+def fit_long_side(image: np.ndarray, size: int | None, name: str = "image_size") -> np.ndarray:
+    """``image`` resized (area/linear) so its longer side is ``size`` pixels (None or 0: as is).
+
+    Raises:
+        ParameterError: a negative or NaN ``size`` (named ``name``).
+    """
     import cv2
 
+    from oculi.core.errors import ParameterError
+
+    if size is not None and not size >= 0:
+        raise ParameterError(f"{name}: expected a side in pixels >= 0, got {size!r}")
     h, w = image.shape[:2]
     if not size or max(h, w) == size:
         return image
