@@ -96,3 +96,16 @@ def test_fit_quantiles_solves_the_aux_loss():
     # still an exact round trip with the new tables
     x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     assert torch.equal(model.decode(model.encode(x), 64, 64), model.reconstruct(x))
+
+
+def test_a_header_beyond_the_largest_side_is_a_clear_error():
+    """A file with a valid checksum but a huge size in its header (crafted or written by a
+    broken tool) is refused before the decoder allocates its latents."""
+    from oculi.compress.bitstream import Header, pack, unpack
+    from oculi.compress.codec import MAX_SIDE
+
+    model = tiny_codec("factorized")
+    header, streams = unpack(compress_image(load("coffee", mode="rgb")[:32, :32], model))
+    big = Header(header.kind, header.quality, header.model_id, 1 << 20, 1 << 20)
+    with pytest.raises(DataError, match=f"up to {MAX_SIDE}"):
+        decompress_image(pack(big, streams), model, "big.oculi")

@@ -84,6 +84,9 @@ def decompress_image(data: bytes, model: FactorizedPrior, name: str = "data") ->
                         f"{header.quality}, model id {header.model_id:08x}); this one is "
                         f"{model.kind}, model id {model_id(model):08x} — pass the run it was "
                         "compressed with")
+    if max(header.height, header.width) > MAX_SIDE:
+        raise DataError(f"{name}: corrupted .oculi header ({header.width}x{header.height} "
+                        f"pixels; the codec writes sides up to {MAX_SIDE})")
     m = model.multiple
     hp, wp = header.height + (-header.height % m), header.width + (-header.width % m)
     expected = 2 if model.kind == "hyperprior" else 1
