@@ -200,3 +200,32 @@ def test_resume_is_exact(folder, tmp_path, model):
     for k, v in a["model"].items():
         torch.testing.assert_close(b["model"][k], v, rtol=0, atol=0, msg=k)
     assert a["history"][-1]["val_loss"] == b["history"][-1]["val_loss"]
+
+
+def test_validation_elbo_decodes_code_samples_not_the_mean():
+    """The ELBO's reconstruction term is an expectation over q(z|x): with a wide posterior
+    (log-variance 4) decoding the code mean gives a much smaller NLL than the samples do."""
+    from oculi.generate.ae_nets import ConvAutoencoder, kl_to_standard_normal
+    from oculi.generate.ae_task import reconstruction_scores
+
+    torch.manual_seed(0)
+    net = ConvAutoencoder(latent_dim=2, width=4, variational=True).eval()
+    with torch.no_grad():
+        net.encoder[-1].bias[2:] += 4.0  # the log-variance half of the code
+        net.decoder[0].weight *= 20.0  # a decoder that reacts to the code
+    x = torch.rand(256, 1, 28, 28)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, torch.zeros(256)),
+                                         batch_size=64)
+    scores = reconstruction_scores(net, loader, torch.device("cpu"), 1.0)
+    with torch.no_grad():
+        mu, logvar = net.encode(x)
+        g = torch.Generator().manual_seed(123)
+        draws = [reconstruction_nll(net.decode(mu + torch.exp(0.5 * logvar)
+                                               * torch.randn(mu.shape, generator=g)), x).mean()
+                 for _ in range(20)]
+        expected_recon = float(torch.stack(draws).mean())
+        at_mean = float(reconstruction_nll(net.decode(mu), x).mean())
+        kl = float(kl_to_standard_normal(mu, logvar).mean())
+    assert abs(expected_recon - at_mean) > 0.2 * at_mean  # the case separates the two
+    assert scores["val_recon"] == pytest.approx(expected_recon, rel=0.03)
+    assert scores["val_elbo"] == pytest.approx(-(expected_recon + kl), rel=0.03)
