@@ -62,8 +62,9 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
         seed: the noise seed and the choice of real images.
         feature_set: ``mnist`` or ``fashion-mnist``: the LeNet feature network (default: the
             set named by ``data``).
-        baseline: also score two disjoint halves of the real test split against each other
-            (``val_real_fid_lenet``, the floor a perfect generator would reach).
+        baseline: also score two disjoint halves of ``samples`` images each of the feature
+            set's test split against each other (``val_real_fid_lenet``, the floor a perfect
+            generator would reach at this N; ``samples`` must not exceed half that split).
 
     Returns:
         An :class:`~oculi.core.results.EvaluationReport`: ``val_fid_lenet``,
@@ -99,7 +100,8 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
                                "conditional": bool(model.classes), "config": model.config(),
                                "feature_accuracy": scores.get("feature_accuracy")}
     if baseline:
-        base = metrics.real_baseline(set_name, n=min(samples, n_test // 2), seed=seed)
+        # the same N as the samples: FID's bias depends on N (the halves are of the set's split)
+        base = metrics.real_baseline(set_name, n=samples, seed=seed)
         details["real_baseline"] = base
         out["val_real_fid_lenet"] = float(base["fid_lenet"])
         out["val_fid_ratio"] = out["val_fid_lenet"] / max(out["val_real_fid_lenet"], 1e-12)
