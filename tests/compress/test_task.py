@@ -94,6 +94,11 @@ def test_cli_bad_inputs(run, tmp_path):
     res = runner.invoke(app, ["compress", str(tmp_path / "none.png"), "-o", "x.oculi",
                               "--run", str(out.parent)])
     assert res.exit_code == 2
+    write_image(tmp_path / "in.png", load("chelsea", mode="rgb")[:64, :64])
+    res = runner.invoke(app, ["compress", str(tmp_path / "in.png"), "-o",
+                              str(tmp_path / "x.png"), "--run", str(out)])
+    assert res.exit_code == 2 and "x.png" in res.output and ".oculi" in res.output
+    assert not (tmp_path / "x.png").exists()  # no bit stream under an image's name
     with pytest.raises(DataError, match="pick one with --quality"):
         find_codec(out.parent)
     with pytest.raises(DataError, match="no run for quality 5"):

@@ -15,7 +15,7 @@ _JSON = typer.Option(None, "--json", help="Write the summary here (JSON).")
 
 def compress(
     image: Path = typer.Argument(..., help="Input image."),
-    out: Path = typer.Option(..., "-o", "--out", help="The .oculi file to write."),
+    out: Path = typer.Option(..., "-o", "--out", help="The .oculi file to write (suffix .oculi)."),
     quality: int = typer.Option(None, "--quality", help="Quality level 1..8 (picks the run "
                                 "of a folder of runs)."),
     run: Path = _RUN,
@@ -29,6 +29,11 @@ def compress(
     from oculi.io import read_image
     from oculi.restore import psnr
 
+    if out.suffix.lower() != ".oculi":
+        from oculi.core.errors import ParameterError
+
+        raise ParameterError(f"{out}: the compressed file needs the .oculi suffix (decompress "
+                             "writes images)")
     picture = read_image(image, mode="rgb")
     model = find_codec(run, quality)
     t0 = time.perf_counter()
