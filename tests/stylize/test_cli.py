@@ -67,3 +67,13 @@ def test_a_negative_size_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "image_size" in result.output
     assert not (tmp_path / "o.png").exists()
+
+
+def test_a_missing_style_is_named_as_the_option(tmp_path):
+    """Without --style the message read 'None (style): ...'."""
+    img = tmp_path / "c.png"
+    write_image(img, np.zeros((40, 40, 3), np.uint8))
+    result = runner.invoke(app, ["stylize", str(img), "-o", str(tmp_path / "o.png"),
+                                 "--steps", "1"])
+    assert result.exit_code == 2
+    assert "style:" in result.output and "None" not in result.output

@@ -205,7 +205,8 @@ def start_command(verbose: bool) -> None:
 @contextlib.contextmanager
 def inputs_named(**paths: Any):
     """Errors the library raises about an argument (``image1: expected at least 2x2 pixels``)
-    name the user's file instead: ``a.png (image1): expected ...``.
+    name the user's file instead: ``a.png (image1): expected ...`` (an argument given as None,
+    an option left out, keeps the library's message).
 
         with inputs_named(image1=path1, image2=path2):
             flow = compute_flow(a, b)
@@ -215,7 +216,7 @@ def inputs_named(**paths: Any):
     except OculiError as err:
         msg = str(err)
         for arg, path in paths.items():
-            if msg.startswith((f"{arg}:", f"{arg} ")):
+            if path is not None and msg.startswith((f"{arg}:", f"{arg} ")):
                 raise type(err)(f"{path} ({arg}){msg[len(arg):]}") from None
         raise
 
