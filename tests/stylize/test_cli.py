@@ -77,3 +77,12 @@ def test_a_missing_style_is_named_as_the_option(tmp_path):
                                  "--steps", "1"])
     assert result.exit_code == 2
     assert "style:" in result.output and "None" not in result.output
+
+
+def test_a_bad_optimizer_is_named_as_the_option(tmp_path):
+    """--optimizer foo was reported as 'method: expected one of lbfgs, adam'."""
+    img = tmp_path / "c.png"
+    write_image(img, np.zeros((40, 40, 3), np.uint8))
+    result = runner.invoke(app, ["stylize", str(img), "--style", str(img), "-o",
+                                 str(tmp_path / "o.png"), "--steps", "1", "--optimizer", "foo"])
+    assert result.exit_code == 2 and "optimizer:" in result.output

@@ -90,9 +90,10 @@ def stylize(image: Any, style: Any = None, *, run: Run | nn.Module | None = None
             raise ParameterError(f"method: expected 'gatys' (or a trained run), got {method!r}")
         if style is None:
             raise ParameterError("style: Gatys style transfer needs a style image")
-        from oculi.stylize.gatys import stylize_gatys
+        from oculi.core.checks import check_choice
+        from oculi.stylize.gatys import METHODS, stylize_gatys
 
-        optimizer = gatys.pop("optimizer", "lbfgs")
+        optimizer = check_choice(gatys.pop("optimizer", "lbfgs"), METHODS, "optimizer")
         return stylize_gatys(image, style, method=optimizer, image_size=image_size,
                              style_size=style_size, preserve_color=preserve_color,
                              progress=progress, **gatys)
