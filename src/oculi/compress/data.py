@@ -19,8 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from oculi.compress.config import CompressConfig
-from oculi.core.errors import DataError, OculiError
-from oculi.restore.patches import Patches, read_source
+from oculi.restore.patches import Patches, central_crops
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -70,28 +69,10 @@ class CentralCrops(Dataset):
     """
 
     def __init__(self, sources: list[str], cfg: CompressConfig) -> None:
-        s = cfg.val_size
-        self.crops: list[torch.Tensor] = []
-        self.names: list[str] = []
         self.skipped: dict[str, str] = {}
-        for source in sources:
-            if len(self.crops) >= cfg.val_images:
-                break
-            try:
-                image = read_source(source)
-            except (OculiError, OSError) as exc:
-                self.skipped[source] = " ".join(str(exc).split())
-                continue
-            h, w = image.shape[:2]
-            if min(h, w) < s:
-                self.skipped[source] = f"{w}x{h} is smaller than val_size {s}"
-                continue
-            y, x = (h - s) // 2, (w - s) // 2
-            self.crops.append(_tensor(image[y:y + s, x:x + s]))
-            self.names.append(source)
-        if not self.crops:
-            raise DataError(f"validation: none of {len(sources)} image(s) gives a {s}x{s} crop "
-                            "— lower val_size or add images")
+        crops = central_crops(sources, cfg.val_size, cfg.val_images, self.skipped)
+        self.names = [source for source, _ in crops]
+        self.crops = [_tensor(crop) for _, crop in crops]
 
     def __len__(self) -> int:
         return len(self.crops)

@@ -151,6 +151,36 @@ class Patches(Dataset):
         return _tensor(degrade(clean, self.cfg, rng)), _tensor(clean)
 
 
+def central_crops(sources: Sequence[str], size: int, limit: int,
+                  skipped: dict[str, str]) -> list[tuple[str, np.ndarray]]:
+    """``(source, crop)`` of the first ``limit`` sources that read and have both sides >= ``size``:
+    the central ``size`` x ``size`` square (HxWx3 uint8 RGB). Unreadable and smaller sources
+    are added to ``skipped`` (source -> reason).
+
+    Raises:
+        DataError: no source gives a crop.
+    """
+    out: list[tuple[str, np.ndarray]] = []
+    for source in sources:
+        if len(out) >= limit:
+            break
+        try:
+            image = read_source(source)
+        except (OculiError, OSError) as exc:
+            skipped[source] = " ".join(str(exc).split())
+            continue
+        h, w = image.shape[:2]
+        if min(h, w) < size:
+            skipped[source] = f"{w}x{h} is smaller than val_size {size}"
+            continue
+        y, x = (h - size) // 2, (w - size) // 2
+        out.append((source, image[y:y + size, x:x + size]))
+    if not out:
+        raise DataError(f"validation: none of {len(sources)} image(s) gives a {size}x{size} "
+                        "crop — lower val_size or add images")
+    return out
+
+
 class ValCrops(Dataset):
     """The central ``val_size`` crop of each validation image (at most ``val_images``),
     degraded once (seed 0; noise of ``val_sigma``). Unreadable or small images are left out
@@ -161,27 +191,12 @@ class ValCrops(Dataset):
         s = cfg.val_size - cfg.val_size % (cfg.scale if cfg.problem == "sr" else 1)
         self.pairs: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.skipped: dict[str, str] = {}
-        self.names: list[str] = []
-        for source in sources:
-            if len(self.pairs) >= cfg.val_images:
-                break
-            try:
-                image = read_source(source)
-            except (OculiError, OSError) as exc:
-                self.skipped[source] = " ".join(str(exc).split())
-                continue
-            h, w = image.shape[:2]
-            if min(h, w) < s:
-                self.skipped[source] = f"{w}x{h} is smaller than val_size {s}"
-                continue
-            y, x = (h - s) // 2, (w - s) // 2
-            clean = to_planes(image[y:y + s, x:x + s], cfg.planes)
+        crops = central_crops(sources, s, cfg.val_images, self.skipped)
+        self.names = [source for source, _ in crops]
+        for _, crop in crops:
+            clean = to_planes(crop, cfg.planes)
             noisy = degrade(clean, cfg, rng, cfg.val_sigma)
             self.pairs.append((_tensor(noisy), _tensor(clean)))
-            self.names.append(source)
-        if not self.pairs:
-            raise DataError(f"validation: none of {len(sources)} image(s) gives a "
-                            f"{s}x{s} crop — lower val_size or add images")
 
     def __len__(self) -> int:
         return len(self.pairs)
