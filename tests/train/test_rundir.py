@@ -187,3 +187,11 @@ def test_read_metrics_leaves_out_a_line_cut_short_by_a_kill(tmp_path: Path) -> N
     (run / "metrics.jsonl").write_text("{oops\n" + text)
     with pytest.raises(DataError, match=r"metrics\.jsonl: line 1 is not JSON"):
         read_metrics(run)
+
+
+def test_resuming_with_another_architecture_is_a_data_error(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    fit(Gan2dTask(), _gan(1), run, progress=False)
+    with pytest.raises(DataError, match=r"do not fit this configuration.*config\.yaml"):
+        fit(Gan2dTask(), Gan2dConfig(**{**GAN, "hidden": 8}, epochs=2), run, resume=True,
+            progress=False)

@@ -244,10 +244,16 @@ class Trainer:
         if not path.is_file():
             raise DataError(f"{self.run_dir}: nothing to resume (no state.pt) — drop --resume")
         state = torch.load(path, map_location="cpu", weights_only=True)
-        if "model" in state:  # the weights of the state's own epoch
-            self.model.load_state_dict(state["model"])
-        else:  # a run folder written before state.pt held the weights
-            load_weights(self.model, self.run_dir / "last.safetensors")
+        try:
+            if "model" in state:  # the weights of the state's own epoch
+                self.model.load_state_dict(state["model"])
+            else:  # a run folder written before state.pt held the weights
+                load_weights(self.model, self.run_dir / "last.safetensors")
+        except RuntimeError as exc:  # another architecture (e.g. a changed width option)
+            first = str(exc).strip().splitlines()[-1].strip()
+            raise DataError(f"{path}: its weights do not fit this configuration ({first}) — "
+                            f"resume with the run's settings: --config "
+                            f"{self.run_dir / 'config.yaml'}") from None
         for n, o in self.optimizers.items():
             o.load_state_dict(state["optimizers"][n])
             self.schedulers[n].load_state_dict(state["schedulers"][n])
