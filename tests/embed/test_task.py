@@ -95,6 +95,10 @@ def test_loc2vec_run_and_eval(tmp_path):
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "ev.json").read_text())
     assert m["val_mix_l1_best"] <= m["val_mix_l1_nn"] < m["val_mix_l1_random"]
+    # the training city (seed 0) is refused as test data
+    res = runner.invoke(app, ["eval", "embed", str(tmp_path / "run"), "loc2vec", "--city-size",
+                              "256", "--city-seed", "0"])
+    assert res.exit_code == 2 and "trained on" in res.output
 
 
 @pytest.mark.parametrize("case", ["missing", "one_class", "lone_image", "unknown_name"])

@@ -63,6 +63,9 @@ def evaluate_embedder(run: str | os.PathLike[str], data: str | os.PathLike[str],
     check_choice(projection, ("auto", "tsne", "pca"), "projection")
     source = D.resolve_data(data)
     model = load_embedder(run)
+    if source.kind == "loc2vec" and _training_city_seed(run) == city_seed:
+        raise DataError(f"city_seed: {city_seed} is the city the run in {run} was trained on — "
+                        "score a held-out city (another seed)")
     if _CHANNELS[source.kind] != model.in_channels:
         raise DataError(f"{data}: {source.kind} data has {_CHANNELS[source.kind]} channel(s), "
                         f"the run in {run} was trained on {model.data} with "
@@ -80,6 +83,18 @@ def evaluate_embedder(run: str | os.PathLike[str], data: str | os.PathLike[str],
                    labels=labels, class_names=class_names,
                    skipped=getattr(dataset, "skipped", []))
     return EvaluationReport("embed", metrics, details)
+
+
+def _training_city_seed(run: str | os.PathLike[str]) -> int | None:
+    """The seed of the city a Loc2Vec run folder trained on (its ``data.json``), if known."""
+    import json
+
+    path = Path(run) / "data.json"
+    try:
+        seed = json.loads(path.read_text()).get("city_seed") if path.is_file() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    return seed if isinstance(seed, int) else None
 
 
 def _dataset(d: dict[str, Any]) -> tuple[Any, list[str] | None]:
