@@ -35,3 +35,11 @@ def test_jpeg_matches_pillow_and_bad_inputs():
         at_bpp("jpeg", image, -1.0)
     with pytest.raises(DataError, match="cannot be decoded"):
         decode_classic(b"not an image")
+
+
+@pytest.mark.parametrize("quality", [float("nan"), "high", 50.5, None])
+def test_a_quality_that_is_not_an_integer_setting_is_a_parameter_error(quality):
+    """NaN or a string raised a bare ValueError/TypeError; 50.5 was silently truncated."""
+    image = load("coffee", mode="rgb")[:32, :32]
+    with pytest.raises(ParameterError, match="quality"):
+        encode_classic("jpeg", image, quality)

@@ -53,7 +53,12 @@ def encode(codec: str, image: np.ndarray, quality: int) -> bytes:
         raise ParameterError(f"codec: this Pillow has no {codec} encoder; use one of "
                              f"{', '.join(available())}")
     fmt, lo, hi = _FORMATS[codec]
-    if not lo <= int(quality) <= hi:
+    try:
+        ok = not isinstance(quality, bool) and float(quality).is_integer() and (
+            lo <= quality <= hi)
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise ParameterError(f"quality: expected {lo}..{hi} for {codec}, got {quality!r}")
     buf = io.BytesIO()
     Image.fromarray(_rgb(image)).save(buf, fmt, quality=int(quality))
