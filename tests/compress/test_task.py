@@ -145,3 +145,20 @@ def test_bad_training_files_are_skipped_and_reported(tmp_path):
     result = train_codec(data, cfg, tmp_path / "run", progress=False)
     assert sorted(k.split("/")[-1] for k in result.skipped) == ["2b_broken.png", "2c_tiny.png"]
     assert result.history and np.isfinite(result.history[-1]["val_loss"])
+
+
+def test_eval_compress_scores_images_too_small_for_ms_ssim(run, tmp_path):
+    """A 160-pixel reference ended the whole evaluation with 'MS-SSIM needs at least 176'."""
+    out, _ = run
+    data = tmp_path / "refs"
+    data.mkdir()
+    write_image(data / "a.png", load("astronaut", mode="rgb")[:192, :256])
+    write_image(data / "small.png", load("coffee", mode="rgb")[:160, :160])
+    res = runner.invoke(app, ["eval", "compress", str(out), str(data), "-o",
+                              str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "ev" / "report.json").read_text())
+    rows = {r["image"]: r for r in report["images"]}
+    assert rows["small.png"]["ms_ssim"] is None and rows["small.png"]["psnr"] > 0
+    assert report["val_ms_ssim"] == pytest.approx(rows["a.png"]["ms_ssim"])
+    assert "small.png," in (tmp_path / "ev" / "per_image.csv").read_text()

@@ -25,6 +25,7 @@ def compress(
     import numpy as np
 
     from oculi.compress import compress_image, decompress_image, find_codec, ms_ssim
+    from oculi.compress.rd import MS_SSIM_MIN_SIDE
     from oculi.core.atomic import atomic_path
     from oculi.io import read_image
     from oculi.restore import psnr
@@ -45,7 +46,7 @@ def compress(
     h, w = picture.shape[:2]
     bpp = 8.0 * len(data) / (h * w)
     score = psnr(picture, decoded)
-    msssim = ms_ssim(picture, decoded) if min(h, w) >= 176 else None
+    msssim = ms_ssim(picture, decoded) if min(h, w) >= MS_SSIM_MIN_SIDE else None
     typer.echo(f"{image.name} -> {out} ({len(data)} bytes, {bpp:.3f} bpp, PSNR {score:.2f} dB"
                f"{'' if msssim is None else f', MS-SSIM {msssim:.4f}'}, {seconds:.2f} s)")
     if json_path:

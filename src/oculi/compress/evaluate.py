@@ -22,13 +22,15 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
 
     Returns:
         An :class:`~oculi.core.results.EvaluationReport`: ``val_bpp``, ``val_psnr``,
-        ``val_ms_ssim`` (means) and ``val_psnr_baseline``; details ``images`` (per image).
+        ``val_ms_ssim`` (means; MS-SSIM only of images of at least
+        :data:`~oculi.compress.rd.MS_SSIM_MIN_SIDE` pixels a side, None per smaller image) and
+        ``val_psnr_baseline``; details ``images`` (per image).
     """
     import numpy as np
 
     from oculi.compress.baselines import at_bpp
     from oculi.compress.codec import compress_image, decompress_image
-    from oculi.compress.rd import ms_ssim
+    from oculi.compress.rd import MS_SSIM_MIN_SIDE, ms_ssim
     from oculi.compress.task import load_codec
     from oculi.core.checks import check_choice
     from oculi.core.errors import DataError
@@ -51,14 +53,18 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
         stream = compress_image(ref, model)
         out = decompress_image(stream, model, f.name)
         bpp = 8.0 * len(stream) / (ref.shape[0] * ref.shape[1])
+        small = min(ref.shape[:2]) < MS_SSIM_MIN_SIDE  # no MS-SSIM: too few scales
         row: dict[str, Any] = {"image": f.name, "bpp": bpp, "psnr": psnr(ref, out),
-                               "ms_ssim": ms_ssim(ref, out)}
+                               "ms_ssim": None if small else ms_ssim(ref, out)}
         if baseline != "none":
             point = at_bpp(baseline, ref, bpp)
             row.update(baseline_bpp=point.bpp, psnr_baseline=psnr(ref, point.image))
         rows.append(row)
     metrics = {f"val_{k}": float(np.mean([r[k] for r in rows]))
-               for k in ("bpp", "psnr", "ms_ssim")}
+               for k in ("bpp", "psnr")}
+    scored = [r["ms_ssim"] for r in rows if r["ms_ssim"] is not None]
+    if scored:
+        metrics["val_ms_ssim"] = float(np.mean(scored))
     if baseline != "none":
         metrics["val_psnr_baseline"] = float(np.mean([r["psnr_baseline"] for r in rows]))
     return EvaluationReport("compress", metrics, {"model": model.kind, "quality": model.quality,
@@ -71,8 +77,9 @@ def print_report(report: Any, echo: Any) -> None:
     for r in report["images"]:
         extra = (f"  ({base} {r['psnr_baseline']:.2f} dB at {r['baseline_bpp']:.3f} bpp)"
                  if base != "none" else "")
+        msssim = "-" if r["ms_ssim"] is None else f"{r['ms_ssim']:.4f}"
         echo(f"  {r['image']:<16} {r['bpp']:.3f} bpp  PSNR {r['psnr']:.2f} dB  "
-             f"MS-SSIM {r['ms_ssim']:.4f}{extra}")
+             f"MS-SSIM {msssim}{extra}")
 
 
 def write_evaluation(report: Any, folder: str | os.PathLike[str]) -> None:
@@ -81,7 +88,9 @@ def write_evaluation(report: Any, folder: str | os.PathLike[str]) -> None:
 
     keys = ["image", "bpp", "psnr", "ms_ssim"] + (
         ["baseline_bpp", "psnr_baseline"] if report["baseline"] != "none" else [])
-    lines = [",".join(keys)] + [",".join(str(r[k]) if k == "image" else f"{r[k]:.5f}"
-                                         for k in keys) for r in report["images"]]
+    def cell(r: dict[str, Any], k: str) -> str:
+        return str(r[k]) if k == "image" else "" if r[k] is None else f"{r[k]:.5f}"
+
+    lines = [",".join(keys)] + [",".join(cell(r, k) for k in keys) for r in report["images"]]
     write_text_atomic(Path(folder) / "per_image.csv", "\n".join(lines) + "\n")
     write_json_atomic(Path(folder) / "report.json", report.json_dict())

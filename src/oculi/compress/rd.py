@@ -68,6 +68,8 @@ def bd_rate(rate_ref: Sequence[float], quality_ref: Sequence[float],
 
 
 _MS_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+#: the smallest image side MS-SSIM takes (five scales of an 11-pixel window: 11·2⁴)
+MS_SSIM_MIN_SIDE = 176
 
 
 def _gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
@@ -115,9 +117,9 @@ def ms_ssim(reference: np.ndarray, image: np.ndarray) -> float:
     check_same_size(reference, image, ("reference", "image"))
     a = ensure_float01(reference).astype(np.float32)
     b = ensure_float01(image).astype(np.float32)
-    if min(a.shape[:2]) < 176:
+    if min(a.shape[:2]) < MS_SSIM_MIN_SIDE:
         raise ShapeError(f"image: {a.shape[1]}x{a.shape[0]} pixels; MS-SSIM needs at least "
-                         "176 on each side")
+                         f"{MS_SSIM_MIN_SIDE} on each side")
     if a.ndim == 2:
         a, b = a[..., None], b[..., None]
     g = _gaussian_window()
