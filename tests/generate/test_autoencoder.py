@@ -229,3 +229,25 @@ def test_validation_elbo_decodes_code_samples_not_the_mean():
     assert abs(expected_recon - at_mean) > 0.2 * at_mean  # the case separates the two
     assert scores["val_recon"] == pytest.approx(expected_recon, rel=0.03)
     assert scores["val_elbo"] == pytest.approx(-(expected_recon + kl), rel=0.03)
+
+
+def test_eval_on_a_folder_scores_only_the_images_the_run_held_out(folder, tmp_path,
+                                                                  monkeypatch):
+    """The run held out 3 images with seed 5: eval scores exactly those (not the folder's
+    last fifth under seed 0, which holds images the run trained on)."""
+    from oculi.generate import ae_task
+    from oculi.generate.ae_eval import evaluate_autoencoder
+    from oculi.generate.gan_data import load_source
+
+    run = tmp_path / "run"
+    train_autoencoder(folder, AutoencoderConfig(**{**TINY, "val_images": 3, "seed": 5}), run,
+                      progress=False)
+    seen = []
+    scores = ae_task.reconstruction_scores
+    monkeypatch.setattr(ae_task, "reconstruction_scores",
+                        lambda model, loader, *a: seen.append(loader.dataset.tensors[0])
+                        or scores(model, loader, *a))
+    report = evaluate_autoencoder(run, folder)
+    held = load_source(folder, val_images=3, seed=5).val_images
+    assert report["images"] == 3
+    assert np.array_equal((seen[0][:, 0] * 255).round().numpy().astype(np.uint8), held)

@@ -15,9 +15,11 @@ import torch
 from oculi.core.errors import DataError
 
 
-def held_out_images(data: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, str]:
+def held_out_images(data: str | os.PathLike[str], *, val_images: int = 10**9, seed: int = 0
+                    ) -> tuple[np.ndarray, np.ndarray, str]:
     """Images uint8 ``(N, 28, 28)``, labels ``(N,)`` and the set name ('' for folders) of DATA:
-    a set's test split, a folder of IDX files' test split, or an image folder's held-out fifth."""
+    a set's test split, a folder of IDX files' test split, or the images an image folder's run
+    held out (``val_images`` and ``seed`` of its training config: the same split)."""
     from oculi.data.digits import digit_sets, load_digits
     from oculi.generate.gan_data import load_source
 
@@ -25,10 +27,27 @@ def held_out_images(data: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
     if not root.is_dir() and text.lower() in digit_sets:
         x, y = load_digits(text.lower(), "test")
         return x, y, text.lower()
-    source = load_source(data, val_images=10**9, seed=0)
+    source = load_source(data, val_images=val_images, seed=seed)
     if len(source.val_images) == 0:
         raise DataError(f"{data}: no held-out images to evaluate on")
     return source.val_images, source.val_labels, ""
+
+
+def _run_split(run: str | os.PathLike[str]) -> dict[str, int]:
+    """``val_images`` and ``seed`` the run split its data with (its ``config.yaml``; the
+    defaults when the file is missing or unreadable)."""
+    import yaml
+
+    from oculi.generate.ae_config import AutoencoderConfig
+
+    root = Path(run) if Path(run).is_dir() else Path(run).parent
+    try:
+        saved = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        saved = None
+    saved = saved if isinstance(saved, dict) else {}
+    default = AutoencoderConfig()
+    return {k: int(saved.get(k, getattr(default, k))) for k in ("val_images", "seed")}
 
 
 def evaluate_autoencoder(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
@@ -67,7 +86,7 @@ def evaluate_autoencoder(run: str | os.PathLike[str], data: str | os.PathLike[st
 
     check_positive(samples, "samples")
     model = load_autoencoder(run)
-    x, y, set_name = held_out_images(data)
+    x, y, set_name = held_out_images(data, **_run_split(run))
     set_name = feature_set or set_name
     sigma = model.noise if noise < 0 else float(noise)
     check_positive(images, "images", allow_zero=True)
