@@ -148,12 +148,14 @@ def test_bad_training_files_are_skipped_and_reported(tmp_path):
 
 
 def test_eval_compress_scores_images_too_small_for_ms_ssim(run, tmp_path):
-    """A 160-pixel reference ended the whole evaluation with 'MS-SSIM needs at least 176'."""
+    """A 160-pixel reference ended the whole evaluation with 'MS-SSIM needs at least 176', an
+    unreadable file with its read error."""
     out, _ = run
     data = tmp_path / "refs"
     data.mkdir()
     write_image(data / "a.png", load("astronaut", mode="rgb")[:192, :256])
     write_image(data / "small.png", load("coffee", mode="rgb")[:160, :160])
+    (data / "broken.png").write_bytes(b"not a png")  # skipped and reported, not the end
     res = runner.invoke(app, ["eval", "compress", str(out), str(data), "-o",
                               str(tmp_path / "ev")])
     assert res.exit_code == 0, res.output
@@ -162,3 +164,4 @@ def test_eval_compress_scores_images_too_small_for_ms_ssim(run, tmp_path):
     assert rows["small.png"]["ms_ssim"] is None and rows["small.png"]["psnr"] > 0
     assert report["val_ms_ssim"] == pytest.approx(rows["a.png"]["ms_ssim"])
     assert "small.png," in (tmp_path / "ev" / "per_image.csv").read_text()
+    assert "broken.png" in report["skipped"] and "skipped broken.png" in res.output

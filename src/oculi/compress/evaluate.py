@@ -24,7 +24,8 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
         An :class:`~oculi.core.results.EvaluationReport`: ``val_bpp``, ``val_psnr``,
         ``val_ms_ssim`` (means; MS-SSIM only of images of at least
         :data:`~oculi.compress.rd.MS_SSIM_MIN_SIDE` pixels a side, None per smaller image) and
-        ``val_psnr_baseline``; details ``images`` (per image).
+        ``val_psnr_baseline``; details ``images`` (per image) and ``skipped`` (unreadable
+        files: name -> reason).
     """
     import numpy as np
 
@@ -33,7 +34,7 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     from oculi.compress.rd import MS_SSIM_MIN_SIDE, ms_ssim
     from oculi.compress.task import load_codec
     from oculi.core.checks import check_choice
-    from oculi.core.errors import DataError
+    from oculi.core.errors import DataError, OculiError
     from oculi.core.results import EvaluationReport
     from oculi.io import IMAGE_SUFFIXES, read_image
     from oculi.restore import psnr
@@ -48,8 +49,13 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     if not files:
         raise DataError(f"{data}: no images to evaluate on")
     rows = []
+    skipped: dict[str, str] = {}
     for f in files:
-        ref = read_image(f, mode="rgb")
+        try:
+            ref = read_image(f, mode="rgb")
+        except (OculiError, OSError) as exc:
+            skipped[f.name] = " ".join(str(exc).split())
+            continue
         stream = compress_image(ref, model)
         out = decompress_image(stream, model, f.name)
         bpp = 8.0 * len(stream) / (ref.shape[0] * ref.shape[1])
@@ -60,6 +66,8 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
             point = at_bpp(baseline, ref, bpp)
             row.update(baseline_bpp=point.bpp, psnr_baseline=psnr(ref, point.image))
         rows.append(row)
+    if not rows:
+        raise DataError(f"{data}: none of {len(files)} image(s) could be read")
     metrics = {f"val_{k}": float(np.mean([r[k] for r in rows]))
                for k in ("bpp", "psnr")}
     scored = [r["ms_ssim"] for r in rows if r["ms_ssim"] is not None]
@@ -68,7 +76,8 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     if baseline != "none":
         metrics["val_psnr_baseline"] = float(np.mean([r["psnr_baseline"] for r in rows]))
     return EvaluationReport("compress", metrics, {"model": model.kind, "quality": model.quality,
-                                                  "baseline": baseline, "images": rows})
+                                                  "baseline": baseline, "images": rows,
+                                                  "skipped": skipped})
 
 
 def print_report(report: Any, echo: Any) -> None:
@@ -80,6 +89,8 @@ def print_report(report: Any, echo: Any) -> None:
         msssim = "-" if r["ms_ssim"] is None else f"{r['ms_ssim']:.4f}"
         echo(f"  {r['image']:<16} {r['bpp']:.3f} bpp  PSNR {r['psnr']:.2f} dB  "
              f"MS-SSIM {msssim}{extra}")
+    for name, reason in report.get("skipped", {}).items():
+        echo(f"  skipped {name}: {reason}")
 
 
 def write_evaluation(report: Any, folder: str | os.PathLike[str]) -> None:
