@@ -197,6 +197,7 @@ def test_evaluate_gan_passes_samples_real_images_and_labels_to_the_metrics(folde
     assert seen["labels"].shape == (30,) and set(seen["labels"]) <= {0, 1}
     assert seen["baseline_n"] == 30  # the samples' N (FID's bias depends on N)
     assert report["val_fid_ratio"] == pytest.approx(3.0)
+    assert [k.endswith("broken.png") for k in report.details["skipped"]] == [True]  # reported
     assert report["val_class_accuracy"] == 0.9 and "val_feature_accuracy" not in report.metrics
     with pytest.raises(DataError, match="feature_set"):
         gan_eval.evaluate_gan(run, folder, samples=30)

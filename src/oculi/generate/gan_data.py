@@ -155,8 +155,10 @@ def load_source(data: str | os.PathLike[str] | None, *, val_images: int, limit: 
                      val_labels=vy.astype(np.int64))
 
 
-def read_folder(root: str | os.PathLike[str]) -> np.ndarray:
-    """Every readable image under ``root`` as uint8 ``(N, 28, 28)`` (unreadable files skipped).
+def read_folder(root: str | os.PathLike[str],
+                skipped: dict[str, str] | None = None) -> np.ndarray:
+    """Every readable image under ``root`` as uint8 ``(N, 28, 28)``; each unreadable file is
+    left out and, when ``skipped`` is given, recorded there (path -> reason).
 
     Raises:
         DataError: no image in the folder could be read.
@@ -165,8 +167,9 @@ def read_folder(root: str | os.PathLike[str]) -> np.ndarray:
     for path, _ in _image_folder(Path(root))[0]:
         try:
             images.append(read_grey(path))
-        except (OculiError, OSError):
-            continue
+        except (OculiError, OSError) as exc:
+            if skipped is not None:
+                skipped[str(path)] = " ".join(str(exc).split())
     if not images:
         raise DataError(f"{root}: no readable image")
     return np.stack(images)

@@ -24,7 +24,8 @@ def _metrics() -> Any:
     return metrics
 
 
-def _real_test(data: str | os.PathLike[str], feature_set: str) -> tuple[np.ndarray, str]:
+def _real_test(data: str | os.PathLike[str], feature_set: str,
+               skipped: dict[str, str]) -> tuple[np.ndarray, str]:
     from pathlib import Path
 
     from oculi.data.digits import digit_sets, load_digits
@@ -45,7 +46,7 @@ def _real_test(data: str | os.PathLike[str], feature_set: str) -> tuple[np.ndarr
     except DataError:  # not IDX files: every readable image of the folder
         from oculi.generate.gan_data import read_folder
 
-        x = read_folder(root)
+        x = read_folder(root, skipped)
     return x, feature_set
 
 
@@ -70,7 +71,8 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
         An :class:`~oculi.core.results.EvaluationReport`: ``val_fid_lenet``,
         ``val_kid_lenet``, ``val_precision``, ``val_recall``, ``val_mode_coverage``,
         ``val_class_accuracy`` (conditional runs), ``val_real_fid_lenet`` and
-        ``val_fid_ratio`` (FID-LeNet / real halves' FID-LeNet) with ``baseline``.
+        ``val_fid_ratio`` (FID-LeNet / real halves' FID-LeNet) with ``baseline``; details
+        ``skipped`` (unreadable images of a DATA folder, path -> reason, left out).
 
     Raises:
         DataError: not a gan run, unknown data, too few test images.
@@ -84,7 +86,8 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     check_positive(samples, "samples")
     metrics = _metrics()
     model = load_gan(run)
-    real, set_name = _real_test(data, feature_set)
+    skipped: dict[str, str] = {}
+    real, set_name = _real_test(data, feature_set, skipped)
     n_test = len(real)
     if n_test < samples:
         raise DataError(f"{data}: {n_test} test images, fewer than samples={samples}")
@@ -98,7 +101,8 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
            if isinstance(v, (int, float)) and k != "feature_accuracy"}
     details: dict[str, Any] = {"samples": samples, "feature_set": set_name,
                                "conditional": bool(model.classes), "config": model.config(),
-                               "feature_accuracy": scores.get("feature_accuracy")}
+                               "feature_accuracy": scores.get("feature_accuracy"),
+                               "skipped": skipped}
     if baseline:
         # the same N as the samples: FID's bias depends on N (the halves are of the set's split)
         base = metrics.real_baseline(set_name, n=samples, seed=seed)
@@ -111,6 +115,9 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
 def print_report(report: Any, echo: Any) -> None:
     """The metrics of :func:`evaluate_gan`, with the real-halves floor."""
     m = report.metrics
+    skipped = report.details.get("skipped") or {}
+    if skipped:
+        echo(f"  {len(skipped)} unreadable real image(s) left out, e.g. {next(iter(skipped))}")
     echo(f"  FID-LeNet {m['val_fid_lenet']:.3f}  KID-LeNet {m['val_kid_lenet']:.4f}  precision "
          f"{m['val_precision']:.3f}  recall {m['val_recall']:.3f}")
     if "val_class_accuracy" in m:
