@@ -84,6 +84,11 @@ def test_folder_run_skips_bad_file_and_evals(tmp_path):
                               str(tmp_path / "ev.json")])
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "ev.json").read_text())["images"] == 12
+    res = runner.invoke(app, ["eval", "embed", str(tmp_path / "run"), str(data), "--limit", "6",
+                              "--json", str(tmp_path / "ev6.json")])
+    assert res.exit_code == 0, res.output
+    limited = json.loads((tmp_path / "ev6.json").read_text())
+    assert limited["images"] == 6 and limited["classes"] == 2  # not the first class alone
 
 
 def test_loc2vec_run_and_eval(tmp_path):

@@ -40,7 +40,8 @@ def evaluate_embedder(run: str | os.PathLike[str], data: str | os.PathLike[str],
     Args:
         run: run folder or checkpoint.
         data: ``mnist``, ``fashion-mnist`` (test split), ``loc2vec``, or a class folder.
-        limit: score only the first N images (0: all).
+        limit: score only N images (0: all): the first N of a digit test split, N drawn at
+            random (seed 0) from a class folder.
         knn_k: neighbours voting in the k-NN accuracy.
         city_seed: loc2vec: seed of the held-out city (training used its own ``seed``).
         city_size: loc2vec: side of the held-out city in pixels.
@@ -105,8 +106,9 @@ def _dataset(d: dict[str, Any]) -> tuple[Any, list[str] | None]:
         return D.DigitImages(x, y), D.digit_classes(source.name)
     if source.kind == "folder":
         paths, labels, class_names, skipped = D.scan_class_folder(source.name)
-        if limit:
-            paths, labels = paths[:limit], labels[:limit]
+        if limit:  # a seeded random subset: the paths come class by class
+            keep = np.sort(np.random.default_rng(0).permutation(len(paths))[:limit])
+            paths, labels = [paths[i] for i in keep], labels[keep]
         dataset = D.FolderImages(paths, labels, d["image_size"])
         dataset.skipped = skipped
         return dataset, class_names
