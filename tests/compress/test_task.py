@@ -165,3 +165,22 @@ def test_eval_compress_scores_images_too_small_for_ms_ssim(run, tmp_path):
     assert report["val_ms_ssim"] == pytest.approx(rows["a.png"]["ms_ssim"])
     assert "small.png," in (tmp_path / "ev" / "per_image.csv").read_text()
     assert "broken.png" in report["skipped"] and "skipped broken.png" in res.output
+
+
+def test_decompress_with_a_single_run_goes_by_the_model_not_the_quality_byte(run, tmp_path):
+    """A file whose header names another quality than the single run passed with --run was
+    refused with 'drop --quality', an option decompress does not have; the model id decides."""
+    from oculi.compress import compress_image
+    from oculi.compress.bitstream import Header, pack, unpack
+
+    out, _ = run
+    image = load("chelsea", mode="rgb")[:64, :64]
+    model = find_codec(out)
+    header, streams = unpack(compress_image(image, model))
+    other = Header(header.kind, 5, header.model_id, header.height, header.width)
+    (tmp_path / "x.oculi").write_bytes(pack(other, streams))
+    res = runner.invoke(app, ["decompress", str(tmp_path / "x.oculi"), "-o",
+                              str(tmp_path / "o.png"), "--run", str(out)])
+    assert res.exit_code == 0, res.output
+    assert np.array_equal(read_image(tmp_path / "o.png", mode="rgb"),
+                          reconstruct_image(image, model))

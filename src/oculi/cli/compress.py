@@ -68,11 +68,15 @@ def decompress(
     """Decode an .oculi file to an image (the run folder it was compressed with, or the
     folder of per-quality runs)."""
     from oculi.compress import find_codec, read_compressed, read_header
+    from oculi.core.errors import ParameterError
     from oculi.io import output_format, write_image
 
     output_format(out)
     header = read_header(file)
-    model = find_codec(run, header.quality or None)
+    try:
+        model = find_codec(run, header.quality or None)
+    except ParameterError:  # a single run of another quality: the model id decides
+        model = find_codec(run)
     t0 = time.perf_counter()
     decoded = read_compressed(file, model)
     seconds = time.perf_counter() - t0
