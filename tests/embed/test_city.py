@@ -78,3 +78,21 @@ def test_mix_scores_against_brute_force_and_scipy():
     assert out["mix_l1_best"] <= out["mix_l1_nn"] < out["mix_l1_random"]
     shuffled = mix_scores(g.permutation(emb), mixes, centres, 32)  # embeddings unrelated
     assert shuffled["mix_gain"] < 0.4 < out["mix_gain"]
+
+
+def test_mix_spearman_averages_the_ranks_of_ties_as_scipy_does():
+    """Pure tiles (all water, all buildings) share a mix: many mix distances tie at 0 or 2."""
+    stats = pytest.importorskip("scipy.stats")
+    g = np.random.default_rng(1)
+    n = 40
+    mixes = np.eye(4)[g.integers(0, 4, n)]
+    emb = mixes + 0.3 * g.normal(size=mixes.shape)
+    centres = g.uniform(0, 400, (n, 2))
+    out = mix_scores(emb, mixes, centres, 32)
+    ok = allowed_pairs(centres, 32)
+    ed = np.linalg.norm(emb[:, None] - emb[None], axis=2)
+    md = np.abs(mixes[:, None] - mixes[None]).sum(2)
+    iu = np.triu_indices(n, 1)
+    keep = ok[iu]
+    rho = stats.spearmanr(ed[iu][keep], md[iu][keep]).statistic
+    assert out["mix_spearman"] == pytest.approx(rho, abs=1e-9)

@@ -29,8 +29,15 @@ def allowed_pairs(centres: np.ndarray, tile_size: float) -> np.ndarray:
 
 
 def _ranks(x: torch.Tensor) -> torch.Tensor:
+    """0-based ranks of ``x (N,)``; tied values share their average rank (as Spearman's rho
+    needs: pure tiles give many equal mix distances)."""
+    order = x.argsort()
+    _, group, counts = torch.unique_consecutive(x[order], return_inverse=True,
+                                                return_counts=True)
+    counts = counts.to(x.dtype)
+    average = counts.cumsum(0) - (counts + 1) / 2  # mean of the 0-based ranks of each group
     r = torch.empty_like(x)
-    r[x.argsort()] = torch.arange(len(x), dtype=x.dtype)
+    r[order] = average[group]
     return r
 
 
