@@ -119,3 +119,12 @@ def test_bad_data_is_one_line_error(idx_folder, tmp_path):
         CapsNetConfig(m_neg=0.95)
     with pytest.raises(ParameterError, match="model"):
         CapsNetConfig(model="resnet")
+
+
+def test_no_held_out_digits_is_stated_in_the_data_summary(idx_folder, tmp_path):
+    import json
+
+    cfg = CapsNetConfig(epochs=1, val_count=0, train_limit=40, **TINY)
+    train_capsnet(idx_folder, cfg, tmp_path / "run", progress=False)
+    summary = json.loads((tmp_path / "run" / "data.json").read_text())
+    assert summary["val"] == 0 and summary["validation"] == "the training digits (val_count 0)"

@@ -37,7 +37,8 @@ class CapsNetConfig(TrainConfig):
         m_neg: margin loss: the length an absent class capsule should stay below.
         absent_weight: margin loss: lambda, the down-weighting of absent classes.
         shift: augmentation: largest random shift in pixels (paper: 2; 0 disables).
-        val_count: training digits held out for validation (after a seeded shuffle).
+        val_count: training digits held out for validation (after a seeded shuffle); 0:
+            none, validation then scores the training digits (``data.json`` says so).
         train_limit: use at most this many training digits (0: all).
     """
 

@@ -59,8 +59,9 @@ class CapsNetTask(Task):
 
     def build_data(self, cfg: CapsNetConfig, model: nn.Module, info: Any) -> TaskData:
         train, val, summary = split_train(self.data, cfg.val_count, cfg.seed, cfg.train_limit)
-        if len(val) == 0:
+        if len(val) == 0:  # nothing held out: say so (val_* then scores training digits)
             val = train
+            summary["validation"] = "the training digits (val_count 0)"
         self.generator.manual_seed(cfg.seed + 7919 * info.rank)
         summary.update(model=cfg.model, parameters=count_parameters(model), shift=cfg.shift)
         return TaskData(train, val, summary)
