@@ -201,6 +201,13 @@ def test_evaluate_gan_passes_samples_real_images_and_labels_to_the_metrics(folde
     assert report["val_class_accuracy"] == 0.9 and "val_feature_accuracy" not in report.metrics
     with pytest.raises(DataError, match="feature_set"):
         gan_eval.evaluate_gan(run, folder, samples=30)
+
+    def too_many(set_name, *, n=None, seed=0):
+        raise DataError(f"n: expected 129..2500 samples per half, got {n}")
+
+    monkeypatch.setattr(Metrics, "real_baseline", staticmethod(too_many))
+    with pytest.raises(DataError, match=r"samples: 30 is too many.*--no-baseline"):
+        gan_eval.evaluate_gan(run, folder, samples=30, feature_set="mnist")
     monkeypatch.setattr(gan_eval, "_metrics", lambda: (_ for _ in ()).throw(
         MissingDependencyError("no metrics")))
     with pytest.raises(MissingDependencyError):

@@ -105,7 +105,11 @@ def evaluate_gan(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
                                "skipped": skipped}
     if baseline:
         # the same N as the samples: FID's bias depends on N (the halves are of the set's split)
-        base = metrics.real_baseline(set_name, n=samples, seed=seed)
+        try:
+            base = metrics.real_baseline(set_name, n=samples, seed=seed)
+        except DataError as exc:
+            raise DataError(f"samples: {samples} is too many for the real-halves baseline "
+                            f"({exc}) — lower --samples or pass --no-baseline") from None
         details["real_baseline"] = base
         out["val_real_fid_lenet"] = float(base["fid_lenet"])
         out["val_fid_ratio"] = out["val_fid_lenet"] / max(out["val_real_fid_lenet"], 1e-12)
