@@ -40,9 +40,15 @@ def generate(
     from oculi.generate import generate as draw
     from oculi.generate import run_task_name
     from oculi.generate.gan_sample import grid
+    from oculi.generate.sample import MAX_IMAGES
     from oculi.io import output_format, write_image
 
     check_positive(n, "-n")
+    if n > MAX_IMAGES:
+        from oculi.core.errors import ParameterError
+
+        raise ParameterError(f"-n: at most {MAX_IMAGES} images per call, got {n} — for more, "
+                             "call again with other --seed values")
     if columns is not None:
         check_positive(columns, "--columns")
     output_format(out)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from oculi.core.errors import DataError
+from oculi.core.errors import DataError, ParameterError
 from oculi.core.registry import Registry
 
 #: trainable task name -> ``"module:function"`` of its ``sample(run, n, *, seed, labels)``
@@ -67,6 +67,10 @@ def _load(ref: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+#: most images one :func:`generate` call makes (they are made in one batch: bounded memory)
+MAX_IMAGES = 10_000
+
+
 def generate(run: str | os.PathLike[str], n: int, *, seed: int = 0,
              labels: Sequence[int] | None = None) -> np.ndarray:
     """``n`` images from the generator trained in the run folder ``run``.
@@ -74,7 +78,7 @@ def generate(run: str | os.PathLike[str], n: int, *, seed: int = 0,
     Args:
         run: a run folder written by ``oculi train gan`` (or another task in
             :data:`generators`).
-        n: how many images (>= 1).
+        n: how many images, 1..:data:`MAX_IMAGES` (all are made in one batch).
         seed: the noise seed (the same seed gives the same images).
         labels: class indices for a conditional model (length ``n``); None: classes in turn.
 
@@ -84,6 +88,10 @@ def generate(run: str | os.PathLike[str], n: int, *, seed: int = 0,
     Raises:
         DataError: ``run`` is not a run folder.
         UnknownNameError: the run's task makes no images.
+        ParameterError: ``n`` is not a whole number in 1..:data:`MAX_IMAGES`.
     """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_IMAGES:
+        raise ParameterError(f"n: expected 1..{MAX_IMAGES} images per call, got {n!r} — for "
+                             "more, call again with other seeds")
     task = run_task_name(run)
-    return _load(generators.get(task))(run, n, seed=seed, labels=labels)
+    return _load(generators.get(task))(run, int(n), seed=seed, labels=labels)
