@@ -44,3 +44,19 @@ def test_vgg_needs_a_good_file(tmp_path):
         StyleFeatures("vgg19", weights=bad)
     with pytest.raises(DataError, match="no such"):
         StyleFeatures("vgg19", weights=tmp_path / "missing.pth")
+
+
+def test_vgg_weights_read_as_safetensors(tmp_path):
+    import torchvision
+    from safetensors.torch import save_file
+
+    body = torchvision.models.vgg16(weights=None).features.eval()
+    path = tmp_path / "vgg16.safetensors"
+    save_file({k: v.contiguous() for k, v in body.state_dict().items()}, str(path))
+    f = StyleFeatures("vgg16", weights=path)
+    x = torch.rand(1, 3, 32, 32)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        ref = body[:4]((x - mean) / std)  # conv1_1 .. relu1_2
+    torch.testing.assert_close(f(x, ["relu1_2"])["relu1_2"], ref)

@@ -73,23 +73,22 @@ def load_vgg_features(name: str, weights: str | os.PathLike[str]) -> nn.Sequenti
 
     Args:
         name: ``vgg16`` or ``vgg19``.
-        weights: a ``torch.save`` state dict of the whole classifier (``features.0.weight``,
-            ..., as torchvision's own files) or of its ``features`` alone (``0.weight``, ...).
+        weights: a state dict (``torch.save`` or ``.safetensors``, read by
+            :func:`oculi.models.weights.read_state_dict`) of the whole classifier
+            (``features.0.weight``, ..., as torchvision's own files) or of its ``features``
+            alone (``0.weight``, ...).
 
     Raises:
         DataError: a missing or unreadable file, or tensors that do not fit the architecture.
     """
     import torchvision
 
+    from oculi.models.weights import read_state_dict
+
     path = Path(weights)
     if not path.is_file():
         raise DataError(f"{path}: no such VGG weights file")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise DataError(f"{path}: not a torch state dict ({type(err).__name__})") from None
-    if not isinstance(state, dict):
-        raise DataError(f"{path}: expected a state dict, got {type(state).__name__}")
+    state = read_state_dict(path)  # .pth or .safetensors, weights_only, timed
     body = getattr(torchvision.models, name)(weights=None).features
     if any(k.startswith("features.") for k in state):
         state = {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
