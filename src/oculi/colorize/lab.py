@@ -17,6 +17,8 @@ from oculi.core.convert import ensure_float01
 _RGB2XYZ = ((0.412453, 0.357580, 0.180423),
             (0.212671, 0.715160, 0.072169),
             (0.019334, 0.119193, 0.950227))
+#: XYZ -> sRGB (linear), its inverse (computed once, not per call)
+_XYZ2RGB = np.linalg.inv(np.array(_RGB2XYZ)).tolist()
 #: the D65 reference white of skimage (2-degree observer)
 _WHITE = (0.95047, 1.0, 1.08883)
 _EPS = 216.0 / 24389.0  # (6/29)^3
@@ -44,7 +46,7 @@ def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
     f = torch.stack([fy + lab[:, 1] / 500, fy, (fy - lab[:, 2] / 200).clamp_min(0)], 1)
     xyz = torch.where(f > 6.0 / 29.0, f ** 3, (116 * f - 16) / _KAPPA)
     xyz = xyz * lab.new_tensor(_WHITE).view(1, 3, 1, 1)
-    lin = _matrix(np.linalg.inv(np.array(_RGB2XYZ)).tolist(), xyz)
+    lin = _matrix(_XYZ2RGB, xyz)
     rgb = torch.where(lin > 0.0031308, 1.055 * lin.clamp_min(0.0031308) ** (1 / 2.4) - 0.055,
                       12.92 * lin)
     return rgb.clamp(0, 1) if clip else rgb
