@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from oculi.core.atomic import append_jsonl, atomic_path, write_json_atomic
+from oculi.core.atomic import append_jsonl, atomic_path, save_figure, write_json_atomic
 
 
 def test_failed_write_leaves_previous_file(tmp_path):
@@ -88,3 +88,17 @@ def test_a_killed_writers_temp_file_is_recognised_and_removed(tmp_path):
     removed = remove_stale_temp_files(tmp_path)
     assert len(removed) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "draft.tmp"])
+
+
+def test_save_figure_writes_a_png_closes_the_figure_and_leaves_no_temp_file(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    out = save_figure(fig, tmp_path / "sub" / "f.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not plt.fignum_exists(fig.number)
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["f.png"]

@@ -162,6 +162,18 @@ def write_jsonl_atomic(path: str | os.PathLike[str], records: list[Any]) -> Path
                                            for r in records))
 
 
+def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 90) -> Path:
+    """Write a matplotlib figure as PNG to ``path`` atomically, close it and return the path."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
 def append_jsonl(path: str | os.PathLike[str], obj: Any) -> Path:
     """Append one JSON line (benchmarks' results files). Appends are line-atomic on POSIX."""
     target = Path(path)

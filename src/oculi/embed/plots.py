@@ -3,7 +3,6 @@ nearest neighbours."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,17 +57,6 @@ def projection_figure(coords: np.ndarray, labels: np.ndarray, class_names: Seque
     return fig
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str]) -> None:
-    """Write a matplotlib figure atomically and close it."""
-    import matplotlib.pyplot as plt
-
-    from oculi.core.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
-
-
 def neighbour_grid(images: np.ndarray, queries: Sequence[int], neighbours: np.ndarray,
                    correct: np.ndarray | None = None, scale: int = 2) -> np.ndarray:
     """One row per query: the query image, a gap, then its neighbours; a green (same class) or
@@ -103,4 +91,4 @@ def neighbour_grid(images: np.ndarray, queries: Sequence[int], neighbours: np.nd
     return np.repeat(np.repeat(out, scale, 0), scale, 1)
 
 
-__all__ = ["neighbour_grid", "project_2d", "projection_figure", "save_figure"]
+__all__ = ["neighbour_grid", "project_2d", "projection_figure"]

@@ -98,9 +98,10 @@ def write_pictures(folder: Path, emb: np.ndarray, labels: np.ndarray, dataset: A
                    class_names: list[str] | None, title: str, *, k: int = 8,
                    rows: int = 10, projection: str = "auto", max_points: int = 2000) -> list[str]:
     """Write ``projection.png`` and ``neighbours.png`` into ``folder``; their names."""
+    from oculi.core.atomic import save_figure
     from oculi.embed.loc2vec import allowed_pairs
     from oculi.embed.metrics import nearest
-    from oculi.embed.plots import neighbour_grid, project_2d, projection_figure, save_figure
+    from oculi.embed.plots import neighbour_grid, project_2d, projection_figure
     from oculi.io import write_image
 
     g = np.random.default_rng(0)

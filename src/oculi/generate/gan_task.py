@@ -249,7 +249,7 @@ def plot_losses(log: list[tuple[int, float, float]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from oculi.core.atomic import atomic_path
+    from oculi.core.atomic import save_figure
 
     arr = np.array(log, dtype=float)
     k = max(1, len(arr) // 100)
@@ -266,10 +266,7 @@ def plot_losses(log: list[tuple[int, float, float]], path: Path) -> None:
     ax.set_xlabel("step")
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def train_gan(data: str | os.PathLike[str] | None, cfg: GanConfig | None = None,
