@@ -105,17 +105,19 @@ class StylizeTask(Task):
         total = obj.content_weight * c + obj.style_weight * s
         return {"total": total, "content": c, "style": s, "tv": tv}
 
-    def _losses(self, model: nn.Module, content: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _losses(self, model: nn.Module, content: torch.Tensor,
+                rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        """The losses of a content batch; ``rng`` picks the style crops (AdaIN)."""
         self.features.to(content.device)
         if self.cfg.model == "johnson":
             return self.objective(model(content), content)
         style = style_batch(self.styles, content.shape[0], self.cfg.image_size,
-                            self.style_rng).to(content.device)
+                            rng).to(content.device)
         return self._adain_losses(model, content, style)
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
         content = step.to_device(batch)
-        losses = self._losses(step.model, content)
+        losses = self._losses(step.model, content, self.style_rng)
         n = content.shape[0]
         stats = {f"{k}_loss": float(v.detach()) * n for k, v in losses.items() if k != "total"}
         return StepOutput(losses["total"], stats, n)
@@ -132,14 +134,12 @@ class StylizeTask(Task):
                  device: torch.device) -> dict[str, Any]:
         sums: dict[str, float] = {}
         n = 0
-        rng_state = getattr(self, "style_rng", np.random.default_rng(0)).bit_generator.state
-        self.style_rng = np.random.default_rng(12345)  # the same style crops every evaluation
+        rng = np.random.default_rng(12345)  # the same style crops every evaluation
         for content in loader:
             content = content.to(device)
-            for k, v in self._losses(model, content).items():
+            for k, v in self._losses(model, content, rng).items():
                 sums[k] = sums.get(k, 0.0) + float(v) * content.shape[0]
             n += content.shape[0]
-        self.style_rng.bit_generator.state = rng_state
         return {"val_loss": sums["total"] / n, "val_style_loss": sums["style"] / n,
                 "val_content_loss": sums["content"] / n}
 
