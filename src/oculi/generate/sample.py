@@ -1,5 +1,5 @@
 """Sampling from a trained generator run, whatever its task: the ``generators`` registry maps a
-trainable task name (``gan``, ``vae``, ...) to its ``sample`` function, imported only when used.
+trainable task name (``gan``, ``vae``, ...) to its ``sample`` function, imported only when called.
 
 A ``sample`` function has the signature::
 
@@ -16,24 +16,22 @@ a conditional model and are refused by an unconditional one.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from oculi.core.errors import DataError, ParameterError
-from oculi.core.registry import Registry
+from oculi.core.registry import Registry, lazy
 
-#: trainable task name -> ``"module:function"`` of its ``sample(run, n, *, seed, labels)``
-generators: Registry[str] = Registry("generator task")
+#: trainable task name -> its ``sample(run, n, *, seed, labels)`` (its module imported on call)
+generators: Registry[Callable[..., np.ndarray]] = Registry("generator task")
 
-generators.register("gan", "oculi.generate.gan_sample:sample",
+generators.register("gan", lazy("oculi.generate.gan_sample", "sample"),
                     help="the GAN family (oculi train gan)")
-generators.register("vae", "oculi.generate.ae_task:sample",
+generators.register("vae", lazy("oculi.generate.ae_task", "sample"),
                     help="VAE prior samples (oculi train vae --model vae)")
 
 _TASK_LINE = re.compile(r"#\s*task:\s*([A-Za-z0-9_\-]+)")
@@ -60,11 +58,6 @@ def run_task_name(run: str | os.PathLike[str]) -> str:
     if match is None:
         raise DataError(f"{path}: no '# task: NAME' first line — not written by oculi train")
     return match.group(1)
-
-
-def _load(ref: str) -> Any:
-    module, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 #: most images one :func:`generate` call makes (they are made in one batch: bounded memory)
@@ -94,4 +87,4 @@ def generate(run: str | os.PathLike[str], n: int, *, seed: int = 0,
         raise ParameterError(f"n: expected 1..{MAX_IMAGES} images per call, got {n!r} — for "
                              "more, call again with other seeds")
     task = run_task_name(run)
-    return _load(generators.get(task))(run, int(n), seed=seed, labels=labels)
+    return generators.get(task)(run, int(n), seed=seed, labels=labels)
