@@ -25,6 +25,7 @@ TABS: dict[str, tuple[str, dict[str, str]]] = {
     "ocr": ("ocr-in", {}),
     "restore": ("restore-in", {}),
     "threed": ("threed-in", {"threed-in2": "stereo-right"}),
+    "img2img": ("img2img-in", {"img2img-in2": "coffee"}),
 }
 
 

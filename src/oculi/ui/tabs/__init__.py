@@ -66,6 +66,7 @@ MODULES: tuple[str, ...] = (
     "restore",
     "threed",
     "action",
+    "imagetoimage",
 )
 
 
