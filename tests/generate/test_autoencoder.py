@@ -245,9 +245,37 @@ def test_eval_on_a_folder_scores_only_the_images_the_run_held_out(folder, tmp_pa
     seen = []
     scores = ae_task.reconstruction_scores
     monkeypatch.setattr(ae_task, "reconstruction_scores",
-                        lambda model, loader, *a: seen.append(loader.dataset.tensors[0])
-                        or scores(model, loader, *a))
+                        lambda model, loader, *a, **k: seen.append(loader.dataset.tensors[0])
+                        or scores(model, loader, *a, **k))
     report = evaluate_autoencoder(run, folder)
     held = load_source(folder, val_images=3, seed=5).val_images
     assert report["images"] == 3
     assert np.array_equal((seen[0][:, 0] * 255).round().numpy().astype(np.uint8), held)
+
+
+def test_reconstruction_scores_ssim_is_of_the_same_noisy_code_mean_reconstructions():
+    """``with_ssim``: SSIM of the reconstructions PSNR is scored on (the same seeded noisy inputs
+    in every batch, also when a VAE's code samples draw from the same generator in between)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from oculi.generate.ae_nets import add_input_noise
+    from oculi.generate.ae_task import reconstruction_scores
+    from oculi.train.metrics.image import ssim
+
+    torch.manual_seed(0)
+    net = ConvAutoencoder(latent_dim=3, width=4, variational=True).eval()
+    x = torch.rand(12, 1, 28, 28)
+    loader = DataLoader(TensorDataset(x, torch.zeros(12)), batch_size=5)
+    plain = reconstruction_scores(net, loader, torch.device("cpu"), 1.0, 0.3, seed=4)
+    got = reconstruction_scores(net, loader, torch.device("cpu"), 1.0, 0.3, seed=4,
+                                with_ssim=True)
+    assert "val_ssim" not in plain and got["val_psnr"] == plain["val_psnr"]
+    g = torch.Generator().manual_seed(4)
+    values = []
+    with torch.no_grad():
+        for b in x.split(5):
+            seen = add_input_noise(b, 0.3, g)
+            mu = net.encode(seen)[0]
+            values.append(ssim(torch.sigmoid(net.decode(mu)), b))
+            torch.randn(mu.shape, generator=g)  # the code sample drawn after each batch's noise
+    assert got["val_ssim"] == pytest.approx(float(torch.cat(values).mean()), abs=1e-6)

@@ -82,7 +82,6 @@ def evaluate_autoencoder(run: str | os.PathLike[str], data: str | os.PathLike[st
     from oculi.core.checks import check_positive
     from oculi.core.results import EvaluationReport
     from oculi.generate.ae_task import load_autoencoder, reconstruction_scores, sample
-    from oculi.train.metrics.image import ssim
 
     check_positive(samples, "samples")
     model = load_autoencoder(run)
@@ -92,18 +91,9 @@ def evaluate_autoencoder(run: str | os.PathLike[str], data: str | os.PathLike[st
     check_positive(images, "images", allow_zero=True)
     xt = torch.from_numpy(x[:images or None]).float().div(255.0)[:, None]
     loader = DataLoader(TensorDataset(xt, torch.from_numpy(y[:len(xt)])), batch_size=500)
-    metrics = reconstruction_scores(model, loader, torch.device("cpu"), 1.0, sigma, seed)
+    metrics = reconstruction_scores(model, loader, torch.device("cpu"), 1.0, sigma, seed,
+                                    with_ssim=True)
     metrics.pop("val_loss")
-    with torch.no_grad():
-        g = torch.Generator().manual_seed(seed)
-        from oculi.generate.ae_nets import add_input_noise
-
-        values = []
-        for b in xt.split(500):
-            seen = add_input_noise(b, sigma, g) if sigma else b
-            rec = torch.sigmoid(model.decode(model.encode(seen)[0]))
-            values.append(ssim(rec, b))
-    metrics["val_ssim"] = float(torch.cat(values).mean())
     details: dict[str, Any] = {"model": model.model, "latent_dim": model.latent_dim,
                                "images": len(xt), "noise": sigma, "feature_set": set_name}
     if model.variational and set_name:

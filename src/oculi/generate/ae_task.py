@@ -137,19 +137,23 @@ def raise_empty(name: str) -> None:
 
 @torch.no_grad()
 def reconstruction_scores(model: ConvAutoencoder, loader: DataLoader, device: torch.device,
-                          beta: float, noise: float = 0.0, seed: int = 0) -> dict[str, float]:
+                          beta: float, noise: float = 0.0, seed: int = 0, *,
+                          with_ssim: bool = False) -> dict[str, float]:
     """Mean scores over ``(image, label)`` batches in [0, 1]: ``val_loss`` (recon + beta KL),
     ``val_recon`` (nats), ``val_psnr`` (dB, reconstruction from the code mean, peak 1), and for a
     VAE ``val_elbo`` (nats per image) and ``val_bpd`` (its bits per pixel, -ELBO / (784 ln 2)).
     A VAE's ``val_recon`` (hence its loss and ELBO) decodes one code sample per image drawn from
     q(z|x) (seeded by ``seed`` on the CPU): a one-sample estimate of the ELBO's expected
     reconstruction term, not the decoding of the code mean (which usually overstates the ELBO).
-    With ``noise`` the encoder sees noisy inputs (denoising) and the clean image is the target."""
-    from oculi.train.metrics.image import psnr
+    With ``noise`` the encoder sees noisy inputs (denoising) and the clean image is the target.
+    ``with_ssim`` adds ``val_ssim`` (per-image mean SSIM of the same code-mean reconstruction)."""
+    from oculi.train.metrics.image import psnr, ssim
 
     model.eval()
     g = torch.Generator().manual_seed(seed)
     sums = {"loss": 0.0, "recon": 0.0, "kl": 0.0, "psnr": 0.0}
+    if with_ssim:
+        sums["ssim"] = 0.0
     n = 0
     for x, _ in loader:
         x = x.to(device)
@@ -165,8 +169,10 @@ def reconstruction_scores(model: ConvAutoencoder, loader: DataLoader, device: to
         sums["loss"] += float(loss) * len(x)
         sums["recon"] += float(terms["recon"].sum())
         sums["kl"] += float(terms["kl"].sum())
-        mse_ok = psnr(torch.sigmoid(mean_out["logits"]), x).clamp(max=100.0)
-        sums["psnr"] += float(mse_ok.sum())
+        recon = torch.sigmoid(mean_out["logits"])
+        sums["psnr"] += float(psnr(recon, x).clamp(max=100.0).sum())
+        if with_ssim:
+            sums["ssim"] += float(ssim(recon, x).sum())
         n += len(x)
     out_scores = {f"val_{k}": v / max(n, 1) for k, v in sums.items() if k != "kl"}
     if getattr(model, "variational", False):
