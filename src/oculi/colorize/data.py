@@ -58,16 +58,9 @@ def read_colour(source: str, short_side: int) -> np.ndarray:
         DataError: a grey image (no pixel with chroma above :data:`GREY_CHROMA`).
         ImageReadError: an unreadable file.
     """
-    import cv2
+    from oculi.restore.patches import read_short_side
 
-    from oculi.restore.patches import read_source
-
-    rgb = read_source(source)
-    h, w = rgb.shape[:2]
-    k = short_side / min(h, w)
-    size = (max(short_side, round(w * k)), max(short_side, round(h * k)))
-    rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC)
-    lab = image_to_lab(rgb, source)
+    lab = image_to_lab(read_short_side(source, short_side), source)
     if float(np.hypot(lab[..., 1], lab[..., 2]).max()) < GREY_CHROMA:
         raise DataError(f"{source}: a grey image (no colour to learn from)")
     return lab

@@ -85,6 +85,18 @@ def read_source(source: str) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
+def read_short_side(source: str, short_side: int) -> np.ndarray:
+    """:func:`read_source` resized so its shorter side is ``short_side`` pixels (area when
+    shrinking, cubic when enlarging): HxWx3 uint8 RGB."""
+    import cv2
+
+    image = read_source(source)
+    h, w = image.shape[:2]
+    k = short_side / min(h, w)
+    size = (max(short_side, round(w * k)), max(short_side, round(h * k)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC)
+
+
 def to_planes(rgb: np.ndarray, channels: int) -> np.ndarray:
     """uint8 RGB -> float32 HxWxC in [0, 1]: RGB, or the Y of YCbCr (``channels=1``)."""
     x = rgb.astype(np.float32) / np.float32(255.0)

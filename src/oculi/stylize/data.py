@@ -48,16 +48,9 @@ def content_sources(data: str | os.PathLike[str] | Sequence[str | os.PathLike[st
 
 def read_content(source: str, short_side: int) -> np.ndarray:
     """A content source as HxWx3 float32 RGB in [0, 1], its shorter side ``short_side`` pixels."""
-    import cv2
+    from oculi.restore.patches import read_short_side
 
-    from oculi.restore.patches import read_source
-
-    image = read_source(source).astype(np.float32) / np.float32(255.0)
-    h, w = image.shape[:2]
-    s = short_side / min(h, w)
-    size = (max(short_side, round(w * s)), max(short_side, round(h * s)))
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
-    return np.clip(cv2.resize(image, size, interpolation=interp), 0, 1)
+    return read_short_side(source, short_side).astype(np.float32) / np.float32(255.0)
 
 
 def _chw(x: np.ndarray) -> torch.Tensor:
