@@ -204,3 +204,13 @@ def test_bad_dicom_inputs(tmp_path: Path) -> None:
         read_dicom(nopix)
     with pytest.raises(ImageReadError, match="no pixel data"):
         dicom_info(nopix)
+
+
+def test_montage_fill_colours_the_gaps_and_the_empty_cells() -> None:
+    frames = np.full((3, 2, 2), 200, np.uint8)
+    m = montage(frames, 2, gap=1, fill=89)
+    assert m.shape == (5, 5)
+    assert (m[2] == 89).all() and (m[:, 2] == 89).all()  # the gaps
+    assert (m[3:, 3:] == 89).all()  # the fourth cell: no frame
+    assert (m[:2, :2] == 200).all() and (m[3:, :2] == 200).all()
+    assert (montage(frames, 2, gap=1)[2] == 0).all()  # black by default

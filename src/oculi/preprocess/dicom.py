@@ -222,15 +222,17 @@ def dicom_to_uint8(
     return np.clip(np.rint(disp * 255.0), 0, 255).astype(np.uint8)
 
 
-def montage(frames: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
-    """Tile ``F x H x W[x C]`` frames row by row into one image (gaps are black)."""
+def montage(frames: np.ndarray, columns: int | None = None, gap: int = 2, *,
+            fill: int | float = 0) -> np.ndarray:
+    """Tile ``F x H x W[x C]`` frames row by row into one image (gaps, and cells after the
+    last frame, hold ``fill``: black by default)."""
     if frames.ndim not in (3, 4):
         raise ShapeError(f"frames: expected F x H x W[x C], got shape {frames.shape}")
     f, h, w = frames.shape[:3]
     cols = columns or int(np.ceil(np.sqrt(f)))
     rows = int(np.ceil(f / cols))
-    out = np.zeros((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, *frames.shape[3:]),
-                   frames.dtype)
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, *frames.shape[3:]),
+                  fill, frames.dtype)
     for i in range(f):
         r, c = divmod(i, cols)
         out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = frames[i]
