@@ -13,12 +13,11 @@ from oculi.capsule.layers import mask_capsules
 def _tiles(cells: np.ndarray, gap: int = 1) -> np.ndarray:
     """``(rows, cols, h, w)`` float in [0, 1] -> one ``uint8`` image with ``gap``-pixel grey
     separators."""
+    from oculi.preprocess import montage
+
     rows, cols, h, w = cells.shape
-    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 0.35, np.float32)
-    for r in range(rows):
-        for c in range(cols):
-            out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = cells[r, c]
-    return np.rint(np.clip(out, 0, 1) * 255).astype(np.uint8)
+    images = np.rint(np.clip(cells, 0, 1) * 255).astype(np.uint8).reshape(rows * cols, h, w)
+    return montage(images, cols, gap, fill=89)
 
 
 @torch.no_grad()
