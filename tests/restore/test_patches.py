@@ -19,3 +19,15 @@ def test_read_short_side_scales_the_shorter_side(tmp_path):
     assert up.shape == (120, 180, 3)
     np.testing.assert_array_equal(up, cv2.resize(image, (180, 120),
                                                  interpolation=cv2.INTER_CUBIC))
+
+
+def test_image_files_lists_images_recursively_in_name_order(tmp_path):
+    from oculi.restore.patches import image_files
+
+    image = np.zeros((8, 8, 3), np.uint8)
+    (tmp_path / "sub").mkdir()
+    for name in ("b.png", "sub/a.JPG", "c.ppm"):
+        write_image(tmp_path / name, image)
+    (tmp_path / "notes.txt").write_text("x")
+    assert image_files(tmp_path) == sorted(str(tmp_path / n) for n in ("b.png", "c.ppm",
+                                                                         "sub/a.JPG"))

@@ -35,13 +35,13 @@ from oculi.core.errors import DataError, OculiError
 
 
 def _photos(folder: Path) -> list[Path]:
-    from oculi.io import IMAGE_SUFFIXES
+    from oculi.restore.patches import SUFFIXES, image_files
 
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder of photos")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = [Path(f) for f in image_files(folder)]
     if not files:
-        raise DataError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+        raise DataError(f"{folder}: no images ({', '.join(SUFFIXES)})")
     return files
 
 

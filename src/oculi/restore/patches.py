@@ -37,7 +37,8 @@ EMBEDDED_VAL = ("chelsea", "motorcycle_right")
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm")
 
 
-def _images(folder: Path) -> list[str]:
+def image_files(folder: Path) -> list[str]:
+    """The image files under ``folder`` (recursively, :data:`SUFFIXES`), in name order."""
     return sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
 
 
@@ -57,9 +58,9 @@ def image_sources(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
         if not folder.is_dir():
             raise DataError(f"{folder}: not a folder of images")
         if (folder / "train").is_dir() and (folder / "val").is_dir():
-            t, v = _images(folder / "train"), _images(folder / "val")
+            t, v = image_files(folder / "train"), image_files(folder / "val")
         else:
-            files = _images(folder)
+            files = image_files(folder)
             k = max(1, round(cfg.val_split * len(files))) if len(files) > 1 else 0
             t, v = files[:len(files) - k], files[len(files) - k:]
         if not t:

@@ -23,14 +23,8 @@ import torch
 from torch.utils.data import Dataset
 
 from oculi.core.errors import DataError
+from oculi.restore.patches import image_files
 from oculi.stylize.config import StylizeConfig
-
-
-def image_files(folder: Path) -> list[str]:
-    """The image files under ``folder`` (recursively), in name order."""
-    from oculi.io import IMAGE_SUFFIXES
-
-    return sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def content_sources(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
