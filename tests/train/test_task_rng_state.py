@@ -34,3 +34,15 @@ def test_missing_keys_and_attributes_are_left_alone():
     task.load_state_dict({"extra": np.random.default_rng(5).bit_generator.state})
     assert task.crops.rng.bit_generator.state == before
     assert Task().state_dict() == {}
+
+
+def test_torch_generators_too():
+    import torch
+
+    task = _Crops()
+    task.crops = SimpleNamespace(rng=torch.Generator().manual_seed(3))
+    state = task.state_dict()
+    expected = torch.rand(4, generator=task.crops.rng)
+    torch.rand(50, generator=task.crops.rng)
+    task.load_state_dict(state)
+    assert torch.equal(torch.rand(4, generator=task.crops.rng), expected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -46,6 +46,8 @@ class CapsNetTask(Task):
 
     name = "capsnet"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the torch generator (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"shift_rng": "generator"}
 
     def __init__(self, data: str | os.PathLike[str] = "mnist") -> None:
         self.data = data
@@ -105,14 +107,6 @@ class CapsNetTask(Task):
 
     def write_artifacts(self, run_dir: Path, evaluation: dict[str, Any]) -> None:
         write_figures(evaluation, run_dir)
-
-    def state_dict(self) -> dict[str, Any]:
-        """The augmentation generator's state (exact resume of the shifts)."""
-        return {"shift_rng": self.generator.get_state()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "shift_rng" in state:
-            self.generator.set_state(state["shift_rng"])
 
 
 def capsnet_figures(model: CapsNet, x: torch.Tensor) -> dict[str, np.ndarray]:

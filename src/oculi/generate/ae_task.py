@@ -11,7 +11,7 @@ likelihood of the grey levels) and its bits per pixel. The run folder gets
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -53,6 +53,8 @@ class AutoencoderTask(Task):
 
     name = "vae"
     checkpoint_key = CHECKPOINT_KEY
+    #: exact resume of the torch generator (see Task.rng_state)
+    rng_state: ClassVar[dict[str, str]] = {"noise": "generator"}
 
     def __init__(self, data: Any = None) -> None:
         self.data = data
@@ -99,14 +101,6 @@ class AutoencoderTask(Task):
 
     def _gen(self, x: torch.Tensor) -> torch.Generator | None:
         return self.generator if x.device.type == "cpu" else None
-
-    def state_dict(self) -> dict[str, Any]:
-        """The noise generator's state (exact resume)."""
-        return {"noise": self.generator.get_state()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if "noise" in state:
-            self.generator.set_state(state["noise"])
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,

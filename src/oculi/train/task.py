@@ -149,8 +149,9 @@ class Task:
     name: ClassVar[str] = "task"
     #: metadata key under which checkpoints store the model's config
     checkpoint_key: ClassVar[str] = "oculi"
-    #: numpy generators saved for exact resume, state key -> dotted attribute path on the
-    #: task (e.g. ``{"rng": "crops.rng"}`` for a crop dataset built in :meth:`build_data`)
+    #: random generators (numpy ``Generator`` or ``torch.Generator``) saved for exact resume,
+    #: state key -> dotted attribute path on the task (e.g. ``{"rng": "crops.rng"}`` for a
+    #: crop dataset built in :meth:`build_data`)
     rng_state: ClassVar[dict[str, str]] = {}
 
     def build_model(self, cfg: TrainConfig) -> nn.Module:
@@ -194,13 +195,14 @@ class Task:
         return {self.checkpoint_key: json.dumps(config), "task": self.name}
 
     def state_dict(self) -> dict[str, Any]:
-        """Task state saved for exact resume: the state of each numpy generator named in
+        """Task state saved for exact resume: the state of each random generator named in
         :attr:`rng_state` that exists (none before :meth:`build_data`)."""
         out: dict[str, Any] = {}
         for key, path in self.rng_state.items():
             generator = _attribute(self, path)
             if generator is not None:
-                out[key] = generator.bit_generator.state
+                out[key] = (generator.bit_generator.state if hasattr(generator, "bit_generator")
+                            else generator.get_state())
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -208,4 +210,7 @@ class Task:
         for key, path in self.rng_state.items():
             generator = _attribute(self, path)
             if key in state and generator is not None:
-                generator.bit_generator.state = state[key]
+                if hasattr(generator, "bit_generator"):
+                    generator.bit_generator.state = state[key]
+                else:
+                    generator.set_state(state[key])
