@@ -137,11 +137,11 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
     from oculi.core.results import EvaluationReport
     from oculi.io import read_image
     from oculi.restore import denoise, imresize, psnr, ssim, upscale
-    from oculi.restore.patches import _images
+    from oculi.restore.patches import image_files
     from oculi.restore.trained import run_config
 
     conf = run_config(run)
-    files = _images(Path(data)) if Path(data).is_dir() else []
+    files = image_files(Path(data)) if Path(data).is_dir() else []
     if not files:
         raise DataError(f"{data}: no images to evaluate on")
     rng = np.random.default_rng(seed)
