@@ -86,9 +86,9 @@ class Segmenter(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.net((x - self.mean) / self.std)
-        if isinstance(out, dict):  # torchvision segmentation models
+        if isinstance(out, dict) and "point_logits" not in out:  # torchvision segmentation models
             out = out["out"]
-        return out
+        return out  # a PointRend model in training mode: its dict (oculi.segment.pointrend)
 
     def config(self) -> dict[str, Any]:
         """JSON-friendly facts :func:`create_segmenter` rebuilds the model from."""
@@ -260,6 +260,19 @@ def _build_enet(key: str, out: int, cin: int, encoder: str, pretrained: bool,
     return Built(ENet(out, cin, **options), (8, 8))
 
 
+def _build_pointrend(key: str, out: int, cin: int, encoder: str, pretrained: bool,
+                     options: dict[str, Any]) -> Built:
+    from oculi.segment.pointrend import PointRend, split_options
+
+    base, base_options, head = split_options(options)
+    entry = segmenters.entry(base)
+    if entry.meta["family"] != "smp":
+        raise ParameterError(f"pointrend: base must be an smp architecture, got {base!r}")
+    built = entry.obj(entry.name, out, cin, encoder, pretrained, base_options)
+    built.net = PointRend(built.net, **head)
+    return built
+
+
 def _build_volumetric(key: str, out: int, cin: int, encoder: str, pretrained: bool,
                       options: dict[str, Any]) -> Built:
     from oculi.segment._volumetric import UNet3D, VNet, total_stride
@@ -285,6 +298,9 @@ segmenters.register("fcn", _build_fcn, dims=2, family="torchvision",
 segmenters.register("segnet", _build_segnet, dims=2, family="oculi",
                     help="SegNet, written in oculi")
 segmenters.register("enet", _build_enet, dims=2, family="oculi", help="ENet, written in oculi")
+segmenters.register("pointrend", _build_pointrend, dims=2, family="oculi",
+                    aliases=("point-rend", "unet-pointrend"),
+                    help="PointRend head on an smp architecture (option base, default unet)")
 segmenters.register("vnet", _build_volumetric, dims=3, family="oculi", aliases=("v-net",),
                     help="V-Net for volumes, written in oculi")
 segmenters.register("unet3d", _build_volumetric, dims=3, family="oculi",

@@ -163,6 +163,16 @@ class SegmentationTask(Task):
     def train_step(self, step: Step, batch: Any):
         images, targets = step.to_device(batch)
         logits = step.model(images)
+        if isinstance(logits, dict):  # PointRend: the point loss beside the coarse loss
+            from oculi.segment.pointrend import point_loss
+
+            coarse = self.loss_fn(logits["out"].float(), targets)
+            points = point_loss(logits["point_logits"], logits["point_coords"], targets,
+                                self.cfg.ignore_index)
+            n = int(images.shape[0])
+            stats = {"coarse_loss": float(coarse.detach()) * n,
+                     "point_loss": float(points.detach()) * n}
+            return coarse + points, stats, n
         loss = self.loss_fn(logits.float(), targets)
         return loss, {}, int(images.shape[0])
 
@@ -205,7 +215,8 @@ def evaluate_dataset(
     read with ``mask_kind="instance"``) also splits each prediction into objects and adds the
     :func:`~oculi.segment.evaluate_instances` metrics under ``"instances"``, from the same logits.
 
-    Returns ``val_miou``, ``val_mdice``, ``val_pixel_accuracy``, ``val_bf1``, ``val_loss``
+    Returns ``val_miou``, ``val_mdice``, ``val_pixel_accuracy``, ``val_bf1`` (boundary hits
+    pooled over the images), ``val_bf1_image`` (boundary F1 per image, then the mean), ``val_loss``
     (floats) and the per-class ``iou``/``dice`` lists (binary tasks also ``val_fg_dice``, the
     foreground-class Dice, and ``val_pixel_error``).
     """
@@ -244,6 +255,7 @@ def evaluate_dataset(
         "val_mdice": r["mdice"],
         "val_pixel_accuracy": r["pixel_accuracy"],
         "val_bf1": b["bf1"],
+        "val_bf1_image": b["bf1_image"],
         "iou": r["iou"],
         "dice": r["dice"],
         "boundary": b,

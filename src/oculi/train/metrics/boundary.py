@@ -4,7 +4,8 @@ Per class, the boundary of a mask is its pixels with a 4-neighbour outside the m
 not count as boundary). A predicted boundary pixel is a hit when a true boundary pixel lies within
 ``tolerance`` pixels (Euclidean), and the other way round for recall; precision, recall and F1 are
 formed from hit counts summed over all images (micro average), then averaged over classes that
-have boundary pixels in the target or the prediction.
+have boundary pixels in the target or the prediction. ``bf1_image`` is Csurka et al.'s own
+averaging: that F1 per image, then the mean over images.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ def _hits(src: np.ndarray, dst: np.ndarray, tolerance: float) -> int:
         return 0
     dist = ndimage.distance_transform_edt(~dst)
     return int((dist[src] <= tolerance).sum())
+
+
+def _rates(pred_hits, pred_total, true_hits, true_total) -> tuple[np.ndarray, np.ndarray]:
+    prec = np.where(pred_total > 0, pred_hits / np.maximum(pred_total, 1), 0.0)
+    rec = np.where(true_total > 0, true_hits / np.maximum(true_total, 1), 0.0)
+    return prec, rec
+
+
+def _f1(pred_hits, pred_total, true_hits, true_total) -> np.ndarray:
+    """F1 per class from hit counts; NaN where neither mask has a boundary."""
+    prec, rec = _rates(pred_hits, pred_total, true_hits, true_total)
+    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0.0)
+    return np.where((pred_total + true_total) > 0, f1, np.nan)
 
 
 class BoundaryF1:
@@ -71,6 +85,7 @@ class BoundaryF1:
         self.pred_total = np.zeros(k, np.int64)
         self.true_hits = np.zeros(k, np.int64)
         self.true_total = np.zeros(k, np.int64)
+        self.image_f1: list[float] = []
 
     def update(self, prediction: torch.Tensor, target: torch.Tensor) -> None:
         """Add a batch: ``target`` ``(N, H, W)`` integer; ``prediction`` indices or logits."""
@@ -85,23 +100,29 @@ class BoundaryF1:
             valid = (
                 t != self.ignore_index if self.ignore_index is not None else np.ones(t.shape, bool)
             )
+            counts = np.zeros((4, len(self.classes)), np.int64)
             for i, c in enumerate(self.classes):
                 bp = mask_boundary((p == c) & valid)
                 bt = mask_boundary((t == c) & valid)
-                self.pred_total[i] += int(bp.sum())
-                self.true_total[i] += int(bt.sum())
-                self.pred_hits[i] += _hits(bp, bt, self.tolerance)
-                self.true_hits[i] += _hits(bt, bp, self.tolerance)
+                counts[:, i] = (_hits(bp, bt, self.tolerance), int(bp.sum()),
+                                _hits(bt, bp, self.tolerance), int(bt.sum()))
+            self.pred_hits += counts[0]
+            self.pred_total += counts[1]
+            self.true_hits += counts[2]
+            self.true_total += counts[3]
+            f1 = _f1(*counts)
+            if not np.isnan(f1).all():
+                self.image_f1.append(float(np.nanmean(f1)))
 
     def compute(self) -> dict[str, Any]:
-        """``bf1`` (mean over scored classes), per-class ``precision``, ``recall``, ``f1``."""
-        prec = np.where(self.pred_total > 0, self.pred_hits / np.maximum(self.pred_total, 1), 0.0)
-        rec = np.where(self.true_total > 0, self.true_hits / np.maximum(self.true_total, 1), 0.0)
-        f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0.0)
+        """``bf1`` (mean over scored classes), ``bf1_image`` (per image, then the mean over the
+        images with a scored class), per-class ``precision``, ``recall``, ``f1``."""
+        prec, rec = _rates(self.pred_hits, self.pred_total, self.true_hits, self.true_total)
+        f1 = _f1(self.pred_hits, self.pred_total, self.true_hits, self.true_total)
         scored = (self.pred_total + self.true_total) > 0
-        f1 = np.where(scored, f1, np.nan)
         return {
             "bf1": float(np.nanmean(f1)) if scored.any() else float("nan"),
+            "bf1_image": float(np.mean(self.image_f1)) if self.image_f1 else float("nan"),
             "f1": [None if v != v else float(v) for v in f1],
             "precision": prec.tolist(),
             "recall": rec.tolist(),
