@@ -4,7 +4,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
     ['action', 'capsnet', 'classify', 'colorize', 'compress', 'detect', 'embed', 'gan', 'gan2d',
-     'restore', 'segment', 'segment3d', 'stylize', 'vae']
+     'panoptic', 'restore', 'segment', 'segment3d', 'stylize', 'vae']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -105,6 +105,16 @@ trainable_tasks.register("segment3d", TaskSpec(
     print_report="oculi.segment.task3d:print_report",
 ), help="3-D volume segmentation (3-D U-Net, V-Net) on NIfTI, Dice and HD95 in mm",
     family="segmentation", dims=3)
+trainable_tasks.register("panoptic", TaskSpec(
+    config="oculi.panoptic.config:PanopticConfig",
+    train="oculi.panoptic.task:train_panoptic",
+    evaluate="oculi.panoptic.task:evaluate_panoptic",
+    data_help="Folder: train/ + val/ (each image/ + label/ class-index masks, e.g. the shared "
+              "seg_camvid), or one image/ + label/ folder split by --val-split.",
+    eval_data_help="image/ + label/ folder (or a data root holding val/).",
+    print_report="oculi.panoptic.task:print_report",
+), help="panoptic segmentation: Panoptic FPN (Mask R-CNN + semantic FPN head, one FPN) and a "
+        "semantic + connected-components baseline, PQ/SQ/RQ", family="segmentation", dims=2)
 trainable_tasks.register("restore", TaskSpec(
     config="oculi.restore.config:RestoreConfig",
     train="oculi.restore.task:train_restorer",
