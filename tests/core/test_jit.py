@@ -1,49 +1,113 @@
-"""oculi.core.jit: numba started without its scipy.linalg import, and BLAS still there for the
-kernels that use it (each case in a fresh interpreter, where numba has not started yet)."""
+"""oculi.core.jit: a cached kernel loads without numba's typing and lowering tables (and so
+without ``scipy.linalg``); a kernel the cache lacks still compiles, tables and BLAS included.
+
+Each case runs in a fresh interpreter on a kernel module written to a temporary folder, with
+numba's cache there too (``NUMBA_CACHE_DIR``): the first process compiles and saves, the
+second loads.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
-_REPORT = ("import json, sys\n"
-           "print(json.dumps({'skipped': jit.BLAS_PROBE_SKIPPED,"
-           " 'linalg': 'scipy.linalg' in sys.modules}))")
+import pytest
+
+_KERNELS = '''
+import numpy as np
+from oculi.core.jit import njit, prange
 
 
-def _run(code: str) -> dict:
-    res = subprocess.run([sys.executable, "-c", code + "\n" + _REPORT], capture_output=True,
-                         text=True, timeout=300)
+@njit(cache=True)
+def ramp(n, step):
+    out = np.zeros(n, np.float32)  # allocated by numba's runtime (NRT), returned to Python
+    for i in range(n):
+        out[i] = i * step
+    return out
+
+
+@njit(cache=True, parallel=True)
+def row_sums(a):
+    out = np.empty(a.shape[0])
+    for i in prange(a.shape[0]):  # loads numba's thread pool with the cached entry
+        out[i] = a[i].sum()
+    return out
+'''
+
+_RUN = '''
+import json, sys
+import numpy as np
+import kernels
+r = kernels.ramp(5, np.float32(0.5))
+s = kernels.row_sums(np.arange(12.0).reshape(4, 3))
+extra = None
+if sys.argv[1] == "compile-after":  # a kernel the cache lacks, after the cached ones
+    from oculi.core.jit import njit
+
+    @njit
+    def dot(a, b):
+        return np.dot(a, b)  # needs the tables and SciPy's BLAS, loaded by the compiler
+    a, b = np.arange(1.0, 6.0), np.linspace(0.5, 2.0, 5)
+    extra = bool(np.isclose(dot(a, b), np.dot(a, b)))
+tables = [m for m in ("numba.np.arraymath", "numba.typed.typeddict", "scipy.linalg")
+          if m in sys.modules]
+hits = {k.__name__: sum(k.stats.cache_hits.values()) for k in (kernels.ramp, kernels.row_sums)}
+print(json.dumps({"ramp": r.tolist(), "sums": s.tolist(), "tables": tables, "hits": hits,
+                  "extra": extra}))
+'''
+
+
+@pytest.fixture(scope="module")
+def kernel_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("jit")
+    (d / "kernels.py").write_text(_KERNELS)
+    return d
+
+
+def _run(folder: Path, mode: str) -> dict:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(folder / "cache"),
+           "PYTHONPATH": os.pathsep.join([str(folder), *sys.path])}
+    res = subprocess.run([sys.executable, "-c", _RUN, mode], capture_output=True, text=True,
+                         env=env, cwd=folder, timeout=300)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def test_numba_starts_without_scipy_linalg_and_blas_still_works() -> None:
-    out = _run(
-        "import sys\nimport numpy as np\n"
-        "from oculi.core import jit\n"
-        "assert 'numba.np.arraymath' in sys.modules  # the tables are loaded\n"
-        "assert 'scipy.linalg' not in sys.modules\n"
-        "@jit.njit\n"
-        "def kernel(a, b):\n"
-        "    return np.dot(a, b)\n"
-        "a, b = np.arange(1.0, 6.0), np.linspace(0.5, 2.0, 5)\n"
-        "assert np.isclose(kernel(a, b), np.dot(a, b))\n"
-        "from numba.np import arraymath\n"
-        "assert arraymath._HAVE_BLAS  # np.correlate's choice, as the probe would have made it\n")
-    assert out == {"skipped": True, "linalg": True}  # np.dot imported SciPy's BLAS when compiled
+def test_cached_kernels_load_without_the_compiler_tables(kernel_dir: Path) -> None:
+    first = _run(kernel_dir, "plain")  # compiles and saves (the tables are loaded to compile)
+    assert first["hits"] == {"ramp": 0, "row_sums": 0}
+    second = _run(kernel_dir, "plain")
+    assert second["hits"] == {"ramp": 1, "row_sums": 1}  # both came from the cache
+    assert second["tables"] == [], f"a cache load started numba's tables: {second['tables']}"
+    for out in (first, second):
+        assert out["ramp"] == [0.0, 0.5, 1.0, 1.5, 2.0]
+        assert out["sums"] == [3.0, 12.0, 21.0, 30.0]
 
 
-def test_probe_runs_as_usual_when_scipy_linalg_is_loaded() -> None:
-    out = _run("import sys, scipy.linalg\nfrom oculi.core import jit\n")
-    assert out == {"skipped": False, "linalg": True}
+def test_a_kernel_missing_from_the_cache_still_compiles(kernel_dir: Path) -> None:
+    _run(kernel_dir, "plain")  # the cache holds ramp and row_sums
+    out = _run(kernel_dir, "compile-after")
+    assert out["hits"] == {"ramp": 1, "row_sums": 1}
+    assert out["extra"] is True
+    assert "numba.np.arraymath" in out["tables"]  # the compiler loaded what it needs
 
 
-def test_probe_runs_as_usual_beside_other_threads() -> None:
-    out = _run("import threading\nstop = threading.Event()\n"
-               "t = threading.Thread(target=stop.wait, daemon=True)\nt.start()\n"
-               "from oculi.core import jit\nstop.set()\n"
-               "from numba.core.registry import cpu_target\n"
-               "cpu_target.target_context.refresh()\n")
-    assert out == {"skipped": False, "linalg": True}
+def test_options_and_signatures_pass_through() -> None:
+    import numpy as np
+    from numba.core.dispatcher import Dispatcher
+
+    from oculi.core.jit import RuntimeOnlyCache, njit
+
+    def twice(x):
+        return 2 * x
+
+    cached = njit(twice, cache=True)  # (not called: its cache would go beside this file)
+    plain = njit(twice)
+    eager = njit("float64(float64)", cache=True)(twice)  # compiled here, numba's own cache
+    assert isinstance(cached, Dispatcher) and isinstance(cached._cache, RuntimeOnlyCache)
+    assert not isinstance(plain._cache, RuntimeOnlyCache)
+    assert not isinstance(eager._cache, RuntimeOnlyCache)
+    assert plain(np.float32(1.5)) == eager(1.5) == 3.0

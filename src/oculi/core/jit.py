@@ -1,59 +1,59 @@
-"""numba for oculi's kernels, started without importing ``scipy.linalg``.
+"""numba for oculi's kernels: a cached kernel loads without numba's compiler tables.
 
-The first compiled call of a process (a cached kernel included) makes numba load its typing
-and lowering tables; one of them, ``numba.np.arraymath``, probes at import for a BLAS by
-importing ``scipy.linalg.cython_blas``, which imports all of ``scipy.linalg`` (0.1-0.2 s on this
-machine, more than the whole Horn-Schunck solve of a 512x512 pair). oculi's kernels use no
-BLAS, so a kernel module imports numba from here::
+numba's own disk cache (``cache=True``) starts every load by refreshing the CPU target: it
+imports and registers all of numba's typing and lowering tables (``numba.cpython.*``,
+``numba.np.*``, ``numba.typed``, ...; 0.2-0.3 s on this machine, and ``numba.np.arraymath``
+then probes for a BLAS by importing all of ``scipy.linalg``, 0.1-0.2 s more). The tables are
+what the compiler needs to type and lower Python code; machine code loaded from the cache needs
+only numba's runtime (NRT, which allocates the arrays a kernel creates) and, for a parallel
+kernel, its thread pool, which the cache entry starts itself. A kernel module therefore imports
+numba from here::
 
     from oculi.core.jit import njit, prange
 
-and numba's tables are loaded with the probe answered "no BLAS" instead. Nothing else changes:
-``np.dot`` and ``np.linalg`` in a kernel still import SciPy's BLAS when they are compiled (numba
-does that itself, at typing time), and the probe's one effect, ``np.correlate``/``np.convolve``
-choosing BLAS for their inner product, is set back afterwards. The probe is skipped only when
-it would cost something (``scipy.linalg`` not imported yet, numba's tables not loaded yet) and
-only while this is the process's one Python thread: the probe's module is hidden from imports
-(``sys.modules`` entry ``None``) for the moment the tables load, and another thread importing
-SciPy in that moment would fail.
+and its ``njit(cache=True)`` kernels load from the cache with the runtime initialised and
+nothing else. A kernel the cache does not hold (first use, edited source, another CPU) compiles
+exactly as with numba's ``njit``: numba's compiler refreshes the tables itself before it
+compiles, and saves the result for the next process. Kernels are the same machine code either
+way, so results do not change.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import threading
-
-from numba import get_num_threads, njit, prange
-
-_PROBE = "scipy.linalg.cython_blas"
+from numba import get_num_threads, prange
+from numba import njit as _numba_njit
+from numba.core.caching import FunctionCache
+from numba.core.dispatcher import Dispatcher
+from numba.core.runtime import rtsys
 
 
-def start_without_blas_probe() -> bool:
-    """Load numba's CPU typing and lowering tables now, skipping its ``scipy.linalg`` import.
+class RuntimeOnlyCache(FunctionCache):
+    """numba's per-function disk cache, loading without refreshing the target's tables."""
 
-    Returns True when the probe was skipped, False when there was nothing to skip (tables
-    already loaded, ``scipy.linalg`` already imported) or it was not safe (other threads
-    running); numba then starts as usual at its first compiled call.
-    """
-    if ("numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules
-            or _PROBE in sys.modules or threading.active_count() != 1):
-        return False
-    from numba.core.registry import cpu_target
-
-    sys.modules[_PROBE] = None  # type: ignore[assignment]  # the probe's import fails at once
-    try:
-        cpu_target.target_context.refresh()
-    finally:
-        del sys.modules[_PROBE]
-    from numba.np import arraymath
-
-    if hasattr(arraymath, "_HAVE_BLAS"):  # what the probe would have found
-        arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
-    return True
+    def load_overload(self, sig, target_context):
+        """The cached compile result for ``sig`` or None (numba then compiles and saves it)."""
+        rtsys.initialize(target_context)  # what a loaded kernel calls into; idempotent
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
 
 
-#: whether importing this module skipped the probe (see :func:`start_without_blas_probe`)
-BLAS_PROBE_SKIPPED = start_without_blas_probe()
+def _runtime_only(disp):
+    if isinstance(disp, Dispatcher):  # (not with NUMBA_DISABLE_JIT: a plain function)
+        disp._cache = RuntimeOnlyCache(disp.py_func)
+    return disp
 
-__all__ = ["BLAS_PROBE_SKIPPED", "get_num_threads", "njit", "prange", "start_without_blas_probe"]
+
+def njit(*args, **options):
+    """numba's ``njit``, same arguments; with ``cache=True`` cached kernels load through
+    :class:`RuntimeOnlyCache`. Explicit signatures (compiled at decoration) go to numba as
+    they are."""
+    if not options.get("cache") or (args and not callable(args[0])):
+        return _numba_njit(*args, **options)
+    options["cache"] = False  # the dispatcher gets its cache below
+    if args:  # @njit(cache=True) cannot get here; njit(func, cache=True)
+        return _runtime_only(_numba_njit(args[0], **options))
+    decorate = _numba_njit(**options)
+    return lambda func: _runtime_only(decorate(func))
+
+
+__all__ = ["RuntimeOnlyCache", "get_num_threads", "njit", "prange"]
