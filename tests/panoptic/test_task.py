@@ -72,11 +72,12 @@ def test_train_a_few_steps_and_evaluate_through_the_cli(tmp_path):
     data = tmp_path / "data"
     write_folder(data / "train", 4)
     write_folder(data / "val", 2, seed=50)
+    (data / "classes.csv").write_text("index,name\n0,sky\n1,road\n2,car\n3,person\n4,void\n")
     (data / "train" / "image" / "f99.png").write_bytes(b"not a png")   # a bad file: skipped
     (data / "train" / "label" / "f99.png").write_bytes(b"not a png")
     cfg = tmp_path / "run.yaml"
     cfg.write_text(yaml.safe_dump({
-        "epochs": 2, "batch_size": 2, "image_size": 64, "fpn_channels": 16,
+        "epochs": 3, "batch_size": 2, "lr": 3e-3, "image_size": 64, "fpn_channels": 16,
         "semantic_channels": 16, "things": THINGS, "ignore_index": 4, "threads": 1,
         "pretrained": False, "warmup_epochs": 0.0, "min_instance_area": 4}))
     out = tmp_path / "run"
@@ -86,6 +87,10 @@ def test_train_a_few_steps_and_evaluate_through_the_cli(tmp_path):
     summary = json.loads((out / "data.json").read_text())
     assert [s["path"].endswith("f99.png") for s in summary["skipped"]] == [True]
     assert summary["num_classes"] == 4 and summary["train_images"] == 4
+    assert summary["class_names"] == ["sky", "road", "car", "person"]
+    history = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert "val_pq" in history[-1] and 0 <= history[-1]["val_pq"] <= 1
 
     res = runner.invoke(app, ["eval", "panoptic", str(out), str(data)])
     assert res.exit_code == 0, res.output
