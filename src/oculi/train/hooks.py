@@ -156,7 +156,7 @@ class MetricLogger(HookBase):
         if not t.info.main:
             return
         append_jsonl(t.run_dir / "metrics.jsonl", t.record)
-        t.say(f"epoch {t.epoch + 1}/{t.cfg.epochs}  " + "  ".join(
+        t.say(f"epoch {t.epoch + 1}/{t.epochs}  " + "  ".join(
             f"{k} {v:.4g}" for k, v in t.record.items()
             if isinstance(v, float) and k != "lr") + ("  *" if t.record.get("best") else ""))
 
@@ -208,7 +208,7 @@ class ProgressHook(HookBase):
 
         t = self.trainer
         self.bar = progress_bar("train", stats=True, enabled=True)
-        total = t.steps_per_epoch * (t.cfg.epochs - t.start_epoch)
+        total = t.steps_per_epoch * (t.epochs - t.start_epoch)
         self.task = self.bar.add_task("train", total=total, stats="")
         self.bar.start()
 
@@ -219,7 +219,7 @@ class ProgressHook(HookBase):
         n = max(t.seen, 1)
         stats = f"loss {t.loss_sum / n:.3f}" + "".join(
             f" {k} {v / n:.3f}" for k, v in t.stat_sums.items())
-        self.bar.update(self.task, advance=1, description=f"epoch {t.epoch + 1}/{t.cfg.epochs}",
+        self.bar.update(self.task, advance=1, description=f"epoch {t.epoch + 1}/{t.epochs}",
                         stats=stats)
 
     def close(self) -> None:

@@ -118,7 +118,8 @@ class Trainer:
 
     Attributes (for hooks): ``task``, ``cfg``, ``info`` (:class:`~oculi.train.DistInfo`),
     ``model`` (unwrapped), ``net`` (DDP-wrapped when distributed), ``eval_model``,
-    ``optimizers``/``schedulers`` (by name), ``loader``/``val_loader``, ``epoch``,
+    ``optimizers``/``schedulers`` (by name), ``loader``/``val_loader``, ``epoch``, ``epochs``
+    (the run's length: ``cfg.epochs`` unless a hook calls :meth:`set_epochs`),
     ``step`` (:class:`~oculi.train.Step`), ``record`` (this epoch's metrics), ``history``,
     ``run_dir``, ``hooks``.
     """
@@ -172,6 +173,7 @@ class Trainer:
         if not self.optimizers:
             raise DataError(f"{self.task.name}: build_optimizers returned no optimizer")
         self.steps_per_epoch = len(self.loader)
+        self.epochs = cfg.epochs
         self.schedulers = {n: self._scheduler(o) for n, o in self.optimizers.items()}
         self.use_amp = cfg.amp and info.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
@@ -200,9 +202,16 @@ class Trainer:
                                      persistent_workers=cfg.workers > 0)
 
     def _scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+        for g in optimizer.param_groups:
+            g.setdefault("lr_scale", 1.0)
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, self._lr_lambdas(optimizer))
+
+    def _lr_lambdas(self, optimizer: torch.optim.Optimizer) -> list[Callable[[int], float]]:
+        """One LR factor per parameter group: warm-up, then the schedule ending at
+        :attr:`epochs` (a group's ``hold_epochs`` keep it at 0 first)."""
         cfg = self.cfg
         per_epoch = -(-self.steps_per_epoch // cfg.accumulate_steps)
-        total, warm = per_epoch * cfg.epochs, round(per_epoch * cfg.warmup_epochs)
+        total, warm = per_epoch * self.epochs, round(per_epoch * cfg.warmup_epochs)
 
         def factor(hold: int) -> Callable[[int], float]:
             def f(s: int) -> float:
@@ -211,10 +220,20 @@ class Trainer:
                 return lr_factor(s, total, warm, cfg.schedule, cfg.min_lr_ratio)
             return f
 
-        for g in optimizer.param_groups:
-            g.setdefault("lr_scale", 1.0)
         holds = [round(per_epoch * g.get("hold_epochs", 0)) for g in optimizer.param_groups]
-        return torch.optim.lr_scheduler.LambdaLR(optimizer, [factor(h) for h in holds])
+        return [factor(h) for h in holds]
+
+    def set_epochs(self, epochs: int) -> None:
+        """Change the run's length while it trains (e.g. a hook fitting it to a time budget):
+        the loop ends after ``epochs`` epochs (at least the current one) and each schedule's
+        cosine now ends there; warm-up and holds keep their lengths. Call it from
+        ``after_epoch``."""
+        from oculi.core.checks import check_positive
+
+        check_positive(epochs, "epochs")
+        self.epochs = max(int(epochs), self.epoch + 1)
+        for name, opt in self.optimizers.items():
+            self.schedulers[name].lr_lambdas = self._lr_lambdas(opt)
 
     def _default_hooks(self) -> list[HookBase]:
         cfg = self.cfg
@@ -375,12 +394,14 @@ class Trainer:
             self._resume()
         self.step.index = self.start_epoch * self.steps_per_epoch
         try:
-            for epoch in range(self.start_epoch, self.cfg.epochs):
+            epoch = self.start_epoch
+            while epoch < self.epochs:  # a hook may change self.epochs (set_epochs)
                 self.epoch = epoch
                 self._run_epoch()
                 if self.stop_reason:
                     self.say(self.stop_reason)
                     break
+                epoch += 1
         finally:
             for h in self.hooks:
                 if isinstance(h, ProgressHook):
