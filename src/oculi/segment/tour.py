@@ -93,6 +93,12 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
                     rows.append([f"DSB nuclei {who} + watershed", "F1@0.5 / PQ / DSB score",
                                  f"{m['f1_05']:.3f} / {m['pq']:.3f} / {m['dsb']:.3f}",
                                  r["train_s"] if who == "unet" else 0.0])
+            elif r.get("part") == "pointrend":
+                for who, label in (("unet", "U-Net"), ("pointrend", "U-Net + PointRend")):
+                    m = r[who]
+                    rows.append([f"ISBI half-res {label}", "boundary F1 (2 px) / membrane IoU",
+                                 f"{m['bf1_tol2']:.3f} / {m['membrane_iou']:.3f}",
+                                 m.get("train_s", float("nan"))])
             elif r.get("part") == "arch":
                 rows.append([f"ISBI half-res {r['arch']}", "membrane Dice",
                              f"{r['membrane_dice']:.3f}", r["train_s"]])
