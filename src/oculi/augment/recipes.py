@@ -15,28 +15,67 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from oculi.augment.presets import AUGMENT_PRESETS
 
 _INTERPOLATIONS = {"bilinear": 1, "bicubic": 2, "nearest": 0, "area": 3}  # cv2.INTER_* codes
 
 
 @AUGMENT_PRESETS.register("classify-train", recipe=True,
-                          help="random-resized crop (aspect 3/4-4/3) + flip")
+                          help="random-resized crop (aspect 3/4-4/3) + flip (+ RandAugment)")
 def classify_train(size: tuple[int, int] | None, seed: int | None, *,
                    scale: tuple[float, float] = (0.25, 1.0),
-                   interpolation: str = "bilinear") -> Any:
+                   interpolation: str = "bilinear", randaugment_ops: int = 0,
+                   randaugment_magnitude: float = 10.0) -> Any:
     """Classification training: a random crop covering ``scale`` of the image area with aspect
-    3/4..4/3, resized to ``size`` (area interpolation when shrinking), and a horizontal flip."""
+    3/4..4/3, resized to ``size`` (area interpolation when shrinking), a horizontal flip, and
+    with ``randaugment_ops`` > 0 that many operations drawn from :func:`randaugment_ops`."""
     import albumentations as A
 
     if size is None:
         raise ValueError("classify-train needs a size")
-    return A.Compose([
+    ops: list[Any] = [
         A.RandomResizedCrop(size=size, scale=scale, ratio=(0.75, 4 / 3),
                             interpolation=_INTERPOLATIONS.get(interpolation, 1),
                             area_for_downscale="image"),
         A.HorizontalFlip(p=0.5),
-    ], seed=seed)
+    ]
+    if randaugment_ops > 0:
+        ops.append(A.SomeOf(randaugment_ops_list(randaugment_magnitude), n=randaugment_ops,
+                            replace=True, p=1.0))
+    return A.Compose(ops, seed=seed)
+
+
+def randaugment_ops_list(magnitude: float) -> list[Any]:
+    """RandAugment's operations (Cubuk et al. 2020) as albumentations transforms at one
+    ``magnitude`` on the paper's 0-30 scale (30: rotate ±30°, shear ±0.3, translate ±45 %,
+    colour, contrast, brightness and sharpness ±90 %, solarize threshold 0, posterize to 4 bits);
+    each draw picks a random sign where the operation has one. Identity, autocontrast and
+    equalize take no magnitude. Affine borders are filled with grey 128."""
+    import albumentations as A
+    import cv2
+
+    f = min(max(float(magnitude), 0.0), 30.0) / 30.0
+    shear = float(np.degrees(np.arctan(0.3 * f)))
+    grey = dict(border_mode=cv2.BORDER_CONSTANT, fill=128, p=1.0)
+    return [
+        A.NoOp(p=1.0),
+        A.AutoContrast(p=1.0),
+        A.Equalize(p=1.0),
+        A.Affine(rotate=(-30 * f, 30 * f), **grey),
+        A.Affine(shear={"x": (-shear, shear), "y": (0, 0)}, **grey),
+        A.Affine(shear={"x": (0, 0), "y": (-shear, shear)}, **grey),
+        A.Affine(translate_percent={"x": (-0.45 * f, 0.45 * f), "y": (0, 0)}, **grey),
+        A.Affine(translate_percent={"x": (0, 0), "y": (-0.45 * f, 0.45 * f)}, **grey),
+        A.Solarize(threshold_range=(1 - f, 1 - f), p=1.0),
+        A.Posterize(num_bits=max(4, 8 - round(4 * f)), p=1.0),
+        A.ColorJitter(brightness=0, contrast=0, saturation=(1 - 0.9 * f, 1 + 0.9 * f), hue=0,
+                      p=1.0),
+        A.RandomBrightnessContrast(brightness_limit=0, contrast_limit=0.9 * f, p=1.0),
+        A.RandomBrightnessContrast(brightness_limit=0.9 * f, contrast_limit=0, p=1.0),
+        A.Sharpen(alpha=(0, 0.9 * f), lightness=(1, 1), p=1.0),
+    ]
 
 
 @AUGMENT_PRESETS.register("segment-train", recipe=True,

@@ -1,7 +1,8 @@
 """Image classification: predict with a zoo CNN or a trained run, train on an ImageFolder with
 the fine-tuning recipe (label smoothing, CutMix/MixUp, cosine schedule; EMA on request), evaluate
 top-1/5,
-per-class precision/recall and the confusion matrix.
+per-class precision/recall and the confusion matrix; Noisy Student self-training on unlabelled
+images (:mod:`oculi.classify.selftrain`).
 
     >>> from oculi.classify import ClassifyConfig
     >>> ClassifyConfig().model, ClassifyConfig().monitor
@@ -26,6 +27,7 @@ from oculi.classify.data import (
     collate_readable,
     load_image_folder,
     scan_folder,
+    scan_unlabeled,
 )
 from oculi.classify.evaluate import classification_metrics, plot_confusion, predict_loader
 from oculi.classify.predict import (
@@ -61,6 +63,7 @@ __all__ = [
     "predict_loader",
     "predict_proba",
     "scan_folder",
+    "scan_unlabeled",
     "soft_cross_entropy",
     "train_classifier",
 ]

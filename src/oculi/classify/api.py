@@ -35,6 +35,9 @@ def train_classifier(data: str | os.PathLike[str], cfg: ClassifyConfig | None = 
         out: the run folder (see :mod:`oculi.train.loop`).
         resume: continue an interrupted run in ``out``.
 
+    With ``cfg.unlabeled`` set this is Noisy Student self-training
+    (:func:`oculi.classify.selftrain.train_noisy_student`).
+
     Returns:
         :class:`~oculi.train.FitResult` (best epoch and metric, history, best checkpoint path).
 
@@ -44,6 +47,10 @@ def train_classifier(data: str | os.PathLike[str], cfg: ClassifyConfig | None = 
     from oculi.classify.task import ClassificationTask
     from oculi.train import fit
 
+    if cfg is not None and cfg.unlabeled is not None:
+        from oculi.classify.selftrain import train_noisy_student
+
+        return train_noisy_student(data, cfg, out, resume=resume, progress=progress)
     return fit(ClassificationTask(data), cfg or ClassifyConfig(), out, resume=resume,
                progress=progress, save_all_ranks=save_all_ranks)
 

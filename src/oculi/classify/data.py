@@ -102,18 +102,46 @@ def scan_folder(root: str | os.PathLike[str], classes: Sequence[str] | None = No
         folder = root / name
         if not folder.is_dir():
             continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if path.name.startswith("."):
-                continue
-            if path.suffix.lower() not in IMAGE_SUFFIXES:
-                skipped.append((path, f"not an image file suffix ({path.suffix or 'none'})"))
-                continue
-            reason = probe_image(path) if probe else None
-            if reason:
-                skipped.append((path, reason))
-            else:
-                samples.append((path, idx))
+        good, bad = _image_files(folder, probe)
+        samples += [(path, idx) for path in good]
+        skipped += bad
     return FolderIndex(root, list(classes), samples, skipped)
+
+
+def _image_files(folder: Path, probe: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The readable images below ``folder`` (sorted; hidden files and folders left out) and
+    (path, reason) for the other files."""
+    good, bad = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            bad.append((path, f"not an image file suffix ({path.suffix or 'none'})"))
+            continue
+        reason = probe_image(path) if probe else None
+        if reason:
+            bad.append((path, reason))
+        else:
+            good.append(path)
+    return good, bad
+
+
+def scan_unlabeled(root: str | os.PathLike[str], *, probe: bool = True) -> FolderIndex:
+    """Index every image under ``root`` (recursively; subfolder names are not labels): the
+    unlabelled pool of self-training. Samples are ``(path, i)`` with ``i`` the sample's own
+    position; unreadable and non-image files go to ``skipped`` as in :func:`scan_folder`.
+
+    Raises:
+        DataError: ``root`` missing or holding no readable image.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: unlabelled image folder not found")
+    paths, skipped = _image_files(root, probe)
+    if not paths:
+        raise DataError(f"{root}: no readable image among {len(skipped)} file(s) — the "
+                        "unlabelled folder needs JPEG/PNG images")
+    return FolderIndex(root, [], [(p, i) for i, p in enumerate(paths)], skipped)
 
 
 @dataclass
@@ -249,15 +277,20 @@ def _to_tensor(image: np.ndarray | torch.Tensor) -> torch.Tensor:
 class TrainTransform:
     """Classification training augmentation: the ``classify-train`` recipe of
     :mod:`oculi.augment` (random-resized crop covering ``scale`` of the area, aspect 3/4..4/3,
-    horizontal flip) on an HxWx3 uint8 RGB array -> CHW float tensor ``size`` x ``size`` in
-    [0, 1]. ``seed`` seeds the recipe (each data-loading worker reseeds it)."""
+    horizontal flip, optionally ``randaugment_ops`` RandAugment operations at
+    ``randaugment_magnitude`` on the 0-30 scale) on an HxWx3 uint8 RGB array -> CHW float
+    tensor ``size`` x ``size`` in [0, 1]. ``seed`` seeds the recipe (each data-loading worker
+    reseeds it)."""
 
     def __init__(self, size: int, scale: tuple[float, float] = (0.25, 1.0),
-                 interpolation: str = "bilinear", seed: int | None = None) -> None:
+                 interpolation: str = "bilinear", seed: int | None = None, *,
+                 randaugment_ops: int = 0, randaugment_magnitude: float = 10.0) -> None:
         from oculi.augment import augment_preset
 
         self.compose = augment_preset("classify-train", size, seed=seed, scale=scale,
-                                      interpolation=interpolation)
+                                      interpolation=interpolation,
+                                      randaugment_ops=randaugment_ops,
+                                      randaugment_magnitude=randaugment_magnitude)
 
     def set_random_seed(self, seed: int) -> None:
         self.compose.set_random_seed(seed)

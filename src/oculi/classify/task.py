@@ -16,6 +16,7 @@ from oculi.classify.config import ClassifyConfig
 from oculi.classify.data import (
     ClassificationData,
     EvalTransform,
+    FolderIndex,
     ImageFolderDataset,
     TrainTransform,
     collate_readable,
@@ -56,7 +57,8 @@ class ClassificationTask(Task):
         data = self._scan(cfg)
         model = create_model(cfg.model, pretrained=cfg.pretrained and cfg.weights is None,
                              weights=cfg.weights, num_classes=len(data.classes), head=cfg.head,
-                             drop_rate=cfg.drop_rate, allow_download=False)
+                             drop_rate=cfg.drop_rate, drop_path_rate=cfg.drop_path_rate,
+                             allow_download=False)
         model.class_names = list(data.classes)
         if cfg.eval_size:
             model.spec = model.spec.with_size(cfg.eval_size)
@@ -67,9 +69,12 @@ class ClassificationTask(Task):
         spec = model.spec
         size = cfg.image_size or spec.size[0]
         train_tf = TrainTransform(size, (cfg.scale_min, 1.0), spec.interpolation,
-                                  seed=cfg.seed + 7919 * info.rank)
+                                  seed=cfg.seed + 7919 * info.rank,
+                                  randaugment_ops=cfg.randaugment_ops,
+                                  randaugment_magnitude=cfg.randaugment_magnitude)
         self.train_transform = train_tf
-        train = ImageFolderDataset(data.train, train_tf, decode_short_side=round(size * 1.15),
+        train_index = self.train_index(data)
+        train = ImageFolderDataset(train_index, train_tf, decode_short_side=round(size * 1.15),
                                    cache=cfg.cache_images)
         val = ImageFolderDataset(data.val, EvalTransform(spec),
                                  decode_short_side=spec.resize_short_side,
@@ -84,9 +89,22 @@ class ClassificationTask(Task):
         self.label_smoothing = cfg.label_smoothing
         summary = data.summary()
         summary["decode_failures"] = dict(train.failed) | dict(val.failed)
-        sampler = ShardedSampler(data.train.targets, seed=cfg.seed, rank=info.rank,
+        sampler = ShardedSampler(self.train_labels(train_index), seed=cfg.seed, rank=info.rank,
                                  world=info.world, balanced=cfg.balanced)
         return TaskData(train, val, summary, sampler=sampler, collate_fn=collate_readable)
+
+    def train_index(self, data: ClassificationData) -> FolderIndex:
+        """The training samples (a subclass adds pseudo-labelled images)."""
+        return data.train
+
+    def train_labels(self, index: FolderIndex) -> list[int]:
+        """Each training sample's class (for class-balanced sampling)."""
+        return index.targets
+
+    def targets_of(self, labels: torch.Tensor) -> torch.Tensor:
+        """A batch's training targets from the labels its dataset returned: (N,) class indices
+        here; a subclass may return (N, K) soft targets."""
+        return labels
 
     # -- steps -------------------------------------------------------------------------------
     def head_parameters(self, model: nn.Module) -> list[nn.Parameter]:
@@ -112,7 +130,8 @@ class ClassificationTask(Task):
         return [_Freezing(cfg.freeze_backbone_epochs, cfg.freeze_bn, self)]
 
     def train_step(self, step: Step, batch: Any) -> tuple[torch.Tensor, dict[str, float], int]:
-        images, targets = step.to_device(batch)
+        images, labels = step.to_device(batch)
+        targets = self.targets_of(labels)
         model = step.model
         if self.mixer is not None:
             mixed, soft = self.mixer(images, targets)
@@ -122,7 +141,8 @@ class ClassificationTask(Task):
             logits = model(images)
             loss = nn.functional.cross_entropy(logits.float(), targets,
                                                label_smoothing=self.label_smoothing)
-        correct = float((logits.detach().argmax(1) == targets).sum())
+        hard = targets.argmax(1) if targets.ndim == 2 else targets
+        correct = float((logits.detach().argmax(1) == hard).sum())
         return loss, {"train_top1": correct}, int(targets.numel())
 
     def evaluate(self, model: nn.Module, loader: DataLoader,

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from oculi.core.checks import check_choice, check_positive
-from oculi.core.errors import MissingDependencyError
+from oculi.core.errors import MissingDependencyError, ParameterError
 from oculi.core.loadtime import timed_load
 from oculi.core.registry import Registry
 from oculi.models._zoo import ZOO, ZooEntry
@@ -96,14 +96,27 @@ def input_spec(name: str) -> InputSpec:
     return InputSpec(**spec)
 
 
-def _build_body(entry: ZooEntry, hub: bool, drop_rate: float, cache_dir: str | None) -> nn.Module:
+def _build_body(entry: ZooEntry, hub: bool, drop_rate: float, cache_dir: str | None,
+                drop_path_rate: float = 0.0) -> nn.Module:
+    if drop_path_rate and entry.library != "timm":
+        raise ParameterError(f"drop_path_rate: {entry.key} ({entry.library or 'oculi'}) has no "
+                             "stochastic depth — use a timm model (EfficientNet, ResNet, "
+                             "ConvNeXt, ...) or drop_path_rate=0")
     if entry.library == "timm":
         import timm
 
         name = f"{entry.lib_name}.{entry.tag}" if entry.tag else entry.lib_name
         kw: dict[str, Any] = {"drop_rate": drop_rate} if drop_rate else {}
+        if drop_path_rate:
+            kw["drop_path_rate"] = drop_path_rate
         if not hub:
-            return timm.create_model(name, pretrained=False, **kw)
+            try:
+                return timm.create_model(name, pretrained=False, **kw)
+            except TypeError as exc:
+                if "drop_path_rate" not in str(exc):
+                    raise
+                raise ParameterError(f"drop_path_rate: {entry.key} has no stochastic depth "
+                                     "in timm — use drop_path_rate=0") from None
         try:
             return timm.create_model(name, pretrained=True, cache_dir=cache_dir, **kw)
         except Exception as exc:  # network, missing file, hub errors
@@ -153,6 +166,7 @@ def create_model(
     num_classes: int | None = None,
     head: str = "linear",
     drop_rate: float = 0.0,
+    drop_path_rate: float = 0.0,
     allow_download: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> Classifier:
@@ -171,6 +185,9 @@ def create_model(
         head: ``"linear"`` (global average pool -> Linear; the library's classifier) or
             ``"conv"`` (Conv2d(features, classes, 3, padding=1) -> global average pool).
         drop_rate: dropout before the classifier.
+        drop_path_rate: stochastic depth (Huang et al. 2016): the probability that the last
+            residual block is skipped in training, rising linearly from 0 over the depth (timm
+            models only; 0: off).
         allow_download: with ``pretrained`` and no offline weights, try the library hub.
         cache_dir: hub cache folder (timm), default the library's.
 
@@ -180,11 +197,14 @@ def create_model(
     Raises:
         UnknownNameError: unknown name (close matches listed).
         MissingDependencyError: a name nothing provides, or no weights offline.
+        ParameterError: ``drop_path_rate`` > 0 for a model without stochastic depth.
         ShapeError / DataError: a weights file of the wrong shape or architecture.
     """
     entry = resolve(name)
     _check_available(entry)
     check_choice(head, HEAD_TYPES, "head")
+    if not 0.0 <= drop_path_rate < 1.0:
+        raise ParameterError(f"drop_path_rate: expected a value in [0, 1), got {drop_path_rate!r}")
     if num_classes is not None:
         check_positive(num_classes, "num_classes")
     spec = input_spec(entry.key)
@@ -200,7 +220,7 @@ def create_model(
     timing = (timed_load(entry.key) if pretrained or weights is not None
               else contextlib.nullcontext())
     with timing:  # the weights' load time, reported by the CLI (oculi.core.loadtime)
-        body = _build_body(entry, use_hub, drop_rate, cache)
+        body = _build_body(entry, use_hub, drop_rate, cache, drop_path_rate)
         if local is not None:
             body.load_state_dict(map_ordered(read_state_dict(local), body))
         full_checkpoint = None

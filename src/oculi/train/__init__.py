@@ -8,7 +8,7 @@ A trainable task (``oculi.classify``, ``oculi.detect``, ``oculi.segment``, ...) 
 in :mod:`oculi.train.losses` and :mod:`oculi.train.metrics`.
 """
 
-from oculi.train._rundir import clear_run
+from oculi.train._rundir import clear_run, open_run_dir
 from oculi.train.checkpoint import load_run_model, resolve_checkpoint
 from oculi.train.config import TrainConfig, monitor_higher_is_better
 from oculi.train.distributed import DistInfo, setup
@@ -50,6 +50,7 @@ __all__ = [
     "load_run_model",
     "lr_factor",
     "monitor_higher_is_better",
+    "open_run_dir",
     "param_groups",
     "read_metrics",
     "resolve_checkpoint",
