@@ -60,3 +60,21 @@ def test_ms_ssim_matches_torchmetrics():
     assert ms_ssim(a, a) == pytest.approx(1.0)
     with pytest.raises(ShapeError, match="176"):
         ms_ssim(a[:100, :100], a[:100, :100])
+
+
+def test_ms_ssim_is_the_shared_metric_on_numpy_images():
+    """compress.ms_ssim is oculi.train.metrics.image.ms_ssim on one-image batches (uint8 and
+    float, colour and grey), not a copy of it."""
+    from oculi.train.metrics.image import ms_ssim as shared
+
+    a = load("astronaut", mode="rgb")[:190, :200]
+    b = np.clip(a.astype(np.int16) + np.random.default_rng(1).integers(-20, 21, a.shape),
+                0, 255).astype(np.uint8)
+
+    def t(x):
+        x = x.astype(np.float32) / 255
+        return torch.from_numpy(np.atleast_3d(x).transpose(2, 0, 1)[None].copy())
+
+    assert ms_ssim(a, b) == pytest.approx(float(shared(t(b), t(a))[0]), abs=1e-7)
+    assert ms_ssim(a[..., 1], b[..., 1] / 255.0) == pytest.approx(
+        float(shared(t(b[..., 1]), t(a[..., 1]))[0]), abs=1e-7)

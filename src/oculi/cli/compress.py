@@ -25,10 +25,10 @@ def compress(
     import numpy as np
 
     from oculi.compress import compress_image, decompress_image, find_codec, ms_ssim
-    from oculi.compress.rd import MS_SSIM_MIN_SIDE
     from oculi.core.atomic import atomic_path
     from oculi.io import read_image
     from oculi.restore import psnr
+    from oculi.train.metrics.image import MS_SSIM_MIN_SIDE
 
     if out.suffix.lower() != ".oculi":
         from oculi.core.errors import ParameterError

@@ -23,21 +23,22 @@ def evaluate_codec(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     Returns:
         An :class:`~oculi.core.results.EvaluationReport`: ``val_bpp``, ``val_psnr``,
         ``val_ms_ssim`` (means; MS-SSIM only of images of at least
-        :data:`~oculi.compress.rd.MS_SSIM_MIN_SIDE` pixels a side, None per smaller image) and
-        ``val_psnr_baseline``; details ``images`` (per image) and ``skipped`` (unreadable
+        :data:`~oculi.train.metrics.image.MS_SSIM_MIN_SIDE` pixels a side, None per smaller
+        image) and ``val_psnr_baseline``; details ``images`` (per image) and ``skipped`` (unreadable
         files: name -> reason).
     """
     import numpy as np
 
     from oculi.compress.baselines import at_bpp
     from oculi.compress.codec import compress_image, decompress_image
-    from oculi.compress.rd import MS_SSIM_MIN_SIDE, ms_ssim
+    from oculi.compress.rd import ms_ssim
     from oculi.compress.task import load_codec
     from oculi.core.checks import check_choice
     from oculi.core.errors import DataError, OculiError
     from oculi.core.results import EvaluationReport
     from oculi.io import IMAGE_SUFFIXES, read_image
     from oculi.restore import psnr
+    from oculi.train.metrics.image import MS_SSIM_MIN_SIDE
 
     check_choice(baseline, ("jpeg", "webp", "avif", "none"), "baseline")
     model = load_codec(run)

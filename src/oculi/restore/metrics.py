@@ -7,7 +7,8 @@ it (ITU-R BT.601, studio range): ``Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 
 in [0, 1]; Y is not rounded to 8 bits. The peak of the PSNR is then 1 (= 255 on the 8-bit scale),
 as in the SR literature's MATLAB scripts.
 
-SSIM follows Wang et al. (2004): an 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03,
+SSIM (:func:`oculi.train.metrics.image.ssim` on the float64 planes) follows Wang et al.
+(2004): an 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03,
 statistics over the window with population (biased) variances, averaged over the window
 positions that lie wholly inside the image (MATLAB's ``filter2(..., 'valid')``); colour images
 average the per-channel scores. It equals
@@ -97,31 +98,6 @@ def psnr(image1: np.ndarray, image2: np.ndarray, *, y_channel: bool = False,
     return float("inf") if mse == 0 else float(10.0 * np.log10(1.0 / mse))
 
 
-def _gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
-    x = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
-    g = np.exp(-(x ** 2) / (2.0 * sigma ** 2))
-    return g / g.sum()
-
-
-def _filter_valid(image: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Separable correlation with ``g`` along both axes, keeping only full-window positions."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    rows = sliding_window_view(image, g.size, axis=0) @ g
-    return sliding_window_view(rows, g.size, axis=1) @ g
-
-
-def _ssim_channel(a: np.ndarray, b: np.ndarray, g: np.ndarray) -> float:
-    c1, c2 = 0.01 ** 2, 0.03 ** 2
-    mu_a, mu_b = _filter_valid(a, g), _filter_valid(b, g)
-    var_a = _filter_valid(a * a, g) - mu_a ** 2
-    var_b = _filter_valid(b * b, g) - mu_b ** 2
-    cov = _filter_valid(a * b, g) - mu_a * mu_b
-    num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
-    den = (mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2)
-    return float(np.mean(num / den))
-
-
 def ssim(image1: np.ndarray, image2: np.ndarray, *, y_channel: bool = False,
          shave: int = 0) -> float:
     """Structural similarity (Wang et al. 2004; Gaussian 11x11 window, sigma 1.5).
@@ -137,11 +113,13 @@ def ssim(image1: np.ndarray, image2: np.ndarray, *, y_channel: bool = False,
     Raises:
         ShapeError: fewer than 11x11 pixels left to score.
     """
+    import torch
+
+    from oculi.train.metrics.image import ssim as batch_ssim
+
     fa, fb = _prepare(image1, image2, y_channel, shave)
-    g = _gaussian_window()
-    if min(fa.shape[:2]) < g.size:
-        raise ShapeError(f"image1: SSIM needs at least {g.size}x{g.size} pixels (after "
-                         f"shaving), got {fa.shape[0]}x{fa.shape[1]}")
-    if fa.ndim == 2:
-        return _ssim_channel(fa, fb, g)
-    return float(np.mean([_ssim_channel(fa[..., c], fb[..., c], g) for c in range(fa.shape[2])]))
+    if min(fa.shape[:2]) < 11:
+        raise ShapeError("image1: SSIM needs at least 11x11 pixels (after shaving), got "
+                         f"{fa.shape[0]}x{fa.shape[1]}")
+    a, b = (torch.from_numpy(np.atleast_3d(f).transpose(2, 0, 1)[None]) for f in (fa, fb))
+    return float(batch_ssim(a, b)[0])

@@ -58,10 +58,10 @@ def compression(path: str, codec: str, bpp: float, ctx: TabContext) -> tuple:
     """:func:`oculi.compress.at_bpp` (the quality closest to ``bpp`` bits per pixel); the
     decoded picture, its bit rate, PSNR and MS-SSIM (empty below 176 px a side), the file."""
     from oculi.compress import at_bpp, ms_ssim
-    from oculi.compress.rd import MS_SSIM_MIN_SIDE
     from oculi.core.atomic import write_bytes_atomic
     from oculi.io import read_image
     from oculi.restore import psnr
+    from oculi.train.metrics.image import MS_SSIM_MIN_SIDE
 
     image = read_image(path, mode="rgb")
     point = at_bpp(codec, image, bpp)
