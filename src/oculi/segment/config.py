@@ -44,7 +44,8 @@ class SegmentationConfig(_SegmentationRecipe):
 
     Attributes:
         model: architecture (``unet``, ``unetplusplus``, ``fpn``, ``linknet``, ``pspnet``,
-            ``deeplabv3``, ``deeplabv3plus``, ``pan``, ``fcn``, ``segnet``, ``enet``).
+            ``deeplabv3``, ``deeplabv3plus``, ``pan``, ``fcn``, ``segnet``, ``enet``,
+            ``pointrend``: a PointRend head on ``arch_options`` ``base``, default unet).
         backbone: registry encoder of the smp architectures.
         pretrained: ImageNet encoder weights (offline sources only).
         weights: a checkpoint of the whole model to start from.
