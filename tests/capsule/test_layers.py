@@ -34,6 +34,31 @@ def test_routing_coefficients_sum_to_one_and_one_iteration_is_uniform():
     torch.testing.assert_close(v1, squash(u_hat.sum(1) / 5))
 
 
+def _route_einsum(u_hat, iterations):
+    """Procedure 1 of the paper written with einsum (the reference of the broadcast form)."""
+    b = u_hat.new_zeros(u_hat.shape[:3])
+    for it in range(iterations):
+        c = torch.softmax(b, dim=2)
+        src = u_hat if it == iterations - 1 else u_hat.detach()
+        v = squash(torch.einsum("bip,bipd->bpd", c, src))
+        b = b + torch.einsum("bipd,bpd->bip", u_hat.detach(), v)
+    return v, c
+
+
+def test_routing_equals_the_einsum_form_values_and_gradients():
+    torch.manual_seed(2)
+    u1 = torch.randn(4, 36, 10, 16, requires_grad=True)
+    u2 = u1.detach().clone().requires_grad_()
+    g = torch.randn(4, 10, 16)
+    v1, c1 = route(u1, 3)
+    v2, c2 = _route_einsum(u2, 3)
+    torch.testing.assert_close(v1, v2)
+    torch.testing.assert_close(c1, c2)
+    (v1 * g).sum().backward()
+    (v2 * g).sum().backward()
+    torch.testing.assert_close(u1.grad, u2.grad)
+
+
 def test_routing_couples_children_to_the_parent_they_agree_on():
     torch.manual_seed(1)
     u_hat = torch.randn(1, 30, 4, 8) * 0.1

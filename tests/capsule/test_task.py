@@ -87,7 +87,8 @@ def test_two_steps_and_eval_through_the_cli(idx_folder, tmp_path):
 
 
 def test_resume_continues_the_shift_stream_exactly(idx_folder, tmp_path):
-    cfg = CapsNetConfig(epochs=2, val_count=300, train_limit=64, **TINY)
+    cfg = CapsNetConfig(epochs=2, val_count=300, train_limit=64, rotation=10, shear=10,
+                        scale=0.1, elastic_alpha=20, **TINY)
     full = train_capsnet(idx_folder, cfg, tmp_path / "full", progress=False)
 
     class StopAfterFirstEpoch(HookBase):
@@ -121,10 +122,17 @@ def test_bad_data_is_one_line_error(idx_folder, tmp_path):
         CapsNetConfig(model="resnet")
 
 
-def test_no_held_out_digits_is_stated_in_the_data_summary(idx_folder, tmp_path):
-    import json
-
-    cfg = CapsNetConfig(epochs=1, val_count=0, train_limit=40, **TINY)
-    train_capsnet(idx_folder, cfg, tmp_path / "run", progress=False)
+def test_no_held_out_digits_trains_on_all_and_monitors_training_digits(idx_folder, tmp_path):
+    cfg = CapsNetConfig(epochs=1, val_count=0, **TINY)
+    task = CapsNetTask(idx_folder)
+    model = task.build_model(cfg)
+    data = task.build_data(cfg, model, type("Info", (), {"rank": 0})())
+    assert len(data.train) == 400  # every training digit of the folder
+    assert len(data.val) == 400  # monitor: at most 500, all of them are training digits
+    assert torch.equal(data.val.x, data.train.x[:400])  # the first training digits
+    train_capsnet(idx_folder, CapsNetConfig(epochs=1, val_count=0, train_limit=40, **TINY),
+                  tmp_path / "run", progress=False)
     summary = json.loads((tmp_path / "run" / "data.json").read_text())
-    assert summary["val"] == 0 and summary["validation"] == "the training digits (val_count 0)"
+    assert summary["train"] == 40 and summary["val"] == 0
+    assert summary["validation"].startswith("the first 40 training digits")
+    assert summary["rotation"] == 0 and summary["elastic_alpha"] == 0

