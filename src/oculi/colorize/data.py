@@ -106,28 +106,23 @@ class LabCrops(Dataset):
 
 class LabCentres(Dataset):
     """The central square (side ``short_side`` rounded down to a multiple of 32) of each
-    validation image, at most ``val_images``; unreadable and grey ones are listed in
-    :attr:`skipped`."""
+    validation image read by :func:`read_colour`, at most ``val_images``
+    (:func:`oculi.restore.patches.central_crops`); unreadable and grey ones are listed in
+    :attr:`skipped`.
+
+    Raises:
+        DataError: no image is a readable colour photo.
+    """
 
     def __init__(self, sources: list[str], cfg: ColorizeConfig) -> None:
+        from oculi.restore.patches import central_crops
+
         s = cfg.short_side - cfg.short_side % 32
-        self.items: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self.names: list[str] = []
         self.skipped: dict[str, str] = {}
-        for source in sources:
-            if len(self.items) >= cfg.val_images:
-                break
-            try:
-                lab = read_colour(source, cfg.short_side)
-            except (OculiError, OSError) as exc:
-                self.skipped[source] = " ".join(str(exc).split())
-                continue
-            y, x = (lab.shape[0] - s) // 2, (lab.shape[1] - s) // 2
-            self.items.append(_tensors(lab[y:y + s, x:x + s]))
-            self.names.append(source)
-        if not self.items:
-            raise DataError(f"validation: none of {len(sources)} image(s) is a readable colour "
-                            "photo")
+        crops = central_crops(sources, s, cfg.val_images, self.skipped,
+                              read=lambda source: read_colour(source, cfg.short_side))
+        self.names = [source for source, _ in crops]
+        self.items = [_tensors(lab) for _, lab in crops]
 
     def __len__(self) -> int:
         return len(self.items)

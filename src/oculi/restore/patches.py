@@ -15,7 +15,7 @@ embedded ones), degraded on the fly.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,21 +164,23 @@ class Patches(Dataset):
         return _tensor(degrade(clean, self.cfg, rng)), _tensor(clean)
 
 
-def central_crops(sources: Sequence[str], size: int, limit: int,
-                  skipped: dict[str, str]) -> list[tuple[str, np.ndarray]]:
+def central_crops(sources: Sequence[str], size: int, limit: int, skipped: dict[str, str],
+                  read: Callable[[str], np.ndarray] = read_source
+                  ) -> list[tuple[str, np.ndarray]]:
     """``(source, crop)`` of the first ``limit`` sources that read and have both sides >= ``size``:
-    the central ``size`` x ``size`` square (HxWx3 uint8 RGB). Unreadable and smaller sources
-    are added to ``skipped`` (source -> reason).
+    the central ``size`` x ``size`` square of ``read(source)`` (an HxWxC array; the default
+    :func:`read_source` gives uint8 RGB as stored). Sources that ``read`` refuses (an oculi
+    error or ``OSError``) and smaller ones are added to ``skipped`` (source -> reason).
 
     Raises:
-        DataError: no source gives a crop.
+        DataError: no source gives a crop (the message names the first reasons).
     """
     out: list[tuple[str, np.ndarray]] = []
     for source in sources:
         if len(out) >= limit:
             break
         try:
-            image = read_source(source)
+            image = read(source)
         except (OculiError, OSError) as exc:
             skipped[source] = " ".join(str(exc).split())
             continue
@@ -189,8 +191,9 @@ def central_crops(sources: Sequence[str], size: int, limit: int,
         y, x = (h - size) // 2, (w - size) // 2
         out.append((source, image[y:y + size, x:x + size]))
     if not out:
+        why = "; ".join(f"{Path(s).name}: {skipped[s]}" for s in sources if s in skipped)
         raise DataError(f"validation: none of {len(sources)} image(s) gives a {size}x{size} "
-                        "crop — lower val_size or add images")
+                        f"crop ({why[:300] or 'no images'})")
     return out
 
 

@@ -82,25 +82,22 @@ class ContentCrops(Dataset):
 
 
 class CenterCrops(Dataset):
-    """The central ``size`` crop of each validation image (scaled to that short side); an
-    unreadable image is left out and named in :attr:`skipped`."""
+    """The central ``size`` crop of each validation image scaled to that short side
+    (:func:`read_content`), at most ``limit``: :func:`oculi.restore.patches.central_crops`.
+    An unreadable image is left out and named in :attr:`skipped` (``skipped`` when given).
 
-    def __init__(self, sources: list[str], size: int, limit: int) -> None:
-        from oculi.core.errors import OculiError
+    Raises:
+        DataError: no image could be read.
+    """
 
-        self.crops: list[torch.Tensor] = []
-        self.skipped: dict[str, str] = {}
-        for s in sources:
-            if len(self.crops) == limit:
-                break
-            try:
-                image = read_content(s, size)
-            except (OculiError, OSError) as err:
-                self.skipped[s] = str(err)
-                continue
-            h, w = image.shape[:2]
-            y, x = (h - size) // 2, (w - size) // 2
-            self.crops.append(_chw(image[y:y + size, x:x + size]))
+    def __init__(self, sources: list[str], size: int, limit: int,
+                 skipped: dict[str, str] | None = None) -> None:
+        from oculi.restore.patches import central_crops
+
+        self.skipped: dict[str, str] = {} if skipped is None else skipped
+        crops = central_crops(sources, size, limit, self.skipped,
+                              read=lambda source: read_content(source, size))
+        self.crops = [_chw(crop) for _, crop in crops]
 
     def __len__(self) -> int:
         return len(self.crops)

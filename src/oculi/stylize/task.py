@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from oculi.core.errors import ParameterError
+from oculi.core.errors import DataError, ParameterError
 from oculi.stylize.config import StylizeConfig
 from oculi.stylize.data import (
     CenterCrops,
@@ -80,11 +80,11 @@ class StylizeTask(Task):
 
     def build_data(self, cfg: StylizeConfig, model: nn.Module, info: Any) -> TaskData:
         train, val = content_sources(self.data, cfg)
-        val_set = CenterCrops(val or train, cfg.image_size, cfg.val_images)
-        if not len(val_set):  # every held-out image unreadable: validate on training images
-            skipped = val_set.skipped
-            val_set = CenterCrops(train, cfg.image_size, cfg.val_images)
-            val_set.skipped = {**skipped, **val_set.skipped}
+        skipped: dict[str, str] = {}
+        try:
+            val_set = CenterCrops(val or train, cfg.image_size, cfg.val_images, skipped)
+        except DataError:  # every held-out image unreadable: validate on training images
+            val_set = CenterCrops(train, cfg.image_size, cfg.val_images, skipped)
         self.crops = ContentCrops(train, cfg.image_size, cfg.repeat, cfg.seed + 7919 * info.rank)
         self.style_rng = np.random.default_rng(cfg.seed + 17)
         summary = {"model": cfg.model, "style": cfg.style, "style_images": len(self.styles),
