@@ -141,6 +141,9 @@ def test_noisy_student_rounds_cli_resume_and_bad_pool_files(tmp_path: Path) -> N
     assert student["train"]["images"] == 8  # the labelled ones
     assert student["train_images"] == 8 + rounds[1]["pseudo"]["selected"]
     noise = yaml.safe_load((run / "student1" / "config.yaml").read_text())
+    rows = (run / "student1" / "pseudo_labels.csv").read_text().splitlines()
+    assert rows[0] == "path,class,confidence,copies" and len(rows) == 7
+    assert sum(int(r.rsplit(",", 1)[1]) for r in rows[1:]) == rounds[1]["pseudo"]["selected"]
     assert (noise["drop_rate"], noise["drop_path_rate"], noise["randaugment_ops"]) == (
         0.5, 0.2, 2)
     assert yaml.safe_load((run / "teacher" / "config.yaml").read_text())["randaugment_ops"] == 0
@@ -159,3 +162,20 @@ def test_noisy_student_rounds_cli_resume_and_bad_pool_files(tmp_path: Path) -> N
     assert [r["round"] for r in rounds] == ["teacher", "student1", "student2"]
     assert (run / "teacher" / "metrics.jsonl").read_text() == teacher_metrics
     assert (run / "student2" / "best.safetensors").is_file()
+
+
+def test_a_given_teacher_is_used_and_checked(tmp_path: Path) -> None:
+    from oculi.classify import train_classifier
+
+    data = make_folder(tmp_path / "data", n_train=4, n_val=3, size=(24, 24))
+    pool = data / "val"
+    first = train_classifier(data, ClassifyConfig(**TINY), tmp_path / "t", progress=False)
+    cfg = ClassifyConfig(**TINY, unlabeled=str(pool), teacher=str(tmp_path / "t"))
+    train_classifier(data, cfg, tmp_path / "ns", progress=False)
+    rounds = [json.loads(ln) for ln in (tmp_path / "ns" / "metrics.jsonl").read_text().splitlines()]
+    assert rounds[0]["given"] and rounds[0]["val_top1"] == pytest.approx(first.best_metric)
+    assert not (tmp_path / "ns" / "teacher").exists()
+    other = make_folder(tmp_path / "other", n_train=2, n_val=2, size=(24, 24),
+                        classes=("cat", "dog"))
+    with pytest.raises(DataError, match="classes"):
+        train_classifier(other, cfg, tmp_path / "ns2", progress=False)

@@ -13,7 +13,9 @@ classification", CVPR 2020) on an ImageFolder plus a folder of unlabelled images
 The run folder ``out`` holds one ordinary run folder per round (``teacher/``, ``student1/``,
 ...), ``metrics.jsonl`` with one line per round (final and best validation top-1, pseudo-label
 counts, time), the last student's ``best.safetensors`` (``oculi eval classify out ...`` reads
-it), ``config.yaml`` and ``summary.json``. Pseudo-labels come from a round's final weights (the
+it), ``config.yaml`` and ``summary.json``; each student folder also holds
+``pseudo_labels.csv`` (every unlabelled image's teacher class, confidence and the number of
+copies the student saw). Pseudo-labels come from a round's final weights (the
 EMA weights when EMA is on), not from its best checkpoint, so the validation labels never choose
 the teacher that labels the pool. A resumed run skips finished rounds and resumes the round that
 was cut short.
@@ -114,6 +116,23 @@ class PseudoLabels:
     targets: torch.Tensor
     classes: list[str]
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    def write_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write one row per unlabelled image: ``path``, the teacher's ``class`` and
+        ``confidence`` (its top probability) and ``copies`` (times it was selected; 0: left
+        out)."""
+        import csv
+        import io
+
+        copies = torch.bincount(self.selected, minlength=len(self.paths)).tolist()
+        conf, top = (self.probs.max(1) if len(self.probs)
+                     else (torch.zeros(0), torch.zeros(0, dtype=torch.long)))
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["path", "class", "confidence", "copies"])
+        for p, c, k, n in zip(self.paths, top.tolist(), conf.tolist(), copies, strict=True):
+            w.writerow([str(p), self.classes[c], f"{k:.4f}", n])
+        return write_text_atomic(path, buf.getvalue())
 
     def summary(self) -> dict[str, Any]:
         """Counts for ``data.json`` and the round records (JSON-able)."""
@@ -308,6 +327,7 @@ def train_noisy_student(data: str | os.PathLike[str], cfg: ClassifyConfig,
             name = f"student{i}"
             if name not in done:
                 pseudo = pseudo_label(load_classifier(weights), pool, cfg, device)
+                pseudo.write_csv(out / name / "pseudo_labels.csv")
                 record = _round(PseudoLabelTask(data, pseudo), scfg, out / name, resume,
                                 progress, name, i, say)
                 record["pseudo"] = {k: v for k, v in pseudo.summary().items() if k != "skipped"}
