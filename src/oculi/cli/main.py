@@ -6,6 +6,8 @@ command function; heavy imports (torch, OpenCV) happen inside commands, so ``ocu
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 
 import typer
@@ -87,7 +89,17 @@ _install_topics()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    At exit the interpreter's objects are frozen out of the garbage collector: its final
+    sweep would otherwise traverse every object the command's libraries made (numba's typing
+    objects, torch's modules) only to free memory the process gives back anyway, 0.1-0.2 s of
+    every numba or torch command on this machine. Objects still reachable are freed as before
+    and ``atexit`` handlers run first (they are not changed); only ``__del__`` of garbage in
+    reference cycles at exit, which Python does not promise, is skipped.
+    """
+    atexit.unregister(gc.freeze)  # once, however often main is called in one process
+    atexit.register(gc.freeze)
     app()
 
 
