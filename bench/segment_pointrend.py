@@ -97,23 +97,34 @@ def _scores(model, va) -> dict[str, Any]:
     return out
 
 
-def evaluate(work: Path, repeat: int = 5) -> dict[str, Any]:
-    """Both last checkpoints on the held-out slices, and their time per slice side by side."""
-    from oculi.core.timing import time_call
+def evaluate(work: Path, repeat: int = 9) -> dict[str, Any]:
+    """Both last checkpoints on the held-out slices, and their time per slice side by side
+    (calls alternated, so the machine's load falls on both alike; medians)."""
+    import statistics
+
     from oculi.segment import load_segmenter, predict_image
 
     _, va = _isbi_sets(scale=2)
     image = va.samples[0].image
     rows: dict[str, Any] = {}
+    models = {}
     for arch in ("unet", "pointrend"):
         model = load_segmenter(work / f"pointrend_{arch}" / "last.safetensors")
+        models[arch] = model
         rows[arch] = _scores(model, va)
-        rows[arch]["ms_per_image"] = 1e3 * time_call(
-            lambda m=model: predict_image(m, image, tile=None), repeat=repeat)["median_s"]
         rows[arch]["params_m"] = sum(p.numel() for p in model.parameters()) / 1e6
         hist = (work / f"pointrend_{arch}" / "metrics.jsonl").read_text().splitlines()
         rows[arch]["train_s"] = sum(json.loads(h).get("train_time_s", 0.0) for h in hist)
         rows[arch]["steps"] = 10 * len(hist)
+    times: dict[str, list[float]] = {a: [] for a in models}
+    for i in range(repeat + 1):
+        for arch, model in models.items():
+            t0 = time.perf_counter()
+            predict_image(model, image, tile=None)
+            if i:  # the first round warms up
+                times[arch].append(time.perf_counter() - t0)
+    for arch in models:
+        rows[arch]["ms_per_image"] = 1e3 * statistics.median(times[arch])
     u, p = rows["unet"], rows["pointrend"]
     out = {
         "part": "pointrend",
