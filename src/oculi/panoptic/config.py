@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from oculi.core.checks import check_choice, check_positive
 from oculi.core.constants import DEFAULT_BACKBONE
@@ -46,6 +47,8 @@ class PanopticConfig(TrainConfig):
             becomes void (Detectron2's 4096 pixels of an 800x1333 COCO image is 0.0038).
         flip: random horizontal flips in training.
         val_split: held-out fraction of the pairs when the data has no ``train/`` + ``val/``.
+        arch_options: extra keywords of the ``maskrcnn`` construction
+            (:func:`~oculi.detect.create_detector`, e.g. ``box_batch_size_per_image``).
     """
 
     model: str = field(default="panoptic_fpn", metadata={"cli": ("--arch", "-a")})
@@ -74,6 +77,7 @@ class PanopticConfig(TrainConfig):
     clip_grad_norm: float = 10.0
     monitor: str = "val_pq"
     val_split: float = 0.2
+    arch_options: dict[str, Any] | None = None
 
     def validate(self) -> None:
         super().validate()

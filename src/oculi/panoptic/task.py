@@ -153,7 +153,8 @@ class PanopticTask(Task):
             fpn_channels=cfg.fpn_channels, semantic_channels=cfg.semantic_channels,
             semantic_weight=cfg.semantic_weight, instances=cfg.model == "panoptic_fpn",
             score_threshold=cfg.score_threshold, overlap_threshold=cfg.overlap_threshold,
-            min_stuff_fraction=cfg.min_stuff_fraction, ignore_index=cfg.ignore_index)
+            min_stuff_fraction=cfg.min_stuff_fraction, ignore_index=cfg.ignore_index,
+            detector_options=cfg.arch_options)
         if cfg.weights:
             from oculi.models.weights import load_weights
 
