@@ -79,6 +79,8 @@ class ClipTensors(Dataset):
         sampling, clip_len, stride, size, channels: as in
             :class:`~oculi.action.config.ActionConfig`.
         train: random frames, crop and flip (else the centre frames, the whole frame).
+        jitter: with ``train``, random frames; False: the test frames (segment centres, the
+            centred window), the crop and flip still random.
         repeat: the data set lists every clip this many times.
         crop_scale, flip: the training augmentation.
         seed: seed of the augmentation's generator.
@@ -90,11 +92,12 @@ class ClipTensors(Dataset):
     def __init__(self, items: Sequence[ClipItem], classes: Sequence[str], *, sampling: str,
                  clip_len: int, stride: int, size: int, channels: int, train: bool = False,
                  repeat: int = 1, crop_scale: float = 1.0, flip: bool = False,
-                 seed: int = 0, clips: int = 1, cache: bool = False) -> None:
+                 seed: int = 0, clips: int = 1, cache: bool = False,
+                 jitter: bool = True) -> None:
         self.samples = list(items)
         self.lookup = {c: i for i, c in enumerate(classes)}
         self.clips = 1 if train else clips
-        self.sampler = clip_sampler(sampling, clip_len, stride, train, self.clips)
+        self.sampler = clip_sampler(sampling, clip_len, stride, train and jitter, self.clips)
         self.size, self.channels, self.train = size, channels, train
         self.repeat, self.crop_scale, self.flip = repeat, crop_scale, flip
         self.rng = np.random.default_rng(seed)

@@ -65,6 +65,16 @@ class ActionConfig(TrainConfig):
         flow: two-stream: an :mod:`oculi.flow` method (``dis``, ``farneback``, ...) whose fields
             between consecutive sampled frames feed a second, motion-only TSM stream trained
             from scratch, its logits added to the model's; None: one stream.
+        flow_grid: the flow stream: 0: a TSM network on the fields; g > 0: a linear classifier
+            on the clip's motion layout over g x g cells (:mod:`oculi.action.flowlayout`).
+        flow_bins: time bins of the motion layout (1: the mean over the clip; more keep the
+            order of the motion); at most ``clip_len - 1``.
+        flow_orientations: 0: mean ``u, v, |u|, |v|`` per cell; K >= 2: a histogram of K flow
+            directions per cell (HOF).
+        jitter: training picks random frames (a random frame per segment, a random window);
+            False: the test frames every epoch. With ``jitter`` False, ``crop_scale`` 1, no
+            ``flip``, ``dropout`` 0 and every training clip in one batch, the motion-layout
+            model trains the same whatever the seed (its classifier starts at zero).
         head_lr_scale: learning-rate multiplier of the classifier (the only layer a fine-tune
             creates from scratch); 1: one rate for everything.
         freeze_backbone_epochs: only the classifier learns for the first N epochs (the rest of
@@ -98,6 +108,9 @@ class ActionConfig(TrainConfig):
     test_clips: int = 1
     flow: str | None = None
     flow_grid: int = 0
+    flow_bins: int = 1
+    flow_orientations: int = 0
+    jitter: bool = True
     head_lr_scale: float = 1.0
     freeze_backbone_epochs: int = 0
     cache: bool = False
@@ -125,6 +138,18 @@ class ActionConfig(TrainConfig):
                                  f"on RGB clips (channels: 3), got model {self.model!r} with "
                                  f"{self.channels} channel(s)")
         check_positive(self.flow_grid, "flow_grid", allow_zero=True)
+        check_positive(self.flow_bins, "flow_bins")
+        check_positive(self.flow_orientations, "flow_orientations", allow_zero=True)
+        if self.flow_orientations == 1:
+            raise ParameterError("flow_orientations: expected 0 (u, v, |u|, |v|) or at least 2 "
+                                 "direction bins, got 1")
+        if (self.flow_bins > 1 or self.flow_orientations) and not (self.flow and self.flow_grid):
+            raise ParameterError("flow_bins, flow_orientations: shape the motion layout, which "
+                                 "needs flow (a method) and flow_grid > 0")
+        if self.flow_bins > self.clip_len - 1:
+            raise ParameterError(f"flow_bins: expected at most clip_len - 1 = "
+                                 f"{self.clip_len - 1} (flow fields per clip), got "
+                                 f"{self.flow_bins!r}")
         if self.model == "flow" and not self.flow:
             raise ParameterError("flow: model 'flow' (the motion stream alone) needs a flow "
                                  "method (dis, farneback, ...)")

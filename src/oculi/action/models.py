@@ -174,6 +174,9 @@ class ActionNet(nn.Module):
             frames, its logits added to this network's (two-stream); None: one stream.
         flow_grid: the flow stream: 0 TSM on the fields; > 0 a linear classifier on their
             ``flow_grid`` x ``flow_grid`` motion layout.
+        flow_bins, flow_orientations: the layout's time bins and direction bins
+            (:func:`~oculi.action.flowlayout.motion_layout`; 1 and 0: the time mean of ``u, v,
+            |u|, |v|``).
     """
 
     def __init__(self, model: str, classes: list[str], *, clip_len: int = 8,
@@ -182,7 +185,8 @@ class ActionNet(nn.Module):
                  group: str | None = None, backbone: str | None = None,
                  pretrained: bool = True, freeze_stages: int = 0,
                  frozen_bn: bool = True, test_clips: int = 1,
-                 flow: str | None = None, flow_grid: int = 0) -> None:
+                 flow: str | None = None, flow_grid: int = 0, flow_bins: int = 1,
+                 flow_orientations: int = 0) -> None:
         super().__init__()
         if not classes:
             raise ParameterError("classes: expected at least one class name")
@@ -191,7 +195,8 @@ class ActionNet(nn.Module):
             "stride": stride, "size": size, "channels": channels, "width": width,
             "dropout": dropout, "key": key, "group": group, "backbone": backbone,
             "pretrained": pretrained, "freeze_stages": freeze_stages, "frozen_bn": frozen_bn,
-            "test_clips": test_clips, "flow": flow, "flow_grid": flow_grid}
+            "test_clips": test_clips, "flow": flow, "flow_grid": flow_grid,
+            "flow_bins": flow_bins, "flow_orientations": flow_orientations}
         k = len(classes)
         if backbone:
             if model not in ("tsm", "tsn") or channels != 3:
@@ -225,7 +230,8 @@ class ActionNet(nn.Module):
         if flow:
             from oculi.action.twostream import FlowStream
 
-            self.flow_net = FlowStream(k, clip_len, flow, width, dropout, flow_grid)
+            self.flow_net = FlowStream(k, clip_len, flow, width, dropout, flow_grid, flow_bins,
+                                       flow_orientations)
 
     @property
     def classes(self) -> list[str]:

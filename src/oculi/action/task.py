@@ -75,7 +75,8 @@ class ActionTask(Task):
                          width=cfg.width, dropout=cfg.dropout, key=cfg.key, group=cfg.group,
                          backbone=cfg.backbone, pretrained=cfg.pretrained,
                          freeze_stages=cfg.freeze_stages, frozen_bn=cfg.frozen_bn,
-                         test_clips=cfg.test_clips, flow=cfg.flow, flow_grid=cfg.flow_grid)
+                         test_clips=cfg.test_clips, flow=cfg.flow, flow_grid=cfg.flow_grid,
+                         flow_bins=cfg.flow_bins, flow_orientations=cfg.flow_orientations)
 
     def build_data(self, cfg: ActionConfig, model: nn.Module, info: Any) -> TaskData:
         ds = self._index(cfg)
@@ -84,7 +85,8 @@ class ActionTask(Task):
                   "size": cfg.size, "channels": cfg.channels, "cache": cfg.cache}
         self.train_set = ClipTensors(ds.subset(train).items, ds.classes, train=True,
                                      repeat=cfg.repeat, crop_scale=cfg.crop_scale,
-                                     flip=cfg.flip, seed=cfg.seed + 7919 * info.rank, **common)
+                                     flip=cfg.flip, jitter=cfg.jitter,
+                                     seed=cfg.seed + 7919 * info.rank, **common)
         val_set = ClipTensors(ds.subset(val).items, ds.classes, clips=cfg.test_clips, **common)
         summary = {**ds.summary(), "model": cfg.model, "train_clips": len(train),
                    "val_clips": len(val), "holdout_groups": list(cfg.holdout_groups)}
