@@ -29,6 +29,11 @@ def ramp(n, step):
     return out
 
 
+@njit(cache=True)
+def text_hash(s):
+    return hash(s)  # links against the hash secret numba.cpython.hashing registers
+
+
 @njit(cache=True, parallel=True)
 def row_sums(a):
     out = np.empty(a.shape[0])
@@ -43,6 +48,7 @@ import numpy as np
 import kernels
 r = kernels.ramp(5, np.float32(0.5))
 s = kernels.row_sums(np.arange(12.0).reshape(4, 3))
+same_hash = kernels.text_hash("oculi") == hash("oculi")
 extra = None
 if sys.argv[1] == "compile-after":  # a kernel the cache lacks, after the cached ones
     from oculi.core.jit import njit
@@ -54,9 +60,10 @@ if sys.argv[1] == "compile-after":  # a kernel the cache lacks, after the cached
     extra = bool(np.isclose(dot(a, b), np.dot(a, b)))
 tables = [m for m in ("numba.np.arraymath", "numba.typed.typeddict", "scipy.linalg")
           if m in sys.modules]
-hits = {k.__name__: sum(k.stats.cache_hits.values()) for k in (kernels.ramp, kernels.row_sums)}
+hits = {k.__name__: sum(k.stats.cache_hits.values())
+        for k in (kernels.ramp, kernels.row_sums, kernels.text_hash)}
 print(json.dumps({"ramp": r.tolist(), "sums": s.tolist(), "tables": tables, "hits": hits,
-                  "extra": extra}))
+                  "extra": extra, "hash": same_hash}))
 '''
 
 
@@ -78,19 +85,20 @@ def _run(folder: Path, mode: str) -> dict:
 
 def test_cached_kernels_load_without_the_compiler_tables(kernel_dir: Path) -> None:
     first = _run(kernel_dir, "plain")  # compiles and saves (the tables are loaded to compile)
-    assert first["hits"] == {"ramp": 0, "row_sums": 0}
+    assert first["hits"] == {"ramp": 0, "row_sums": 0, "text_hash": 0}
     second = _run(kernel_dir, "plain")
-    assert second["hits"] == {"ramp": 1, "row_sums": 1}  # both came from the cache
+    assert second["hits"] == {"ramp": 1, "row_sums": 1, "text_hash": 1}  # all came from the cache
     assert second["tables"] == [], f"a cache load started numba's tables: {second['tables']}"
     for out in (first, second):
         assert out["ramp"] == [0.0, 0.5, 1.0, 1.5, 2.0]
         assert out["sums"] == [3.0, 12.0, 21.0, 30.0]
+        assert out["hash"] is True
 
 
 def test_a_kernel_missing_from_the_cache_still_compiles(kernel_dir: Path) -> None:
     _run(kernel_dir, "plain")  # the cache holds ramp and row_sums
     out = _run(kernel_dir, "compile-after")
-    assert out["hits"] == {"ramp": 1, "row_sums": 1}
+    assert out["hits"] == {"ramp": 1, "row_sums": 1, "text_hash": 1}
     assert out["extra"] is True
     assert "numba.np.arraymath" in out["tables"]  # the compiler loaded what it needs
 

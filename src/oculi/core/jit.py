@@ -33,6 +33,9 @@ class RuntimeOnlyCache(FunctionCache):
     def load_overload(self, sig, target_context):
         """The cached compile result for ``sig`` or None (numba then compiles and saves it)."""
         rtsys.initialize(target_context)  # what a loaded kernel calls into; idempotent
+        # the one table module that gives LLVM symbols at import (the hash secret of str/bytes
+        # hashing); already imported on the flow path, where it costs nothing
+        import numba.cpython.hashing  # noqa: F401
         with self._guard_against_spurious_io_errors():
             return self._load_overload(sig, target_context)
 
