@@ -30,6 +30,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("reconstruct", "oculi.sfm.tour:reconstruction_section"),
     ("stereo", "oculi.stereo.tour:section"),
     ("segment", "oculi.segment.tour:section"),
+    ("panoptic", "oculi.panoptic.tour:section"),
     ("explain", "oculi.explain.tour:section"),
     ("restore", "oculi.restore.tour:section"),
     ("colorize", "oculi.colorize.tour:section"),
