@@ -29,7 +29,7 @@ PACKAGE = SRC / "oculi"
 #: topics that train models for one task; the generic training wing (``oculi.train``) must not
 #: know them (the task topics plug into it, not the other way round)
 TASK_TOPICS = ("classify", "detect", "segment", "action", "generate", "restore", "track",
-               "embed", "capsule", "colorize", "stylize", "compress")
+               "embed", "capsule", "colorize", "stylize", "compress", "panoptic")
 #: topics whose private modules every topic may use
 SHARED_TOPICS = ("core",)
 #: importable without torch (checked in a fresh interpreter)
