@@ -179,3 +179,25 @@ def test_a_given_teacher_is_used_and_checked(tmp_path: Path) -> None:
                         classes=("cat", "dog"))
     with pytest.raises(DataError, match="classes"):
         train_classifier(other, cfg, tmp_path / "ns2", progress=False)
+
+
+def test_a_soft_target_step_counts_images_not_table_cells(folder: Path) -> None:
+    from types import SimpleNamespace
+
+    pool = scan_unlabeled(folder / "val")
+    probs = torch.tensor([[0.9, 0.1]]).repeat(12, 1)
+    sel, targets = select_pseudo_labels(probs, threshold=0.0, balance=False)
+    task = PseudoLabelTask(folder, PseudoLabels([p for p, _ in pool.samples], probs, sel,
+                                                targets, ["blue", "red"]))
+    cfg = ClassifyConfig(**TINY, mix_prob=0.0, label_smoothing=0.0)
+    model = task.build_model(cfg)
+    task.build_data(cfg, model, SimpleNamespace(rank=0, world=1, main=True))
+    n = len(task.data.train.samples)
+    step = SimpleNamespace(to_device=lambda b: b, model=model)
+    images = torch.rand(3, 3, 32, 32)
+    loss, stats, count = task.train_step(step, (images, torch.tensor([0, n, n + 1])))
+    assert count == 3 and 0 <= stats["train_top1"] <= 3
+    logits = model(images)
+    expected = -(torch.log_softmax(logits, 1) * torch.tensor(
+        [[1.0, 0.0], [0.9, 0.1], [0.9, 0.1]])).sum(1).mean()
+    torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-5)

@@ -143,7 +143,7 @@ class ClassificationTask(Task):
                                                label_smoothing=self.label_smoothing)
         hard = targets.argmax(1) if targets.ndim == 2 else targets
         correct = float((logits.detach().argmax(1) == hard).sum())
-        return loss, {"train_top1": correct}, int(targets.numel())
+        return loss, {"train_top1": correct}, int(labels.numel())
 
     def evaluate(self, model: nn.Module, loader: DataLoader,
                  device: torch.device) -> dict[str, Any]:
