@@ -5,7 +5,9 @@ leave-one-actor-out — train on 5 actors, test on the 6th, rotate. The ud810 ar
 (``action_arms``, 18 RGB clips, 3 gestures, 2 persons): leave-one-person-out. Each clip is decoded
 once and its 14 MEI/MHI Hu features computed once; every fold refits the classifier (k-NN in numpy,
 or scikit-learn's SVC when installed). Accuracy pools the predictions of all folds; mean class
-accuracy is the mean recall. Learned models (later) are reported beside these lines.
+accuracy is the mean recall. Learned models: bench/action_train.py (``--data arms --models
+flow-profile``: the motion profile of the arm clips) and bench/action_nested.py (its settings
+chosen by leave-one-take-out on the training person only), reported beside these lines.
 
 Run: ``.venv/bin/python -m bench.action``
 """
