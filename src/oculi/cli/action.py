@@ -1,7 +1,10 @@
 """``oculi action VIDEO --run RUN [--window S --stride S] [--json PATH] [-o STRIP.png]
 [--gradcam CAM.png]``: a trained clip classifier (``oculi train action``) slid over a long video:
 a label per window and the segments of equal labels; ``--gradcam``: where the network looked in
-the video's centred clip (Grad-CAM over space and time, TSN/TSM runs)."""
+the video's centred clip (Grad-CAM over space and time, TSN/TSM runs).
+
+``oculi action synth OUT [--clips N] [--name mnist]``: write the moving-digit clip set
+(:mod:`oculi.action.synthetic`) for ``oculi train action OUT/train --holdout-groups val``."""
 
 from __future__ import annotations
 
@@ -9,7 +12,14 @@ from pathlib import Path
 
 import typer
 
+from oculi.cli._common import topic_app
 
+app = topic_app("Activity recognition: label a long video with a trained run (oculi action "
+                "VIDEO --run RUN), or write the moving-digit clip set (oculi action synth OUT).",
+                default_command=True)
+
+
+@app.command("default", hidden=True)
 def action(
     video: Path = typer.Argument(..., help="Video file or folder of frames."),
     run: Path = typer.Option(..., "--run", "--model", help="Run folder or checkpoint of "
@@ -63,3 +73,33 @@ def action(
         share = " ".join(f"{w:.2f}" for w in cam.frame_weight)
         typer.echo(f"  Grad-CAM of the centred clip: {cam.label} ({cam.score:.2f}) at "
                    f"{cam.layer}; heat per frame {share}")
+
+
+@app.command("synth")
+def synth(
+    out: Path = typer.Argument(..., help="Folder to write (train/, val/, test/ inside)."),
+    clips: int = typer.Option(None, "--clips", help="Training clips (default 1600)."),
+    val_clips: int = typer.Option(None, "--val-clips", help="Validation clips, from train "
+                                  "digits held out of the training clips (default 200; 0: none)."),
+    test_clips: int = typer.Option(None, "--test-clips", help="Test clips, from the set's test "
+                                   "digits (default 800; 0: none)."),
+    name: str = typer.Option(None, "--name", help="Digit set: mnist (default) or fashion-mnist."),
+    frames: int = typer.Option(None, "--frames", help="Frames per clip (default 16)."),
+    size: int = typer.Option(None, "--size", help="Frame side in pixels (default 32)."),
+    seed: int = typer.Option(None, "--seed", help="Seed of every draw (default 0)."),
+    json_path: Path = typer.Option(None, "--json", help="Write the summary here."),
+) -> None:
+    """Write moving-digit clips: eight motions (right, left, down, up, clockwise,
+    counterclockwise, zoom, bounce) that no single frame tells apart."""
+    from oculi.action.synthetic import write_moving_digits
+    from oculi.cli._common import write_json
+
+    given = {"clips": clips, "val_clips": val_clips, "test_clips": test_clips, "name": name,
+             "frames": frames, "size": size, "seed": seed}
+    summary = write_moving_digits(out, **{k: v for k, v in given.items() if v is not None})
+    if json_path is not None:
+        write_json(json_path, summary)
+    counts = ", ".join(f"{n} {k}" for k, n in summary["clips"].items())
+    typer.echo(f"{out}: {counts} clips of {summary['frames']} frames, {summary['size']} px "
+               f"({summary['source']}); train with oculi train action {out / 'train'} "
+               f"--holdout-groups val")

@@ -55,7 +55,7 @@ TOPICS: list[tuple[str, str, str, str]] = [
     ("denoise", "oculi.cli.restore", "denoise", "command"),
     ("enhance", "oculi.cli.restore", "enhance", "command"),
     ("colorize", "oculi.cli.colorize", "colorize", "command"),
-    ("action", "oculi.cli.action", "action", "command"),
+    ("action", "oculi.cli.action", "app", "app"),
     ("ui", "oculi.cli.ui", "ui", "command"),
     ("batch", "oculi.cli.batch", "batch", "command"),
     ("tune", "oculi.cli.tune", "tune", "command"),
