@@ -31,6 +31,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("stereo", "oculi.stereo.tour:section"),
     ("segment", "oculi.segment.tour:section"),
     ("panoptic", "oculi.panoptic.tour:section"),
+    ("action", "oculi.action.tour:section"),
     ("explain", "oculi.explain.tour:section"),
     ("restore", "oculi.restore.tour:section"),
     ("colorize", "oculi.colorize.tour:section"),
