@@ -61,3 +61,18 @@ def test_baseline_model_has_no_instance_branch():
     assert set(losses) == {"loss_semantic"}
     pred = m.panoptic([x])[0]
     assert pred.shape == (48, 64)
+
+
+def test_panoptic_asks_the_roi_heads_only_for_boxes_the_merge_keeps(tiny_model, monkeypatch):
+    heads = tiny_model.net.roi_heads
+    seen = []
+    original = heads.postprocess_detections
+
+    def spy(*args, **kw):
+        seen.append(heads.score_thresh)
+        return original(*args, **kw)
+
+    monkeypatch.setattr(heads, "postprocess_detections", spy)
+    before = heads.score_thresh
+    tiny_model.panoptic([torch.rand(3, 40, 56)], score_threshold=0.7)
+    assert seen == [0.7] and heads.score_thresh == before

@@ -244,8 +244,17 @@ class PanopticFPN(nn.Module):
             raise ParameterError(f"merge: unknown settings {sorted(unknown)}; known: "
                                  f"{sorted(self.merge)}")
         self.eval()
+        heads = self.net.roi_heads
+        kept = heads.score_thresh if heads is not None else None
+        if heads is not None:  # boxes the merge would drop get no mask pasted (CPU time)
+            heads.score_thresh = max(kept, opts["score_threshold"])
+        try:
+            results = self.forward(list(images))
+        finally:
+            if heads is not None:
+                heads.score_thresh = kept
         out = []
-        for r in self.forward(list(images)):
+        for r in results:
             cat = self.category_map(r["semantic"])
             if self.instances:
                 parts = {"stuff": cat, "masks": r["masks"][:, 0].cpu().numpy() > 0.5,
