@@ -22,8 +22,8 @@ unordered set of a clip's frames cannot separate them.
 :func:`write_moving_digits` writes ``train/``, ``val/`` (train digits held out from the train
 clips) and ``test/`` (digits of the test split), each a folder per class of ``.npz`` clips
 (array ``frames``, ``(T, size, size)`` uint8) with a ``labels.csv`` ``file,label,split``:
-``oculi train action OUT/train --holdout-groups val`` and ``oculi eval action RUN OUT/test``.
-The module imports no torch.
+``oculi train action OUT/train --holdout-groups '[val]' --no-flip`` and
+``oculi eval action RUN OUT/test``. The module imports no torch.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ a label per window and the segments of equal labels; ``--gradcam``: where the ne
 the video's centred clip (Grad-CAM over space and time, TSN/TSM runs).
 
 ``oculi action synth OUT [--clips N] [--name mnist]``: write the moving-digit clip set
-(:mod:`oculi.action.synthetic`) for ``oculi train action OUT/train --holdout-groups val``."""
+(:mod:`oculi.action.synthetic`) for ``oculi train action OUT/train --holdout-groups '[val]'``."""
 
 from __future__ import annotations
 
@@ -102,4 +102,4 @@ def synth(
     counts = ", ".join(f"{n} {k}" for k, n in summary["clips"].items())
     typer.echo(f"{out}: {counts} clips of {summary['frames']} frames, {summary['size']} px "
                f"({summary['source']}); train with oculi train action {out / 'train'} "
-               f"--holdout-groups val")
+               f"--holdout-groups '[val]'")
