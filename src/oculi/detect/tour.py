@@ -47,10 +47,12 @@ def _bench_table(sec: Any, rows: list[dict[str, Any]], what: str) -> None:
                  "--archs ...`).")
         return
     top = rows[0]
-    sec.table(["detector", "epochs", "train s", "mAP@.5", "mAP@[.5:.95]", "ms / image"],
+    sec.table(["detector", "epochs", "train s", "mAP@.5", "mAP@[.5:.95]", "ms / image",
+               "measured (UTC)"],
               [[r["arch"], r["epochs"], r["train_time_s"], round(r["test_map50"], 3),
                 round(r["test_map"], 3),
-                r.get("ms_per_image") or round(1000 / r["inference_images_per_s"], 1)]
+                r.get("ms_per_image") or round(1000 / r["inference_images_per_s"], 1),
+                r["time"][:16].replace("T", " ")]
                for r in rows],
               caption=f"raccoon, {top['test_images']} test images, {top['image_size']} px, "
                       f"{top['budget_s']:.0f} s training budget each on this CPU (one thread); "
