@@ -10,7 +10,10 @@ from oculi.core.errors import ParameterError
 from oculi.train.config import TrainConfig, check_fraction
 
 #: the networks of :mod:`oculi.action.models`
-MODELS = ("r2plus1d", "x3d", "tsm", "tsn", "frame", "flow")
+MODELS = ("r2plus1d", "r2plus1d18", "r3d18", "mc318", "x3d", "tsm", "tsn", "frame", "flow")
+#: the published 18-layer video ResNets (:mod:`oculi.action.resnet3d`), the models ``weights``
+#: serves
+VIDEO_RESNETS = ("r2plus1d18", "r3d18", "mc318")
 #: how frames are picked from a clip (:mod:`oculi.action.sampling`)
 SAMPLINGS = ("segments", "dense")
 
@@ -21,7 +24,10 @@ class ActionConfig(TrainConfig):
     holding ``labels.csv`` (video files, frame folders or ``.npz`` arrays).
 
     Attributes:
-        model: ``r2plus1d`` (a small 3-D CNN with (2+1)-D factorised convolutions), ``x3d`` (an
+        model: ``r2plus1d`` (a small 3-D CNN with (2+1)-D factorised convolutions),
+            ``r2plus1d18`` / ``r3d18`` / ``mc318`` (the published 18-layer R(2+1)D, R3D and MC3
+            of Tran et al. 2018 at full size, 64-512 channels, ~31.5 M / 33.4 M / 11.7 M
+            parameters; ``width`` does not apply; ``weights`` loads a checkpoint), ``x3d`` (an
             X3D-XS-shaped 3-D CNN with depthwise 3x3x3 convolutions; ``width`` 24 is XS), ``tsm`` (a
             2-D residual network with 1/8 of the channels shifted one frame each way in every
             block), ``tsn`` (the same 2-D network without the shift, scores averaged over the
@@ -81,6 +87,11 @@ class ActionConfig(TrainConfig):
             the network at learning rate 0), then every trainable layer: a linear probe on the
             network's features before fine-tuning, so a random classifier's first gradients do
             not wreck the ImageNet features (few clips, small batches).
+        weights: the 18-layer models start from this local checkpoint (torchvision's
+            ``r2plus1d_18`` / ``r3d_18`` / ``mc3_18`` state-dict layout or oculi's, ``.pth`` or
+            ``.safetensors``; :mod:`oculi.action.videoweights`): every shape checked, the
+            classifier replaced when the class count differs (stated in the run's output and
+            ``data.json``); None: random initialisation.
         cache: keep every clip decoded in memory (resized to just above ``size``) after its
             first read, so video files are decoded once instead of once per epoch.
     """
@@ -114,12 +125,23 @@ class ActionConfig(TrainConfig):
     head_lr_scale: float = 1.0
     freeze_backbone_epochs: int = 0
     cache: bool = False
+    weights: str | None = None
     epochs: int = 20
     batch_size: int = 8
     lr: float = 2e-3
     weight_decay: float = 0.01
     warmup_epochs: float = 1.0
     monitor: str = "val_accuracy"
+
+    def _check_starting_weights(self) -> None:
+        """``backbone`` and ``weights`` serve some models only."""
+        if self.backbone and (self.model not in ("tsm", "tsn") or self.channels != 3):
+            raise ParameterError(f"backbone: an ImageNet backbone serves the tsm and tsn models "
+                                 f"on RGB clips (channels: 3), got model {self.model!r} with "
+                                 f"{self.channels} channel(s)")
+        if self.weights and self.model not in VIDEO_RESNETS:
+            raise ParameterError(f"weights: a video checkpoint starts the 18-layer models "
+                                 f"({', '.join(VIDEO_RESNETS)}), got model {self.model!r}")
 
     def validate(self) -> None:
         super().validate()
@@ -133,10 +155,7 @@ class ActionConfig(TrainConfig):
         if self.freeze_backbone_epochs >= self.epochs:
             raise ParameterError(f"freeze_backbone_epochs: expected fewer than the {self.epochs} "
                                  f"epochs, got {self.freeze_backbone_epochs!r}")
-        if self.backbone and (self.model not in ("tsm", "tsn") or self.channels != 3):
-            raise ParameterError(f"backbone: an ImageNet backbone serves the tsm and tsn models "
-                                 f"on RGB clips (channels: 3), got model {self.model!r} with "
-                                 f"{self.channels} channel(s)")
+        self._check_starting_weights()
         check_positive(self.flow_grid, "flow_grid", allow_zero=True)
         check_positive(self.flow_bins, "flow_bins")
         check_positive(self.flow_orientations, "flow_orientations", allow_zero=True)

@@ -3,7 +3,8 @@
 Every model takes ``(N, C, T, H, W)`` float clips and returns ``(N, classes)`` logits:
 
 - :class:`R2Plus1dNet`: a 3-D residual CNN whose 3x3x3 convolutions are factorised into a 1x3x3
-  spatial and a 3x1x1 temporal convolution ((2+1)-D, Tran et al. 2018), four stages.
+  spatial and a 3x1x1 temporal convolution ((2+1)-D, Tran et al. 2018), four stages (the
+  published 18-layer R(2+1)D, R3D and MC3 are :mod:`oculi.action.resnet3d`).
 - :class:`FrameNet` with ``shift=True`` (TSM, Lin et al. 2019): a 2-D residual network run on
   every frame, 1/8 of the channels shifted one frame back and 1/8 one frame forward at the start
   of every residual branch, logits averaged over the frames. ``shift=False`` is TSN's bag of
@@ -18,10 +19,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from oculi.action.config import VIDEO_RESNETS as VIDEO_NETS
 from oculi.core.errors import DataError, ParameterError
 
 #: channel multiplier of the four stages
 _STAGES = (1, 2, 4, 8)
+#: the full-size video ResNets (:mod:`oculi.action.resnet3d`): model name -> kind
+VIDEO_RESNETS = {name: name.removesuffix("18") for name in VIDEO_NETS}
 
 
 def temporal_shift(x: torch.Tensor, frames: int, fold_div: int = 8) -> torch.Tensor:
@@ -158,8 +162,10 @@ class ActionNet(nn.Module):
     rebuilds it and its input pipeline: ``ActionNet(**net.config())``.
 
     Args:
-        model: ``r2plus1d``, ``x3d`` (:class:`~oculi.action.x3d.X3DNet`), ``tsm``, ``tsn``,
-            ``frame`` or ``flow`` (the flow stream alone; needs ``flow``).
+        model: ``r2plus1d``, ``r2plus1d18`` / ``r3d18`` / ``mc318`` (the published 18-layer
+            networks, :class:`~oculi.action.resnet3d.VideoResNet18`; ``width`` does not apply),
+            ``x3d`` (:class:`~oculi.action.x3d.X3DNet`), ``tsm``, ``tsn``, ``frame`` or ``flow``
+            (the flow stream alone; needs ``flow``).
         classes: the class names (their order is the logits' order).
         clip_len, sampling, stride, size, channels, key, group: the input pipeline
             (:class:`~oculi.action.config.ActionConfig`).
@@ -219,12 +225,17 @@ class ActionNet(nn.Module):
             self.net = X3DNet(k, channels, width, dropout)
         elif model == "r2plus1d":
             self.net: nn.Module = R2Plus1dNet(k, channels, width, dropout)
+        elif model in VIDEO_RESNETS:
+            from oculi.action.resnet3d import VideoResNet18
+
+            # the published 18-layer network: 64 channels in stage 1 whatever ``width`` says
+            self.net = VideoResNet18(k, VIDEO_RESNETS[model], channels, 64, dropout)
         elif model in ("tsm", "tsn", "frame"):
             self.net = FrameNet(k, clip_len, channels, width, dropout, shift=model == "tsm",
                                 centre_only=model == "frame")
         else:
-            raise ParameterError(f"model: expected r2plus1d, x3d, tsm, tsn, frame or flow, "
-                                 f"got {model!r}")
+            raise ParameterError(f"model: expected r2plus1d, {', '.join(VIDEO_RESNETS)}, x3d, "
+                                 f"tsm, tsn, frame or flow, got {model!r}")
         self.flow_net: nn.Module | None = None
         self.last_streams: list[torch.Tensor] = []
         if flow:

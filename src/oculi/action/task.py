@@ -25,6 +25,7 @@ from oculi.action.models import ActionNet
 from oculi.action.splits import group_split
 from oculi.core.checks import check_positive
 from oculi.core.errors import DataError
+from oculi.train.hooks import HookBase
 from oculi.train.task import Step, StepOutput, Task, TaskData
 
 PathLike = str | os.PathLike[str]
@@ -44,6 +45,16 @@ def _split(ds: ClipDataset, cfg: ActionConfig) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+class _SayWeights(HookBase):
+    """Prints one line when training starts."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+
+    def before_train(self) -> None:
+        self.trainer.say(self.line)
+
+
 class ActionTask(Task):
     """Clip classification training (see the module doc)."""
 
@@ -56,6 +67,7 @@ class ActionTask(Task):
         self.data = data
         self.cfg = ActionConfig()
         self.dataset: ClipDataset | None = None
+        self.loaded = None  # the LoadedWeights of cfg.weights
 
     def _index(self, cfg: ActionConfig) -> ClipDataset:
         if self.dataset is None:
@@ -70,13 +82,23 @@ class ActionTask(Task):
     def build_model(self, cfg: ActionConfig) -> nn.Module:
         self.cfg = cfg
         ds = self._index(cfg)
-        return ActionNet(cfg.model, ds.classes, clip_len=cfg.clip_len, sampling=cfg.sampling,
+        net = ActionNet(cfg.model, ds.classes, clip_len=cfg.clip_len, sampling=cfg.sampling,
                          stride=cfg.stride, size=cfg.size, channels=cfg.channels,
                          width=cfg.width, dropout=cfg.dropout, key=cfg.key, group=cfg.group,
                          backbone=cfg.backbone, pretrained=cfg.pretrained,
                          freeze_stages=cfg.freeze_stages, frozen_bn=cfg.frozen_bn,
                          test_clips=cfg.test_clips, flow=cfg.flow, flow_grid=cfg.flow_grid,
                          flow_bins=cfg.flow_bins, flow_orientations=cfg.flow_orientations)
+        self.loaded = None
+        if cfg.weights:
+            from oculi.action.videoweights import load_video_weights
+
+            self.loaded = load_video_weights(net.net, cfg.weights)
+        return net
+
+    def hooks(self, cfg: ActionConfig) -> list[HookBase]:
+        """The run's output states the checkpoint it starts from (and a replaced classifier)."""
+        return [] if self.loaded is None else [_SayWeights(self.loaded.describe())]
 
     def build_data(self, cfg: ActionConfig, model: nn.Module, info: Any) -> TaskData:
         ds = self._index(cfg)
@@ -90,6 +112,8 @@ class ActionTask(Task):
         val_set = ClipTensors(ds.subset(val).items, ds.classes, clips=cfg.test_clips, **common)
         summary = {**ds.summary(), "model": cfg.model, "train_clips": len(train),
                    "val_clips": len(val), "holdout_groups": list(cfg.holdout_groups)}
+        if self.loaded is not None:
+            summary["weights"] = self.loaded.as_dict()
         return TaskData(self.train_set, val_set, summary)
 
     def build_optimizers(self, cfg: ActionConfig,

@@ -1,7 +1,7 @@
 """``oculi action VIDEO --run RUN [--window S --stride S] [--json PATH] [-o STRIP.png]
 [--gradcam CAM.png]``: a trained clip classifier (``oculi train action``) slid over a long video:
 a label per window and the segments of equal labels; ``--gradcam``: where the network looked in
-the video's centred clip (Grad-CAM over space and time, TSN/TSM runs).
+the video's centred clip (Grad-CAM over space and time, TSN/TSM and 3-D runs).
 
 ``oculi action synth OUT [--clips N] [--name mnist]``: write the moving-digit clip set
 (:mod:`oculi.action.synthetic`) for ``oculi train action OUT/train --holdout-groups '[val]'``."""
@@ -35,7 +35,8 @@ def action(
                                    "probabilities and the segments here."),
     gradcam: Path = typer.Option(None, "--gradcam", help="Picture (PNG/JPEG) of the video's "
                                  "centred clip, its frames overlaid with Grad-CAM of the "
-                                 "predicted class, one scale for the whole clip (tsm/tsn runs)."),
+                                 "predicted class, one scale for the whole clip (tsm/tsn and "
+                                 "3-D runs)."),
 ) -> None:
     """Label a long video window by window with a trained action run."""
     from oculi.action.predict import timeline_strip, video_timeline
