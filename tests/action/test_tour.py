@@ -28,6 +28,10 @@ def _lines() -> list[dict]:
          "data": {"clips": {"train": 1600, "val": 200, "test": 800}, "frames": 16, "size": 32},
          "runs": [{"model": "r2plus1d", "seed": 1, "accuracy": 0.9876, "mean_class_accuracy": 0.9,
                    "epochs": 10, "train_s": 200.0}]},
+        {"time": "2026-12-05T00:00:00", "bench": "action_synthetic_motion", "chance": 0.125,
+         "data": {"clips": {"train": 1600, "val": 200, "test": 800}, "frames": 16, "size": 32},
+         "runs": [{"model": "r2plus1d", "seed": 0, "accuracy": 0.9911, "mean_class_accuracy": 0.9,
+                   "epochs": 10, "train_s": 201.0}]},
     ]
 
 
@@ -50,5 +54,6 @@ def test_section_builds_with_the_bench_tables(tmp_path: Path, monkeypatch) -> No
     tour.section(report, tmp_path, quick=True)
     html = report.write(tmp_path / "out").read_text()
     assert "does the model use time" in html and "0.9876" in html and "0.9444" in html
+    assert "0.9911" in html  # runs of every synthetic line, one row per model and seed
     assert "0.5555" not in html and "0.6111" in html  # the older tsm line is replaced
     assert tour.bench_lines(tmp_path / "none") == []

@@ -52,22 +52,26 @@ def clip_strip(data: Any, per_class: int = 2, step: int = 2, zoom: int = 2) -> n
 
 
 def _synthetic_table(sec: Any, lines: list[dict[str, Any]]) -> None:
-    line = next((x for x in reversed(lines) if x.get("bench") == "action_synthetic_motion"),
-                None)
-    if line is None:
+    mine = [x for x in lines if x.get("bench") == "action_synthetic_motion"]
+    if not mine:
         sec.text("No benchmark line yet: `python -m bench.action_synthetic` trains the models on "
                  "moving digits and appends it.")
         return
-    made = line["data"]
-    sec.text(f"Trained with oculi train action on {made['clips']['train']} clips "
-             f"({made['frames']} frames of {made['size']} px, MNIST train digits; val clips "
-             f"from held-out train digits), last checkpoint scored on {made['clips']['test']} "
-             f"clips of MNIST test digits; chance {line['chance']:.3f}. Training seconds on a "
-             f"loaded 2-core CPU, one thread, side by side in one run "
-             f"(bench/results/action.jsonl, {line['time'][:10]}).")
-    sec.table(["model", "seed", "test accuracy", "mean class accuracy", "epochs", "train s"],
-              [[r["model"], r["seed"], r["accuracy"], r["mean_class_accuracy"], r["epochs"],
-                r["train_s"]] for r in line["runs"]])
+    runs: dict[tuple[str, Any, int], dict[str, Any]] = {}
+    for line in mine:  # newest run per model, seed and training-set size
+        for r in line["runs"]:
+            runs[(r["model"], r["seed"], line["data"]["clips"]["train"])] = {**r, "line": line}
+    made = mine[-1]["data"]
+    sec.text(f"Trained with oculi train action on moving digits ({made['frames']} frames of "
+             f"{made['size']} px, MNIST train digits; val clips from held-out train digits), the "
+             f"last checkpoint scored on {made['clips']['test']} clips of MNIST test digits; "
+             f"chance {mine[-1]['chance']:.3f}. Training seconds on a loaded 2-core CPU, one "
+             f"thread (bench/results/action.jsonl).")
+    sec.table(["model", "seed", "train clips", "test accuracy", "mean class accuracy",
+               "epochs", "train s", "date"],
+              [[r["model"], r["seed"], k[2], r["accuracy"], r["mean_class_accuracy"],
+                r["epochs"], r["train_s"], r["line"]["time"][:10]]
+               for k, r in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1]))])
 
 
 def _real_tables(sec: Any, lines: list[dict[str, Any]]) -> None:
