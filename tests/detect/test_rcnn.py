@@ -65,7 +65,9 @@ def _write_set(folder, images, boxes) -> None:
 
 @pytest.mark.parametrize(("arch", "options", "epochs", "lr"), [
     ("rcnn", {"crop_size": 64, "max_proposals": 60, "rois_per_image": 16}, 6, 3e-3),
-    ("fastrcnn", {"max_proposals": 60, "rois_per_image": 32}, 6, 1e-3),
+    # 6 epochs at 1e-3 left Fast R-CNN's boxes at mAP@[.5:.95] 0.59-0.74 over training seeds
+    # (0.51 once, with unseeded proposals): 12 at 2e-3 give its regressor the steps it needs
+    ("fastrcnn", {"max_proposals": 60, "rois_per_image": 32}, 12, 2e-3),
 ])
 def test_learns_the_square_through_the_detection_task(tmp_path, arch, options, epochs, lr):
     from oculi.detect import DetectionConfig, train_detector
@@ -80,7 +82,9 @@ def test_learns_the_square_through_the_detection_task(tmp_path, arch, options, e
                           monitor="val_map",
                           arch_options=options, val_data=str(tmp_path / "val" / "labels.csv"))
     train_detector(tmp_path / "train" / "labels.csv", cfg, tmp_path / "run", progress=False)
-    model = load_detector(tmp_path / "run")
+    # the trained model, not the epoch two validation images liked best (that pick was noise:
+    # often the first or second epoch)
+    model = load_detector(tmp_path / "run" / "last.safetensors")
     assert model.arch == arch and model.net.max_proposals == 60
     dets = model.detect(te_images, score_threshold=0.0)
     gts = [{"boxes": b, "labels": np.array([1])} for b in te_boxes]
@@ -111,3 +115,18 @@ def test_bad_roi_op_is_a_parameter_error():
     with pytest.raises(ParameterError, match="roi_op"):
         create_detector("fastrcnn", num_classes=1, pretrained=False, image_size=64,
                         roi_op="warp")
+
+
+def test_selective_search_is_deterministic():
+    # OpenCV ranks regions with the C library's rand(): unseeded, the kept boxes changed from
+    # call to call (and with them Fast R-CNN's training samples)
+    from oculi.data import load
+
+    image = load("astronaut")[::2, ::2]
+    first = selective_search(image, max_proposals=100)
+    for _ in range(3):
+        np.testing.assert_array_equal(selective_search(image, max_proposals=100), first)
+    other = selective_search(image, max_proposals=100, seed=5)
+    assert not np.array_equal(other, first)           # the seed is what fixes the ranking
+    full = selective_search(image, max_proposals=10**6)
+    assert {tuple(b) for b in first} <= {tuple(b) for b in full}
