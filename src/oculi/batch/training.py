@@ -56,15 +56,20 @@ def train_on_ray(task: str, data: str | os.PathLike[str], cfg: Any, out: str | o
         ``ray_workers``: the size of the torch process group the workers trained in.
 
     Raises:
-        UnknownNameError: unknown task. ParameterError: ``workers`` < 1, no cluster at
+        UnknownNameError: unknown task. ParameterError: ``workers`` < 1, a config that
+        trains only in one process (``cfg.single_process_reason()``), no cluster at
         ``address``. The task's own errors (a :class:`DataError` for unreadable data) as the
         workers raised them.
     """
     from oculi.batch.cluster import connected, oculi_error_inside
     from oculi.core.checks import check_positive
+    from oculi.core.errors import ParameterError
     from oculi.tasks import trainable_tasks
 
     check_positive(workers, "workers")
+    reason = cfg.single_process_reason()
+    if reason is not None:
+        raise ParameterError(f"--ray: {reason}")
     task = trainable_tasks.entry(task).name
     target = Path(out).absolute()
     with connected(address):

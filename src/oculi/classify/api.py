@@ -49,6 +49,10 @@ def train_classifier(data: str | os.PathLike[str], cfg: ClassifyConfig | None = 
 
     if cfg is not None and cfg.unlabeled is not None:
         from oculi.classify.selftrain import train_noisy_student
+        from oculi.core.errors import ParameterError
+
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise ParameterError(cfg.single_process_reason())
 
         return train_noisy_student(data, cfg, out, resume=resume, progress=progress)
     return fit(ClassificationTask(data), cfg or ClassifyConfig(), out, resume=resume,

@@ -132,6 +132,13 @@ class ClassifyConfig(TrainConfig):
         if self.mix_prob > 0 and self.mixup_alpha == 0 and self.cutmix_alpha == 0:
             raise ParameterError("mix_prob > 0 but mixup_alpha and cutmix_alpha are both 0")
 
+    def single_process_reason(self) -> str | None:
+        """Noisy Student (``unlabeled``) runs its teacher and student rounds in one process."""
+        if self.unlabeled is not None:
+            return ("Noisy Student self-training (unlabeled=DIR) runs in one process: drop "
+                    "--ray / torchrun, or train without --unlabeled")
+        return None
+
     @classmethod
     def plain(cls, **overrides: object) -> ClassifyConfig:
         """The baseline recipe: no EMA, no mixing, no label smoothing, constant LR, no clipping."""

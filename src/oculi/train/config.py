@@ -89,6 +89,11 @@ class TrainConfig(Config):
         check_fraction(self, "ema_decay", upper_inclusive=False)
         check_fraction(self, "min_lr_ratio")
 
+    def single_process_reason(self) -> str | None:
+        """Why this configuration cannot train data-parallel (Ray workers, ``torchrun``), or
+        None when it can. A task config overrides it for options its distributed path lacks."""
+        return None
+
 
 def check_fraction(cfg: object, name: str, *, upper_inclusive: bool = True) -> None:
     """Raise :class:`ParameterError` unless ``cfg.name`` is in [0, 1] (or [0, 1))."""
