@@ -41,12 +41,12 @@ RECIPE = dict(
 TOLERANCES = (1.0, 2.0)
 
 
-def train(arch: str, epochs: int, work: Path) -> dict[str, Any]:
+def train(arch: str, epochs: int, work: Path, seed: int = 0) -> dict[str, Any]:
     """Train ``unet`` or ``pointrend`` (U-Net base) on half-resolution ISBI."""
     from oculi.segment import train_segmenter
 
     tr, va = _isbi_sets(scale=2)
-    cfg = _cfg(model=arch, epochs=epochs, **RECIPE)
+    cfg = _cfg(model=arch, epochs=epochs, seed=seed, **RECIPE)
     t0 = time.perf_counter()
     res = train_segmenter(None, cfg, work / f"pointrend_{arch}", progress=False,
                           train_set=tr, val_set=va)
@@ -54,6 +54,7 @@ def train(arch: str, epochs: int, work: Path) -> dict[str, Any]:
     out = {
         "part": "pointrend_train",
         "arch": arch,
+        "seed": seed,
         "epochs": epochs,
         "steps": epochs * 10,
         "train_s": train_s,
@@ -97,7 +98,7 @@ def _scores(model, va) -> dict[str, Any]:
     return out
 
 
-def evaluate(work: Path, repeat: int = 9) -> dict[str, Any]:
+def evaluate(work: Path, repeat: int = 9, seed: int = 0) -> dict[str, Any]:
     """Both last checkpoints on the held-out slices, and their time per slice side by side
     (calls alternated, so the machine's load falls on both alike; medians)."""
     import statistics
@@ -131,6 +132,7 @@ def evaluate(work: Path, repeat: int = 9) -> dict[str, Any]:
         "data": "ISBI at 256x256 (half resolution), train 0-19, val 20-24; membrane class",
         "recipe": {k: v for k, v in RECIPE.items()},
         "checkpoint": "last",
+        "seed": seed,
         "unet": u,
         "pointrend": p,
         "bf1_gain_tol2": p["bf1_tol2"] - u["bf1_tol2"],
@@ -151,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("what", choices=["train", "eval"])
     ap.add_argument("--arch", default="unet", choices=["unet", "pointrend"])
     ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=0, help="the one seed both models use")
     ap.add_argument("--work", default=None, help="folder for the run folders")
     args = ap.parse_args(argv)
     import torch
@@ -161,9 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="oculi-pointrend-"))
     if args.what == "train":
-        record("segment", train(args.arch, args.epochs, work))
+        record("segment", train(args.arch, args.epochs, work, args.seed))
     else:
-        record("segment", evaluate(work))
+        record("segment", evaluate(work, seed=args.seed))
     return 0
 
 
