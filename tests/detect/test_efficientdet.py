@@ -139,16 +139,16 @@ def test_focal_detectors_never_return_the_background_label(arch):
     assert set(out["labels"].tolist()) <= {1, 2}
 
 
-def test_box_loss_is_giou_by_default_and_can_be_chosen():
+def test_box_loss_is_l1_by_default_and_giou_can_be_chosen():
     import torch.nn.functional as F
     from torchvision.ops import generalized_box_iou_loss
 
     from oculi.core.errors import ParameterError
 
-    m = create_detector("efficientdet", num_classes=1, pretrained=False, image_size=64)
-    head = m.net.head.regression_head
+    head = create_detector("efficientdet", num_classes=1, pretrained=False, image_size=64,
+                           box_loss="giou").net.head.regression_head
     assert head._loss_type == "giou"
-    # the loss the head computes is torchvision's GIoU of the decoded boxes, summed over the
+    # with "giou" the head computes torchvision's GIoU of the decoded boxes, summed over the
     # foreground anchors (here: every anchor matched to one box), not L1 of the deltas
     anchors = [torch.tensor([[0.0, 0.0, 20.0, 20.0], [10.0, 10.0, 40.0, 30.0]])]
     deltas = torch.tensor([[[0.1, -0.2, 0.05, 0.3], [0.0, 0.1, -0.2, 0.0]]])
@@ -158,8 +158,9 @@ def test_box_loss_is_giou_by_default_and_can_be_chosen():
     boxes = head.box_coder.decode_single(deltas[0], anchors[0])
     want = generalized_box_iou_loss(boxes, target[0]["boxes"].expand(2, 4), reduction="sum") / 2
     assert float(loss) == pytest.approx(float(want), rel=1e-5)
-    l1 = create_detector("efficientdet", num_classes=1, pretrained=False, image_size=64,
-                         box_loss="l1").net.head.regression_head
+    l1 = create_detector("efficientdet", num_classes=1, pretrained=False,
+                         image_size=64).net.head.regression_head
+    assert l1._loss_type == "l1"
     enc = l1.box_coder.encode_single(target[0]["boxes"].expand(2, 4), anchors[0])
     got = l1.compute_loss(target, {"bbox_regression": deltas}, anchors, [torch.tensor([0, 0])])
     assert float(got) == pytest.approx(float(F.l1_loss(deltas[0], enc, reduction="sum")) / 2)
