@@ -117,6 +117,15 @@ def evaluate(work: Path, repeat: int = 9, seed: int = 0) -> dict[str, Any]:
         hist = (work / f"pointrend_{arch}" / "metrics.jsonl").read_text().splitlines()
         rows[arch]["train_s"] = sum(json.loads(h).get("train_time_s", 0.0) for h in hist)
         rows[arch]["steps"] = 10 * len(hist)
+    # the point-head model's own U-Net output, without the refinement: what the point loss did
+    # to the shared network, apart from what the head's rewritten points add
+    pr = models["pointrend"]
+    head_net = pr.net
+    pr.net = head_net.net
+    try:
+        coarse = _scores(pr, va)
+    finally:
+        pr.net = head_net
     times: dict[str, list[float]] = {a: [] for a in models}
     for i in range(repeat + 1):
         for arch, model in models.items():
@@ -135,6 +144,7 @@ def evaluate(work: Path, repeat: int = 9, seed: int = 0) -> dict[str, Any]:
         "seed": seed,
         "unet": u,
         "pointrend": p,
+        "pointrend_without_refinement": coarse,
         "bf1_gain_tol2": p["bf1_tol2"] - u["bf1_tol2"],
         "bf1_gain_tol1": p["bf1_tol1"] - u["bf1_tol1"],
         "time_ratio_pointrend_over_unet": p["ms_per_image"] / u["ms_per_image"],
@@ -142,7 +152,9 @@ def evaluate(work: Path, repeat: int = 9, seed: int = 0) -> dict[str, Any]:
     }
     keys = ["bf1_tol1", "bf1_tol2", "bf1_pooled_tol2", "membrane_iou", "miou", "pixel_accuracy",
             "ms_per_image"]
-    print_table(["model", *keys], [[name, *(r[k] for k in keys)] for name, r in rows.items()])
+    table = [[name, *(r[k] for k in keys)] for name, r in rows.items()]
+    table.append(["pointrend, coarse only", *(coarse.get(k, float("nan")) for k in keys)])
+    print_table(["model", *keys], table)
     print(f"BF1 (2 px) gain {out['bf1_gain_tol2']:+.4f}; time ratio "
           f"{out['time_ratio_pointrend_over_unet']:.2f}x")
     return out
