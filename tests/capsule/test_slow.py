@@ -1,6 +1,7 @@
-"""Training to a target (opt-in, ``-m slow``, ~5-10 minutes on one thread): the compact CapsNet
-of ``bench/capsnet.py``'s recipe on the 4,500 MNIST training digits, scored on the 5,000 test
-digits (``../shared/data/mnist_5k``)."""
+"""Training to a target (opt-in, ``-m slow``, ~10-30 minutes on one thread): the compact CapsNet
+of ``bench/capsnet.py``'s recipe (all 5,000 MNIST training digits, shifts, affine and elastic
+distortions, 30 epochs), its last checkpoint scored on the 5,000 test digits
+(``../shared/data/mnist_5k``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.slow
                     reason="MNIST digits not on this machine")
 def test_compact_capsnet_reaches_its_measured_accuracy(tmp_path):
     train_capsnet("mnist", CapsNetConfig(**RECIPE), tmp_path / "run", progress=False)
-    report = evaluate_capsnet(tmp_path / "run", "mnist")
-    # bench/results/capsnet.jsonl, this recipe (18 epochs): 97.4 % clean, 93.2 % affine
-    assert report["val_accuracy"] >= 0.97
-    assert report["val_affine_accuracy"] >= 0.92
+    report = evaluate_capsnet(tmp_path / "run" / "last.safetensors", "mnist")
+    # bench/results/capsnet.jsonl, this recipe (30 epochs; that run's cosine was recomputed for
+    # 30 epochs at epoch 19): 98.2 % clean, 96.2 % affine
+    assert report["val_accuracy"] >= 0.977
+    assert report["val_affine_accuracy"] >= 0.95
