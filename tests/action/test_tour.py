@@ -15,7 +15,8 @@ from oculi.report import Report
 
 def _lines() -> list[dict]:
     summary = lambda model, acc: {"model": model, "seed": 0, "accuracy": acc,  # noqa: E731
-                                  "clips": 63, "train_s_per_fold": 12.5}
+                                  "clips": 63, "train_s_per_fold": 12.5,
+                                  "folds": ["daria", "eli"]}
     return [
         {"time": "2026-12-01T00:00:00", "bench": "motion_history_baseline",
          "runs": [{"data": "action_weizmann", "protocol": "loao", "variant": "silhouette",
@@ -23,7 +24,7 @@ def _lines() -> list[dict]:
         {"time": "2026-12-02T00:00:00", "bench": "action_learned_weizmann_loao",
          "summary": [summary("tsm", 0.5555), summary("frame", 0.7777)]},
         {"time": "2026-12-03T00:00:00", "bench": "action_learned_weizmann_logo",
-         "summary": [summary("tsm", 0.9444)]},
+         "summary": [summary("tsm", 0.9444), {**summary("tsm", 0.8888), "folds": ["ido"]}]},
         {"time": "2026-12-04T00:00:00", "bench": "action_synthetic_motion", "chance": 0.125,
          "data": {"clips": {"train": 1600, "val": 200, "test": 800}, "frames": 16, "size": 32},
          "runs": [{"model": "r2plus1d", "seed": 1, "accuracy": 0.9876, "mean_class_accuracy": 0.9,
@@ -37,8 +38,9 @@ def _lines() -> list[dict]:
 
 def test_latest_summary_per_model_and_seed():
     rows = tour.latest_summaries(_lines(), "action_learned_weizmann")
-    assert [(r["model"], r["accuracy"], r["date"]) for r in rows] == [
-        ("frame", 0.7777, "2026-12-02"), ("tsm", 0.9444, "2026-12-03")]
+    assert [(r["model"], r["folds"], r["accuracy"], r["date"]) for r in rows] == [
+        ("frame", "daria,eli", 0.7777, "2026-12-02"), ("tsm", "daria,eli", 0.9444, "2026-12-03"),
+        ("tsm", "ido", 0.8888, "2026-12-03")]  # another fold is another row
 
 
 def test_clip_strip_has_a_row_per_class():

@@ -27,16 +27,18 @@ def bench_lines(results: Path = RESULTS) -> list[dict[str, Any]]:
 
 
 def latest_summaries(lines: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
-    """The newest summary row per (model, seed) among the lines whose ``bench`` starts with
-    ``prefix``, each with the date of its line; sorted by model and seed."""
-    rows: dict[tuple[str, Any], dict[str, Any]] = {}
+    """The newest summary row per (model, seed, held-out folds) among the lines whose ``bench``
+    starts with ``prefix``, each with the date of its line; sorted by model, seed and folds."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for line in lines:
         if not str(line.get("bench", "")).startswith(prefix):
             continue
         for s in line.get("summary", []):
-            key = (str(s.get("model", s.get("protocol"))), s.get("seed"))
-            rows[key] = {**s, "model": key[0], "date": line["time"][:10]}
-    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], str(k[1])))]
+            folds = s.get("folds", s.get("per_fold", ""))
+            key = (str(s.get("model", s.get("protocol"))), str(s.get("seed")),
+                   ",".join(folds) if isinstance(folds, list | dict) else str(folds))
+            rows[key] = {**s, "model": key[0], "folds": key[2], "date": line["time"][:10]}
+    return [rows[k] for k in sorted(rows)]
 
 
 def clip_strip(data: Any, per_class: int = 2, step: int = 2, zoom: int = 2) -> np.ndarray:
@@ -90,8 +92,9 @@ def _real_tables(sec: Any, lines: list[dict[str, Any]]) -> None:
         if not rows:
             continue
         sec.text(f"Learned models, {what}; last checkpoint, newest line per model and seed:")
-        sec.table(["model", "seed", "accuracy", "clips", "train s / fold", "date"],
-                  [[r["model"], r.get("seed"), r["accuracy"], r["clips"],
+        sec.table(["model", "seed", "held-out folds", "accuracy", "clips", "train s / fold",
+                   "date"],
+                  [[r["model"], r.get("seed"), r["folds"], r["accuracy"], r["clips"],
                     r.get("train_s_per_fold"), r["date"]] for r in rows])
 
 
