@@ -183,9 +183,11 @@ def main() -> None:
                              "overhead_cpu_s": round(cmd_cpu - wk_cpu, 3), **imp}
             base = ""
             if base_env is not None:
-                b = _median(t_base)[0]
+                b, b_cpu = _median(t_base)
                 results[name].update({"baseline_command_s": round(b, 3),
-                                      "baseline_overhead_s": round(b - wk, 3)})
+                                      "baseline_overhead_s": round(b - wk, 3),
+                                      "baseline_command_cpu_s": round(b_cpu, 3),
+                                      "baseline_overhead_cpu_s": round(b_cpu - wk_cpu, 3)})
                 base = f"{b - wk:.2f}"
             top = ", ".join(f"{k} {v:.2f}" for k, v in list(imp["top_imports_s"].items())[:3])
             rows.append([name, cmd, wk, cmd - wk, base or "-", cmd_cpu - wk_cpu, py, imp_s,
