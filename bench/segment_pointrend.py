@@ -4,7 +4,8 @@
 train the two models (each its own process, so each fits one CPU slot) with the same seed, data
 split, crops, schedule and number of steps; ``python -m bench.segment_pointrend eval --work W``
 measures both last checkpoints side by side in one process and appends one JSON line to
-``bench/results/segment.jsonl`` (``part: pointrend``).
+``bench/results/segment.jsonl`` (``part: pointrend``); ``... sweep --work W`` scores the trained
+point-head model with 0 (its U-Net output alone) to 16384 refined points (``pointrend_sweep``).
 
 Data: the 25 labelled ISBI slices at half resolution (256x256, as the ``archs`` part of
 :mod:`bench.segment`), trained on slices 0-19, measured on the held-out slices 20-24; the
@@ -160,9 +161,32 @@ def evaluate(work: Path, repeat: int = 9, seed: int = 0) -> dict[str, Any]:
     return out
 
 
+def sweep(work: Path, counts: tuple[int, ...] = (0, 1024, 2048, 4096, 8192, 16384),
+          seed: int = 0) -> dict[str, Any]:
+    """The trained point-head model with fewer or more refined points at inference (0: its U-Net
+    output alone). Measured on the held-out slices: a description, not a choice."""
+    from oculi.segment import load_segmenter
+
+    _, va = _isbi_sets(scale=2)
+    model = load_segmenter(work / "pointrend_pointrend" / "last.safetensors")
+    head_net, rows = model.net, []
+    for count in counts:
+        if count:
+            head_net.subdivision_points = count
+        model.net = head_net if count else head_net.net
+        r = _scores(model, va)
+        rows.append({"subdivision_points": count, **r})
+    model.net = head_net
+    keys = ["bf1_tol1", "bf1_tol2", "boundary_precision_tol2", "boundary_recall_tol2",
+            "membrane_iou", "pixel_accuracy"]
+    print_table(["points", *keys], [[r["subdivision_points"], *(r[k] for k in keys)]
+                                    for r in rows])
+    return {"part": "pointrend_sweep", "seed": seed, "image_pixels": 256 * 256, "rows": rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["train", "eval"])
+    ap.add_argument("what", choices=["train", "eval", "sweep"])
     ap.add_argument("--arch", default="unet", choices=["unet", "pointrend"])
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0, help="the one seed both models use")
@@ -177,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="oculi-pointrend-"))
     if args.what == "train":
         record("segment", train(args.arch, args.epochs, work, args.seed))
+    elif args.what == "sweep":
+        record("segment", sweep(work, seed=args.seed))
     else:
         record("segment", evaluate(work, seed=args.seed))
     return 0
