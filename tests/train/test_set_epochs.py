@@ -65,3 +65,27 @@ def test_detection_bench_budget_fills_the_time_and_stops_inside_it(tmp_path, mon
     assert budget.used_s == pytest.approx(19.0)
     assert r.stopped_early
     assert r.history[-1]["lr"] == pytest.approx(0.05 * 0.1)   # schedule ended at the last epoch
+
+
+class _Kill(HookBase):  # after the epoch's state is written (extra hooks run after Checkpointer)
+    def after_epoch(self) -> None:
+        if self.trainer.epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_resume_keeps_the_length_set_while_training(tmp_path: Path) -> None:
+    # 20 epochs cut to 3 after epoch 0, killed after epoch 1: the resumed run trains epoch 2
+    # only, on the 3-epoch schedule (state.pt holds the length), as the uninterrupted run
+    run = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        fit(_LinTask(), _LinConfig(epochs=20, **COSINE), run, progress=False,
+            hooks=[_Shorten(3), _Kill()])
+    resumed = fit(_LinTask(), _LinConfig(epochs=20, **COSINE), run, progress=False, resume=True)
+    straight = fit(_LinTask(), _LinConfig(epochs=3, **COSINE), tmp_path / "straight",
+                   progress=False)
+    assert [h["epoch"] for h in resumed.history] == [0, 1, 2]
+    assert [h["lr"] for h in resumed.history] == pytest.approx([h["lr"] for h in straight.history])
+    a = read_state_dict(run / "last.safetensors")
+    b = read_state_dict(tmp_path / "straight" / "last.safetensors")
+    for k in a:
+        torch.testing.assert_close(a[k], b[k])

@@ -227,7 +227,10 @@ class Trainer:
         """Change the run's length while it trains (e.g. a hook fitting it to a time budget):
         the loop ends after ``epochs`` epochs (at least the current one) and each schedule's
         cosine now ends there; warm-up and holds keep their lengths. Call it from
-        ``after_epoch``."""
+        ``after_epoch``. The length is part of the run's state: a run resumed with the same
+        ``cfg.epochs`` keeps it (a call from a hook after the
+        :class:`~oculi.train.hooks.Checkpointer` is saved with the next epoch); a resume with
+        another ``cfg.epochs`` takes that."""
         from oculi.core.checks import check_positive
 
         check_positive(epochs, "epochs")
@@ -247,7 +250,8 @@ class Trainer:
 
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        state = {"epoch": self.epoch, "history": self.history, "model": self.model.state_dict(),
+        state = {"epoch": self.epoch, "epochs": [self.cfg.epochs, self.epochs],
+                 "history": self.history, "model": self.model.state_dict(),
                  "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
                  "schedulers": {n: s.state_dict() for n, s in self.schedulers.items()},
                  "hooks": {h.state_key: h.state_dict() for h in self.hooks if h.state_key},
@@ -282,6 +286,9 @@ class Trainer:
             if h.state_key and h.state_key in state["hooks"]:
                 h.load_state_dict(state["hooks"][h.state_key])
         self.start_epoch = int(state["epoch"]) + 1
+        cfg_epochs, epochs = state.get("epochs", (None, None))
+        if cfg_epochs == self.cfg.epochs and epochs != self.epochs:  # a set_epochs, same config
+            self.set_epochs(int(epochs))
         self.history = list(state["history"])
         if self.info.main:  # drop lines of epochs after the state's (a kill before its write)
             write_jsonl_atomic(self.run_dir / "metrics.jsonl", self.history)
