@@ -161,3 +161,27 @@ def test_cli_synth_writes_the_set_and_refuses_bad_counts(tmp_path):
     assert '"train": 8' in (tmp_path / "s.json").read_text()
     bad = runner.invoke(app, ["action", "synth", str(tmp_path / "e"), "--clips", "0"])
     assert bad.exit_code == 2 and "clips" in bad.output and "Traceback" not in bad.output
+
+
+def test_cli_synth_prints_a_training_command_that_keeps_the_labels(tmp_path):
+    # a left-right mirror turns "right" into "left" and "clockwise" into "counterclockwise":
+    # the printed command must switch the default flip off (and train at the clips' size)
+    from typer.testing import CliRunner
+
+    import oculi.action.synthetic as syn
+    from oculi.cli.main import app
+
+    images = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    real = syn.write_moving_digits
+
+    def fake(out, **kw):
+        return real(out, train_images=images, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(syn, "write_moving_digits", fake)
+        res = CliRunner().invoke(app, ["action", "synth", str(tmp_path / "d"), "--clips", "8",
+                                       "--val-clips", "0", "--test-clips", "0", "--frames", "4",
+                                       "--size", "24"])
+    assert res.exit_code == 0, res.output
+    assert "--no-flip" in res.output and "--size 24" in res.output
+    assert "--holdout-groups" not in res.output   # no val clips, no val group

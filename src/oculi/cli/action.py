@@ -4,7 +4,8 @@ a label per window and the segments of equal labels; ``--gradcam``: where the ne
 the video's centred clip (Grad-CAM over space and time, TSN/TSM and 3-D runs).
 
 ``oculi action synth OUT [--clips N] [--name mnist]``: write the moving-digit clip set
-(:mod:`oculi.action.synthetic`) for ``oculi train action OUT/train --holdout-groups '[val]'``."""
+(:mod:`oculi.action.synthetic`) for ``oculi train action OUT/train --holdout-groups '[val]'
+--size 32 --no-flip``."""
 
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ def synth(
     if json_path is not None:
         write_json(json_path, summary)
     counts = ", ".join(f"{n} {k}" for k, n in summary["clips"].items())
+    # no mirroring: it would swap right/left and clockwise/counterclockwise
+    holdout = " --holdout-groups '[val]'" if "val" in summary["clips"] else ""
     typer.echo(f"{out}: {counts} clips of {summary['frames']} frames, {summary['size']} px "
-               f"({summary['source']}); train with oculi train action {out / 'train'} "
-               f"--holdout-groups '[val]'")
+               f"({summary['source']}); train with oculi train action {out / 'train'}"
+               f"{holdout} --size {summary['size']} --no-flip")
