@@ -11,7 +11,7 @@ import torch
 from oculi.capsule.affine import affine_digits, affine_matrices
 from oculi.capsule.augment import elastic_field, gaussian_smooth, random_distortion, warp
 from oculi.capsule.config import CapsNetConfig
-from oculi.core.errors import ParameterError
+from oculi.core.errors import ParameterError, ShapeError
 
 
 def _digits(n: int = 8) -> torch.Tensor:
@@ -105,3 +105,8 @@ def test_config_bounds():
         CapsNetConfig(elastic_sigma=0)
     with pytest.raises(ParameterError, match="elastic_alpha"):
         CapsNetConfig(elastic_alpha=-1)
+
+
+def test_warp_refuses_non_square_images_with_an_oculi_error():
+    with pytest.raises(ShapeError, match="square"):
+        warp(torch.zeros(1, 1, 8, 6), torch.eye(2, 3)[None])

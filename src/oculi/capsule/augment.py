@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from oculi.core.errors import ShapeError
+
 
 def warp(x: torch.Tensor, matrices: torch.Tensor,
          displacement: torch.Tensor | None = None) -> torch.Tensor:
@@ -26,10 +28,13 @@ def warp(x: torch.Tensor, matrices: torch.Tensor,
 
     Returns:
         Tensor of ``x``'s shape and dtype.
+
+    Raises:
+        ShapeError: images that are not square.
     """
     b, _, h, w = x.shape
     if h != w:
-        raise ValueError(f"x: expected square images, got {h}x{w}")
+        raise ShapeError(f"x: expected square images, got {h}x{w}")
     linear = matrices[:, :, :2].to(x.dtype)
     theta = torch.cat([torch.linalg.inv(linear), x.new_zeros(b, 2, 1)], dim=2)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
