@@ -201,3 +201,16 @@ def test_a_soft_target_step_counts_images_not_table_cells(folder: Path) -> None:
     expected = -(torch.log_softmax(logits, 1) * torch.tensor(
         [[1.0, 0.0], [0.9, 0.1], [0.9, 0.1]])).sum(1).mean()
     torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("field", [{"student_model": "resnet34"}, {"iterations": 3}])
+def test_noisy_student_fields_without_a_pool_are_refused(field) -> None:
+    # student_model / iterations only act with unlabeled=DIR: accepted alone they were ignored
+    with pytest.raises(ParameterError, match="unlabeled"):
+        ClassifyConfig(**TINY, **field)
+
+
+def test_round_configs_drop_the_noisy_student_fields(folder: Path) -> None:
+    cfg = ClassifyConfig(**TINY, unlabeled=str(folder), student_model="resnet34", iterations=2)
+    s = student_config(cfg)
+    assert (s.model, s.student_model, s.iterations, s.unlabeled) == ("resnet34", None, 1, None)

@@ -124,9 +124,13 @@ class ClassifyConfig(TrainConfig):
         if not 0.0 <= self.randaugment_magnitude <= 30.0:
             raise ParameterError("randaugment_magnitude: expected a value in [0, 30], got "
                                  f"{self.randaugment_magnitude!r}")
-        if self.teacher is not None and self.unlabeled is None:
-            raise ParameterError("teacher: only used for Noisy Student — also give the "
-                                 "unlabelled images (unlabeled=DIR, --unlabeled DIR)")
+        if self.unlabeled is None:  # Noisy Student fields that would be ignored without it
+            given = [f for f, on in (("teacher", self.teacher is not None),
+                                     ("student_model", self.student_model is not None),
+                                     ("iterations", self.iterations != 1)) if on]
+            if given:
+                raise ParameterError(f"{', '.join(given)}: only used for Noisy Student — also "
+                                     "give the unlabelled images (unlabeled=DIR, --unlabeled DIR)")
         if not 0.0 < self.scale_min <= 1.0:
             raise ParameterError(f"scale_min: expected (0, 1], got {self.scale_min}")
         if self.mix_prob > 0 and self.mixup_alpha == 0 and self.cutmix_alpha == 0:

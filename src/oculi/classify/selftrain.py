@@ -213,7 +213,8 @@ def student_config(cfg: ClassifyConfig) -> ClassifyConfig:
     """A student round's config: ``cfg`` with the student's model and noise (dropout,
     stochastic depth, RandAugment) and no self-training fields."""
     return dataclasses.replace(
-        cfg, unlabeled=None, teacher=None, model=cfg.student_model or cfg.model,
+        cfg, unlabeled=None, teacher=None, student_model=None, iterations=1,
+        model=cfg.student_model or cfg.model,
         drop_rate=cfg.student_drop_rate, drop_path_rate=cfg.student_drop_path_rate,
         randaugment_ops=cfg.student_randaugment_ops)
 
@@ -313,7 +314,8 @@ def train_noisy_student(data: str | os.PathLike[str], cfg: ClassifyConfig,
             write_jsonl_atomic(out / "metrics.jsonl", records)
             say(f"{record['round']}: val_top1 {record['val_top1']:.4f}")
 
-        teacher_cfg = dataclasses.replace(cfg, unlabeled=None, teacher=None)
+        teacher_cfg = dataclasses.replace(cfg, unlabeled=None, teacher=None, student_model=None,
+                                          iterations=1)
         if "teacher" not in done:
             if cfg.teacher is not None:
                 finish(_given_teacher(cfg, labelled, device))
