@@ -185,3 +185,11 @@ def test_cli_synth_prints_a_training_command_that_keeps_the_labels(tmp_path):
     assert res.exit_code == 0, res.output
     assert "--no-flip" in res.output and "--size 24" in res.output
     assert "--holdout-groups" not in res.output   # no val clips, no val group
+
+
+def test_single_frame_check_refuses_a_frame_outside_the_clips():
+    data = moving_digits(16, _images(20), frames=4, size=16, seed=0)
+    for bad in (4, -5):
+        with pytest.raises(ParameterError, match="frame"):
+            single_frame_accuracy(data, bad)
+    assert 0.0 <= single_frame_accuracy(data, -1) <= 1.0

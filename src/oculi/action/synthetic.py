@@ -167,9 +167,15 @@ def single_frame_accuracy(data: MovingDigits, frame: int | None = None) -> float
 
     Args:
         data: clips (:func:`moving_digits`).
-        frame: the frame index (None: the centre frame).
+        frame: the frame index (None: the centre frame; negative: from the end).
+
+    Raises:
+        ParameterError: ``frame`` outside the clips' frames.
     """
-    t = data.frames.shape[1] // 2 if frame is None else frame
+    count = data.frames.shape[1]
+    t = count // 2 if frame is None else int(frame)
+    if not -count <= t < count:
+        raise ParameterError(f"frame: expected an index into the {count} frames, got {frame!r}")
     feats = np.abs(np.fft.rfft2(data.frames[:, t].astype(np.float64)))
     feats = feats.reshape(len(feats), -1)
     feats /= np.linalg.norm(feats, axis=1, keepdims=True) + 1e-12
