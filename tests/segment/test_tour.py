@@ -18,3 +18,6 @@ def test_tour_section_quick(tmp_path):
     assert "U-Net trained in the tour" in page.read_text()
     assert "instances_from_probability:" in page.read_text()
     assert "DSB nuclei unet + watershed" in page.read_text()  # the shipped bench results
+    # PointRend rows of both data sets, each with its own IoU figure
+    assert "ISBI half-res U-Net + PointRend (seed 0)" in page.read_text()
+    assert "CamVid half-res U-Net + PointRend (seed 0)" in page.read_text()

@@ -77,7 +77,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     if results.is_file():
         lines = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]
         rows = []
-        pointrend: dict[int, dict] = {}
+        pointrend: dict[tuple[str, int], dict] = {}
         for r in lines:
             if r.get("part") == "isbi":
                 rows.append([f"ISBI U-Net ({r['loss']})", "pixel error / membrane Dice",
@@ -94,17 +94,19 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
                     rows.append([f"DSB nuclei {who} + watershed", "F1@0.5 / PQ / DSB score",
                                  f"{m['f1_05']:.3f} / {m['pq']:.3f} / {m['dsb']:.3f}",
                                  r["train_s"] if who == "unet" else 0.0])
-            elif r.get("part") == "pointrend":  # the latest line of each seed
-                pointrend[r.get("seed", 0)] = r
+            elif r.get("part") in ("pointrend", "pointrend_camvid"):  # latest line per seed
+                pointrend[("CamVid" if r["part"] == "pointrend_camvid" else "ISBI",
+                           r.get("seed", 0))] = r
             elif r.get("part") == "arch":
                 rows.append([f"ISBI half-res {r['arch']}", "membrane Dice",
                              f"{r['membrane_dice']:.3f}", r["train_s"]])
-        for seed, r in sorted(pointrend.items()):
+        for (data, seed), r in sorted(pointrend.items()):
+            iou, iou_name = ("membrane_iou", "membrane IoU") if data == "ISBI" else ("miou", "mIoU")
             for who, label in (("unet", "U-Net"), ("pointrend", "U-Net + PointRend")):
                 m = r[who]
-                rows.append([f"ISBI half-res {label} (seed {seed})",
-                             "boundary F1 (2 px) / membrane IoU",
-                             f"{m['bf1_tol2']:.3f} / {m['membrane_iou']:.3f}",
+                rows.append([f"{data} half-res {label} (seed {seed})",
+                             f"boundary F1 (2 px) / {iou_name}",
+                             f"{m['bf1_tol2']:.3f} / {m[iou]:.3f}",
                              m.get("train_s", float("nan"))])
         if rows:
             sec = report.section("Segmentation benchmark (shipped results)",
