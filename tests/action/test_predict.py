@@ -121,7 +121,7 @@ def test_cli_action_bad_input_is_one_line_exit_2(direction_run, tmp_path, bad):
         (tmp_path / "x.avi").write_text("not a video")
         args[1] = str(tmp_path / "x.avi")
     elif bad == "gradcam":
-        args += ["--gradcam", str(tmp_path / "cam.png")]         # a 3-D run: no Grad-CAM
+        args += ["--gradcam", str(tmp_path / "cam.xyz")]  # not a picture format: refused first
     else:
         args += ["--stride", "0"]
     res = CliRunner().invoke(app, args)
