@@ -119,3 +119,20 @@ def test_options_and_signatures_pass_through() -> None:
     assert not isinstance(plain._cache, RuntimeOnlyCache)
     assert not isinstance(eager._cache, RuntimeOnlyCache)
     assert plain(np.float32(1.5)) == eager(1.5) == 3.0
+
+
+def test_numba_without_the_overridden_internals_keeps_its_own_cache(monkeypatch) -> None:
+    """numba is not pinned: where the private methods RuntimeOnlyCache wraps are gone, a kernel
+    gets numba's own disk cache (slower to load, same results) instead of failing at first call."""
+    from numba.core.caching import FunctionCache
+
+    import oculi.core.jit as jit
+
+    assert jit.SUPPORTED  # the numba this project installs has them
+    monkeypatch.setattr(jit, "SUPPORTED", False)
+
+    def thrice(x):
+        return 3 * x
+
+    kernel = jit.njit(thrice, cache=True)
+    assert type(kernel._cache) is FunctionCache

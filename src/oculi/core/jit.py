@@ -40,6 +40,12 @@ class RuntimeOnlyCache(FunctionCache):
             return self._load_overload(sig, target_context)
 
 
+#: the numba internals :class:`RuntimeOnlyCache` overrides around (numba is not pinned to a
+#: version: where they are missing, kernels keep numba's own cache and its slower load)
+SUPPORTED = all(hasattr(FunctionCache, name)
+                for name in ("_load_overload", "_guard_against_spurious_io_errors"))
+
+
 def _runtime_only(disp):
     if isinstance(disp, Dispatcher):  # (not with NUMBA_DISABLE_JIT: a plain function)
         disp._cache = RuntimeOnlyCache(disp.py_func)
@@ -50,7 +56,7 @@ def njit(*args, **options):
     """numba's ``njit``, same arguments; with ``cache=True`` cached kernels load through
     :class:`RuntimeOnlyCache`. Explicit signatures (compiled at decoration) go to numba as
     they are."""
-    if not options.get("cache") or (args and not callable(args[0])):
+    if not SUPPORTED or not options.get("cache") or (args and not callable(args[0])):
         return _numba_njit(*args, **options)
     options["cache"] = False  # the dispatcher gets its cache below
     if args:  # @njit(cache=True) cannot get here; njit(func, cache=True)
