@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
 from oculi.core.results import EvaluationReport
+from oculi.detect.data import collate
 from oculi.panoptic.config import PanopticConfig
 from oculi.segment.data import SegmentationFolder
 from oculi.segment.panoptic import PanopticQuality, panoptic_from_semantic
@@ -89,11 +90,6 @@ class PanopticFolder(Dataset):
         }
         x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
         return x, target
-
-
-def collate(batch: list[tuple[Any, Any]]) -> tuple[list[Any], list[Any]]:
-    """Lists of images and targets (sizes and instance counts differ)."""
-    return [b[0] for b in batch], [b[1] for b in batch]
 
 
 def class_names_of(root: str | os.PathLike[str] | None, n: int) -> list[str]:
