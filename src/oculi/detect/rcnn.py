@@ -83,6 +83,8 @@ def selective_search(image: np.ndarray, *, max_proposals: int = 300, min_size: i
     which boxes ``max_proposals`` keeps — changed from call to call (14 of 100 boxes in common
     on a 256 px photo). ``seed`` seeds that generator first, so the same image always gives the
     same proposals (where ctypes cannot reach ``srand`` the order stays OpenCV's unseeded one).
+    The C generator is process-wide: another thread calling ``rand()`` during the search
+    (a library's background thread) still shifts the ranking.
 
     Args:
         image: HxWx3 uint8 RGB image (the caller resizes: cost grows with the pixel count,
