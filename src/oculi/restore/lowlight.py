@@ -21,7 +21,8 @@ Enhancers (``enhancers.names()``), each on float32 [0, 1] gray or RGB:
   its 1st and 99th percentiles (the "simplest colour balance" that replaces Jobson's fixed gain and
   offset). Blurs wider than 20 pixels run on a proportionally downsampled image.
 - ``zero-dce``, ``zero-dce++`` — the published networks (:mod:`oculi.restore.zero_dce`), their
-  weights given by path (``model_path``).
+  weights given by path (``model_path``), or the same networks trained in oculi (``run``: a run
+  folder of ``oculi train lowlight``, :mod:`oculi.restore.lowlight_task`).
 """
 
 from __future__ import annotations
@@ -163,14 +164,31 @@ def _zero_dce(image: np.ndarray, model_path: str | PathLike[str] | None = None) 
     return zero_dce_enhance(image, model_path)
 
 
-enhancers.register("zero-dce", _zero_dce, needs_model=True,
-                   help="Zero-DCE forward pass, published weights by path")
+_LOWLIGHT_RUN = "oculi.restore.lowlight_task:run_enhancer"
+enhancers.register("zero-dce", _zero_dce, needs_model=True, run_loader=_LOWLIGHT_RUN,
+                   help="Zero-DCE forward pass, published weights by path or a trained run")
 enhancers.register("zero-dce++", _zero_dce, aliases=("zero-dce-pp",), needs_model=True,
-                   help="Zero-DCE++ forward pass, published weights by path")
+                   run_loader=_LOWLIGHT_RUN,
+                   help="Zero-DCE++ forward pass, published weights by path or a trained run")
 
 
-def enhance(image: np.ndarray, method: str = "lime",
-            model_path: str | PathLike[str] | None = None) -> np.ndarray:
+def _run_function(method: str | None, run: str | PathLike[str]) -> Callable[..., np.ndarray]:
+    """The image function of a trained ``run`` (``method`` None: the run's own network)."""
+    import importlib
+
+    entry = enhancers.entry(method or "zero-dce")
+    ref = entry.meta.get("run_loader")
+    if ref is None:
+        takes = [n for n in enhancers.names() if enhancers.entry(n).meta.get("run_loader")]
+        raise ParameterError(f"run: {entry.name} takes no trained run — methods with runs: "
+                             f"{', '.join(takes)}")
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)(run, method)
+
+
+def enhance(image: np.ndarray, method: str | None = "lime",
+            model_path: str | PathLike[str] | None = None, *,
+            run: str | PathLike[str] | None = None) -> np.ndarray:
     """Brighten a low-light image.
 
     Args:
@@ -179,10 +197,18 @@ def enhance(image: np.ndarray, method: str = "lime",
         method: an :data:`enhancers` name.
         model_path: the weights file of ``zero-dce`` / ``zero-dce++`` (the variant is read
             from the file's keys).
+        run: instead of ``model_path``, a run folder (or checkpoint) of ``oculi train
+            lowlight``; ``method`` None then means the run's network.
 
     Returns:
         The enhanced image, same shape and dtype.
     """
-    fn = enhancers.get(method)
+    if run is not None:
+        if model_path is not None:
+            raise ParameterError("model_path and run: give the weights file or the run, "
+                                 "not both")
+        work, parts = split(image)
+        return join(_run_function(method, run)(work), parts)
+    fn = enhancers.get(method or "lime")
     work, parts = split(image)
     return join(fn(work, model_path=model_path), parts)
