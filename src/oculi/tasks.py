@@ -4,7 +4,7 @@ evaluate functions live (imported only when used, so listing tasks imports no to
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
     ['action', 'capsnet', 'classify', 'colorize', 'compress', 'detect', 'embed', 'gan', 'gan2d',
-     'panoptic', 'restore', 'segment', 'segment3d', 'stylize', 'vae']
+     'lowlight', 'panoptic', 'restore', 'segment', 'segment3d', 'stylize', 'vae']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -226,3 +226,15 @@ trainable_tasks.register("compress", TaskSpec(
     print_report="oculi.compress.evaluate:print_report",
 ), help="learned image compression (Ballé factorized prior, scale hyperprior) with range coding",
     family="compression", dims=2)
+trainable_tasks.register("lowlight", TaskSpec(
+    config="oculi.restore.lowlight_config:LowlightConfig",
+    train="oculi.restore.lowlight_task:train_lowlight",
+    evaluate="oculi.restore.lowlight_task:evaluate_lowlight",
+    data_help="Folder of photos (train/ + val/, or any images: the last --val-split held out), "
+              "re-exposed on the fly; '-' for the embedded photos only.",
+    eval_data_help="Folder with low/ and high/ holding same-named low/normal-light pairs "
+                   "(e.g. the LOL pairs).",
+    write_evaluation="oculi.restore.lowlight_task:write_evaluation",
+    print_report="oculi.restore.lowlight_task:print_report",
+), help="zero-reference low-light enhancement: Zero-DCE and Zero-DCE++ curve networks",
+    family="restoration", dims=2)
