@@ -101,3 +101,20 @@ def test_annealed_mean_at_t1_is_the_mean_and_near_0_the_mode():
     assert torch.allclose(annealed_mean(probs, c, 1e-3), mode, atol=1e-3)
     mid = annealed_mean(probs, c, 0.38)
     assert not torch.allclose(mid, mean, atol=1e-2)
+
+
+def test_nearest_bins_match_an_exhaustive_search_inside_and_outside_the_gamut():
+    from oculi.colorize.bins import nearest_bins
+
+    c = ab_bins().astype(np.float64)
+    rng = np.random.default_rng(3)
+    rgb = rng.random((3000, 1, 3))
+    ab = np.concatenate([rgb2lab(rgb)[:, 0, 1:], rng.uniform(-140, 140, (3000, 2))])
+    near, idx = nearest_bins(torch.from_numpy(ab).float(), torch.from_numpy(c).float())
+    d2 = ((ab[:, None] - c[None]) ** 2).sum(-1)
+    order = np.sort(d2, 1)
+    clear = order[:, 5] - order[:, 4] > 1e-2  # no tie for the 5th place
+    assert clear.mean() > 0.99
+    expected = np.sort(np.argsort(d2, 1)[:, :5], 1)
+    assert (np.sort(idx.numpy(), 1) == expected)[clear].all()
+    assert np.allclose(near.numpy(), order[:, :5], atol=0.05)

@@ -103,11 +103,56 @@ def soft_encode_torch(ab, centres, *, neighbours: int = NEIGHBOURS, sigma: float
     if ab.ndim != 2 or ab.shape[-1] != 2:
         raise ShapeError(f"ab: expected (M, 2) values, got {tuple(ab.shape)}")
     check_positive(sigma, "sigma")
-    d2 = torch.cdist(ab.float(), centres.float()) ** 2
-    near, idx = d2.topk(neighbours, dim=1, largest=False)
+    near, idx = nearest_bins(ab, centres, neighbours)
     w = torch.exp(-(near - near[:, :1]) / (2 * sigma * sigma))  # shifted: no underflow
-    out = ab.new_zeros((ab.shape[0], centres.shape[0]), dtype=torch.float32)
+    out = ab.new_zeros((ab.shape[0], centres.shape[0]), dtype=w.dtype)
     return out.scatter_(1, idx, w / w.sum(1, keepdim=True))
+
+
+def _brute_nearest(ab, centres, k: int):
+    import torch
+
+    d2 = torch.cdist(ab, centres) ** 2
+    return d2.topk(k, dim=1, largest=False)
+
+
+def nearest_bins(ab, centres, k: int = NEIGHBOURS):
+    """The ``k`` nearest bin centres of each ab value, exactly: ``(squared distances,
+    indices)``, each ``(M, k)``, nearest first.
+
+    Centres on the ``GRID`` lattice (the in-gamut bins) are searched in the 4 x 4 lattice points
+    around each value (16 candidates, missing bins skipped); a value whose ``k``-th candidate is
+    farther than the window's edge (beyond the gamut) is searched over all centres. Other
+    centres are always searched in full.
+    """
+    import torch
+
+    ab, c = ab.float(), centres.float().to(ab.device)
+    cells = torch.round(c / GRID)
+    if len(c) < k or ab.shape[0] < 256 or not torch.equal(cells * GRID, c):
+        return _brute_nearest(ab, c, k)
+    pad = 4  # lattice points of margin around the bins: every window index stays in the table
+    lo = cells.min(0).values - pad
+    size = (cells.max(0).values - lo + 1 + pad).long()
+    table = torch.full((int(size[0]), int(size[1])), -1, dtype=torch.long, device=ab.device)
+    table[(cells[:, 0] - lo[0]).long(), (cells[:, 1] - lo[1]).long()] = torch.arange(
+        len(c), device=ab.device)
+    pos = ab / GRID - lo  # in lattice units from the table's origin
+    base = (torch.floor(pos) - 1).clamp(torch.zeros(2, device=ab.device), size - 4)
+    steps = torch.arange(4, device=ab.device)
+    gx = (base[:, :1] + steps).long()[:, :, None].expand(-1, 4, 4)
+    gy = (base[:, 1:] + steps).long()[:, None, :].expand(-1, 4, 4)
+    cand = table[gx, gy].reshape(len(ab), 16)
+    d2 = ((c[cand.clamp_min(0)] - ab[:, None]) ** 2).sum(-1)
+    d2 = torch.where(cand < 0, torch.full_like(d2, float("inf")), d2)
+    near, j = d2.topk(k, dim=1, largest=False)
+    idx = cand.gather(1, j)
+    # any lattice point outside the window is at least this far (ab units)
+    edge = torch.minimum(pos - (base - 1), (base + 4) - pos).min(1).values * GRID
+    redo = ~(near[:, -1] <= edge * edge)
+    if redo.any():
+        near[redo], idx[redo] = _brute_nearest(ab[redo], c, k)
+    return near, idx
 
 
 def smooth_prior(counts: np.ndarray, centres: np.ndarray | None = None,

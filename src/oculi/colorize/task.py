@@ -2,12 +2,13 @@
 baseline and the DeOldify-style U-Net (NoGAN / GAN / pixel recipes), trained with
 :func:`oculi.train.fit` on crops of colour photos (``oculi train colorize``).
 
-Losses (targets at stride 4 for the Zhang-style network, average-pooled ab):
+Losses (the Zhang-style network predicts at stride 4):
 
-- ``classification``: multinomial cross-entropy against the soft-encoded ab (5 nearest bins,
-  σ = 5), each pixel weighted by the rebalancing weight of its target's most probable bin; the
-  weights come from the training images' bin histogram (``class_weights`` in the checkpoint).
-- ``regression``: L2 (or Huber, δ = 10) on ab / 100.
+- ``classification``: multinomial cross-entropy of every pixel's soft-encoded ab (5 nearest
+  bins, σ = 5) against the prediction of its stride-4 cell, each pixel weighted by the
+  rebalancing weight of its nearest bin (:func:`classification_loss`); the weights come from
+  the training images' bin histogram (``class_weights`` in the checkpoint).
+- ``regression``: L2 (or Huber, δ = 10) on ab / 100 against each cell's average ab.
 - ``unet``: content = L1 on ab / 110 + ``perceptual_weight`` x the perceptual loss of the
   recoloured RGB (:class:`oculi.train.losses.PerceptualLoss`); the recipe's phases and the
   critic (PatchGAN on Lab) run through :class:`oculi.train.adversarial.AdversarialSchedule`.
@@ -28,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from oculi.colorize.bins import rebalance_weights, smooth_prior, soft_encode_torch
+from oculi.colorize.bins import SIGMA, nearest_bins, rebalance_weights, smooth_prior
 from oculi.colorize.config import ColorizeConfig
 from oculi.colorize.lab import lab_to_rgb
 from oculi.colorize.nets import AB_SCALE, TINY, Encoder, build_colorizer
@@ -44,18 +45,45 @@ def _core(model: nn.Module) -> nn.Module:
 
 def classification_loss(logits: torch.Tensor, ab: torch.Tensor, centres: torch.Tensor,
                         weights: torch.Tensor) -> torch.Tensor:
-    """Rebalanced soft cross-entropy (Zhang et al. eq. 2).
+    """Rebalanced soft cross-entropy (Zhang et al. eq. 2) of every ground-truth pixel against
+    the prediction of the output cell it falls in.
+
+    Each pixel's ab is soft-encoded on its own (5 nearest bins, σ = 5) and weighted by the
+    rebalancing weight of its nearest bin; the loss is the mean over all pixels. It equals the
+    cross-entropy of each cell against the weighted average of its pixels' encodings, so a cell
+    half red and half green asks for red and green, not for the grey their mean ab would be
+    (the reference implementation takes every 4th pixel: the same loss in expectation over
+    the crop offset).
 
     Args:
         logits: ``N x Q x h x w``.
-        ab: ``N x 2 x h x w`` ground truth.
+        ab: ``N x 2 x H x W`` ground truth, ``H = s·h`` and ``W = s·w`` for an integer ``s``
+            (4 for the Zhang-style network; 1: one pixel per cell).
         centres: ``Q x 2`` bin centres.
         weights: ``Q`` rebalancing weights.
+
+    Returns:
+        The scalar loss (nats).
+
+    Raises:
+        ShapeError: ``ab`` is not an integer multiple of the logits' size.
     """
-    q = logits.shape[1]
-    target = soft_encode_torch(ab.permute(0, 2, 3, 1).reshape(-1, 2), centres)
+    from oculi.core.errors import ShapeError
+
+    n, q, h, w = logits.shape
+    big_h, big_w = ab.shape[-2:]
+    if ab.ndim != 4 or ab.shape[:2] != (n, 2) or big_h % h or big_w % w or big_h // h != big_w // w:
+        raise ShapeError(f"ab: expected N x 2 x (s·{h}) x (s·{w}) for the {n} x {q} x {h} x {w} "
+                         f"logits, got {tuple(ab.shape)}")
+    s = big_h // h
+    near, idx = nearest_bins(ab.permute(0, 2, 3, 1).reshape(-1, 2), centres)
+    z = torch.exp(-(near - near[:, :1]) / (2 * SIGMA * SIGMA))
+    z = z / z.sum(1, keepdim=True)  # the soft encoding: its 5 non-zero entries
+    # each pixel's cell, as a row of the N·h·w x Q log-probabilities
+    rows = torch.arange(n * h * w, device=ab.device).view(n, h, 1, w, 1)
+    rows = rows.expand(n, h, s, w, s).reshape(-1)
     logp = F.log_softmax(logits, 1).permute(0, 2, 3, 1).reshape(-1, q)
-    return (weights[target.argmax(1)] * -(target * logp).sum(1)).mean()
+    return -(weights[idx[:, 0]] * (z * logp[rows[:, None], idx]).sum(1)).mean()
 
 
 class ColorizeTask(Task):
@@ -143,9 +171,9 @@ class ColorizeTask(Task):
             return self.schedule.step(step, generate=lambda: step.model(grey), critic=critic,
                                       content=self._content(grey, ab), real=ab, n=n)
         out = step.model(grey)
-        ab4 = F.adaptive_avg_pool2d(ab, out.shape[-2:])
+        ab4 = F.adaptive_avg_pool2d(ab, out.shape[-2:])  # L2 to the mean: to the pixels + const
         if self.cfg.model == "classification":
-            loss = classification_loss(out, ab4, model.centres, model.class_weights)
+            loss = classification_loss(out, ab, model.centres, model.class_weights)
         elif self.cfg.regression_loss == "huber":
             loss = F.smooth_l1_loss(out / 10.0, ab4 / 10.0)
         else:
