@@ -3,8 +3,9 @@ evaluate functions live (imported only when used, so listing tasks imports no to
 
     >>> from oculi.tasks import trainable_tasks
     >>> trainable_tasks.names()  # doctest: +NORMALIZE_WHITESPACE
-    ['action', 'capsnet', 'classify', 'colorize', 'compress', 'detect', 'embed', 'gan', 'gan2d',
-     'lowlight', 'panoptic', 'restore', 'segment', 'segment3d', 'stylize', 'vae']
+    ['action', 'capsnet', 'classify', 'colorize', 'compress', 'cyclegan', 'detect', 'embed',
+     'gan', 'gan2d', 'lowlight', 'panoptic', 'pix2pix', 'restore', 'segment', 'segment3d',
+     'sid', 'stylize', 'vae']
     >>> trainable_tasks.get("segment").config_class().__name__
     'SegmentationConfig'
 
@@ -172,6 +173,25 @@ trainable_tasks.register("gan", TaskSpec(
 ), help="the GAN family on 28x28 images (MLP, DCGAN, StyleGAN-style; conditional, InfoGAN, "
         "SAGAN, ProGAN; five losses; EMA, TTUR, feature matching)",
     family="generation", dims=2)
+trainable_tasks.register("pix2pix", TaskSpec(
+    config="oculi.generate.img2img_config:Pix2PixConfig",
+    train="oculi.generate.img2img_task:train_pix2pix",
+    evaluate="oculi.generate.img2img_apply:evaluate_img2img",
+    data_help="edges2fashion or edges2mnist (built-in edge map -> image pairs), a folder with "
+              "A/ and B/ (matching names), side-by-side A|B images, or photos with --derive.",
+    eval_data_help="edges2fashion or edges2mnist (test split), or a folder as for training.",
+), help="pix2pix: paired image-to-image translation (U-Net + conditional PatchGAN, L1)",
+    family="generation", dims=2)
+trainable_tasks.register("cyclegan", TaskSpec(
+    config="oculi.generate.img2img_config:CycleGanConfig",
+    train="oculi.generate.img2img_task:train_cyclegan",
+    evaluate="oculi.generate.img2img_apply:evaluate_img2img",
+    data_help="edges2fashion or edges2mnist (built in; A and B drawn apart), a folder with A/ "
+              "and B/ or trainA/ and trainB/ (unpaired), or photos with --derive.",
+    eval_data_help="edges2fashion or edges2mnist (test pairs), or a folder as for training.",
+), help="CycleGAN: unpaired image-to-image translation (two generators and PatchGAN critics, "
+        "cycle and identity losses)",
+    family="generation", dims=2)
 trainable_tasks.register("embed", TaskSpec(
     config="oculi.embed.config:EmbedConfig",
     train="oculi.embed.task:train_embedder",
@@ -238,3 +258,13 @@ trainable_tasks.register("lowlight", TaskSpec(
     print_report="oculi.restore.lowlight_task:print_report",
 ), help="zero-reference low-light enhancement: Zero-DCE and Zero-DCE++ curve networks",
     family="restoration", dims=2)
+trainable_tasks.register("sid", TaskSpec(
+    config="oculi.restore.sid_config:SidConfig",
+    train="oculi.restore.sid_task:train_sid",
+    evaluate="oculi.restore.sid_task:evaluate_sid",
+    data_help="Folder of clean photos (train/ + val/, or any images: the last --val-split held "
+              "out), made into dark raws on the fly; '-' for the embedded photos only.",
+    eval_data_help="Folder of clean reference images (made dark synthetically, e.g. Kodak).",
+    print_report="oculi.restore.sid_task:print_report",
+), help="see in the dark: SID U-Net from dark Bayer raws to sRGB, trained on synthetic short "
+        "exposures (unprocessed photos, Poisson-Gaussian noise)", family="restoration", dims=2)
