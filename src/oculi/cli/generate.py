@@ -32,9 +32,16 @@ def generate(
     columns: int = typer.Option(None, "--columns", help="Images per grid row (default: a "
                                 "square-ish grid)."),
     json_path: Path = typer.Option(None, "--json", help="Write a summary here (JSON)."),
+    inputs: Path = typer.Option(None, "--input", help="pix2pix/CycleGAN runs: translate this "
+                                "image (-o: the output image) or every image of this folder "
+                                "(-o: the output folder)."),
 ) -> None:
-    """Draw -n images from RUN and write them as one grid image."""
+    """Draw -n images from RUN and write them as one grid image (or translate --input)."""
     import time
+
+    if inputs is not None:
+        _translate(run, inputs, out)
+        return
 
     from oculi.core.checks import check_positive
     from oculi.generate import generate as draw
@@ -73,3 +80,22 @@ def generate(
         write_json(json_path, {"run": str(run), "task": task, "n": n, "seed": seed,
                                "labels": wanted, "out": str(out), "seconds": round(seconds, 4),
                                "image_shape": list(images.shape[1:])})
+
+
+def _translate(run: Path, inputs: Path, out: Path) -> None:
+    from oculi.cli._common import report_failures
+    from oculi.core.errors import DataError
+    from oculi.generate.img2img_apply import translate_files
+    from oculi.io import IMAGE_SUFFIXES
+
+    if not inputs.exists():
+        raise DataError(f"{inputs}: no such file or folder")
+    files = ([p for p in sorted(inputs.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+             if inputs.is_dir() else [inputs])
+    if not files:
+        raise DataError(f"{inputs}: no images in the folder")
+    if inputs.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+    done, failed = translate_files(run, files, out)
+    typer.echo(f"{run}: {len(done)} image(s) translated -> {out}")
+    report_failures(failed)
