@@ -176,15 +176,20 @@ def train_sid(data: DataArg, cfg: SidConfig | None = None,
     return fit(SidTask(data), cfg or SidConfig(), out, resume=resume, progress=progress)
 
 
-def simple_pipeline(raw: np.ndarray, ratio: float) -> np.ndarray:
-    """The baseline without a network: amplify an HxW Bayer raw in [0, 1] by ``ratio`` (clipped
-    to 1), the fixed camera's demosaic-free ISP at half size, then bicubic x2: HxWx3 sRGB float32
-    in [0, 1]."""
+def simple_pipeline(raw: np.ndarray, ratio: float, denoiser: str | None = None) -> np.ndarray:
+    """The baseline without a trained network: amplify an HxW Bayer raw in [0, 1] by ``ratio``
+    (clipped to 1), the fixed camera's demosaic-free ISP at half size, optionally a
+    :func:`oculi.restore.denoise` method (``nlm``, ``bm3d``; sigma estimated on the half-size
+    sRGB), then bicubic x2: HxWx3 sRGB float32 in [0, 1]."""
     import cv2
 
     from oculi.restore.unprocess import process_packed
 
     half = process_packed(np.minimum(pack(raw) * np.float32(ratio), 1.0))
+    if denoiser is not None:
+        from oculi.restore import denoise, estimate_noise
+
+        half = denoise(half, estimate_noise(half), denoiser)
     h, w = raw.shape
     return np.clip(cv2.resize(half, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
 
