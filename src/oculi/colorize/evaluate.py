@@ -45,19 +45,20 @@ def _photos(folder: Path) -> list[Path]:
     return files
 
 
-def _class_index(files: list[Path]) -> list[int] | None:
-    """The ImageNet class of each file's parent folder, or None when one is not a class."""
+def folder_class(folder: str) -> int | None:
+    """The ImageNet class index a folder name gives (singular or plural: ``ants`` -> ``ant``),
+    or None."""
     from oculi.models import imagenet_classes
 
     names = {n.lower(): i for i, n in enumerate(imagenet_classes())}
-    out = []
-    for f in files:
-        folder = f.parent.name.lower()
-        i = names.get(folder, names.get(folder[:-1]) if folder.endswith("s") else None)
-        if i is None:
-            return None
-        out.append(i)
-    return out
+    folder = folder.lower()
+    return names.get(folder, names.get(folder[:-1]) if folder.endswith("s") else None)
+
+
+def _class_index(files: list[Path]) -> list[int] | None:
+    """The ImageNet class of each file's parent folder, or None when one is not a class."""
+    out = [folder_class(f.parent.name) for f in files]
+    return None if any(i is None for i in out) else out  # type: ignore[return-value]
 
 
 def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
@@ -72,8 +73,30 @@ def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(image[y:y + size, x:x + size])
 
 
+def true_and_grey(path: str | os.PathLike[str], size: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A photo's evaluation versions: the **true-colour** ``size`` x ``size`` centre crop
+    (:func:`centre_crop`, uint8 RGB), its Lab (float32) and the **grey** image (its lightness
+    with a = b = 0, uint8 RGB).
+
+    Raises:
+        DataError: a grey photo (no pixel with chroma of 2 ab units or more).
+        ImageReadError: an unreadable file.
+    """
+    from oculi.io import read_image
+
+    true = centre_crop(read_image(path, mode="rgb"), size)
+    lab = image_to_lab(true)
+    if float(np.hypot(lab[..., 1], lab[..., 2]).max()) < 2.0:
+        raise DataError(f"{path}: a grey image: no true colour to compare with")
+    grey = lab.copy()
+    grey[..., 1:] = 0
+    return true, lab, lab_to_image(grey)
+
+
 @torch.no_grad()
-def _logits(classifier: torch.nn.Module, images: list[np.ndarray]) -> torch.Tensor:
+def class_logits(classifier: torch.nn.Module, images: list[np.ndarray]) -> torch.Tensor:
+    """The classifier's ``(len(images), classes)`` logits of uint8 RGB images, 16 at a time."""
     from oculi.core.convert import to_tensor_batch
 
     return torch.cat([classifier(to_tensor_batch(images[i:i + 16]))
@@ -103,7 +126,6 @@ def evaluate_colorizer(run: str | os.PathLike[str], data: str | os.PathLike[str]
     from oculi.colorize.api import colorize, load_colorizer
     from oculi.core.checks import check_positive
     from oculi.core.results import EvaluationReport
-    from oculi.io import read_image
     from oculi.models import create_model
     from oculi.train.metrics.image import psnr, ssim
 
@@ -117,17 +139,12 @@ def evaluate_colorizer(run: str | os.PathLike[str], data: str | os.PathLike[str]
     kept: list[Path] = []
     for f in files:
         try:
-            true = centre_crop(read_image(f, mode="rgb"), size)
+            true, lab, grey = true_and_grey(f, size)
         except (OculiError, OSError) as exc:
             skipped[f.name] = " ".join(str(exc).split())
             continue
-        lab = image_to_lab(true)
-        if float(np.hypot(lab[..., 1], lab[..., 2]).max()) < 2.0:
-            skipped[f.name] = "a grey image: no true colour to compare with"
-            continue
         grey_lab = lab.copy()
         grey_lab[..., 1:] = 0
-        grey = lab_to_image(grey_lab)
         out = colorize(grey, model, temperature=temperature)
         a, b = (torch.from_numpy(x).permute(2, 0, 1)[None].float() / 255 for x in (out, true))
         rows.append({"image": f"{f.parent.name}/{f.name}", "psnr": float(psnr(a, b)[0]),
@@ -142,7 +159,7 @@ def evaluate_colorizer(run: str | os.PathLike[str], data: str | os.PathLike[str]
     if not rows:
         raise DataError(f"{data}: none of {len(files)} image(s) is a readable colour photo")
     net = create_model(classifier, pretrained=True).eval()
-    logits = {k: _logits(net, v) for k, v in versions.items()}
+    logits = {k: class_logits(net, v) for k, v in versions.items()}
     top1 = {k: v.argmax(1) for k, v in logits.items()}
     metrics = {f"val_{k}": float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
     metrics["val_top1_agreement"] = float((top1["recoloured"] == top1["true"]).float().mean())
