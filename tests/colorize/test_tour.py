@@ -42,3 +42,20 @@ def test_section_without_and_with_bench_results(tmp_path: Path, monkeypatch):
     tour.section(report, tmp_path, quick=True)
     html = report.write(tmp_path / "b").read_text()
     assert "27.25" in html and "11.5" in html and "grey input" in html
+
+
+def test_section_shows_the_heldout_test_when_present(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(tour, "RESULTS", tmp_path)
+    models = {"regression": {"colourfulness": 30.0, "n": 3, "colourfulness_true": 40.0}}
+    (tmp_path / "colorize.jsonl").write_text(json.dumps(
+        {"models": models, "data": "d", "size": 224, "note": "n"}) + "\n")
+    version = {"accuracy": 0.6125, "accuracy_labelled": 0.5, "accuracy_pseudo": 0.7,
+               "colourfulness": 33.0}
+    test = {"a": "classification", "b": "regression", "difference": 0.0213,
+            "ci95": [-0.01, 0.05], "a_only": 31, "b_only": 21, "p": 0.2112}
+    (tmp_path / "colorize_heldout.jsonl").write_text(json.dumps(
+        {"versions": {"grey": version}, "tests": [test], "n": 470, "n_labelled": 153}) + "\n")
+    report = Report("t")
+    tour.section(report, tmp_path, quick=True)
+    html = report.write(tmp_path / "c").read_text()
+    assert "0.6125" in html and "0.2112" in html and "[-0.01, 0.05]" in html

@@ -18,10 +18,10 @@ _KEYS = (("colourfulness", "colourfulness"), ("class_accuracy", "ant/bee accurac
          ("psnr", "PSNR dB"), ("ssim", "SSIM"))
 
 
-def bench_line(results: Path | None = None) -> dict | None:
-    """The last line of ``colorize.jsonl`` in ``results`` (default :data:`RESULTS`; None when
+def bench_line(results: Path | None = None, topic: str = "colorize") -> dict | None:
+    """The last line of ``{topic}.jsonl`` in ``results`` (default :data:`RESULTS`; None when
     there is none)."""
-    path = (results or RESULTS) / "colorize.jsonl"
+    path = (results or RESULTS) / f"{topic}.jsonl"
     if not path.is_file():
         return None
     lines = [s for s in path.read_text().splitlines() if s.strip()]
@@ -76,8 +76,30 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
     sec.table(["model", *(t for _, t in _KEYS)], rows,
               caption=f"{line['data']}, {first['n']} photos, {line['size']}-pixel crops; "
                       f"classifier: ImageNet EfficientNet-Lite0 ({line['note']})")
+    _heldout(sec)
     picture = RESULTS / "colorize_examples.jpg"  # read at call time (tests point it elsewhere)
     if picture.is_file():
         sec.image(read_image(picture, mode="rgb"), "held-out photos: grey input, regression, "
                   "classification (annealed mean T = 0.38), U-Net (NoGAN), true colour",
                   name="colorize-examples", width=620)
+
+
+def _heldout(sec) -> None:
+    """The held-out classifier test (``python -m bench.colorize_heldout``), when present."""
+    line = bench_line(topic="colorize_heldout")
+    if line is None:
+        return
+    v = line["versions"]
+    sec.table(["version", "top-1 correct (all)", "labelled (ant/bee)", "pseudo-labelled",
+               "colourfulness"],
+              [[k, x["accuracy"], x["accuracy_labelled"], x["accuracy_pseudo"],
+                x["colourfulness"]] for k, x in v.items()],
+              caption=f"held-out classifier test: {line['n']} photos never trained on "
+                      f"({line['n_labelled']} with an ImageNet label, the rest labelled by the "
+                      "classifier's top-1 on the true-colour photo)")
+    sec.table(["a", "b", "accuracy a − b", "95% CI (bootstrap)", "a only", "b only",
+               "McNemar p"],
+              [[t["a"], t["b"], t["difference"], f"[{t['ci95'][0]}, {t['ci95'][1]}]",
+                t["a_only"], t["b_only"], t["p"]] for t in line["tests"]],
+              caption="paired tests on the same photos (a only / b only: photos one version "
+                      "gets right and the other wrong)")
