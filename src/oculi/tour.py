@@ -39,6 +39,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("stylize", "oculi.stylize.tour:section"),
     ("generate", "oculi.generate.tour:section"),
     ("autoencoders", "oculi.generate.ae_tour:section"),
+    ("img2img", "oculi.generate.img2img_tour:section"),
     ("capsule", "oculi.capsule.tour:section"),
     ("embed", "oculi.embed.tour:section"),
     ("ui", "oculi.ui.tour:section"),
