@@ -120,9 +120,20 @@ def read_derived(path: Path, kind: str) -> np.ndarray:
 
 @dataclass
 class Domains:
-    """Where the two sides come from. ``pairs``: (name, read A, read B) of the training pairs
-    (paired data); ``a``/``b``: (name, read) of each domain (unpaired). ``val``: validation
-    pairs as readers, or (for unpaired folders without pairs) separate domain readers."""
+    """Where the two sides come from.
+
+    Attributes:
+        name: the data (a set name or a folder).
+        in_channels, out_channels: channels of A and B (1 grey, 3 RGB).
+        pairs: ``(name, read A, read B)`` per training item (unpaired data: A and B of one
+            entry are not a pair; the training draws B at random).
+        val_pairs: the validation items, the same way.
+        val_labels: int64 ``(len(val_pairs),)`` classes of the built-in sets, else None.
+        val_truth: False when a validation B is not the true output of its A (unpaired
+            folders): no L1/PSNR then, only the cycle error.
+        skipped: file -> reason for every file left out (no partner, unreadable).
+        classes: class names of the built-in sets.
+    """
 
     name: str
     in_channels: int
