@@ -107,10 +107,13 @@ def denoise(
 
 def enhance(
     image: Path = typer.Argument(..., help="Input (low-light) image."),
-    method: str = typer.Option("lime", "--method", help=f"Enhancer: "
-                               f"{names_of('oculi.restore:enhancers')}."),
+    method: str = typer.Option(None, "--method", help=f"Enhancer: "
+                               f"{names_of('oculi.restore:enhancers')} (default: lime; the "
+                               "run's network with --run)."),
     model: Path = typer.Option(None, "--model", help="Weights file for zero-dce / zero-dce++ "
                                "(the published .pth state dict; nothing is downloaded)."),
+    run_dir: Path = typer.Option(None, "--run", help="Run folder of oculi train lowlight "
+                                 "(zero-dce / zero-dce++ trained in oculi)."),
     out: Path = _OUT,
     json_path: Path = _JSON,
 ) -> None:
@@ -119,6 +122,8 @@ def enhance(
 
     picture = _read(image, out)
     t0 = time.perf_counter()
-    result = run(picture, method, model)
-    _finish(image, out, result, {"method": method, "model": str(model) if model else None},
+    result = run(picture, method if method or run_dir else "lime", model, run=run_dir)
+    _finish(image, out, result, {"method": method or ("lime" if run_dir is None else None),
+                                 "model": str(model) if model else None,
+                                 "run": str(run_dir) if run_dir else None},
             json_path, time.perf_counter() - t0)
