@@ -53,6 +53,13 @@ def upscale(
                                  "(srcnn, fsrcnn, espcn, edsr trained in oculi)."),
     tile: int = typer.Option(None, "--tile", help="Tile side in input pixels (default: whole "
                              "image up to 1 MP, 512 above; 0: never tile)."),
+    blur: float = typer.Option(None, "--blur", help="srmd runs (non-blind): the Gaussian blur "
+                               "width of the input's degradation, HR pixels (0: plain "
+                               "bicubic)."),
+    kernel: Path = typer.Option(None, "--kernel", help="srmd runs: the blur kernel instead, a "
+                                ".npy or text file holding an odd-sided square array."),
+    noise: float = typer.Option(None, "--noise", help="srmd runs: the input's noise standard "
+                                "deviation, 8-bit grey levels (default: estimated)."),
     out: Path = _OUT,
     json_path: Path = _JSON,
 ) -> None:
@@ -62,13 +69,33 @@ def upscale(
 
     if method is None and run_dir is None:
         method = (model_file_info(model)[0] if model else None) or "bicubic"
+    weights = _read_kernel(kernel) if kernel is not None else None
     picture = _read(image, out)
     t0 = time.perf_counter()
-    result = run(picture, scale, method, model, run=run_dir, tile=tile)
+    result = run(picture, scale, method, model, run=run_dir, tile=tile, blur=blur,
+                 kernel=weights, noise=noise)
     _finish(image, out, result, {"method": method, "scale": scale,
                                  "model": str(model) if model else None,
-                                 "run": str(run_dir) if run_dir else None},
+                                 "run": str(run_dir) if run_dir else None,
+                                 "blur": blur, "kernel": str(kernel) if kernel else None,
+                                 "noise": noise},
             json_path, time.perf_counter() - t0)
+
+
+def _read_kernel(path: Path) -> Any:
+    """A kernel array from a ``.npy`` or whitespace/comma-separated text file."""
+    import numpy as np
+
+    from oculi.core.checks import check_path
+    from oculi.core.errors import ParameterError
+
+    check_path(path, "kernel")
+    try:
+        if path.suffix.lower() == ".npy":
+            return np.load(path, allow_pickle=False)
+        return np.loadtxt(path, delimiter="," if "," in path.read_text() else None, ndmin=2)
+    except (ValueError, OSError) as exc:
+        raise ParameterError(f"{path}: not a kernel array ({exc})") from exc
 
 
 def denoise(

@@ -5,18 +5,21 @@ imports no torch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from oculi.core.checks import check_choice, check_positive
 from oculi.core.errors import ParameterError
 from oculi.train.config import TrainConfig, check_fraction
 
 #: networks per problem (built in :mod:`oculi.restore.nets`)
-SR_MODELS = ("srcnn", "fsrcnn", "espcn", "edsr")
+SR_MODELS = ("srcnn", "fsrcnn", "espcn", "edsr", "srmd")
 DENOISE_MODELS = ("dncnn",)
 #: the model trained when ``model`` is None
 DEFAULT_MODEL = {"sr": "fsrcnn", "denoise": "dncnn"}
 #: the scales the SR networks are built for
 SCALES = (2, 3, 4)
+#: SRMD's training kernel widths per scale (HR pixels), the paper's ranges
+SRMD_BLUR = {2: (0.2, 2.0), 3: (0.2, 3.0), 4: (0.2, 4.0)}
 
 
 @dataclass
@@ -25,17 +28,20 @@ class RestoreConfig(TrainConfig):
 
     Training pairs are made on the fly from clean crops: ``sr`` shrinks each crop with
     MATLAB-compatible bicubic (:func:`oculi.restore.imresize`), ``denoise`` adds Gaussian noise
-    with a standard deviation drawn uniformly from ``sigma`` (blind denoising).
+    with a standard deviation drawn uniformly from ``sigma`` (blind denoising). ``srmd`` blurs
+    each crop with a random Gaussian kernel, shrinks it and adds noise drawn from ``sigma``
+    (:mod:`oculi.restore.kernels`). ``target noisy`` trains the denoiser Noise2Noise-style.
 
     Attributes:
         problem: ``sr`` (super-resolution) or ``denoise`` (additive white Gaussian noise).
-        model: ``srcnn``, ``fsrcnn``, ``espcn``, ``edsr`` (sr) or ``dncnn`` (denoise); None:
-            ``fsrcnn`` for sr, ``dncnn`` for denoise.
+        model: ``srcnn``, ``fsrcnn``, ``espcn``, ``edsr``, ``srmd`` (sr) or ``dncnn``
+            (denoise); None: ``fsrcnn`` for sr, ``dncnn`` for denoise.
         scale: the SR factor (2, 3 or 4); ignored for denoising.
-        sigma: ``[low, high]`` noise standard deviation in 8-bit grey levels, drawn per crop.
+        sigma: ``[low, high]`` noise standard deviation in 8-bit grey levels, drawn per crop
+            (denoise, and the LR noise of srmd).
         val_sigma: the noise standard deviation of the validation crops.
         channels: 1 (the network sees the Y of YCbCr for SR, each colour plane alone for
-            denoising) or 3 (RGB); None: 1 for sr, 3 for denoise.
+            denoising) or 3 (RGB); None: 1 for sr (3 for srmd, the paper's), 3 for denoise.
         features: hidden channels (0: the paper's: SRCNN 64, FSRCNN d=56, ESPCN 64, EDSR 64,
             DnCNN 64).
         depth: 0: the paper's (FSRCNN m=4 mapping layers, EDSR 16 residual blocks, DnCNN 17
@@ -49,6 +55,20 @@ class RestoreConfig(TrainConfig):
         val_images: at most this many validation images (a central crop of ``val_size`` each).
         val_size: validation crop side in clean pixels (images smaller are left out).
         loss: ``l1`` or ``mse``.
+        blur: srmd: ``[low, high]`` Gaussian kernel width (standard deviation, HR pixels)
+            drawn per crop; None: the paper's range for the scale (0.2 to 2 / 3 / 4 at x2 /
+            x3 / x4).
+        anisotropic: srmd: the fraction of training kernels that are anisotropic (a second
+            width drawn from ``blur``, a random angle); the rest are isotropic.
+        downsample: srmd: ``bicubic`` (MATLAB imresize after the blur, the paper's) or
+            ``direct`` (every ``scale``-th pixel of the blurred crop).
+        kernel_size: srmd: the kernel side in HR pixels (odd; the paper's 15).
+        components: srmd: the PCA dimensions of the kernel code (the paper's t = 15).
+        target: denoise: ``clean`` (the clean crop) or ``noisy`` (Noise2Noise: a second,
+            independent noisy copy of the crop; the loss never sees the clean crop).
+        pairs: denoise with ``target noisy``: a folder of real noisy pairs trained on instead
+            of synthetic noise — ``NAME_a.png`` + ``NAME_b.png`` files, or two subfolders
+            holding the same file names; validation stays on the clean images of DATA.
     """
 
     problem: str = "sr"
@@ -74,6 +94,13 @@ class RestoreConfig(TrainConfig):
     min_lr_ratio: float = 0.1
     clip_grad_norm: float = 0.0
     monitor: str = "val_psnr"
+    blur: tuple[float, float] | None = None
+    anisotropic: float = 0.5
+    downsample: str = "bicubic"
+    kernel_size: int = 15
+    components: int = 15
+    target: str = "clean"
+    pairs: str | None = None
 
     @property
     def model_name(self) -> str:
@@ -85,13 +112,26 @@ class RestoreConfig(TrainConfig):
         """``channels``, or the problem's default."""
         if self.channels is not None:
             return self.channels
-        return 1 if self.problem == "sr" else 3
+        return 1 if self.problem == "sr" and not self.srmd else 3
 
     @property
     def patch(self) -> int:
         """``image_size`` rounded down to a multiple of the scale (SR) ."""
         step = self.scale if self.problem == "sr" else 1
         return self.image_size - self.image_size % step
+
+    @property
+    def srmd(self) -> bool:
+        """SRMD (multi-degradation) super-resolution."""
+        return self.problem == "sr" and self.model_name == "srmd"
+
+    @property
+    def blur_range(self) -> tuple[float, float]:
+        """``blur``, or the paper's range for the scale."""
+        if self.blur is not None:
+            lo, hi = self.blur
+            return float(lo), float(hi)
+        return SRMD_BLUR.get(self.scale, SRMD_BLUR[4])
 
     def validate(self) -> None:
         super().validate()
@@ -124,3 +164,32 @@ class RestoreConfig(TrainConfig):
                                      f"{getattr(self, name)!r}")
         check_fraction(self, "val_split", upper_inclusive=False)
         check_choice(self.loss, ("l1", "mse"), "loss")
+        self._validate_srmd()
+        check_choice(self.target, ("clean", "noisy"), "target")
+        if self.target == "noisy" and self.problem != "denoise":
+            raise ParameterError("target: noisy (Noise2Noise) trains denoisers only; add "
+                                 "--problem denoise")
+        if self.pairs is not None:
+            if self.target != "noisy":
+                raise ParameterError(f"pairs: real noisy pairs ({self.pairs}) have no clean "
+                                     "target; add --target noisy")
+            if not Path(self.pairs).is_dir():
+                raise ParameterError(f"pairs: {self.pairs} is not a folder of noisy pairs")
+
+    def _validate_srmd(self) -> None:
+        if self.blur is not None:
+            try:
+                lo, hi = (float(v) for v in self.blur)
+            except (TypeError, ValueError):
+                lo, hi = -1.0, -1.0
+            if not 0.0 <= lo <= hi <= 10.0:
+                raise ParameterError(f"blur: expected [low, high] kernel widths with 0 <= low "
+                                     f"<= high <= 10 (HR pixels), got {self.blur!r}")
+        check_fraction(self, "anisotropic")
+        check_choice(self.downsample, ("bicubic", "direct"), "downsample")
+        if self.kernel_size < 3 or self.kernel_size % 2 == 0 or self.kernel_size > 31:
+            raise ParameterError(f"kernel_size: expected an odd side in 3..31, got "
+                                 f"{self.kernel_size!r}")
+        if not 1 <= self.components <= self.kernel_size ** 2:
+            raise ParameterError(f"components: expected 1..{self.kernel_size ** 2}, got "
+                                 f"{self.components!r}")

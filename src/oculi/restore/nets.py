@@ -10,6 +10,14 @@ to float images: the SR networks to N x C x (h*scale) x (w*scale), DnCNN to the 
   a pixel shuffle.
 - ``edsr`` — EDSR-baseline (Lim et al. 2017): 16 residual blocks of 64 channels, no batch
   normalisation, a global skip, pixel-shuffle upsampling (x4 as two x2 steps).
+- ``srmd`` — SRMD (Zhang et al. 2018), super-resolution for several degradations: the blur
+  kernel is projected on a ``components``-dimensional PCA basis (:func:`oculi.restore.kernels.
+  kernel_basis`, stored in the module's buffers, hence in every checkpoint), the code and the
+  noise level are stretched into ``components + 1`` constant maps and concatenated with the LR
+  image, then ``depth`` 3x3 convolutions of ``features`` channels (batch normalisation and ReLU
+  between them) end in ``C*scale**2`` planes and a pixel shuffle. The paper's: 12 layers of
+  128. ``forward(x, degradation)`` takes the N x (kernel_size**2 + 1) vectors of
+  :func:`oculi.restore.kernels.degradation_vector`.
 - ``dncnn`` — DnCNN (Zhang et al. 2017): 17 3x3 layers of 64 channels with batch normalisation
   in the middle ones, residual learning (the network predicts the noise, the output is
   ``input - noise``).
@@ -141,6 +149,45 @@ class EDSR(_Net):
         return self.tail(h + self.body(h)) + 0.5
 
 
+@networks.register("srmd", help="SRMD: LR image + kernel-PCA and noise maps, 12 conv layers "
+                   "of 128, BN, pixel shuffle (non-blind: give the kernel and noise)",
+                   problem="sr")
+class SRMD(_Net):
+    name = "srmd"
+
+    def __init__(self, scale: int, channels: int = 1, features: int = 0, depth: int = 0,
+                 kernel_size: int = 15, components: int = 15) -> None:
+        from oculi.restore.kernels import kernel_basis
+
+        super().__init__(scale, channels, features or 128, depth or 12)
+        if self.depth < 2:
+            raise ParameterError(f"depth: SRMD needs at least 2 layers, got {self.depth}")
+        self.kernel_size, self.components = kernel_size, components
+        basis, mean = kernel_basis(kernel_size, components)
+        self.register_buffer("basis", torch.from_numpy(basis))
+        self.register_buffer("kernel_mean", torch.from_numpy(mean))
+        f = self.features
+        layers: list[nn.Module] = [_conv(channels + components + 1, f, 3), nn.ReLU(inplace=True)]
+        for _ in range(self.depth - 2):
+            layers += [_conv(f, f, 3, bias=False), nn.BatchNorm2d(f), nn.ReLU(inplace=True)]
+        layers += [_conv(f, channels * scale * scale, 3), nn.PixelShuffle(scale)]
+        self.body = nn.Sequential(*layers)
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "kernel_size": self.kernel_size,
+                "components": self.components}
+
+    def code(self, degradation: torch.Tensor) -> torch.Tensor:
+        """N x (kernel_size**2 + 1) kernels and noise levels -> N x (components + 1) codes."""
+        k = degradation[:, :-1] - self.kernel_mean
+        return torch.cat([k @ self.basis.T, degradation[:, -1:]], dim=1)
+
+    def forward(self, x: torch.Tensor, degradation: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        maps = self.code(degradation.to(x.dtype))[:, :, None, None].expand(n, -1, h, w)
+        return self.body(torch.cat([x, maps], dim=1))
+
+
 @networks.register("dncnn", help="DnCNN: 17 layers, BN, residual (noise) learning",
                    problem="denoise")
 class DnCNN(_Net):
@@ -161,8 +208,9 @@ class DnCNN(_Net):
 
 
 def build_network(model: str, scale: int = 2, channels: int = 1, features: int = 0,
-                  depth: int = 0) -> nn.Module:
-    """A restoration network by name (see the module doc).
+                  depth: int = 0, **extra: Any) -> nn.Module:
+    """A restoration network by name (see the module doc); ``extra``: SRMD's ``kernel_size``
+    and ``components``.
 
     Raises:
         UnknownNameError: an unknown model. ParameterError: a depth too small for DnCNN.
@@ -170,4 +218,4 @@ def build_network(model: str, scale: int = 2, channels: int = 1, features: int =
     cls = networks.get(model)
     if cls is DnCNN and 0 < depth < 3:
         raise ParameterError(f"depth: DnCNN needs at least 3 layers, got {depth}")
-    return cls(scale, channels, features, depth)
+    return cls(scale, channels, features, depth, **extra)

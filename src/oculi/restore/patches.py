@@ -6,10 +6,12 @@ embedded ones), degraded on the fly.
   photos (:data:`EMBEDDED_TRAIN`, validation :data:`EMBEDDED_VAL`) with no folder (None or
   ``-``) or ``with_embedded``.
 - :class:`Patches` gives ``repeat`` random crops per image per epoch (random flips and 90-degree
-  rotations) as ``(degraded, clean)`` float32 tensors; an unreadable image raises, and the
-  engine skips it.
+  rotations) as ``(degraded, clean)`` float32 tensors — ``(lr, degradation, clean)`` for SRMD
+  (the degradation vector of :func:`oculi.restore.kernels.degradation_vector`), and
+  ``(noisy, noisy)`` for Noise2Noise (``target="noisy"``: two independent noise draws of one
+  sigma; the clean crop is not returned); an unreadable image raises, and the engine skips it.
 - :class:`ValCrops` gives the central ``val_size`` crop of each validation image, degraded once
-  with a fixed seed.
+  with a fixed seed (always with its clean target).
 """
 
 from __future__ import annotations
@@ -117,6 +119,56 @@ def degrade(clean: np.ndarray, cfg: RestoreConfig, rng: np.random.Generator,
     return clean + noise * np.float32(sigma / 255.0)
 
 
+def degrade_srmd(clean: np.ndarray, cfg: RestoreConfig, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """SRMD's training degradation of a clean HxWxC float32 crop (H, W multiples of the
+    scale): a kernel from :func:`oculi.restore.kernels.sample_kernel` (``cfg.blur_range``,
+    ``cfg.anisotropic``), :func:`~oculi.restore.kernels.blur_downsample` by ``cfg.scale``, then
+    Gaussian noise with sigma drawn from ``cfg.sigma`` (not clipped).
+
+    Returns:
+        ``(lr, degradation)``: (H/s)x(W/s)xC float32 and the (kernel_size**2 + 1,) float32
+        condition vector.
+    """
+    from oculi.restore.kernels import blur_downsample, degradation_vector, sample_kernel
+
+    kernel = sample_kernel(rng, cfg.kernel_size, cfg.blur_range, cfg.anisotropic)
+    low = blur_downsample(clean, kernel, cfg.scale, cfg.downsample)
+    sigma = float(rng.uniform(*cfg.sigma))
+    noise = rng.standard_normal(low.shape).astype(np.float32) * np.float32(sigma / 255.0)
+    return low + noise, degradation_vector(kernel, sigma)
+
+
+def training_pair(clean: np.ndarray, cfg: RestoreConfig, rng: np.random.Generator
+                  ) -> tuple[torch.Tensor, ...]:
+    """One training item made from a clean HxWxC float32 crop (see the module doc)."""
+    if cfg.srmd:
+        low, condition = degrade_srmd(clean, cfg, rng)
+        return _tensor(low), torch.from_numpy(condition), _tensor(clean)
+    if cfg.target == "noisy":
+        sigma = float(rng.uniform(*cfg.sigma))
+        return _tensor(degrade(clean, cfg, rng, sigma)), _tensor(degrade(clean, cfg, rng, sigma))
+    return _tensor(degrade(clean, cfg, rng)), _tensor(clean)
+
+
+def random_view(rng: np.random.Generator, *images: np.ndarray, size: int
+                ) -> list[np.ndarray]:
+    """The same random ``size`` x ``size`` crop, flip and 90-degree rotation of each image
+    (all of one height and width), contiguous."""
+    h, w = images[0].shape[:2]
+    y = int(rng.integers(0, h - size + 1))
+    x = int(rng.integers(0, w - size + 1))
+    flip = rng.random() < 0.5
+    turns = int(rng.integers(0, 4))
+    out = []
+    for image in images:
+        crop = image[y:y + size, x:x + size]
+        if flip:
+            crop = crop[:, ::-1]
+        out.append(np.ascontiguousarray(np.rot90(crop, turns)))
+    return out
+
+
 def _tensor(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
 
@@ -151,17 +203,10 @@ class Patches(Dataset):
             self._cache[k] = image
         return self._cache[k]
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         image = self._image(index // self.cfg.repeat)
-        p, rng = self.cfg.patch, self.rng
-        y = int(rng.integers(0, image.shape[0] - p + 1))
-        x = int(rng.integers(0, image.shape[1] - p + 1))
-        crop = image[y:y + p, x:x + p]
-        if rng.random() < 0.5:
-            crop = crop[:, ::-1]
-        crop = np.rot90(crop, int(rng.integers(0, 4)))
-        clean = to_planes(np.ascontiguousarray(crop), self.cfg.planes)
-        return _tensor(degrade(clean, self.cfg, rng)), _tensor(clean)
+        (crop,) = random_view(self.rng, image, size=self.cfg.patch)
+        return training_pair(to_planes(crop, self.cfg.planes), self.cfg, self.rng)
 
 
 def central_crops(sources: Sequence[str], size: int, limit: int, skipped: dict[str, str],
@@ -199,25 +244,29 @@ def central_crops(sources: Sequence[str], size: int, limit: int, skipped: dict[s
 
 class ValCrops(Dataset):
     """The central ``val_size`` crop of each validation image (at most ``val_images``),
-    degraded once (seed 0; noise of ``val_sigma``). Unreadable or small images are left out
-    and listed in :attr:`skipped`."""
+    degraded once (seed 0; noise of ``val_sigma``; SRMD: kernels and noise drawn as in
+    training). Unreadable or small images are left out and listed in :attr:`skipped`."""
 
     def __init__(self, sources: list[str], cfg: RestoreConfig) -> None:
         rng = np.random.default_rng(0)
         s = cfg.val_size - cfg.val_size % (cfg.scale if cfg.problem == "sr" else 1)
-        self.pairs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.pairs: list[tuple[torch.Tensor, ...]] = []
         self.skipped: dict[str, str] = {}
         crops = central_crops(sources, s, cfg.val_images, self.skipped)
         self.names = [source for source, _ in crops]
         for _, crop in crops:
             clean = to_planes(crop, cfg.planes)
+            if cfg.srmd:
+                low, condition = degrade_srmd(clean, cfg, rng)
+                self.pairs.append((_tensor(low), torch.from_numpy(condition), _tensor(clean)))
+                continue
             noisy = degrade(clean, cfg, rng, cfg.val_sigma)
             self.pairs.append((_tensor(noisy), _tensor(clean)))
 
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         return self.pairs[index]
 
     def summary(self) -> dict[str, Any]:

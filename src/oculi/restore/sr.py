@@ -11,9 +11,11 @@ Upscalers (``upscalers.names()``):
   ``scale`` is refused; a file name without ``_xN`` takes ``scale`` as given. These networks run
   on 8-bit BGR data inside OpenCV (ESPCN and FSRCNN upscale the luma with the network and the
   chroma with bicubic).
-- ``srcnn``, ``fsrcnn``, ``espcn``, ``edsr`` — networks written in oculi and trained with
-  ``oculi train restore``, loaded from the run folder given as ``run``
-  (:mod:`oculi.restore.trained`); with ``run`` the method may be left out.
+- ``srcnn``, ``fsrcnn``, ``espcn``, ``edsr``, ``srmd`` — networks written in oculi and trained
+  with ``oculi train restore``, loaded from the run folder given as ``run``
+  (:mod:`oculi.restore.trained`); with ``run`` the method may be left out. ``srmd`` is
+  non-blind: it takes the degradation of the input — ``blur`` (Gaussian width) or ``kernel``,
+  and ``noise`` (estimated with :func:`oculi.restore.estimate_noise` when None).
 
     >>> import numpy as np
     >>> from oculi.restore import upscale
@@ -139,7 +141,8 @@ def _check_scale(scale: object) -> int:
 def upscale(image: np.ndarray, scale: int, method: str | None = None,
             model_path: str | PathLike[str] | None = None, *,
             run: str | PathLike[str] | None = None, tile: int | None = None,
-            overlap: int = 16) -> np.ndarray:
+            overlap: int = 16, blur: float | None = None, kernel: np.ndarray | None = None,
+            noise: float | None = None) -> np.ndarray:
     """Upscale ``image`` by an integer factor.
 
     Args:
@@ -152,21 +155,37 @@ def upscale(image: np.ndarray, scale: int, method: str | None = None,
         tile: run on overlapping tiles of this many input pixels per side (any method);
             ``None``: the whole image up to 1 megapixel, tiles of 512 above; ``0``: never tile.
         overlap: input pixels shared by neighbouring tiles (cross-faded).
+        blur: ``srmd`` runs: the Gaussian blur width of the degradation in HR pixels (0: the
+            plain bicubic degradation).
+        kernel: ``srmd`` runs: the blur kernel instead, an odd-sided square float array.
+        noise: ``srmd`` runs: the noise standard deviation in 8-bit grey levels (None:
+            estimated from the image with :func:`oculi.restore.estimate_noise`).
 
     Returns:
         (H*scale)x(W*scale)(xC), the input's dtype.
 
     Raises:
         ParameterError: a bad scale, a model file (or run) for another scale or method, a
-            missing file.
+            missing file; ``srmd`` without ``run`` or without ``blur``/``kernel``; a
+            degradation given to another method.
         UnknownNameError: an unknown method. ShapeError: an image under 4x4 pixels.
     """
     scale = _check_scale(scale)
     work, parts = split(image)
+    degraded = blur is not None or kernel is not None or noise is not None
     if run is not None:
         from oculi.restore.trained import trained_function
 
-        fn = trained_function(run, scale, method, "sr")
+        if degraded and noise is None:
+            from oculi.restore.noise import estimate_noise
+
+            noise = estimate_noise(work)
+        fn = trained_function(run, scale, method, "sr", blur=blur, kernel=kernel, noise=noise)
+    elif method == "srmd" or degraded:
+        raise ParameterError("run: srmd is a network trained in oculi (oculi train restore "
+                             "--model srmd); give its run folder" if method == "srmd" else
+                             f"blur: only an srmd run takes a degradation, not method "
+                             f"{method or 'bicubic'}")
     else:
         fn = upscalers.create(method or "bicubic", scale=scale, model_path=model_path)
     if tile is None:

@@ -1,6 +1,7 @@
-"""The ``restore`` trainable task: SRCNN / FSRCNN / ESPCN / EDSR super-resolution and DnCNN blind
-denoising, trained with :func:`oculi.train.fit` on crops of photos (``oculi train restore``),
-evaluated per image with PSNR/SSIM (``oculi eval restore``).
+"""The ``restore`` trainable task: SRCNN / FSRCNN / ESPCN / EDSR super-resolution, SRMD
+multi-degradation super-resolution and DnCNN blind denoising (clean or Noise2Noise targets),
+trained with :func:`oculi.train.fit` on crops of photos (``oculi train restore``), evaluated per
+image with PSNR/SSIM (``oculi eval restore``).
 
 Validation PSNR (``val_psnr``, selecting ``best.safetensors``): SR on the Y channel with
 ``scale`` pixels shaved, denoising on the network's planes, both on fixed central crops.
@@ -59,30 +60,43 @@ class RestoreTask(Task):
 
         self.cfg = cfg
         scale = cfg.scale if cfg.problem == "sr" else 1
-        return build_network(cfg.model_name, scale, cfg.planes, cfg.features, cfg.depth)
+        extra = ({"kernel_size": cfg.kernel_size, "components": cfg.components} if cfg.srmd
+                 else {})
+        return build_network(cfg.model_name, scale, cfg.planes, cfg.features, cfg.depth, **extra)
 
     def build_data(self, cfg: RestoreConfig, model: nn.Module, info: Any) -> TaskData:
         train, val = image_sources(self.data, cfg)
         val_set = ValCrops(val or train, cfg)
-        summary = {"problem": cfg.problem, "model": cfg.model_name, "train_images": len(train),
-                   "crops_per_epoch": len(train) * cfg.repeat, **val_set.summary()}
-        self.patches = Patches(train, cfg, cfg.seed + 7919 * info.rank)
+        seed = cfg.seed + 7919 * info.rank
+        summary = {"problem": cfg.problem, "model": cfg.model_name, "target": cfg.target,
+                   **val_set.summary()}
+        if cfg.pairs is not None:
+            from oculi.restore.pairs import NoisyPairs
+
+            self.patches = NoisyPairs(cfg.pairs, cfg, seed)
+            summary.update(self.patches.summary())
+        else:
+            self.patches = Patches(train, cfg, seed)
+            summary["train_images"] = len(train)
+        summary["crops_per_epoch"] = len(self.patches)
         return TaskData(self.patches, val_set, summary)
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
-        degraded, clean = step.to_device(batch)
-        out = step.model(degraded)
+        """One batch: ``(input, target)`` — the target is the clean crop, or another noisy copy
+        of it (``target noisy``) — or SRMD's ``(lr, degradation, clean)``."""
+        *inputs, target = step.to_device(batch)
+        out = step.model(*inputs)
         loss_fn = nn.functional.l1_loss if self.cfg.loss == "l1" else nn.functional.mse_loss
-        loss = loss_fn(out, clean)
-        return StepOutput(loss, {}, clean.shape[0])
+        loss = loss_fn(out, target)
+        return StepOutput(loss, {}, target.shape[0])
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: DataLoader,
                  device: torch.device) -> dict[str, Any]:
         shave = self.cfg.scale if self.cfg.problem == "sr" else 0
         total, loss, n = 0.0, 0.0, 0
-        for degraded, clean in loader:
-            out = model(degraded.to(device)).clamp(0, 1).cpu()
+        for *inputs, clean in loader:
+            out = model(*(x.to(device) for x in inputs)).clamp(0, 1).cpu()
             loss += float(nn.functional.l1_loss(out, clean, reduction="sum")) / clean[0].numel()
             a, b = (_y(out), _y(clean)) if self.cfg.problem == "sr" else (out, clean)
             total += float(_psnr(a, b, shave).sum())
@@ -113,30 +127,38 @@ def train_restorer(data: DataArg, cfg: RestoreConfig | None = None,
 
 
 def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
-                      sigma: float = 25.0, crop: int = 0, seed: int = 0, tile: int = 0):
+                      sigma: float = 25.0, crop: int = 0, seed: int = 0, tile: int = 0,
+                      blur: float = 0.0, noise: float = 0.0):
     """PSNR and SSIM per image of a trained restore run on a folder of clean reference images.
 
-    SR: each reference cropped to a multiple of the scale and shrunk with MATLAB bicubic; scored
-    on the Y channel with ``scale`` pixels shaved, beside bicubic. Denoising: Gaussian noise of
-    ``sigma`` added (rounded and clipped to 8 bits); scored on RGB, beside the noisy input.
+    SR: each reference cropped to a multiple of the scale, blurred with a Gaussian of ``blur``
+    (none by default), shrunk with MATLAB bicubic and given noise of ``noise`` grey levels
+    (rounded and clipped to 8 bits; :func:`oculi.restore.kernels.synthesize_lr`); scored on the
+    Y channel with ``scale`` pixels shaved, beside bicubic. An SRMD run is given the true
+    ``blur`` and ``noise``. Denoising: Gaussian noise of ``sigma`` added (rounded and clipped
+    to 8 bits); scored on RGB, beside the noisy input.
 
     Args:
         run: run folder or checkpoint.
         data: a folder of reference images.
         sigma: denoising: the noise standard deviation in grey levels.
         crop: score the central crop of this many pixels per side (0: whole images).
-        seed: denoising: the noise seed.
+        seed: the noise seed.
         tile: tile side in input pixels (0: whole images).
+        blur: SR: the Gaussian blur width of the degradation, HR pixels (0: plain bicubic).
+        noise: SR: the noise standard deviation of the LR images, grey levels.
 
     Returns:
         An :class:`~oculi.core.results.EvaluationReport`: ``val_psnr``, ``val_ssim`` (means),
         ``val_psnr_baseline`` (bicubic or noisy input); details ``images`` (per image: name,
         psnr, ssim, baseline psnr).
     """
+    from oculi.core.checks import check_positive
     from oculi.core.errors import DataError
     from oculi.core.results import EvaluationReport
     from oculi.io import read_image
-    from oculi.restore import denoise, imresize, psnr, ssim, upscale
+    from oculi.restore import denoise, psnr, ssim, upscale
+    from oculi.restore.kernels import gaussian_kernel, synthesize_lr
     from oculi.restore.patches import image_files
     from oculi.restore.trained import run_config
 
@@ -147,6 +169,10 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
     rng = np.random.default_rng(seed)
     sr = conf["model"] != "dncnn"
     s = conf["scale"]
+    check_positive(blur, "blur", allow_zero=True)
+    check_positive(noise, "noise", allow_zero=True)
+    kernel = gaussian_kernel(conf.get("kernel_size", 15), blur)
+    given = {"blur": blur, "noise": noise} if conf["model"] == "srmd" else {}
     rows = []
     for f in files:
         ref = read_image(f, mode="rgb")
@@ -156,8 +182,9 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
                       max(0, cx - crop // 2):cx + crop - crop // 2]
         if sr:
             ref = ref[:ref.shape[0] - ref.shape[0] % s, :ref.shape[1] - ref.shape[1] % s]
-            low = imresize(ref, 1.0 / s)
-            out, base = upscale(low, s, run=run, tile=tile), upscale(low, s, "bicubic")
+            low = synthesize_lr(ref, s, kernel, noise, rng)
+            out = upscale(low, s, run=run, tile=tile, **given)
+            base = upscale(low, s, "bicubic")
             kw: dict[str, Any] = {"y_channel": True, "shave": s}
         else:
             base = np.clip(np.rint(ref + rng.normal(0, sigma, ref.shape)), 0, 255).astype(
@@ -171,7 +198,9 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
                "val_psnr_baseline": float(np.mean([r["psnr_baseline"] for r in rows]))}
     details = {"model": conf["model"], "scale": s if sr else 1, "baseline":
                "bicubic" if sr else "noisy", "images": rows}
-    if not sr:
+    if sr:
+        details.update(blur=blur, noise=noise)
+    else:
         details["sigma"] = sigma
     return EvaluationReport("restore", metrics, details)
 

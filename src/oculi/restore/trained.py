@@ -30,6 +30,8 @@ _M = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0],
                [112.0, -93.786, -18.214]], np.float64) / 255.0
 _OFFSET = np.array([16.0, 128.0, 128.0]) / 255.0
 _M_INV = np.linalg.inv(_M)
+#: the standard deviation of Y when R, G and B carry independent noise of standard deviation 1
+Y_NOISE = float(np.linalg.norm(_M[0]))
 
 
 def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
@@ -66,36 +68,56 @@ def load_restorer(run: str | os.PathLike[str]) -> nn.Module:
     return load_run_model(run, CHECKPOINT_KEY, "restore", lambda c: build_network(**c))
 
 
-@torch.no_grad()
-def _apply(net: nn.Module, planes: np.ndarray) -> np.ndarray:
-    """``planes`` HxWxC float32 -> the network's output, HxWxC float32 (not clipped)."""
-    x = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1)))[None]
-    return net(x)[0].numpy().transpose(1, 2, 0)
-
-
-def network_function(net: nn.Module, scale: int) -> Callable[[np.ndarray], np.ndarray]:
+def network_function(net: nn.Module, scale: int, condition: np.ndarray | None = None
+                     ) -> Callable[[np.ndarray], np.ndarray]:
     """A float32 [0, 1] HxW / HxWx3 image function running ``net`` (see the module doc).
 
+    Args:
+        net: a network of :mod:`oculi.restore.nets`.
+        scale: the factor asked for (must be the network's).
+        condition: SRMD only: the degradation vector
+            (:func:`oculi.restore.kernels.srmd_condition`).
+
     Raises:
-        ParameterError: ``scale`` differs from the network's.
+        ParameterError: ``scale`` differs from the network's; an SRMD network without a
+            condition.
     """
     if net.scale != scale:
         raise ParameterError(f"scale: this {net.name} run was trained for x{net.scale}, got "
                              f"{scale} — train another run with --scale {scale}")
+    if (condition is None) == (net.name == "srmd"):
+        raise ParameterError("blur: an srmd run needs the degradation (blur or kernel, and "
+                             "noise)" if condition is None else
+                             f"blur: only srmd runs take a degradation; this run holds "
+                             f"{net.name}")
+    plain: tuple[torch.Tensor, ...] = ()
+    luma: tuple[torch.Tensor, ...] = ()
+    if condition is not None:
+        plain = (torch.from_numpy(condition)[None],)
+        # the Y plane of colour input carries Y_NOISE times the per-channel RGB noise
+        y_condition = condition.copy()
+        y_condition[-1] *= Y_NOISE
+        luma = (torch.from_numpy(y_condition)[None],)
+
+    @torch.no_grad()
+    def apply(planes: np.ndarray, extra: tuple[torch.Tensor, ...] = plain) -> np.ndarray:
+        """``planes`` HxWxC float32 -> the network's output, HxWxC float32 (not clipped)."""
+        x = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1)))[None]
+        return net(x, *extra)[0].numpy().transpose(1, 2, 0)
 
     def run(image: np.ndarray) -> np.ndarray:
         gray = image.ndim == 2
         if net.channels == 3:
             rgb = np.repeat(image[..., None], 3, axis=2) if gray else image
-            out = _apply(net, rgb)
+            out = apply(rgb)
             return np.clip(out.mean(axis=2) if gray else out, 0.0, 1.0)
         if gray:
-            return np.clip(_apply(net, image[..., None])[..., 0], 0.0, 1.0)
+            return np.clip(apply(image[..., None])[..., 0], 0.0, 1.0)
         if scale == 1:
-            planes = [_apply(net, image[..., c:c + 1])[..., 0] for c in range(3)]
+            planes = [apply(image[..., c:c + 1])[..., 0] for c in range(3)]
             return np.clip(np.stack(planes, axis=2), 0.0, 1.0)
         ycc = rgb_to_ycbcr(image)
-        y = _apply(net, ycc[..., :1])[..., 0]
+        y = apply(ycc[..., :1], luma)[..., 0]
         chroma = imresize(np.clip(ycc[..., 1:], 0.0, 1.0), float(scale))
         return np.clip(ycbcr_to_rgb(np.dstack([y, chroma])), 0.0, 1.0)
 
@@ -103,11 +125,16 @@ def network_function(net: nn.Module, scale: int) -> Callable[[np.ndarray], np.nd
 
 
 def trained_function(run: str | os.PathLike[str], scale: int, method: str | None,
-                     problem: str) -> Callable[[np.ndarray], np.ndarray]:
+                     problem: str, *, blur: float | None = None,
+                     kernel: np.ndarray | None = None,
+                     noise: float | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """Load ``run`` and check it holds a ``problem`` network named ``method`` (None: any).
+    ``blur`` / ``kernel`` and ``noise``: an SRMD run's degradation
+    (:func:`oculi.restore.kernels.srmd_condition`; other runs refuse them).
 
     Raises:
-        ParameterError: the run holds another network or problem, or another scale.
+        ParameterError: the run holds another network or problem, or another scale; a
+            degradation missing (srmd) or given (other networks).
     """
     from oculi.restore.nets import networks
 
@@ -120,4 +147,12 @@ def trained_function(run: str | os.PathLike[str], scale: int, method: str | None
     if method is not None and method != net.name:
         raise ParameterError(f"method: {run} holds a {net.name} network, method {method!r} "
                              f"asked — use --method {net.name} (or leave --method out)")
-    return network_function(net, scale)
+    condition = None
+    if net.name == "srmd":
+        from oculi.restore.kernels import srmd_condition
+
+        condition = srmd_condition(net.kernel_size, blur=blur, kernel=kernel, noise=noise or 0.0)
+    elif blur is not None or kernel is not None or noise is not None:
+        raise ParameterError(f"blur: only srmd runs take a degradation (blur, kernel, noise); "
+                             f"{run} holds a {net.name} network")
+    return network_function(net, scale, condition)
