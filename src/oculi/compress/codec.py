@@ -29,9 +29,12 @@ MAX_SIDE = 1 << 15
 
 
 def model_id(model: FactorizedPrior) -> int:
-    """CRC-32 of a codec's weights (float32, in state-dict order): the id stored in its files."""
+    """CRC-32 of a codec's weights (float32, in state-dict order): the id stored in its files.
+    A GAN codec's discriminator (``critic.*``) takes no part in coding and is left out."""
     crc = 0
     for name, t in model.state_dict().items():
+        if name.startswith("critic."):
+            continue
         crc = zlib.crc32(name.encode(), crc)
         crc = zlib.crc32(t.detach().cpu().float().contiguous().numpy().tobytes(), crc)
     return crc

@@ -12,6 +12,8 @@ from oculi.train.config import TrainConfig, check_fraction
 
 #: the codec architectures (built in :mod:`oculi.compress.models`)
 MODELS = ("factorized", "hyperprior")
+#: the adversarial losses of ``gan: true`` (kinds of :mod:`oculi.train.losses.gan`)
+GAN_LOSSES = ("vanilla", "lsgan", "hinge")
 #: the λ of each quality level 1..8 (loss λ·255²·MSE + bpp, MSE of [0, 1] images)
 LAMBDAS = (0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800)
 
@@ -52,8 +54,20 @@ class CompressConfig(TrainConfig):
         val_images: at most this many validation images (a central ``val_size`` crop each).
         val_size: validation crop side in pixels (a multiple of 64).
         aux_lr: learning rate of the auxiliary (quantile) optimizer.
-        gan: HiFiC-style training (a latent-conditioned PatchGAN discriminator and a perceptual
-            term); not implemented in this version: must stay false.
+        gan: HiFiC-style training (Mentzer et al. 2020; hyperprior only): a discriminator
+            conditioned on the quantised latent (:class:`~oculi.compress.critic.LatentCritic`,
+            its own optimizer) and the generator loss ``w·bpp + λ·255²·MSE + perceptual_weight
+            · P + adversarial_weight · A`` (P: the EfficientNet-Lite0 perceptual distance, A:
+            the ``gan_loss`` generator loss); meant to start from an MSE run (``init``).
+        gan_loss: ``vanilla`` (non-saturating, HiFiC's), ``lsgan`` or ``hinge``.
+        critic_width: channels of the discriminator's first convolution.
+        critic_lr: the discriminator's learning rate (``lr`` is the codec's).
+        perceptual_weight: k_P, the weight of the Lite0 perceptual distance (mean squared
+            difference of its five feature levels; ~80 between a photo and its 4x blur).
+        adversarial_weight: β, the weight of the adversarial term.
+        rate_target: HiFiC's rate control, in bits per pixel: the rate weight w is
+            ``rate_boost`` while a batch's estimated bpp is above it, 1 otherwise; 0: w = 1.
+        rate_boost: the rate weight above ``rate_target``.
     """
 
     model: str = "hyperprior"
@@ -70,6 +84,13 @@ class CompressConfig(TrainConfig):
     val_size: int = 256
     aux_lr: float = 1e-2
     gan: bool = False
+    gan_loss: str = "vanilla"
+    critic_width: int = 32
+    critic_lr: float = 1e-4
+    perceptual_weight: float = 0.002
+    adversarial_weight: float = 0.1
+    rate_target: float = 0.0
+    rate_boost: float = 8.0
     epochs: int = 20
     batch_size: int = 8
     lr: float = 5e-4
@@ -102,6 +123,11 @@ class CompressConfig(TrainConfig):
             if isinstance(v, bool) or not isinstance(v, int) or v < 64 or v % 64:
                 raise ParameterError(f"{name}: expected a multiple of 64 pixels, got {v!r}")
         check_fraction(self, "val_split", upper_inclusive=False)
-        if self.gan:
-            raise ParameterError("gan: the HiFiC-style GAN training is not implemented in this "
-                                 "version — leave gan false")
+        check_choice(self.gan_loss, GAN_LOSSES, "gan_loss")
+        for name in ("critic_width", "critic_lr", "rate_boost"):
+            check_positive(getattr(self, name), name)
+        for name in ("perceptual_weight", "adversarial_weight", "rate_target"):
+            check_positive(getattr(self, name), name, allow_zero=True)
+        if self.gan and self.model != "hyperprior":
+            raise ParameterError(f"gan: the GAN codec is a hyperprior — set model hyperprior "
+                                 f"(got {self.model!r})")

@@ -29,6 +29,7 @@ from oculi.compress.coding import (
     quantize_pmf,
     scale_indexes,
 )
+from oculi.compress.critic import LatentCritic
 from oculi.compress.entropy import FactorizedDensity, gaussian_likelihood
 from oculi.compress.layers import analysis, hyper_analysis, hyper_synthesis, synthesis
 from oculi.core.registry import Registry
@@ -135,23 +136,42 @@ class ScaleHyperprior(FactorizedPrior):
     kind = "hyperprior"
     multiple = 64
 
-    def __init__(self, channels: int = 64, latent_channels: int = 96) -> None:
+    def __init__(self, channels: int = 64, latent_channels: int = 96, critic: int = 0) -> None:
         super().__init__(channels, latent_channels)
         del self.density
         self.h_a = hyper_analysis(channels, latent_channels)
         self.h_s = hyper_synthesis(channels, latent_channels)
         self.z_density = FactorizedDensity(channels)
+        #: the GAN codec's discriminator (``critic`` > 0: its first width), trained beside the
+        #: codec and unused by coding (the decoder is the generator g_s)
+        self.critic = LatentCritic(latent_channels, critic) if critic else None
+
+    def config(self) -> dict[str, Any]:
+        conf = super().config()
+        if self.critic is not None:
+            conf["critic"] = self.critic.width
+        return conf
 
     def densities(self) -> list[FactorizedDensity]:
         return [self.z_density]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        x_hat, likelihoods, _ = self.train_outputs(x)
+        return x_hat, likelihoods
+
+    def train_outputs(self, x: torch.Tensor, *, ste: bool = False
+                      ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
+        """``(x_hat, likelihoods, y_hat)`` of a training batch: the likelihoods are those of the
+        noisy latents; with ``ste`` the decoder gets the rounded latent ``y_hat`` (what it gets
+        at test time) with a straight-through gradient, as HiFiC trains — else the noisy one
+        (then ``y_hat`` is the noisy latent)."""
         y = self.analyze(x)
         z = _noisy(self.h_a(y.abs()))
         scales = self.h_s(z)
         y_tilde = _noisy(y)
-        return self.synthesize_latent(y_tilde), [gaussian_likelihood(y_tilde, scales),
-                                                 self.z_density.likelihood(z)]
+        y_hat = y + (torch.round(y) - y).detach() if ste else y_tilde
+        return self.synthesize_latent(y_hat), [gaussian_likelihood(y_tilde, scales),
+                                               self.z_density.likelihood(z)], y_hat
 
     def _z_medians(self) -> torch.Tensor:
         return self.z_density.medians.view(1, -1, 1, 1)
@@ -193,7 +213,8 @@ class ScaleHyperprior(FactorizedPrior):
 codecs: Registry[type] = Registry("learned codec")
 codecs.register("factorized", FactorizedPrior, help="Ballé et al. 2017: GDN transforms, "
                 "factorized density")
-codecs.register("hyperprior", ScaleHyperprior, help="Ballé et al. 2018: scale hyperprior")
+codecs.register("hyperprior", ScaleHyperprior, help="Ballé et al. 2018: scale hyperprior "
+                "(with critic=W: the GAN codec's discriminator, HiFiC)")
 
 
 def build_codec(config: dict[str, Any]) -> FactorizedPrior:

@@ -6,6 +6,10 @@ Training minimises ``λ·255²·MSE + bpp`` with the main optimizer (bpp from th
 noisy latents) and the factorized densities' quantile loss with the auxiliary one. Validation
 encodes each crop to a real bit stream: ``val_bpp`` counts its bytes, ``val_psnr`` scores the
 decoded crop, ``val_loss`` (the monitor) is ``λ·255²·MSE + bpp`` of the two.
+
+``gan: true`` trains the GAN codec (:mod:`oculi.compress.gan`): a third optimizer, ``critic``,
+for the discriminator; validation adds ``val_perceptual`` (the Lite0 perceptual distance of the
+decoded crops) and ``val_loss`` adds ``perceptual_weight`` times it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from torch.utils.data import DataLoader
 
 from oculi.compress.config import CompressConfig
 from oculi.compress.data import CentralCrops, Crops
+from oculi.compress.gan import GanStep, check_init, init_summary
 from oculi.compress.models import FactorizedPrior, build_codec
+from oculi.core.errors import ParameterError
 from oculi.train.task import Step, StepOutput, Task, TaskData
 
 #: checkpoint metadata keys: the architecture, and the quality/λ of the run
@@ -42,13 +48,20 @@ def rd_terms(x: torch.Tensor, x_hat: torch.Tensor,
 
 def load_state_matching(model: nn.Module, run: str | os.PathLike[str]) -> int:
     """Load the weights of a run (or checkpoint) whose names and shapes match ``model``'s;
-    returns how many tensors were loaded."""
+    returns how many tensors were loaded.
+
+    Raises:
+        ParameterError: no tensor of the transforms g_a / g_s matches (another size).
+    """
     from oculi.models.weights import read_state_dict
     from oculi.train.checkpoint import resolve_checkpoint
 
     source = read_state_dict(resolve_checkpoint(run, "compress"))
     own = model.state_dict()
     keep = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    if not any(k.startswith(("g_a.", "g_s.")) and v.ndim > 1 for k, v in keep.items()):
+        raise ParameterError(f"init: no weight of {run}'s transforms fits this codec (other "
+                             "channels / latent_channels)")
     model.load_state_dict(keep, strict=False)
     return len(keep)
 
@@ -65,11 +78,18 @@ class CompressTask(Task):
         self.data = data
         self.cfg = CompressConfig()
         self.initialised = 0
+        self.gan: GanStep | None = None
 
     def build_model(self, cfg: CompressConfig) -> nn.Module:
         self.cfg = cfg
-        model = build_codec({"model": cfg.model, "channels": cfg.channels,
-                             "latent_channels": cfg.latent_channels})
+        conf = {"model": cfg.model, "channels": cfg.channels,
+                "latent_channels": cfg.latent_channels}
+        if cfg.gan:
+            conf["critic"] = cfg.critic_width
+            if cfg.init:
+                check_init(cfg.init, cfg)
+            self.gan = GanStep(cfg)
+        model = build_codec(conf)
         if cfg.init:
             self.initialised = load_state_matching(model, cfg.init)
         return model
@@ -83,13 +103,20 @@ class CompressTask(Task):
         summary = {"model": cfg.model, "lmbda": cfg.rd_lambda, "quality": cfg.quality,
                    "train_images": len(train), "crops_per_epoch": len(self.crops),
                    "init": cfg.init, "init_tensors": self.initialised, **val_set.summary()}
+        if cfg.gan:
+            summary["gan"] = init_summary(cfg)
         return TaskData(self.crops, val_set, summary)
 
     def build_optimizers(self, cfg: CompressConfig, model: nn.Module) -> dict[str, Any]:
         aux = [p for n, p in model.named_parameters() if n.endswith("quantiles")]
-        main = [p for n, p in model.named_parameters() if not n.endswith("quantiles")]
-        return {"main": torch.optim.AdamW(main, lr=cfg.lr, weight_decay=cfg.weight_decay),
-                "aux": torch.optim.Adam(aux, lr=cfg.aux_lr)}
+        main = [p for n, p in model.named_parameters()
+                if not n.endswith("quantiles") and not n.startswith("critic.")]
+        optimizers = {"main": torch.optim.AdamW(main, lr=cfg.lr, weight_decay=cfg.weight_decay),
+                      "aux": torch.optim.Adam(aux, lr=cfg.aux_lr)}
+        if cfg.gan:  # HiFiC's Adam settings for the discriminator
+            optimizers["critic"] = torch.optim.Adam(model.critic.parameters(), lr=cfg.critic_lr,
+                                                    betas=(0.5, 0.999))
+        return optimizers
 
     def checkpoint_metadata(self, model: nn.Module) -> dict[str, str]:
         meta = super().checkpoint_metadata(model)
@@ -98,6 +125,8 @@ class CompressTask(Task):
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
         x = step.to_device(batch)
+        if self.gan is not None:
+            return self.gan(step, x)
         x_hat, likelihoods = step.model(x)
         bpp, mse = rd_terms(x, x_hat, likelihoods)
         loss = self.cfg.rd_lambda * 255.0 ** 2 * mse + bpp
@@ -115,7 +144,7 @@ class CompressTask(Task):
         model = model.cpu() if device.type != "cpu" else model
         for density in model.densities():  # the quantiles the aux loss is converging to
             density.fit_quantiles()
-        bpps, mses = [], []
+        bpps, mses, dists = [], [], []
         for batch in loader:
             for x in batch:
                 x = x[None]
@@ -123,11 +152,17 @@ class CompressTask(Task):
                 x_hat = model.decode(streams, x.shape[2], x.shape[3])
                 bpps.append(8.0 * sum(map(len, streams)) / (x.shape[2] * x.shape[3]))
                 mses.append(float(((x_hat - x) ** 2).mean()))
+                if self.gan is not None:
+                    dists.append(float(self.gan.distance(x_hat, x)))
         model.to(device)
         bpp, mse = float(np.mean(bpps)), float(np.mean(mses))
         psnr = float(np.mean([-10 * np.log10(max(m, 1e-12)) for m in mses]))
-        return {"val_loss": self.cfg.rd_lambda * 255.0 ** 2 * mse + bpp, "val_bpp": bpp,
-                "val_psnr": psnr}
+        out = {"val_loss": self.cfg.rd_lambda * 255.0 ** 2 * mse + bpp, "val_bpp": bpp,
+               "val_psnr": psnr}
+        if self.gan is not None:
+            out["val_perceptual"] = float(np.mean(dists))
+            out["val_loss"] += self.cfg.perceptual_weight * out["val_perceptual"]
+        return out
 
 
 def train_codec(data: DataArg, cfg: CompressConfig | None = None,
