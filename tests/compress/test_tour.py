@@ -40,3 +40,16 @@ def test_tour_section_quick(tmp_path: Path, monkeypatch) -> None:
         assert _cell(html, codec, 3) > 24  # PSNR of a real decode
     assert _cell(html, "hyperprior", 1) == -20.0
     assert len(list((tmp_path / "out" / "assets").glob("*.png"))) == 3
+    # the GAN codec's line and crops, when the bench wrote them
+    scores = {"bpp": 0.15, "psnr": 24.0, "ms_ssim": 0.9, "perceptual": 80.0, "fid_lite0": 12.5,
+              "kid_lite0": 0.01}
+    gan = {"time": "2026-12-07T20:00:00", "codecs": {"jpeg": scores, "gan": dict(
+               scores, fid_lite0=7.25)},
+           "crops": {"image": "kodim05.png", "bpp": {"jpeg": 0.15, "gan": 0.15}}}
+    (tmp_path / "compress_gan.jsonl").write_text(json.dumps(gan) + "\n")
+    write_image(tmp_path / "compress_gan_crops.png", np.zeros((32, 68, 3), np.uint8))
+    report = Report("t")
+    tour.section(report, tmp_path, quick=True)
+    html = report.write(tmp_path / "out2").read_text()
+    assert _cell(html, "gan", 5) == 7.25 and "GAN codec" in html
+    assert len(list((tmp_path / "out2" / "assets").glob("*.png"))) == 4

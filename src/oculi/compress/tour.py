@@ -1,7 +1,8 @@
 """Tour section for learned compression: classic codecs at one matched bit rate on an embedded
 crop (live, a second), and the Kodak rate-distortion curves, BD-rates against JPEG and the
 side-by-side crops read from ``bench/results`` (``python -m bench.compress``: the trained codecs
-take minutes to evaluate, so the tour does not redo it)."""
+take minutes to evaluate, so the tour does not redo it), and the GAN codec beside JPEG and the
+MSE codec at a low bit rate (``python -m bench.compress_gan``)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from oculi.report import Report
 RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
 
 
-def bench_line(results: Path | None = None) -> dict | None:
-    """The last line of ``compress.jsonl`` in ``results`` (None when there is none)."""
-    path = (results or RESULTS) / "compress.jsonl"
+def bench_line(results: Path | None = None, topic: str = "compress") -> dict | None:
+    """The last line of ``<topic>.jsonl`` in ``results`` (None when there is none)."""
+    path = (results or RESULTS) / f"{topic}.jsonl"
     if not path.is_file():
         return None
     lines = [s for s in path.read_text().splitlines() if s.strip()]
@@ -71,6 +72,7 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
               width=160 * (len(points) + 1))
     sec.table(["codec", "quality setting", "bpp", "PSNR dB"],
               [[p.codec, p.quality, p.bpp, psnr(crop, p.image)] for p in points])
+    gan_results(sec)
     line = bench_line()
     if line is None:
         sec.text("No Kodak results yet: run `python -m bench.compress --runs RUNS`.")
@@ -88,3 +90,23 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
 
         sec.image(read_image(crops, mode="rgb"), f"{info['image']} at {info['bpp']:.3f} bpp: "
                   + ", ".join(info["panels"]), name="compress-crops", width=800)
+
+
+def gan_results(sec) -> None:
+    """The GAN codec's Kodak line and crops (original | JPEG | MSE codec | GAN codec), when
+    ``python -m bench.compress_gan`` has written them."""
+    line = bench_line(topic="compress_gan")
+    crops = RESULTS / "compress_gan_crops.png"
+    if line is None or not crops.is_file():
+        return
+    from oculi.io import read_image
+
+    info = line["crops"]
+    bpp = ", ".join(f"{k} {v:.3f}" for k, v in info["bpp"].items())
+    sec.image(read_image(crops, mode="rgb"), f"{info['image']}: original, JPEG, MSE codec, GAN "
+              f"codec (bpp of the whole image: {bpp}; from bench/results/compress_gan.jsonl, "
+              f"{line['time'][:10]})", name="compress-gan-crops", width=800)
+    sec.table(["codec (Kodak mean)", "bpp", "PSNR dB", "MS-SSIM", "Lite0 distance",
+               "FID-Lite0 (patches)", "KID-Lite0"],
+              [[name, v["bpp"], v["psnr"], v["ms_ssim"], v["perceptual"], v["fid_lite0"],
+                v["kid_lite0"]] for name, v in line["codecs"].items()])
