@@ -62,9 +62,11 @@ def test_loss_never_sees_the_clean_crop(monkeypatch, tmp_path):
 
     monkeypatch.setattr(P, "training_pair", pair_spy)
     monkeypatch.setattr(T.nn.functional, "l1_loss", loss_spy)
-    cfg = RestoreConfig(**{**TINY, "target": "noisy", "epochs": 1, "repeat": 4,
-                           "image_size": 24})
-    train_restorer(None, cfg, tmp_path / "n2n", progress=False)
+    image = load("astronaut", mode="rgb")
+    write_image(tmp_path / "photos" / "train" / "a.png", image[40:136, 160:256])
+    write_image(tmp_path / "photos" / "val" / "b.png", image[300:396, 200:296])
+    cfg = RestoreConfig(**{**TINY, "target": "noisy", "epochs": 2, "repeat": 24})
+    train_restorer(tmp_path / "photos", cfg, tmp_path / "n2n", progress=False)
     assert cleans and targets
     clean = torch.stack(cleans)                                # every clean crop made
     for batch in targets:
@@ -72,7 +74,7 @@ def test_loss_never_sees_the_clean_crop(monkeypatch, tmp_path):
             # the nearest clean crop is still 20-30 grey levels (rms) of noise away
             rms = ((clean - target) ** 2).mean(dim=(1, 2, 3)).sqrt().min() * 255
             assert rms > 15
-    assert len(targets) == len(cleans) // cfg.batch_size
+    assert len(targets) == len(cleans) // cfg.batch_size == 6
 
 
 @pytest.fixture
