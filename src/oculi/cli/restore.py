@@ -135,18 +135,29 @@ def denoise(
 def enhance(
     image: Path = typer.Argument(..., help="Input (low-light) image."),
     method: str = typer.Option(None, "--method", help=f"Enhancer: "
-                               f"{names_of('oculi.restore:enhancers')} (default: lime; the "
-                               "run's network with --run)."),
+                               f"{names_of('oculi.restore:enhancers')}, sid (default: lime; "
+                               "the run's network with --run)."),
     model: Path = typer.Option(None, "--model", help="Weights file for zero-dce / zero-dce++ "
                                "(the published .pth state dict; nothing is downloaded)."),
     run_dir: Path = typer.Option(None, "--run", help="Run folder of oculi train lowlight "
-                                 "(zero-dce / zero-dce++ trained in oculi)."),
+                                 "(zero-dce / zero-dce++ trained in oculi) or of oculi train sid."),
+    ratio: float = typer.Option(None, "--ratio", help="sid: the exposure ratio (e.g. 100, 300); "
+                                "IMAGE: a .npy RGGB Bayer raw, or a photo made dark first."),
+    black_level: float = typer.Option(0.0, "--black-level", help="sid .npy raws: black level."),
+    white_level: float = typer.Option(None, "--white-level", help="sid .npy raws: white level "
+                                      "(default: the dtype's maximum; 1 for floats)."),
     out: Path = _OUT,
     json_path: Path = _JSON,
 ) -> None:
-    """Brighten a low-light IMAGE."""
+    """Brighten a low-light IMAGE (or restore a dark raw with --method sid)."""
     from oculi.restore import enhance as run
 
+    if method == "sid":
+        from oculi.restore.sid_net import sid_enhance_file
+
+        t0 = time.perf_counter()
+        result, summary = sid_enhance_file(image, run_dir, ratio, black_level, white_level)
+        return _finish(image, out, result, summary, json_path, time.perf_counter() - t0)
     picture = _read(image, out)
     t0 = time.perf_counter()
     result = run(picture, method if method or run_dir else "lime", model, run=run_dir)
