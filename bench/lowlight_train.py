@@ -3,7 +3,7 @@ published weights and LIME on the LOL pairs, with the training budget recorded.
 
 - **Training** (skipped when the run folder already holds ``best.safetensors``): the recipes
   below on the shared ``hymenoptera`` photos (its ``train/`` for training, 4 central crops of
-  ``val/`` for validation; never LOL), each crop re-exposed by -3..+2 EV (the task's default
+  ``val/`` for validation; never LOL), each crop re-exposed by -5..+2 EV (the task's default
   ``exposures``), CPU only, one torch thread. The papers train 512-pixel SICE images for ~100
   epochs on a GPU; these recipes are sized for a few CPU minutes each (128-pixel crops, lr 1e-3
   instead of 1e-4).
@@ -33,8 +33,8 @@ from oculi.core.timing import pin_threads
 TRAIN_DATA = "hymenoptera"
 RECIPE: dict[str, Any] = {"image_size": 128, "repeat": 1, "batch_size": 8, "lr": 1e-3,
                           "val_images": 4, "val_size": 128, "threads": 1}
-DCE_RECIPE: dict[str, Any] = {**RECIPE, "model": "zero-dce", "epochs": 4}
-PP_RECIPE: dict[str, Any] = {**RECIPE, "model": "zero-dce++", "epochs": 4}
+DCE_RECIPE: dict[str, Any] = {**RECIPE, "model": "zero-dce", "epochs": 6}
+PP_RECIPE: dict[str, Any] = {**RECIPE, "model": "zero-dce++", "epochs": 6}
 
 
 def train(run: Path, recipe: dict[str, Any]) -> None:

@@ -38,7 +38,8 @@ class LowlightConfig(TrainConfig):
         crop_min: smallest side of the random square crop, in source pixels (a smaller photo
             gives its short side).
         crop_max: largest side of the random square crop, in source pixels.
-        exposures: the exposure changes drawn per crop, in EV stops (negative: darker).
+        exposures: the exposure changes drawn per crop, in EV stops (negative: darker; -5 EV
+            takes sRGB grey 0.45 to 0.064, inside the range of the LOL inputs' means).
         repeat: random crops drawn from each training image per epoch.
         with_embedded: also train on the embedded photos (the only data when none is given).
         val_split: fraction of a folder's images held out (last in name order) when it has no
@@ -65,7 +66,7 @@ class LowlightConfig(TrainConfig):
     image_size: int = 256
     crop_min: int = 256
     crop_max: int = 512
-    exposures: tuple[float, ...] = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
+    exposures: tuple[float, ...] = (-5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
     repeat: int = 4
     with_embedded: bool = False
     val_split: float = 0.1
