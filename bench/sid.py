@@ -17,7 +17,8 @@ or BM3D, on Kodak images made dark synthetically.
 
 One JSON line goes to ``bench/results/sid.jsonl``.
 
-Run: ``.venv/bin/python -m bench.sid [--run RUN] [--train-only]``
+Run: ``.venv/bin/python -m bench.sid [--run RUN] [--train-only] [--epochs N --repeat N
+--features N]`` (the overrides change :data:`RECIPE` for a longer run in another folder).
 """
 
 from __future__ import annotations
@@ -39,16 +40,16 @@ RECIPE: dict[str, Any] = {"features": 16, "image_size": 128, "batch_size": 8, "r
 RATIOS = (100.0, 300.0)
 
 
-def train(run: Path) -> None:
-    """Train :data:`RECIPE` into ``run`` (resuming a cut run) unless it is finished."""
+def train(run: Path, recipe: dict[str, Any]) -> None:
+    """Train ``recipe`` into ``run`` (resuming a cut run) unless it is finished."""
     from oculi.restore.sid_config import SidConfig
     from oculi.restore.sid_task import train_sid
 
     history = run / "metrics.jsonl"
-    done = history.is_file() and len(history.read_text().splitlines()) >= RECIPE["epochs"]
+    done = history.is_file() and len(history.read_text().splitlines()) >= recipe["epochs"]
     if done and (run / "best.safetensors").is_file():
         return
-    train_sid([SHARED_DATA / d for d in TRAIN_DATA], SidConfig(**RECIPE), run,
+    train_sid([SHARED_DATA / d for d in TRAIN_DATA], SidConfig(**recipe), run,
               resume=(run / "last.safetensors").is_file(), progress=False)
 
 
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shot", type=float, default=5e-4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--train-only", action="store_true")
+    for field in ("features", "repeat", "epochs"):
+        parser.add_argument(f"--{field}", type=int, help=f"override RECIPE's {field}")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     missing = [d for d in ("compress_kodak", *TRAIN_DATA) if not (SHARED_DATA / d).is_dir()]
@@ -119,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: missing shared data {missing}")
         return 0
     t0 = time.perf_counter()
-    train(args.run)
+    recipe = {**RECIPE, **{k: getattr(args, k) for k in ("features", "repeat", "epochs")
+                           if getattr(args, k) is not None}}
+    train(args.run, recipe)
     if args.train_only:
         return 0
     results = bench(args.run, args.crop, args.shot)
