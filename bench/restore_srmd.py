@@ -5,7 +5,7 @@ blurred and noisy inputs, and on the plain bicubic degradation — PSNR/SSIM on 
   bicubic-trained ESPCN at x2 and x3 on the same photos (``bench.restore_train.TRAIN_DATA`` and
   the embedded ones, never Set5), the same crops, batch, epochs and steps (``RECIPES``), CPU,
   one torch thread. SRMD is smaller than the paper's (8 layers of 32 channels against 12 of
-  128) to fit this CPU.
+  128) to fit this CPU, and sees noise up to 30 grey levels (the paper: 75).
 - **Set5** (``../shared/data/sr_set5``): each reference cropped to a multiple of the scale and
   degraded by :func:`oculi.restore.kernels.synthesize_lr` — a 15x15 Gaussian of width 1.6 HR
   pixels (not the bicubic kernel), MATLAB bicubic downsampling, noise 0 or 15 grey levels per RGB
@@ -38,7 +38,8 @@ COMMON: dict[str, Any] = {"problem": "sr", "image_size": 48, "batch_size": 16, "
                           "epochs": 9, "with_embedded": True, "val_images": 8, "threads": 1}
 RECIPES: dict[str, dict[str, Any]] = {
     f"{model}_x{s}": {**COMMON, "model": model, "scale": s,
-                      **({"features": 32, "depth": 8} if model == "srmd" else {})}
+                      **({"features": 32, "depth": 8, "sigma": (0.0, 30.0)}
+                         if model == "srmd" else {})}
     for s in (2, 3) for model in ("srmd", "espcn")}
 #: the test degradations: (name, Gaussian width in HR pixels, noise grey levels)
 DEGRADATIONS = (("bicubic", 0.0, 0.0), ("gauss1.6", 1.6, 0.0), ("gauss1.6_noise15", 1.6, 15.0))

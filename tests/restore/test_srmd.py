@@ -232,10 +232,12 @@ def test_srmd_beats_bicubic_on_blurred_input(tmp_path):
     """A small SRMD trained ~1 minute on the embedded photos restores a blurred x2 input
     (Gaussian 1.6, unseen image) better than bicubic upscaling and than a bicubic-trained
     ESPCN of the same budget."""
-    cfg = {**TINY, "features": 32, "depth": 6, "epochs": 12, "repeat": 24, "batch_size": 16,
-           "image_size": 48, "val_size": 96, "val_images": 2, "lr": 2e-3, "schedule": "cosine"}
+    cfg = {**TINY, "features": 32, "depth": 6, "epochs": 12, "repeat": 32, "batch_size": 16,
+           "image_size": 48, "val_size": 96, "val_images": 2, "lr": 2e-3, "schedule": "cosine",
+           "blur": (1.0, 2.2), "sigma": (0.0, 5.0)}
     train_restorer(None, RestoreConfig(**cfg), tmp_path / "srmd", progress=False)
-    espcn = {**cfg, "model": "espcn", "features": 0, "depth": 0}
+    espcn = {**cfg, "model": "espcn", "features": 0, "depth": 0, "blur": None,
+             "sigma": (0.0, 55.0)}
     train_restorer(None, RestoreConfig(**espcn), tmp_path / "espcn", progress=False)
     hr = load("chelsea", mode="rgb")[:288, :288]
     low = K.synthesize_lr(hr, 2, K.gaussian_kernel(15, 1.6), 0, np.random.default_rng(0))
