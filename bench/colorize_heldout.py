@@ -10,9 +10,11 @@ version (224-pixel centre crops); a version is correct when its 1000-way top-1 e
 Reported per version: accuracy (all photos, the labelled ones, the pseudo-labelled ones) and
 mean Hasler-Süsstrunk colourfulness; per pair of versions: exact McNemar p on the per-photo
 outcomes and paired-bootstrap 95% CIs (10,000 resamples) of the accuracy and colourfulness
-differences. Pairs: every model against the grey image, classification against regression (the
-issue's criterion), the U-Net against classification, and any two runs named ``X`` and
-``X_*``. Frames of one video and views of one scene are counted as independent photos.
+differences. Pairs: every model against the grey image, every ``classification*`` run against
+regression (the issue's criterion), the U-Net against classification, and any two runs named
+``X`` and ``X_*``. ``--reuse CSV --reused NAME=RUN`` reads the versions of an earlier run's
+per-photo CSV instead of computing them again (same photos and labels, checked). Frames of
+one video and views of one scene are counted as independent photos.
 
 One JSON line goes to ``bench/results/colorize_heldout.jsonl``, the per-photo outcomes to
 ``bench/results/colorize_heldout_photos.csv``.
@@ -25,6 +27,7 @@ Run (through the CPU slot wrapper; runs from ``python -m bench.colorize train ..
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,9 +39,10 @@ PHOTOS_CSV = RESULTS / "colorize_heldout_photos.csv"
 
 def _pairs(names: list[str]) -> list[tuple[str, str]]:
     pairs = [(n, "grey") for n in names]
-    for a, b in (("classification", "regression"), ("unet", "classification")):
-        if a in names and b in names:
-            pairs.append((a, b))
+    if "regression" in names:
+        pairs += [(n, "regression") for n in names if n.startswith("classification")]
+    if "unet" in names and "classification" in names:
+        pairs.append(("unet", "classification"))
     pairs += [(a, b) for a in names for b in names if b.startswith(a + "_")]
     return pairs
 
@@ -58,23 +62,48 @@ def _write_photos(r: dict[str, Any]) -> None:
     from oculi.core.atomic import write_text_atomic
 
     versions = list(r["correct"])
-    lines = [",".join(["photo", "labelled", *(f"correct_{v}" for v in versions),
-                       *(f"top1_{v}" for v in versions)])]
+    lines = [",".join(["photo", "labelled", "label", *(f"top1_{v}" for v in versions),
+                       *(f"colourfulness_{v}" for v in versions)])]
     for i, p in enumerate(r["photos"]):
-        rel = p.removeprefix(str(SHARED_DATA) + "/")
-        lines.append(",".join([rel, str(int(r["labelled"][i])),
-                               *(str(int(r["correct"][v][i])) for v in versions),
-                               *(str(int(r["top1"][v][i])) for v in versions)]))
+        lines.append(",".join([_rel(p), str(int(r["labelled"][i])), str(int(r["label"][i])),
+                               *(str(int(r["top1"][v][i])) for v in versions),
+                               *(f"{r['colourfulness'][v][i]:.4f}" for v in versions)]))
     write_text_atomic(PHOTOS_CSV, "\n".join(lines) + "\n")
 
 
-def evaluate(runs: dict[str, str]) -> None:
+def _rel(path: str) -> str:
+    return path.removeprefix(str(SHARED_DATA) + "/")
+
+
+def _reuse(r: dict[str, Any], csv: Path, names: list[str]) -> None:
+    """Add the versions ``names`` of an earlier run's per-photo CSV to ``r`` (same photos)."""
+    import csv as csvlib
+
+    with open(csv, newline="") as f:
+        rows = {row["photo"]: row for row in csvlib.DictReader(f)}
+    photos = [_rel(p) for p in r["photos"]]
+    if sorted(photos) != sorted(rows) or any(
+            int(rows[p]["label"]) != k for p, k in zip(photos, r["label"], strict=True)):
+        raise SystemExit(f"{csv}: not the same photos and labels as this run")
+    for v in names:
+        top1 = np.array([int(rows[p][f"top1_{v}"]) for p in photos])
+        r["top1"][v], r["correct"][v] = top1, top1 == r["label"]
+        r["colourfulness"][v] = np.array([float(rows[p][f"colourfulness_{v}"]) for p in photos])
+
+
+def evaluate(runs: dict[str, str], reuse: str | None = None,
+             reused: dict[str, str] | None = None) -> None:
     from collections import Counter
 
     from oculi.colorize.heldout import HELDOUT_SETS, classifier_test, compare, heldout_photos
 
     photos = heldout_photos(SHARED_DATA)
     r = classifier_test(runs, photos)
+    if reuse:
+        _reuse(r, Path(reuse), list(reused))
+        true = r["correct"].pop("true")  # keep the order grey, models, true
+        r["correct"]["true"] = true
+        runs = {**runs, **reused}
     acc = _accuracies(r)
     tests = []
     for a, b in _pairs(list(runs)):
@@ -103,11 +132,15 @@ def evaluate(runs: dict[str, str]) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--run", action="append", required=True, help="NAME=RUN_FOLDER")
+    p.add_argument("--reuse", help="the per-photo CSV of an earlier run: its versions named by "
+                   "--reused are read from it, not computed again")
+    p.add_argument("--reused", action="append", default=[], help="NAME=RUN_FOLDER (recorded)")
     a = p.parse_args()
     if not (SHARED_DATA / "hymenoptera").is_dir():
         print(f"skipped: {SHARED_DATA} has no held-out photos")
         return
-    evaluate(dict(r.split("=", 1) for r in a.run))
+    evaluate(dict(r.split("=", 1) for r in a.run), a.reuse,
+             dict(r.split("=", 1) for r in a.reused))
 
 
 if __name__ == "__main__":

@@ -109,8 +109,9 @@ def classifier_test(models: Mapping[str, Any], photos: Sequence[HeldoutPhoto], *
 
     Returns:
         ``photos`` (the path of each scored photo), ``groups``, ``labelled`` (bool
-        ``(n,)``), ``correct`` (version -> bool ``(n,)``; versions ``grey``, each model,
-        ``true``), ``top1`` (version -> int ``(n,)``), ``colourfulness`` (version -> float
+        ``(n,)``), ``label`` (int ``(n,)``: the ImageNet class or the pseudo-label),
+        ``correct`` (version -> bool ``(n,)``; versions ``grey``, each model, ``true``),
+        ``top1`` (version -> int ``(n,)``), ``colourfulness`` (version -> float
         ``(n,)``, Hasler-Süsstrunk) and ``skipped`` (path -> reason).
 
     Raises:
@@ -161,7 +162,7 @@ def classifier_test(models: Mapping[str, Any], photos: Sequence[HeldoutPhoto], *
                       for p, t in zip(kept, top1["true"], strict=True)])
     return {"photos": [str(p.path) for p in kept],
             "groups": [p.group for p in kept],
-            "labelled": np.array([p.label is not None for p in kept]),
+            "labelled": np.array([p.label is not None for p in kept]), "label": label,
             "correct": {k: np.array(v) == label for k, v in top1.items()},
             "top1": {k: np.array(v) for k, v in top1.items()},
             "colourfulness": {k: np.array(v) for k, v in colour.items()},
