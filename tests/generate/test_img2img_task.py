@@ -220,6 +220,10 @@ def test_layouts(tmp_path, paired):
     assert edges.shape == (20, 20) and set(np.unique(edges)) == {0, 255}
     assert (edges == edge_map(img)).all() and edges[10, 4:6].max() == 255  # the square's side
     assert edges[8:12, 8:12].max() == 0 and edges[:3].max() == 0  # flat inside and outside
+    grey = load_domains(photos, derive="grey", val_images=1).pairs[0]
+    assert grey[1]().shape == (20, 20) and grey[1]()[10, 10] == round(
+        0.299 * 200 + 0.587 * 50 + 0.114 * 10)  # ITU-R 601 luma of the square's colour
+    assert grey[2]().shape == (20, 20, 3)
     with pytest.raises(DataError, match="not a built-in"):
         load_domains(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
