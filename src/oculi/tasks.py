@@ -254,8 +254,8 @@ trainable_tasks.register("lowlight", TaskSpec(
               "re-exposed on the fly; '-' for the embedded photos only.",
     eval_data_help="Folder with low/ and high/ holding same-named low/normal-light pairs "
                    "(e.g. the LOL pairs).",
-    write_evaluation="oculi.restore.lowlight_task:write_evaluation",
-    print_report="oculi.restore.lowlight_task:print_report",
+    write_evaluation="oculi.restore.task:write_evaluation",
+    print_report="oculi.restore.task:print_report",
 ), help="zero-reference low-light enhancement: Zero-DCE and Zero-DCE++ curve networks",
     family="restoration", dims=2)
 trainable_tasks.register("sid", TaskSpec(

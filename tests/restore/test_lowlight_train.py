@@ -228,8 +228,11 @@ def test_cli_bad_inputs_exit_2(plus_run, pairs, tmp_path):
     res = runner.invoke(app, ["enhance", str(picture), "--run", str(out), "-o",
                               str(tmp_path / "o.png")])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["eval", "lowlight", str(out), str(pairs)])
+    res = runner.invoke(app, ["eval", "lowlight", str(out), str(pairs), "-o",
+                              str(tmp_path / "ev")])
     assert res.exit_code == 0 and "1.png" in res.output, res.output
+    csv = (tmp_path / "ev" / "per_image.csv").read_text().splitlines()
+    assert csv[0] == "image,psnr,ssim,psnr_baseline" and len(csv) == 3
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from oculi.restore.lowlight_config import LowlightConfig
-from oculi.restore.patches import central_crops, read_source
+from oculi.restore.patches import _tensor, central_crops, read_source
 
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
@@ -44,10 +44,6 @@ def reexpose(image: np.ndarray, ev: float) -> np.ndarray:
     float32 HxWx3 in [0, 1]."""
     x = image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image
     return linear_to_srgb(srgb_to_linear(x) * np.float32(2.0 ** ev))
-
-
-def _tensor(x: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
 
 
 class ExposureCrops(Dataset):

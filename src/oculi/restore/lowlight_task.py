@@ -203,8 +203,10 @@ def evaluate_lowlight(run: str | os.PathLike[str], data: str | os.PathLike[str],
     Returns:
         An :class:`~oculi.core.results.EvaluationReport`: ``val_psnr``, ``val_ssim`` (means),
         ``val_psnr_input`` (the unenhanced input's), ``val_psnr_<method>`` /
-        ``val_ssim_<method>`` per compared method; details ``images`` (per pair: name, psnr,
-        ssim, input psnr), ``model``, ``pairs``.
+        ``val_ssim_<method>`` per compared method; details ``images`` (per pair: ``image``,
+        ``psnr``, ``ssim``, ``psnr_baseline`` = the input's PSNR), ``baseline`` (``input``),
+        ``model``, ``pairs`` — the keys of the restore task's report, so
+        :func:`oculi.restore.task.print_report` and ``write_evaluation`` serve both tasks.
     """
     from oculi.core.results import EvaluationReport
     from oculi.io import read_image
@@ -225,36 +227,19 @@ def evaluate_lowlight(run: str | os.PathLike[str], data: str | os.PathLike[str],
                             f"{ref.shape[1]}x{ref.shape[0]}")
         out = to_uint8(apply(low.astype(np.float32) / np.float32(255.0)))
         rows.append({"image": lo.name, "psnr": psnr(ref, out), "ssim": ssim(ref, out),
-                     "psnr_input": psnr(ref, low)})
+                     "psnr_baseline": psnr(ref, low)})
         for m in others:
             other = enhance(low, m)
             scores[m][0].append(psnr(ref, other))
             scores[m][1].append(ssim(ref, other))
     metrics = {"val_psnr": float(np.mean([r["psnr"] for r in rows])),
                "val_ssim": float(np.mean([r["ssim"] for r in rows])),
-               "val_psnr_input": float(np.mean([r["psnr_input"] for r in rows]))}
+               "val_psnr_input": float(np.mean([r["psnr_baseline"] for r in rows]))}
     for m, (p, s) in scores.items():
         key = m.replace("-", "_").replace("+", "p")
         metrics[f"val_psnr_{key}"] = float(np.mean(p))
         metrics[f"val_ssim_{key}"] = float(np.mean(s))
     model = "zero-dce++" if load_lowlight(run).plus else "zero-dce"
     return EvaluationReport("lowlight", metrics, {"model": model, "pairs": len(rows),
-                                                  "images": rows})
+                                                  "baseline": "input", "images": rows})
 
-
-def print_report(report: Any, echo: Any) -> None:
-    """One line per pair of :func:`evaluate_lowlight`."""
-    for r in report["images"]:
-        echo(f"  {r['image']:<24} PSNR {r['psnr']:.2f} dB  SSIM {r['ssim']:.4f}  "
-             f"(input {r['psnr_input']:.2f} dB)")
-
-
-def write_evaluation(report: Any, folder: str | os.PathLike[str]) -> None:
-    """``per_image.csv`` (image, psnr, ssim, input psnr) and ``report.json`` in ``folder``."""
-    from oculi.core.atomic import write_json_atomic, write_text_atomic
-
-    lines = ["image,psnr,ssim,psnr_input"] + [
-        f"{r['image']},{r['psnr']:.4f},{r['ssim']:.5f},{r['psnr_input']:.4f}"
-        for r in report["images"]]
-    write_text_atomic(Path(folder) / "per_image.csv", "\n".join(lines) + "\n")
-    write_json_atomic(Path(folder) / "report.json", report.json_dict())
