@@ -16,14 +16,12 @@ Images are found as for the ``restore`` task (:func:`oculi.restore.patches.image
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from oculi.restore.lowlight_config import LowlightConfig
-from oculi.restore.patches import _tensor, central_crops, read_source
+from oculi.restore.patches import ValCrops, _tensor, central_crops, read_source
 
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
@@ -85,10 +83,11 @@ class ExposureCrops(Dataset):
         return _tensor(reexpose(crop, ev))
 
 
-class DarkCrops(Dataset):
+class DarkCrops(ValCrops):
     """``(dark, clean)`` validation pairs, ``3 x val_size x val_size`` float32: the central crop
     of each validation image (at most ``val_images``) and that crop re-exposed by
-    ``val_exposure``. Unreadable or small images are left out and listed in :attr:`skipped`."""
+    ``val_exposure``. Unreadable or small images are left out and listed in :attr:`skipped`
+    (indexing and ``summary()`` are the restore task's :class:`ValCrops`')."""
 
     def __init__(self, sources: list[str], cfg: LowlightConfig) -> None:
         self.skipped: dict[str, str] = {}
@@ -96,12 +95,3 @@ class DarkCrops(Dataset):
         self.names = [source for source, _ in crops]
         self.pairs = [(_tensor(reexpose(crop, cfg.val_exposure)),
                        _tensor(crop.astype(np.float32) / 255.0)) for _, crop in crops]
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.pairs[index]
-
-    def summary(self) -> dict[str, Any]:
-        return {"val_images": self.names, "val_skipped": self.skipped}
