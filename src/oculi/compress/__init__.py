@@ -7,8 +7,9 @@
     bd_rate(rate_jpeg, psnr_jpeg, rate_ours, psnr_ours)   # percent, negative: fewer bits
 
 The codecs (:mod:`oculi.compress.models`): Ballé et al. 2017 factorized prior and 2018 scale
-hyperprior, trained with ``oculi train compress`` (one run per quality level). Importing this
-package imports torch.
+hyperprior, trained with ``oculi train compress`` (one run per quality level); ``--gan`` trains
+the hyperprior HiFiC-style against a latent-conditioned discriminator
+(:mod:`oculi.compress.gan`). Importing this package imports torch.
 """
 
 from oculi.compress.baselines import MatchedPoint, at_bpp, available
