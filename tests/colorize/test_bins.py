@@ -118,3 +118,23 @@ def test_nearest_bins_match_an_exhaustive_search_inside_and_outside_the_gamut():
     expected = np.sort(np.argsort(d2, 1)[:, :5], 1)
     assert (np.sort(idx.numpy(), 1) == expected)[clear].all()
     assert np.allclose(near.numpy(), order[:, :5], atol=0.05)
+
+
+def test_annealed_mean_is_the_mean_of_the_renormalised_p_to_the_1_over_t():
+    c = torch.from_numpy(ab_bins()).double()
+    g = torch.Generator().manual_seed(4)
+    probs = torch.softmax(torch.randn(1, len(c), 2, 2, generator=g, dtype=torch.float64) * 2, 1)
+    f = probs ** (1 / 0.38)
+    f = f / f.sum(1, keepdim=True)
+    expected = torch.einsum("nqhw,qc->nchw", f, c)
+    assert torch.allclose(annealed_mean(probs, c), expected, atol=1e-6)  # default T = 0.38
+
+
+def test_rebalancing_weights_are_the_inverse_of_the_mixed_prior():
+    q = len(ab_bins())
+    counts = np.zeros(q)
+    counts[:40] = np.arange(1, 41) ** 2
+    p = smooth_prior(counts)
+    w = rebalance_weights(p)  # default λ = 0.5
+    expected = 1 / (0.5 * p + 0.5 / q)
+    assert np.allclose(w, expected / (p * expected).sum(), rtol=1e-5)
