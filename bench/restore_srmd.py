@@ -17,7 +17,10 @@ blurred and noisy inputs, and on the plain bicubic degradation — PSNR/SSIM on 
 Times: seconds per output megapixel of each method, side by side in this run (loaded 2-core
 CPU, one thread). One JSON line (``"part": "srmd"``) goes to ``bench/results/restore.jsonl``.
 
-Run: ``/tmp/cpuslot .venv/bin/python -m bench.restore_srmd``
+``--long-epochs N`` also trains SRMD x2 for N epochs (same recipe otherwise) and adds its rows
+(``srmd_long``), to see how much the training budget limits it.
+
+Run: ``/tmp/cpuslot .venv/bin/python -m bench.restore_srmd [--long-epochs 18]``
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ RECIPES: dict[str, dict[str, Any]] = {
 DEGRADATIONS = (("bicubic", 0.0, 0.0), ("gauss1.6", 1.6, 0.0), ("gauss1.6_noise15", 1.6, 15.0))
 
 
+def long_recipe(epochs: int) -> dict[str, Any]:
+    """SRMD x2 trained ``epochs`` epochs instead of ``COMMON``'s (does the budget limit it?)."""
+    return {**RECIPES["srmd_x2"], "epochs": epochs}
+
+
 def bench_set5(runs: dict[str, Path]) -> dict[str, Any]:
     from oculi.io import read_image
     from oculi.restore import upscale
@@ -66,6 +74,9 @@ def bench_set5(runs: dict[str, Path]) -> dict[str, Any]:
                            upscale(x, s, run=runs[f"srmd_x{s}"], blur=w, noise=n),
                        "srmd_noise_estimated": lambda x, s=s, w=width:
                            upscale(x, s, run=runs[f"srmd_x{s}"], blur=w)}
+            if s == 2 and "srmd_x2_long" in runs:
+                methods["srmd_long"] = lambda x, w=width, n=noise: upscale(
+                    x, 2, run=runs["srmd_x2_long"], blur=w, noise=n)
             if pb.is_file():
                 methods["opencv_espcn"] = lambda x, s=s, p=pb: upscale(x, s, "espcn", p)
             for method, fn in methods.items():
@@ -80,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, default=Path("runs/bench_srmd"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--long-epochs", type=int, default=0,
+                        help="also train SRMD x2 this many epochs (0: not)")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     needed = ("sr_set5", *TRAIN_DATA)
@@ -88,14 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: missing shared data {missing}")
         return 0
     t0 = time.perf_counter()
-    runs = {name: args.runs / name for name in RECIPES}
-    for name, recipe in RECIPES.items():
+    recipes = dict(RECIPES)
+    if args.long_epochs:
+        recipes["srmd_x2_long"] = long_recipe(args.long_epochs)
+    runs = {name: args.runs / f"{name}_e{recipe['epochs']}" if name.endswith("_long")
+            else args.runs / name for name, recipe in recipes.items()}
+    for name, recipe in recipes.items():
         train(runs[name], recipe)
     results = bench_set5(runs)
     print_table(["Set5 (Y, shaved)", "PSNR dB", "SSIM", "s/MP"],
                 [[k, v["psnr"], v["ssim"], v["s_per_mp"]] for k, v in results.items()])
     record("restore", {"part": "srmd", "threads": args.threads,
-                       "runs": {k: {**run_budget(p), "recipe": RECIPES[k]}
+                       "runs": {k: {**run_budget(p), "recipe": recipes[k]}
                                 for k, p in runs.items()},
                        "set5": results, "seconds": time.perf_counter() - t0})
     return 0
