@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
-from oculi.restore.patches import central_crops, image_sources, read_source
+from oculi.restore.patches import Patches, central_crops, image_sources, read_source
 from oculi.restore.sid_config import SidConfig
 from oculi.restore.sid_net import CHECKPOINT_KEY, SidUNet, network_input
 from oculi.restore.unprocess import pack, sample_isp, short_exposure
@@ -45,33 +45,15 @@ def dark_pair(crop: np.ndarray, cfg: SidConfig, rng: np.random.Generator,
     return torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(srgb.transpose(2, 0, 1)))
 
 
-class DarkCrops(Dataset):
+class DarkCrops(Patches):
     """Random training pairs (:func:`dark_pair`); item ``i`` is a crop of image ``i // repeat``.
+    The sources, the image cache and the crop size check are :class:`Patches`' (``cfg.patch``,
+    ``cfg.repeat``); only the pair made from a crop differs.
 
     Attributes:
         samples: ``(source,)`` of each item (what the engine names a skipped item by).
         rng: the generator of crops, ratios, cameras and noise (saved for exact resume).
     """
-
-    def __init__(self, sources: list[str], cfg: SidConfig, seed: int) -> None:
-        self.sources = sources
-        self.samples = [(s,) for s in sources for _ in range(cfg.repeat)]
-        self.cfg = cfg
-        self.rng = np.random.default_rng(seed)
-        self._cache: dict[int, np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def _image(self, k: int) -> np.ndarray:
-        if k not in self._cache:
-            image = read_source(self.sources[k])
-            p = self.cfg.patch
-            if min(image.shape[:2]) < p:
-                raise DataError(f"{self.sources[k]}: {image.shape[1]}x{image.shape[0]} is "
-                                f"smaller than the {p}-pixel training crop")
-            self._cache[k] = image
-        return self._cache[k]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         image = self._image(index // self.cfg.repeat)
@@ -133,7 +115,7 @@ class SidTask(Task):
         val_set = DarkValCrops(val or train, cfg)
         summary = {"train_images": len(train), "crops_per_epoch": len(train) * cfg.repeat,
                    "ratios": list(cfg.ratios), "val_ratio": cfg.val_ratio, **val_set.summary()}
-        self.crops = DarkCrops(train, cfg, cfg.seed + 7919 * info.rank)
+        self.crops = DarkCrops(train, cfg, cfg.seed + 7919 * info.rank)  # type: ignore[arg-type]
         return TaskData(self.crops, val_set, summary)
 
     def train_step(self, step: Step, batch: Any) -> StepOutput:
