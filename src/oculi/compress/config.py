@@ -131,3 +131,11 @@ class CompressConfig(TrainConfig):
         if self.gan and self.model != "hyperprior":
             raise ParameterError(f"gan: the GAN codec is a hyperprior — set model hyperprior "
                                  f"(got {self.model!r})")
+
+    def single_process_reason(self) -> str | None:
+        """The GAN codec (``gan``) steps its codec and critic on the unwrapped model, outside the
+        data-parallel wrapper: it trains in one process."""
+        if self.gan:
+            return ("the GAN codec (gan: true) trains in one process: drop --ray / torchrun, "
+                    "or train without gan")
+        return None

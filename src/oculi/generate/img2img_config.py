@@ -81,6 +81,12 @@ class _Img2ImgConfig(TrainConfig):
             raise ParameterError(f"image_size: the ResNet generator halves the image twice, so "
                                  f"the side must be a multiple of 4, got {self.image_size}")
 
+    def single_process_reason(self) -> str | None:
+        """pix2pix and CycleGAN step their generator and critic optimizers on the unwrapped
+        model, outside the data-parallel wrapper: they train in one process."""
+        return ("pix2pix and CycleGAN train in one process (generator and critic step outside "
+                "the data-parallel wrapper): drop --ray / torchrun")
+
 
 def unet_depth(image_size: int, depth: int) -> int:
     """The U-Net's number of stride-2 levels: ``depth``, or when 0 as many as bring

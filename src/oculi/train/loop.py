@@ -44,7 +44,7 @@ from oculi.core.atomic import (
     write_jsonl_atomic,
     write_text_atomic,
 )
-from oculi.core.errors import DataError
+from oculi.core.errors import DataError, ParameterError
 from oculi.train._rundir import open_run_dir
 from oculi.train.config import TrainConfig
 from oculi.train.data import SkipUnreadable
@@ -143,6 +143,9 @@ class Trainer:
     # -- set-up ------------------------------------------------------------------------------
     def _build(self) -> None:
         cfg, info = self.cfg, self.info
+        reason = cfg.single_process_reason() if info.distributed else None
+        if reason is not None:
+            raise ParameterError(f"torchrun: {reason}")
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         seed_everything(cfg.seed, cfg.deterministic)
