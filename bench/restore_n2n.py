@@ -6,7 +6,7 @@ seed and steps — once on (noisy, clean) pairs, once on (noisy, noisy) pairs of
   ``bench.restore_train.DN_RECIPE`` DnCNN, 10 layers of 32, blind over sigma 15-35, with half its
   epochs) on ``bench.restore_train.TRAIN_DATA`` and the embedded photos; CPU, one torch thread.
 - **Kodak sigma 25**: the central 256x256 crops with the noise of ``bench/restore.py`` (seed 0,
-  rounded and clipped to 8 bits), as ``bench.restore_train.bench_denoise``; RGB PSNR/SSIM of both
+  rounded and clipped to 8 bits), ``bench.restore_train.kodak_sigma25``; RGB PSNR/SSIM of both
   networks and NLM beside them, seconds per megapixel side by side (loaded 2-core CPU, one
   thread). One JSON line (``"part": "n2n"``) goes to ``bench/results/restore.jsonl``.
 
@@ -20,11 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bench._common import SHARED_DATA, print_table, record
 from bench.restore import _run, _score
-from bench.restore_train import DN_RECIPE, TRAIN_DATA, run_budget, train
+from bench.restore_train import DN_RECIPE, TRAIN_DATA, kodak_sigma25, run_budget, train
 from oculi.core.timing import pin_threads
 
 RECIPE: dict[str, Any] = {**DN_RECIPE, "epochs": 28}
@@ -32,21 +30,9 @@ TARGETS = ("clean", "noisy")
 
 
 def bench_kodak(runs: dict[str, Path]) -> dict[str, Any]:
-    from oculi.io import read_image
     from oculi.restore import denoise
 
-    refs = []
-    for f in sorted((SHARED_DATA / "compress_kodak").glob("*.png")):
-        im = read_image(f, mode="rgb")
-        cy, cx = im.shape[0] // 2, im.shape[1] // 2
-        refs.append(im[cy - 128:cy + 128, cx - 128:cx + 128])
-    rng = np.random.default_rng(0)
-    for r in refs:  # sigma 15 first, as bench/restore.py draws it
-        rng.normal(0, 15, r.shape)
-    noisy = [np.clip(np.rint(r + rng.normal(0, 25, r.shape)), 0, 255).astype(np.uint8)
-             for r in refs]
-    mp = len(refs) * 256 * 256 / 1e6
-    results: dict[str, Any] = {"noisy": _score(list(zip(refs, noisy, strict=True)), 0.0, 1.0)}
+    refs, noisy, mp, results = kodak_sigma25()
     methods = {"nlm": lambda x: denoise(x, 25, "nlm"),
                **{f"dncnn_{t}_target": lambda x, t=t: denoise(x, run=runs[t]) for t in TARGETS}}
     for name, fn in methods.items():

@@ -106,9 +106,11 @@ def _bm3d_reference() -> dict[str, Any] | None:
     return None
 
 
-def bench_denoise(run: Path) -> dict[str, Any]:
+def kodak_sigma25() -> tuple[list[np.ndarray], list[np.ndarray], float, dict[str, Any]]:
+    """The Kodak sigma 25 test set: the central 256x256 RGB crops (uint8), their noisy copies
+    (the noise of ``bench/restore.py``: seed 0, rounded and clipped to 8 bits), the megapixels
+    and the ``{"noisy": score}`` results every denoiser is put beside."""
     from oculi.io import read_image
-    from oculi.restore import denoise
 
     refs = []
     for f in sorted((SHARED_DATA / "compress_kodak").glob("*.png")):
@@ -121,7 +123,13 @@ def bench_denoise(run: Path) -> dict[str, Any]:
     noisy = [np.clip(np.rint(r + rng.normal(0, 25, r.shape)), 0, 255).astype(np.uint8)
              for r in refs]
     mp = len(refs) * 256 * 256 / 1e6
-    results: dict[str, Any] = {"noisy": _score(list(zip(refs, noisy, strict=True)), 0.0, 1.0)}
+    return refs, noisy, mp, {"noisy": _score(list(zip(refs, noisy, strict=True)), 0.0, 1.0)}
+
+
+def bench_denoise(run: Path) -> dict[str, Any]:
+    from oculi.restore import denoise
+
+    refs, noisy, mp, results = kodak_sigma25()
     for name, fn in (("nlm", lambda x: denoise(x, 25, "nlm")),
                      ("oculi_dncnn", lambda x: denoise(x, run=run))):
         outs, secs = _run(fn, noisy)
