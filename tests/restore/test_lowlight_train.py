@@ -27,6 +27,7 @@ from oculi.restore.lowlight_losses import (
 )
 from oculi.restore.lowlight_task import evaluate_lowlight, train_lowlight
 from oculi.train import read_metrics
+from tests.restore.conftest import photo_folder
 
 TINY: dict = {"epochs": 4, "image_size": 32, "crop_min": 32, "crop_max": 96, "repeat": 8,
               "batch_size": 4, "val_size": 64, "val_images": 1, "lr": 1e-3,
@@ -119,14 +120,7 @@ def test_reexpose_doubles_linear_light():
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    """train/ (two embedded crops and an unreadable file) and val/ (another crop)."""
-    root = tmp_path_factory.mktemp("photos")
-    image = load("astronaut", mode="rgb")
-    write_image(root / "train" / "a.png", image[40:136, 160:256])
-    write_image(root / "train" / "c.png", load("coffee", mode="rgb")[100:196, 100:196])
-    (root / "train" / "broken.png").write_bytes(b"not a png")
-    write_image(root / "val" / "b.png", image[300:396, 200:296])
-    return root
+    return photo_folder(tmp_path_factory.mktemp("photos"), 96)
 
 
 @pytest.fixture(scope="module")

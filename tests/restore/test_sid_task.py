@@ -9,13 +9,13 @@ import torch
 
 from oculi.core.errors import DataError, ParameterError, ShapeError
 from oculi.data import load
-from oculi.io import write_image
 from oculi.restore import psnr
 from oculi.restore.sid_config import SidConfig
 from oculi.restore.sid_net import SidUNet, load_sid, sid_enhance, sid_enhance_image
 from oculi.restore.sid_task import evaluate_sid, simple_pipeline, train_sid
 from oculi.restore.unprocess import short_exposure
 from oculi.train import read_metrics
+from tests.restore.conftest import photo_folder
 
 TINY: dict = {"epochs": 3, "repeat": 12, "batch_size": 4, "features": 4, "image_size": 64,
               "val_size": 64, "val_images": 1, "threads": 1, "schedule": "constant", "lr": 2e-3}
@@ -34,14 +34,7 @@ def test_unet_shapes_and_paper_width():
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    """train/ (two 128x128 embedded crops and an unreadable file) and val/ (one crop)."""
-    root = tmp_path_factory.mktemp("photos")
-    image = load("astronaut", mode="rgb")
-    write_image(root / "train" / "a.png", image[40:168, 160:288])
-    write_image(root / "train" / "c.png", load("coffee", mode="rgb")[100:228, 200:328])
-    (root / "train" / "broken.png").write_bytes(b"not a png")
-    write_image(root / "val" / "b.png", image[300:428, 200:328])
-    return root
+    return photo_folder(tmp_path_factory.mktemp("photos"), 128)
 
 
 @pytest.fixture(scope="module")
