@@ -38,6 +38,7 @@ def files(tmp_path_factory):
     counts = np.rint(512 + raw * (16383 - 512)).astype(np.uint16)   # a 14-bit camera
     np.save(root / "dark.npy", counts)
     np.save(root / "odd.npy", counts[:63])
+    (root / "empty.npy").write_bytes(b"")
     write_image(root / "photo.png", clean)
     return root
 
@@ -73,6 +74,7 @@ def test_raw_levels_match_the_library(run, files):
     ("dark.npy", ["--ratio", "0"], "ratio"),
     ("dark.npy", ["--ratio", "-5"], "ratio"),
     ("dark.npy", [], "--ratio"),
+    ("empty.npy", ["--ratio", "100"], "empty.npy"),
     ("dark.npy", ["--ratio", "100", "--black-level", "20000", "--white-level", "16383"],
      "white_level"),
 ])
@@ -81,6 +83,15 @@ def test_bad_input_exits_2(run, files, tmp_path, name, extra, message):
                                    str(run), *extra, "-o", str(tmp_path / "o.png")])
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("extra", [["--ratio", "100"], ["--black-level", "5"],
+                                   ["--white-level", "255"]])
+def test_raw_options_need_method_sid(files, tmp_path, extra):
+    res = CliRunner().invoke(app, ["enhance", str(files / "photo.png"), *extra,
+                                   "-o", str(tmp_path / "o.png")])
+    assert res.exit_code == 2, res.output
+    assert "--method sid" in res.output and not (tmp_path / "o.png").exists()
 
 
 def test_library_errors(run, files, tmp_path):

@@ -247,3 +247,13 @@ def test_srmd_beats_bicubic_on_blurred_input(tmp_path):
         "srmd": lambda: upscale(low, 2, run=tmp_path / "srmd", blur=1.6, noise=0)}.items()}
     assert scores["srmd"] > scores["bicubic"] + 1.0, scores
     assert scores["srmd"] > scores["espcn"] + 1.0, scores
+
+
+def test_cli_empty_kernel_file_is_one_line(tmp_path):
+    write_image(tmp_path / "lr.png", load("astronaut", mode="rgb")[40:72, 160:200])
+    (tmp_path / "empty.npy").write_bytes(b"")
+    res = CliRunner().invoke(app, ["upscale", str(tmp_path / "lr.png"), "--scale", "2",
+                                   "--kernel", str(tmp_path / "empty.npy"),
+                                   "-o", str(tmp_path / "up.png")])
+    assert res.exit_code == 2, res.output
+    assert "empty.npy" in res.output and "Traceback" not in res.output

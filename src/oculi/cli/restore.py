@@ -94,7 +94,7 @@ def _read_kernel(path: Path) -> Any:
         if path.suffix.lower() == ".npy":
             return np.load(path, allow_pickle=False)
         return np.loadtxt(path, delimiter="," if "," in path.read_text() else None, ndmin=2)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError) as exc:  # EOFError: an empty .npy
         raise ParameterError(f"{path}: not a kernel array ({exc})") from exc
 
 
@@ -152,6 +152,14 @@ def enhance(
     """Brighten a low-light IMAGE (or restore a dark raw with --method sid)."""
     from oculi.restore import enhance as run
 
+    raw_options = [name for name, given in (("--ratio", ratio is not None),
+                                            ("--black-level", black_level != 0.0),
+                                            ("--white-level", white_level is not None)) if given]
+    if method != "sid" and raw_options:
+        from oculi.core.errors import ParameterError
+
+        raise ParameterError(f"{raw_options[0]}: only --method sid takes it (got method "
+                             f"{method or 'lime'})")
     if method == "sid":
         from oculi.restore.sid_net import sid_enhance_file
 

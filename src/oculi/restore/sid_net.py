@@ -199,7 +199,7 @@ def sid_enhance_file(path: str | os.PathLike[str], run: str | os.PathLike[str] |
     if Path(path).suffix.lower() == ".npy":
         try:
             raw = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:  # EOFError: an empty file
             raise ImageReadError(f"{path}: not a readable .npy array ({exc})") from exc
         restored = sid_enhance(raw, net, ratio, black_level, white_level)
         summary.update(input="raw", black_level=black_level, white_level=white_level)
