@@ -207,6 +207,16 @@ def test_bad_srmd_settings(bad):
         RestoreConfig(model="srmd", **bad).validate()
 
 
+@pytest.mark.parametrize(("model", "option"), [
+    ("edsr", {"blur": (0.5, 2.0)}), ("espcn", {"kernel_size": 9}), ("edsr", {"components": 8}),
+    ("srcnn", {"downsample": "direct"}), ("edsr", {"anisotropic": 0.0}),
+])
+def test_srmd_settings_need_srmd(model, option):
+    RestoreConfig(model="srmd", **option).validate()
+    with pytest.raises(ParameterError, match=f"{next(iter(option))}: .*srmd"):
+        RestoreConfig(model=model, **option).validate()
+
+
 def test_cli_upscale_srmd(srmd_run, tmp_path):
     out, _ = srmd_run
     runner = CliRunner()

@@ -4,7 +4,7 @@ imports no torch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from oculi.core.checks import check_choice, check_positive
@@ -13,6 +13,8 @@ from oculi.train.config import TrainConfig, check_fraction
 
 #: networks per problem (built in :mod:`oculi.restore.nets`)
 SR_MODELS = ("srcnn", "fsrcnn", "espcn", "edsr", "srmd")
+#: the settings only an srmd run reads
+SRMD_ONLY = ("blur", "anisotropic", "downsample", "kernel_size", "components")
 DENOISE_MODELS = ("dncnn",)
 #: the model trained when ``model`` is None
 DEFAULT_MODEL = {"sr": "fsrcnn", "denoise": "dncnn"}
@@ -193,3 +195,9 @@ class RestoreConfig(TrainConfig):
         if not 1 <= self.components <= self.kernel_size ** 2:
             raise ParameterError(f"components: expected 1..{self.kernel_size ** 2}, got "
                                  f"{self.components!r}")
+        if not self.srmd:  # these settings shape SRMD's degradations only: refuse, never ignore
+            defaults = {f.name: f.default for f in fields(self)}
+            for name in SRMD_ONLY:
+                if getattr(self, name) != defaults[name]:
+                    raise ParameterError(f"{name}: an srmd setting (--model srmd), not used by "
+                                         f"{self.problem} model {self.model_name!r}")
