@@ -263,6 +263,18 @@ def test_cli(paired, tmp_path):
     assert out.exit_code == 2 and "no such file" in out.output
 
 
+@pytest.mark.parametrize("extra", [["--json", "s.json"], ["--labels", "1,2"],
+                                   ["--columns", "4"], ["-n", "8"], ["--seed", "3"]])
+def test_cli_grid_options_are_refused_with_input(tmp_path, extra):
+    from oculi.cli.main import app
+
+    write_image(tmp_path / "a.png", np.zeros((16, 16, 3), np.uint8))
+    out = CliRunner().invoke(app, ["generate", str(tmp_path), "--input", str(tmp_path / "a.png"),
+                                   "-o", str(tmp_path / "b.png"), *extra])
+    assert out.exit_code == 2, out.output
+    assert extra[0] in out.output and "--input" in out.output
+
+
 @pytest.mark.slow
 def test_pix2pix_on_edges2mnist_keeps_the_class(tmp_path):
     """Edge maps of MNIST digits -> digits: after a short training most outputs are classified

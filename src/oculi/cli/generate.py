@@ -40,6 +40,15 @@ def generate(
     import time
 
     if inputs is not None:
+        grid = [name for name, given in (("-n", n != 64), ("--seed", seed != 0),
+                                         ("--labels", labels is not None),
+                                         ("--columns", columns is not None),
+                                         ("--json", json_path is not None)) if given]
+        if grid:
+            from oculi.core.errors import ParameterError
+
+            raise ParameterError(f"{grid[0]}: a grid option, not used with --input "
+                                 "(translation writes one image per input)")
         _translate(run, inputs, out)
         return
 
