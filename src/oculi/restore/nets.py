@@ -18,7 +18,8 @@ to float images: the SR networks to N x C x (h*scale) x (w*scale), DnCNN to the 
   between them) end in ``C*scale**2`` planes and a pixel shuffle. The paper's: 12 layers of
   128. Unlike the paper, the output adds torch's bicubic upsampling of the LR image (a global
   skip; the last layer starts near zero, so an untrained network is bicubic): on a CPU budget
-  of ~10^3 steps the paper's plain network stayed under bicubic. ``forward(x, degradation)`` takes the N x (kernel_size**2 + 1) vectors of
+  of ~10^3 steps the paper's plain network stayed under bicubic. ``forward(x, degradation)``
+  takes the N x (kernel_size**2 + 1) vectors of
   :func:`oculi.restore.kernels.degradation_vector`.
 - ``dncnn`` — DnCNN (Zhang et al. 2017): 17 3x3 layers of 64 channels with batch normalisation
   in the middle ones, residual learning (the network predicts the noise, the output is
