@@ -36,6 +36,12 @@ def test_mcnemar_without_a_difference_is_not_significant():
             binomtest(k, 2 * k + 1, 0.5).pvalue)
 
 
+def test_mcnemar_with_over_a_thousand_discordant_images():
+    r = mcnemar(*_outcomes(10, 600, 540, 10))   # 2**1140 overflows a float
+    assert r["p"] == pytest.approx(binomtest(540, 1140, 0.5).pvalue, rel=1e-9)
+    assert 0.05 < r["p"] < 0.2
+
+
 def test_bootstrap_interval_is_seeded_paired_and_about_the_normal_width():
     rng = np.random.default_rng(0)
     a = rng.random(400) < 0.7

@@ -43,7 +43,8 @@ def mcnemar(correct_a: Any, correct_b: Any) -> dict[str, Any]:
     a, b = _pair(correct_a, correct_b, bool)
     a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
     m, k = a_only + b_only, min(a_only, b_only)
-    tail = sum(math.comb(m, i) for i in range(k + 1)) / 2.0**m if m else 1.0
+    # integer division of exact integers: no float overflow however many discordant images
+    tail = sum(math.comb(m, i) for i in range(k + 1)) / 2**m if m else 1.0
     return {"n": int(a.size), "accuracy_a": float(a.mean()), "accuracy_b": float(b.mean()),
             "a_only": a_only, "b_only": b_only, "p": min(1.0, 2.0 * tail)}
 
