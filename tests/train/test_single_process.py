@@ -39,4 +39,4 @@ def test_torchrun_refuses_a_single_process_config(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "setup", lambda device: DistInfo(rank=0, world=2))
     with pytest.raises(ParameterError, match="torchrun: pix2pix"):
         loop.fit(Pix2PixTask(tmp_path), Pix2PixConfig(), tmp_path / "run")
-    assert not (tmp_path / "run" / "config.yaml").exists()
+    assert not (tmp_path / "run").exists()

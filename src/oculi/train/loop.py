@@ -143,9 +143,6 @@ class Trainer:
     # -- set-up ------------------------------------------------------------------------------
     def _build(self) -> None:
         cfg, info = self.cfg, self.info
-        reason = cfg.single_process_reason() if info.distributed else None
-        if reason is not None:
-            raise ParameterError(f"torchrun: {reason}")
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         seed_everything(cfg.seed, cfg.deterministic)
@@ -386,7 +383,12 @@ class Trainer:
         Raises:
             DataError: ``out`` is in use by another run, or holds a run and neither ``resume``
                 nor ``overwrite`` is set.
+            ParameterError: under ``torchrun``, a config that trains only in one process
+                (``cfg.single_process_reason()``).
         """
+        reason = self.cfg.single_process_reason() if self.info.distributed else None
+        if reason is not None:  # before the run folder is touched
+            raise ParameterError(f"torchrun: {reason}")
         lock = (open_run_dir(self.run_dir, resume=resume, overwrite=overwrite)
                 if self.info.main else None)
         try:
