@@ -111,6 +111,9 @@ def test_tiny_denoising_run(photos, tmp_path):
     assert tiled.shape == out.shape and psnr(out, tiled) > 30
     report = evaluate_restorer(tmp_path / "dn", photos / "val", sigma=25, crop=48)
     assert report["baseline"] == "noisy" and report["sigma"] == 25
+    for option in ({"blur": 1.0}, {"noise": 5.0}):  # SR degradations: refused, not ignored
+        with pytest.raises(ParameterError, match=f"{next(iter(option))}: .*--sigma"):
+            evaluate_restorer(tmp_path / "dn", photos / "val", **option)
     with pytest.raises(ParameterError, match="dncnn"):
         denoise(noisy, 25, "nlm", run=tmp_path / "dn")
 

@@ -171,6 +171,12 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
     s = conf["scale"]
     check_positive(blur, "blur", allow_zero=True)
     check_positive(noise, "noise", allow_zero=True)
+    if not sr and (blur or noise):
+        from oculi.core.errors import ParameterError
+
+        name = "blur" if blur else "noise"
+        raise ParameterError(f"{name}: a super-resolution degradation; {run} is a denoising "
+                             "run, scored with noise of --sigma")
     kernel = gaussian_kernel(conf.get("kernel_size", 15), blur)
     given = {"blur": blur, "noise": noise} if conf["model"] == "srmd" else {}
     rows = []
