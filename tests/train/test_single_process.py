@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from oculi.colorize.config import ColorizeConfig
 from oculi.compress.config import CompressConfig
 from oculi.core.errors import ParameterError
+from oculi.generate.gan_config import GanConfig
 from oculi.generate.img2img_config import CycleGanConfig, Pix2PixConfig
 from oculi.restore.lowlight_config import LowlightConfig
 from oculi.restore.sid_config import SidConfig
@@ -13,13 +15,17 @@ from oculi.restore.sid_config import SidConfig
 
 @pytest.mark.parametrize(("cfg", "word"), [(CompressConfig(gan=True), "gan"),
                                            (Pix2PixConfig(), "pix2pix"),
-                                           (CycleGanConfig(), "CycleGAN")])
+                                           (CycleGanConfig(), "CycleGAN"),
+                                           (GanConfig(), "GAN task"),
+                                           (ColorizeConfig(model="unet"), "critic"),
+                                           (ColorizeConfig(model="unet", recipe="gan"), "critic")])
 def test_two_optimizer_gans_train_in_one_process(cfg, word):
     reason = cfg.single_process_reason()
     assert reason is not None and word in reason
 
 
-@pytest.mark.parametrize("cfg", [CompressConfig(), LowlightConfig(), SidConfig()])
+@pytest.mark.parametrize("cfg", [CompressConfig(), LowlightConfig(), SidConfig(),
+                                 ColorizeConfig(), ColorizeConfig(model="unet", recipe="pixel")])
 def test_one_optimizer_tasks_run_data_parallel(cfg):
     assert cfg.single_process_reason() is None
 
@@ -40,3 +46,9 @@ def test_torchrun_refuses_a_single_process_config(tmp_path, monkeypatch):
     with pytest.raises(ParameterError, match="torchrun: pix2pix"):
         loop.fit(Pix2PixTask(tmp_path), Pix2PixConfig(), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_the_two_optimizer_example_trains_in_one_process():
+    from oculi.train.example import Gan2dConfig
+
+    assert "one process" in Gan2dConfig().single_process_reason()

@@ -105,3 +105,12 @@ class ColorizeConfig(TrainConfig):
                                  f"({self.image_size}), got {self.short_side!r}")
         if self.model == "unet":
             recipe_phases(self.recipe, self.epochs, self.critic_epochs, self.adversarial_epochs)
+
+    def single_process_reason(self) -> str | None:
+        """The U-Net's critic (recipes ``nogan`` and ``gan``) is stepped outside the
+        data-parallel wrapper, so its gradients would not be averaged over processes: such a
+        run trains in one process. The other models and ``recipe: pixel`` train data-parallel."""
+        if self.model == "unet" and self.recipe != "pixel":
+            return (f"the U-Net with a critic (recipe {self.recipe}) trains in one process: "
+                    "drop --ray / torchrun, or use recipe pixel")
+        return None

@@ -115,3 +115,9 @@ class GanConfig(TrainConfig):
         if self.attention and self.arch == "mlp":
             raise ParameterError("attention: self-attention needs a conv arch (dcgan or "
                                  "stylegan), got arch 'mlp'")
+
+    def single_process_reason(self) -> str | None:
+        """The GAN task steps its generator and critic on the model's parts, outside the
+        data-parallel wrapper: it trains in one process."""
+        return ("the GAN task trains in one process (generator and critic step outside the "
+                "data-parallel wrapper): drop --ray / torchrun")

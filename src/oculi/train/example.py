@@ -51,6 +51,10 @@ class Gan2dConfig(TrainConfig):
     clip_grad_norm: float = 0.0
     monitor: str = "val_moment_error"
 
+    def single_process_reason(self) -> str | None:
+        """The example steps its generator and critic outside the data-parallel wrapper."""
+        return "the two-optimizer example trains in one process: drop --ray / torchrun"
+
 
 class Gan2d(nn.Module):
     """Generator (2-D noise -> point) and critic (point -> real/fake logit), both MLPs."""
