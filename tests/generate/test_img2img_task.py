@@ -263,6 +263,34 @@ def test_cli(paired, tmp_path):
     assert out.exit_code == 2 and "no such file" in out.output
 
 
+def test_cli_input_folder_not_created_when_the_run_does_not_load(tmp_path):
+    """A bad run leaves no empty output folder behind; a folder of one image is written into
+    the output folder (not to a file named like the folder)."""
+    from oculi.cli.main import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    write_image(src / "a.png", np.zeros((16, 16, 3), np.uint8))
+    (tmp_path / "notarun").mkdir()
+    out = CliRunner().invoke(app, ["generate", str(tmp_path / "notarun"), "--input", str(src),
+                                   "-o", str(tmp_path / "outs")])
+    assert out.exit_code == 2, out.output
+    assert not (tmp_path / "outs").exists()
+
+
+def test_translate_files_one_input_into_a_folder(paired, tmp_path):
+    from oculi.generate.img2img_apply import translate_files
+    from oculi.generate.img2img_task import train_pix2pix
+
+    run = tmp_path / "run"
+    train_pix2pix(paired, Pix2PixConfig(epochs=1, image_size=16, width=4, critic_width=4,
+                                        val_images=4, threads=1), run, progress=False)
+    one = sorted((paired / "val" / "A").iterdir())[0]
+    res = translate_files(run, [one], tmp_path / "outs", into_folder=True)
+    assert (tmp_path / "outs" / f"{one.stem}.png").is_file()
+    assert list(res.results.values()) == [str(tmp_path / "outs" / f"{one.stem}.png")]
+
+
 @pytest.mark.parametrize("extra", [["--json", "s.json"], ["--labels", "1,2"],
                                    ["--columns", "4"], ["-n", "8"], ["--seed", "3"]])
 def test_cli_grid_options_are_refused_with_input(tmp_path, extra):

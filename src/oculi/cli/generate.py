@@ -103,8 +103,6 @@ def _translate(run: Path, inputs: Path, out: Path) -> None:
              if inputs.is_dir() else [inputs])
     if not files:
         raise DataError(f"{inputs}: no images in the folder")
-    if inputs.is_dir():
-        out.mkdir(parents=True, exist_ok=True)
-    done, failed = translate_files(run, files, out)
+    done, failed = translate_files(run, files, out, into_folder=inputs.is_dir())
     typer.echo(f"{run}: {len(done)} image(s) translated -> {out}")
     report_failures(failed)

@@ -54,7 +54,8 @@ def translate(model: Img2ImgModel, image: np.ndarray) -> np.ndarray:
 
 
 def translate_files(run: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]],
-                    out: str | os.PathLike[str]) -> FileResults[str]:
+                    out: str | os.PathLike[str], *,
+                    into_folder: bool | None = None) -> FileResults[str]:
     """Translate image files with the run's generator and write the outputs (atomically).
 
     Args:
@@ -62,6 +63,9 @@ def translate_files(run: str | os.PathLike[str], inputs: Sequence[str | os.PathL
         inputs: image files (a single one is written to ``out``; several go into the folder
             ``out`` under their own stem, as PNG).
         out: output file (one input) or folder.
+        into_folder: write into the folder ``out`` (created once the run has loaded, so a run
+            that does not load leaves nothing behind); None: when there are several inputs or
+            ``out`` is an existing folder.
 
     Returns:
         input path -> written path; input path -> reason for each input that failed.
@@ -69,9 +73,13 @@ def translate_files(run: str | os.PathLike[str], inputs: Sequence[str | os.PathL
     from oculi.io import output_format, read_image, write_image
 
     model = load_img2img(run)
-    single = len(inputs) == 1 and not Path(out).is_dir()
+    if into_folder is None:
+        into_folder = len(inputs) > 1 or Path(out).is_dir()
+    single = not into_folder
     if single:
         output_format(out)
+    else:
+        Path(out).mkdir(parents=True, exist_ok=True)
     results: FileResults[str] = FileResults()
     for path in inputs:
         target = Path(out) if single else Path(out) / f"{Path(path).stem}.png"
