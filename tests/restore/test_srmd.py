@@ -77,7 +77,7 @@ def test_pca_basis_deterministic_and_reconstructs():
 def test_blur_downsample_against_references():
     image = load("camera", mode="gray")[100:164, 200:264].astype(np.float32) / 255
     k = K.gaussian_kernel(15, 1.3, 0.7, 0.4)
-    blurred = ndimage.convolve(image.astype(np.float64), k[::-1, ::-1], mode="reflect")
+    blurred = ndimage.convolve(image.astype(np.float64), k, mode="reflect")
     direct = K.blur_downsample(image, k, 2, "direct")
     np.testing.assert_allclose(direct, blurred[::2, ::2], atol=1e-5)
     bic = K.blur_downsample(image, k, 2, "bicubic")
@@ -267,3 +267,16 @@ def test_cli_empty_kernel_file_is_one_line(tmp_path):
                                    "-o", str(tmp_path / "up.png")])
     assert res.exit_code == 2, res.output
     assert "empty.npy" in res.output and "Traceback" not in res.output
+
+
+def test_blur_is_a_convolution_for_an_asymmetric_kernel():
+    """``down_s(image * kernel)``: a one-sided kernel blurs as scipy's convolution (reflected
+    borders), not as the correlation (which mirrors it)."""
+    rng = np.random.default_rng(0)
+    image = rng.random((20, 24)).astype(np.float32)
+    kernel = np.zeros((5, 5), np.float32)
+    kernel[2, 2], kernel[2, 4], kernel[0, 3] = 0.5, 0.3, 0.2
+    got = K.blur_downsample(image, kernel, 1)
+    want = ndimage.convolve(image, kernel, mode="reflect")
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert np.abs(got - ndimage.correlate(image, kernel, mode="reflect")).max() > 0.05

@@ -170,8 +170,11 @@ def blur_downsample(image: np.ndarray, kernel: np.ndarray, scale: int,
 
     if downsample not in DOWNSAMPLERS:
         raise ParameterError(f"downsample: expected one of {DOWNSAMPLERS}, got {downsample!r}")
-    blurred = cv2.filter2D(np.ascontiguousarray(image, np.float32), -1,
-                           np.asarray(kernel, np.float32), borderType=cv2.BORDER_REFLECT)
+    # filter2D correlates: the flipped kernel makes it the convolution ``image * kernel`` (the
+    # same for the symmetric Gaussians of training; a user's asymmetric kernel is convolved)
+    flipped = np.ascontiguousarray(np.asarray(kernel, np.float32)[::-1, ::-1])
+    blurred = cv2.filter2D(np.ascontiguousarray(image, np.float32), -1, flipped,
+                           borderType=cv2.BORDER_REFLECT)
     if image.ndim == 3 and blurred.ndim == 2:
         blurred = blurred[..., None]
     if scale == 1:
