@@ -187,13 +187,13 @@ def single_frame_accuracy(data: MovingDigits, frame: int | None = None) -> float
     return float((present[dist.argmin(1)] == data.labels[score]).mean())
 
 
-def _write_split(folder: Path, split: str, data: MovingDigits, start: int) -> list[list[str]]:
+def _write_split(folder: Path, split: str, data: MovingDigits) -> list[list[str]]:
     """Write the clips of one split into ``folder/<class>/``; returns the CSV rows."""
     from oculi.core.atomic import atomic_path
 
     rows = []
     for i, (clip, k) in enumerate(zip(data.frames, data.labels, strict=True)):
-        name = f"{data.classes[k]}/{split}-{start + i:05d}.npz"
+        name = f"{data.classes[k]}/{split}-{i:05d}.npz"
         buffer = io.BytesIO()
         np.savez_compressed(buffer, frames=clip)
         with atomic_path(folder / name) as tmp:
@@ -259,11 +259,11 @@ def write_moving_digits(out: PathLike, *, clips: int = 1600, val_clips: int = 20
             test_images = load_digits(name, "test")[0]
         splits["test"] = moving_digits(test_clips, test_images, frames=frames, size=size,
                                        seed=seed + 2)
-    train_rows = _write_split(base / "train", "train", splits["train"], 0)
+    train_rows = _write_split(base / "train", "train", splits["train"])
     if "val" in splits:
-        train_rows += _write_split(base / "train", "val", splits["val"], 0)
+        train_rows += _write_split(base / "train", "val", splits["val"])
     _write_labels(base / "train", train_rows)
     if "test" in splits:
-        _write_labels(base / "test", _write_split(base / "test", "test", splits["test"], 0))
+        _write_labels(base / "test", _write_split(base / "test", "test", splits["test"]))
     return {"out": str(base), "source": name, "classes": list(MOTIONS), "frames": frames,
             "size": size, "seed": seed, "clips": {k: len(v.labels) for k, v in splits.items()}}
