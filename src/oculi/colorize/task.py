@@ -171,10 +171,11 @@ class ColorizeTask(Task):
             return self.schedule.step(step, generate=lambda: step.model(grey), critic=critic,
                                       content=self._content(grey, ab), real=ab, n=n)
         out = step.model(grey)
-        ab4 = F.adaptive_avg_pool2d(ab, out.shape[-2:])  # L2 to the mean: to the pixels + const
         if self.cfg.model == "classification":
-            loss = classification_loss(out, ab, model.centres, model.class_weights)
-        elif self.cfg.regression_loss == "huber":
+            return StepOutput(classification_loss(out, ab, model.centres, model.class_weights),
+                              {}, n)
+        ab4 = F.adaptive_avg_pool2d(ab, out.shape[-2:])  # L2 to the mean: to the pixels + const
+        if self.cfg.regression_loss == "huber":
             loss = F.smooth_l1_loss(out / 10.0, ab4 / 10.0)
         else:
             loss = F.mse_loss(out / 100.0, ab4 / 100.0)
