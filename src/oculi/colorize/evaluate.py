@@ -143,14 +143,12 @@ def evaluate_colorizer(run: str | os.PathLike[str], data: str | os.PathLike[str]
         except (OculiError, OSError) as exc:
             skipped[f.name] = " ".join(str(exc).split())
             continue
-        grey_lab = lab.copy()
-        grey_lab[..., 1:] = 0
         out = colorize(grey, model, temperature=temperature)
         a, b = (torch.from_numpy(x).permute(2, 0, 1)[None].float() / 255 for x in (out, true))
         rows.append({"image": f"{f.parent.name}/{f.name}", "psnr": float(psnr(a, b)[0]),
                      "ssim": float(ssim(a, b)[0]),
                      "ab_auc": ab_auc(image_to_lab(out)[..., 1:], lab[..., 1:]),
-                     "ab_auc_grey": ab_auc(grey_lab[..., 1:], lab[..., 1:]),
+                     "ab_auc_grey": ab_auc(np.zeros_like(lab[..., 1:]), lab[..., 1:]),
                      "colourfulness": colourfulness(out), "colourfulness_true":
                      colourfulness(true)})
         for k, v in (("true", true), ("grey", grey), ("recoloured", out)):
