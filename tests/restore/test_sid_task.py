@@ -111,7 +111,8 @@ def test_not_a_sid_run(tmp_path):
 @pytest.mark.parametrize("bad", [
     {"ratios": ()}, {"ratios": (100.0, -1.0)}, {"shot_noise": (1e-3, 1e-4)},
     {"shot_noise": (0.0, 1e-3)}, {"features": 0}, {"image_size": 16}, {"val_size": 100},
-    {"val_ratio": 0.0}, {"loss": "ssim"}, {"val_split": 1.0},
+    {"val_ratio": 0.0}, {"val_ratio": "100"}, {"shot_noise": 1e-3}, {"loss": "ssim"},
+    {"val_split": 1.0},
 ])
 def test_bad_settings(bad):
     with pytest.raises(ParameterError):

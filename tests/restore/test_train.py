@@ -135,6 +135,7 @@ def test_resume_continues_exactly(photos, tmp_path):
     {"problem": "deblur"}, {"scale": 5}, {"sigma": (30.0, 10.0)}, {"sigma": (0.0, 300.0)},
     {"channels": 2}, {"model": "dncnn"}, {"problem": "denoise", "model": "espcn"},
     {"image_size": 4}, {"loss": "ssim"}, {"val_split": 1.0}, {"repeat": 0},
+    {"val_sigma": 300.0}, {"val_sigma": "25"}, {"sigma": 25.0},
 ])
 def test_bad_settings(bad):
     with pytest.raises(ParameterError):

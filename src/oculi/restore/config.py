@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from oculi.core.checks import check_choice, check_positive
+from oculi.core.checks import check_choice, check_in_range, check_positive
 from oculi.core.errors import ParameterError
 from oculi.train.config import TrainConfig, check_fraction
 
@@ -22,6 +22,16 @@ DEFAULT_MODEL = {"sr": "fsrcnn", "denoise": "dncnn"}
 SCALES = (2, 3, 4)
 #: SRMD's training kernel widths per scale (HR pixels), the paper's ranges
 SRMD_BLUR = {2: (0.2, 2.0), 3: (0.2, 3.0), 4: (0.2, 4.0)}
+
+
+def range_pair(value: object) -> tuple[float, float]:
+    """``value`` (a ``[low, high]`` option) as two floats; ``(-1.0, -1.0)`` when it is not two
+    numbers, so that any range check of a non-negative option refuses it."""
+    try:
+        lo, hi = (float(v) for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return -1.0, -1.0
+    return lo, hi
 
 
 @dataclass
@@ -146,15 +156,11 @@ class RestoreConfig(TrainConfig):
         if self.channels not in (None, 1, 3):
             raise ParameterError(f"channels: expected 1 (Y / one plane) or 3 (RGB), got "
                                  f"{self.channels!r}")
-        try:
-            lo, hi = (float(v) for v in self.sigma)
-        except (TypeError, ValueError):
-            lo, hi = -1.0, -1.0
+        lo, hi = range_pair(self.sigma)
         if not 0.0 <= lo <= hi <= 255.0:
             raise ParameterError(f"sigma: expected [low, high] with 0 <= low <= high <= 255 "
                                  f"(grey levels), got {self.sigma!r}")
-        if not 0.0 <= self.val_sigma <= 255.0:
-            raise ParameterError(f"val_sigma: expected 0..255 grey levels, got {self.val_sigma}")
+        check_in_range(self.val_sigma, "val_sigma", 0.0, 255.0)
         for name in ("features", "depth"):
             check_positive(getattr(self, name), name, allow_zero=True)
         for name in ("repeat", "val_images"):
@@ -180,10 +186,7 @@ class RestoreConfig(TrainConfig):
 
     def _validate_srmd(self) -> None:
         if self.blur is not None:
-            try:
-                lo, hi = (float(v) for v in self.blur)
-            except (TypeError, ValueError):
-                lo, hi = -1.0, -1.0
+            lo, hi = range_pair(self.blur)
             if not 0.0 <= lo <= hi <= 10.0:
                 raise ParameterError(f"blur: expected [low, high] kernel widths with 0 <= low "
                                      f"<= high <= 10 (HR pixels), got {self.blur!r}")

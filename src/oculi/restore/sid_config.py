@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from oculi.core.checks import check_choice, check_positive
 from oculi.core.errors import ParameterError
+from oculi.restore.config import range_pair
 from oculi.train.config import TrainConfig, check_fraction
 
 #: the raw side (in pixels) must be a multiple of this: 2 (Bayer packing) x 2**4 (four poolings)
@@ -76,10 +77,7 @@ class SidConfig(TrainConfig):
         if not ratios or not all(isinstance(r, (int, float)) and r > 0 for r in ratios):
             raise ParameterError(f"ratios: expected exposure ratios > 0 (e.g. 100 250 300), got "
                                  f"{self.ratios!r}")
-        try:
-            lo, hi = (float(v) for v in self.shot_noise)
-        except (TypeError, ValueError):
-            lo, hi = -1.0, -1.0
+        lo, hi = range_pair(self.shot_noise)
         if not 0.0 < lo <= hi < 1.0:
             raise ParameterError(f"shot_noise: expected [low, high] with 0 < low <= high < 1, "
                                  f"got {self.shot_noise!r}")
@@ -92,8 +90,6 @@ class SidConfig(TrainConfig):
         if self.val_size < RAW_MULTIPLE or self.val_size % RAW_MULTIPLE:
             raise ParameterError(f"val_size: expected a multiple of {RAW_MULTIPLE} pixels, got "
                                  f"{self.val_size!r}")
-        if not self.val_ratio > 0:
-            raise ParameterError(f"val_ratio: expected an exposure ratio > 0, got "
-                                 f"{self.val_ratio!r}")
+        check_positive(self.val_ratio, "val_ratio")
         check_fraction(self, "val_split", upper_inclusive=False)
         check_choice(self.loss, ("l1", "mse"), "loss")
