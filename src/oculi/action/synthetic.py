@@ -194,10 +194,8 @@ def _write_split(folder: Path, split: str, data: MovingDigits) -> list[list[str]
     rows = []
     for i, (clip, k) in enumerate(zip(data.frames, data.labels, strict=True)):
         name = f"{data.classes[k]}/{split}-{i:05d}.npz"
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, frames=clip)
-        with atomic_path(folder / name) as tmp:
-            tmp.write_bytes(buffer.getvalue())
+        with atomic_path(folder / name) as tmp:  # (the temporary name keeps ".npz")
+            np.savez_compressed(tmp, frames=clip)
         rows.append([name, data.classes[k], split])
     return rows
 
