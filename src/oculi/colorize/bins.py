@@ -98,6 +98,15 @@ def soft_encode(ab: np.ndarray, centres: np.ndarray | None = None, *,
 
 def soft_encode_torch(ab, centres, *, neighbours: int = NEIGHBOURS, sigma: float = SIGMA):
     """:func:`soft_encode` on tensors: ``ab (M, 2)``, ``centres (Q, 2)`` -> ``(M, Q)``."""
+
+    idx, w = soft_encode_sparse(ab, centres, neighbours=neighbours, sigma=sigma)
+    out = ab.new_zeros((ab.shape[0], centres.shape[0]), dtype=w.dtype)
+    return out.scatter_(1, idx, w)
+
+
+def soft_encode_sparse(ab, centres, *, neighbours: int = NEIGHBOURS, sigma: float = SIGMA):
+    """:func:`soft_encode_torch`'s non-zero entries: ``(indices, weights)``, each
+    ``(M, neighbours)`` (bin indices nearest first; float32 weights summing to 1 per row)."""
     import torch
 
     if ab.ndim != 2 or ab.shape[-1] != 2:
@@ -105,8 +114,7 @@ def soft_encode_torch(ab, centres, *, neighbours: int = NEIGHBOURS, sigma: float
     check_positive(sigma, "sigma")
     near, idx = nearest_bins(ab, centres, neighbours)
     w = torch.exp(-(near - near[:, :1]) / (2 * sigma * sigma))  # shifted: no underflow
-    out = ab.new_zeros((ab.shape[0], centres.shape[0]), dtype=w.dtype)
-    return out.scatter_(1, idx, w / w.sum(1, keepdim=True))
+    return idx, w / w.sum(1, keepdim=True)
 
 
 def _brute_nearest(ab, centres, k: int):

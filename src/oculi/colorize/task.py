@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from oculi.colorize.bins import SIGMA, nearest_bins, rebalance_weights, smooth_prior
+from oculi.colorize.bins import rebalance_weights, smooth_prior, soft_encode_sparse
 from oculi.colorize.config import ColorizeConfig
 from oculi.colorize.lab import lab_to_rgb
 from oculi.colorize.nets import AB_SCALE, TINY, Encoder, build_colorizer
@@ -76,9 +76,7 @@ def classification_loss(logits: torch.Tensor, ab: torch.Tensor, centres: torch.T
         raise ShapeError(f"ab: expected N x 2 x (s·{h}) x (s·{w}) for the {n} x {q} x {h} x {w} "
                          f"logits, got {tuple(ab.shape)}")
     s = big_h // h
-    near, idx = nearest_bins(ab.permute(0, 2, 3, 1).reshape(-1, 2), centres)
-    z = torch.exp(-(near - near[:, :1]) / (2 * SIGMA * SIGMA))
-    z = z / z.sum(1, keepdim=True)  # the soft encoding: its 5 non-zero entries
+    idx, z = soft_encode_sparse(ab.permute(0, 2, 3, 1).reshape(-1, 2), centres)
     # each pixel's cell, as a row of the N·h·w x Q log-probabilities
     rows = torch.arange(n * h * w, device=ab.device).view(n, h, 1, w, 1)
     rows = rows.expand(n, h, s, w, s).reshape(-1)
