@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from oculi.core.errors import DataError
-from oculi.restore.patches import Patches, central_crops, image_sources, read_source
+from oculi.restore.patches import Patches, central_crops, image_sources, random_view, read_source
 from oculi.restore.sid_config import SidConfig
 from oculi.restore.sid_net import CHECKPOINT_KEY, SidUNet, network_input
 from oculi.restore.unprocess import pack, sample_isp, short_exposure
@@ -57,14 +57,8 @@ class DarkCrops(Patches):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         image = self._image(index // self.cfg.repeat)
-        p, rng = self.cfg.patch, self.rng
-        y = int(rng.integers(0, image.shape[0] - p + 1))
-        x = int(rng.integers(0, image.shape[1] - p + 1))
-        crop = image[y:y + p, x:x + p]
-        if rng.random() < 0.5:
-            crop = crop[:, ::-1]
-        crop = np.ascontiguousarray(np.rot90(crop, int(rng.integers(0, 4))))
-        return dark_pair(crop, self.cfg, rng)
+        (crop,) = random_view(self.rng, image, size=self.cfg.patch)
+        return dark_pair(crop, self.cfg, self.rng)
 
 
 class DarkValCrops(Dataset):
