@@ -28,6 +28,7 @@ from oculi.core.errors import DataError, ParameterError
 from oculi.restore.lowlight_config import LowlightConfig
 from oculi.restore.lowlight_losses import ZeroReferenceLoss
 from oculi.restore.zero_dce import DCENet
+from oculi.train.metrics.image import psnr as image_psnr
 from oculi.train.task import Step, StepOutput, Task, TaskData
 
 #: checkpoint metadata key of low-light runs
@@ -94,8 +95,7 @@ class LowlightTask(Task):
             enhanced = enhanced.cpu()
             k = clean.shape[0]
             total += float(self.loss(dark, enhanced, curves.cpu())[0]) * k
-            mse = ((enhanced - clean) ** 2).flatten(1).mean(1).clamp_min(1e-12)
-            psnr += float((-10.0 * torch.log10(mse)).sum())
+            psnr += float(image_psnr(enhanced, clean).sum())
             bright += float(enhanced.mean()) * k
             n += k
         return {"val_loss": total / n, "val_psnr": psnr / n, "val_brightness": bright / n}

@@ -26,6 +26,7 @@ from oculi.restore.patches import Patches, central_crops, image_sources, random_
 from oculi.restore.sid_config import SidConfig
 from oculi.restore.sid_net import CHECKPOINT_KEY, SidUNet, network_input
 from oculi.restore.unprocess import pack, sample_isp, short_exposure
+from oculi.train.metrics.image import psnr as image_psnr
 from oculi.train.task import Step, StepOutput, Task, TaskData
 
 DataArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
@@ -82,12 +83,6 @@ class DarkValCrops(Dataset):
         return {"val_images": self.names, "val_skipped": self.skipped}
 
 
-def _psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Per-item PSNR (dB, peak 1) of N x C x H x W tensors."""
-    mse = ((a - b) ** 2).flatten(1).mean(1).clamp_min(1e-12)
-    return -10.0 * torch.log10(mse)
-
-
 class SidTask(Task):
     """See-in-the-dark training (see the module doc)."""
 
@@ -125,7 +120,7 @@ class SidTask(Task):
         for dark, clean in loader:
             out = model(dark.to(device)).clamp(0, 1).cpu()
             loss += float(nn.functional.l1_loss(out, clean, reduction="sum")) / clean[0].numel()
-            total += float(_psnr(out, clean).sum())
+            total += float(image_psnr(out, clean).sum())
             n += clean.shape[0]
         return {"val_psnr": total / n, "val_loss": loss / n}
 
