@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from bench._common import RESULTS, SHARED_DATA, print_table, record
+from oculi.core.convert import to_tensor_batch
 from oculi.core.timing import pin_threads
 
 CROP_IMAGE, CROP_AT, CROP = "kodim05.png", (160, 300), 192
@@ -44,15 +45,9 @@ def window_features(network: Any, image: np.ndarray, size: int, stride: int) -> 
     import torch
 
     with torch.no_grad():
-        fmap = network.model.forward_features(to_tensor(image))
+        fmap = network.model.forward_features(to_tensor_batch(image))
         pooled = torch.nn.functional.avg_pool2d(fmap, size // 32, stride // 32)
     return pooled.flatten(2)[0].T.double().numpy()
-
-
-def to_tensor(image: np.ndarray):
-    import torch
-
-    return torch.from_numpy(image.transpose(2, 0, 1).copy()).float()[None] / 255.0
 
 
 def main() -> None:
@@ -112,7 +107,7 @@ def main() -> None:
         for name in rows:
             out = decoded[name][f.name]
             with torch.no_grad():
-                dist = float(perceptual(to_tensor(out), to_tensor(ref)))
+                dist = float(perceptual(to_tensor_batch(out), to_tensor_batch(ref)))
             rows[name][-1].update(psnr=psnr(ref, out), ms_ssim=ms_ssim(ref, out),
                                   perceptual=dist)
         print(f.name, {k: round(v[-1]["bpp"], 3) for k, v in rows.items()}, flush=True)
