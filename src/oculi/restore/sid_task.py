@@ -19,10 +19,17 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from oculi.core.errors import DataError
-from oculi.restore.patches import Patches, central_crops, image_sources, random_view, read_source
+from oculi.restore.patches import (
+    Patches,
+    ValCrops,
+    central_crops,
+    image_sources,
+    random_view,
+    read_source,
+)
 from oculi.restore.sid_config import SidConfig
 from oculi.restore.sid_net import CHECKPOINT_KEY, SidUNet, network_input
 from oculi.restore.unprocess import pack, sample_isp, short_exposure
@@ -62,9 +69,10 @@ class DarkCrops(Patches):
         return dark_pair(crop, self.cfg, self.rng)
 
 
-class DarkValCrops(Dataset):
+class DarkValCrops(ValCrops):
     """The central ``val_size`` crop of each validation image (at most ``val_images``) made dark
-    once (seed 0, ``val_ratio``); unreadable or small images are listed in :attr:`skipped`."""
+    once (seed 0, ``val_ratio``); unreadable or small images are listed in :attr:`skipped`
+    (indexing and ``summary()`` are the restore task's :class:`ValCrops`')."""
 
     def __init__(self, sources: list[str], cfg: SidConfig) -> None:
         rng = np.random.default_rng(0)
@@ -72,15 +80,6 @@ class DarkValCrops(Dataset):
         crops = central_crops(sources, cfg.val_size, cfg.val_images, self.skipped)
         self.names = [source for source, _ in crops]
         self.pairs = [dark_pair(crop, cfg, rng, cfg.val_ratio) for _, crop in crops]
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.pairs[index]
-
-    def summary(self) -> dict[str, Any]:
-        return {"val_images": self.names, "val_skipped": self.skipped}
 
 
 class SidTask(Task):
