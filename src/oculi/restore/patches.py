@@ -169,6 +169,18 @@ def random_view(rng: np.random.Generator, *images: np.ndarray, size: int
     return out
 
 
+def evaluation_crop(image: np.ndarray, crop: int, multiple: int = 1) -> np.ndarray:
+    """The central ``crop`` x ``crop`` pixels of an HxW(xC) image (0: all of it; a side shorter
+    than ``crop`` is kept whole), trimmed at the bottom and right to multiples of ``multiple``
+    (a view)."""
+    if crop:
+        cy, cx = image.shape[0] // 2, image.shape[1] // 2
+        image = image[max(0, cy - crop // 2):cy + crop - crop // 2,
+                      max(0, cx - crop // 2):cx + crop - crop // 2]
+    h, w = image.shape[:2]
+    return image[:h - h % multiple, :w - w % multiple]
+
+
 def _tensor(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
 

@@ -186,7 +186,7 @@ def evaluate_sid(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     """
     from oculi.core.results import EvaluationReport
     from oculi.restore import psnr, ssim
-    from oculi.restore.patches import image_files
+    from oculi.restore.patches import evaluation_crop, image_files
     from oculi.restore.sid_net import load_sid, sid_enhance
     from oculi.restore.unprocess import check_ratio
 
@@ -198,12 +198,7 @@ def evaluate_sid(run: str | os.PathLike[str], data: str | os.PathLike[str], *,
     rng = np.random.default_rng(seed)
     rows = []
     for f in files:
-        ref = read_source(f)
-        if crop:
-            cy, cx = ref.shape[0] // 2, ref.shape[1] // 2
-            ref = ref[max(0, cy - crop // 2):cy + crop - crop // 2,
-                      max(0, cx - crop // 2):cx + crop - crop // 2]
-        ref = ref[:ref.shape[0] - ref.shape[0] % 2, :ref.shape[1] - ref.shape[1] % 2]
+        ref = evaluation_crop(read_source(f), crop, 2)
         raw = short_exposure(ref.astype(np.float32) / 255.0, ratio, rng,
                              (shot_noise, shot_noise))
         out, base = sid_enhance(raw, net, ratio), simple_pipeline(raw, ratio)

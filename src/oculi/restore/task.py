@@ -159,7 +159,7 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
     from oculi.io import read_image
     from oculi.restore import denoise, psnr, ssim, upscale
     from oculi.restore.kernels import gaussian_kernel, synthesize_lr
-    from oculi.restore.patches import image_files
+    from oculi.restore.patches import evaluation_crop, image_files
     from oculi.restore.trained import run_config
 
     conf = run_config(run)
@@ -181,13 +181,8 @@ def evaluate_restorer(run: str | os.PathLike[str], data: str | os.PathLike[str],
     given = {"blur": blur, "noise": noise} if conf["model"] == "srmd" else {}
     rows = []
     for f in files:
-        ref = read_image(f, mode="rgb")
-        if crop:
-            cy, cx = ref.shape[0] // 2, ref.shape[1] // 2
-            ref = ref[max(0, cy - crop // 2):cy + crop - crop // 2,
-                      max(0, cx - crop // 2):cx + crop - crop // 2]
+        ref = evaluation_crop(read_image(f, mode="rgb"), crop, s if sr else 1)
         if sr:
-            ref = ref[:ref.shape[0] - ref.shape[0] % s, :ref.shape[1] - ref.shape[1] % s]
             low = synthesize_lr(ref, s, kernel, noise, rng)
             out = upscale(low, s, run=run, tile=tile, **given)
             base = upscale(low, s, "bicubic")
