@@ -14,7 +14,6 @@ paper's initial output is 0) and a pixel shuffle x2: N x 3 x 2h x 2w sRGB.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -23,7 +22,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from oculi.core.errors import DataError
 from oculi.restore.unprocess import FIXED_ISP, check_ratio, normalize_raw, pack, short_exposure
 
 #: checkpoint metadata key of sid runs
@@ -87,18 +85,6 @@ def load_sid(run: str | os.PathLike[str]) -> SidUNet:
     from oculi.train.checkpoint import load_run_model
 
     return load_run_model(run, CHECKPOINT_KEY, "sid", lambda c: SidUNet(**c))
-
-
-def run_config(run: str | os.PathLike[str]) -> dict[str, Any]:
-    """The network config stored in a sid run's checkpoint."""
-    from oculi.models.weights import read_metadata
-    from oculi.train.checkpoint import resolve_checkpoint
-
-    ckpt = resolve_checkpoint(run, "sid")
-    meta = read_metadata(ckpt)
-    if CHECKPOINT_KEY not in meta:
-        raise DataError(f"{ckpt}: not a sid checkpoint (no {CHECKPOINT_KEY} metadata)")
-    return json.loads(meta[CHECKPOINT_KEY])
 
 
 @torch.no_grad()
