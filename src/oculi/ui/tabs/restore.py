@@ -81,9 +81,15 @@ def methods(problem: str) -> list[str]:
 
 
 def run(path: str | None, problem: str, method: str, scale: float, sigma: float | None,
-        model: str, run_folder: str, ctx: TabContext) -> tuple:
+        model: str, run_folder: str, ctx: TabContext, blur: float | None = None,
+        noise: float | None = None) -> tuple:
     """Read the image as stored, run :func:`oculi.restore.upscale` / ``denoise`` / ``enhance``
-    and save the result (PNG keeps 16 bits and alpha) with a JSON summary."""
+    and save the result (PNG keeps 16 bits and alpha) with a JSON summary.
+
+    ``run_folder`` is a run of ``oculi train restore`` (upscale, denoise) or ``oculi train
+    lowlight`` (enhance); with it the problem's default method means the run's own network.
+    ``blur`` (Gaussian sigma, HR pixels) and ``noise`` (8-bit sigma; None: estimated) describe
+    the input's degradation for an SRMD run, as ``oculi upscale --blur/--noise``."""
     from oculi.core.errors import ParameterError
     from oculi.io import read_image
     from oculi.restore import denoise, enhance, estimate_noise, upscale
@@ -93,29 +99,34 @@ def run(path: str | None, problem: str, method: str, scale: float, sigma: float 
     image = read_image(path, mode="unchanged")
     model_path = model.strip() or None
     trained = run_folder.strip() or None
+    if trained is not None and method == DEFAULTS[problem]:
+        method = None  # the run's network, as the CLI's --run without --method
     if problem == "upscale":
-        result = upscale(image, int(scale or 0), method, model_path, run=trained)
+        result = upscale(image, int(scale or 0), method, model_path, run=trained, blur=blur,
+                         noise=noise)
     elif problem == "denoise":
         sigma = sigma or None  # an empty field reads 0
         if sigma is None and trained is None:
             sigma = estimate_noise(image)
         result = denoise(image, sigma, method, run=trained)
     else:
-        result = enhance(image, method, model_path)
+        result = enhance(image, method, model_path, run=trained)
     saved = save_image(ctx, problem, result)
-    row = [problem, method, f"{image.shape[1]}x{image.shape[0]}",
+    row = [problem, method or "the run's", f"{image.shape[1]}x{image.shape[0]}",
            f"{result.shape[1]}x{result.shape[0]}",
            "" if problem != "denoise" or sigma is None else round(float(sigma), 3)]
     summary = {"image": Path(path).name, **dict(zip(HEADERS, row, strict=True)),
                "model": model_path, "run": trained, "out": saved.name}
+    if problem == "upscale" and (blur is not None or noise is not None):
+        summary.update(blur=blur, noise=noise)
     return str(saved), path, [row], [str(saved), str(save_json(ctx, problem, summary))]
 
 
 @tabs.register(NAME, help="An image → upscaled (bicubic, Lanczos, OpenCV's super-resolution "
                "networks from a .pb file, or a run of `oculi train restore`), denoised "
                "(non-local means with the noise level estimated, BM3D, a trained DnCNN) or "
-               "brightened (gamma, CLAHE, LIME, MSRCR, Zero-DCE from its weights file); after "
-               "and before.", order=110, title="Restoration")
+               "brightened (gamma, CLAHE, LIME, MSRCR, Zero-DCE from its weights file or a run "
+               "of `oculi train lowlight`); after and before.", order=110, title="Restoration")
 def build(ctx: TabContext) -> None:
     """The upload, the problem and its method and options; after, before, the table, files."""
     image = image_input(NAME)
@@ -130,8 +141,12 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         model = gr.Textbox(label="model file (.pb of espcn/fsrcnn/lapsrn; .pth of zero-dce)",
                            elem_id=f"{NAME}-model")
-        run_folder = gr.Textbox(label="run folder of oculi train restore",
-                                elem_id=f"{NAME}-trained")
+        run_folder = gr.Textbox(label="run folder of oculi train restore (upscale, denoise) "
+                                "or oculi train lowlight (enhance)", elem_id=f"{NAME}-trained")
+        blur = gr.Number(value=None, label="srmd run: blur sigma in HR pixels (0: bicubic)",
+                         elem_id=f"{NAME}-blur")
+        noise = gr.Number(value=None, label="srmd run: noise sigma in grey levels (empty: "
+                          "estimated)", elem_id=f"{NAME}-noise")
     gr.Examples([[str(ctx.example("restore-noisy")), "denoise"],
                  [str(ctx.example("restore-small")), "upscale"],
                  [str(ctx.example("restore-dark")), "enhance"]],
@@ -144,6 +159,7 @@ def build(ctx: TabContext) -> None:
     files = files_output(NAME)
     problem.change(lambda p: gr.Dropdown(choices=methods(p), value=DEFAULTS[p]), [problem],
                    [method])
-    go.click(ctx.guard(lambda p, pr, m, sc, si, mo, r: run(p, pr, m, sc, si, mo, r, ctx)),
-             [image, problem, method, scale, sigma, model, run_folder],
+    go.click(ctx.guard(lambda p, pr, m, sc, si, mo, r, b, n:
+                       run(p, pr, m, sc, si, mo, r, ctx, b, n)),
+             [image, problem, method, scale, sigma, model, run_folder, blur, noise],
              [out, before, table, files])
