@@ -28,7 +28,9 @@ from typing import Any
 
 from bench._common import SHARED_DATA, print_table, record
 from bench.restore import MODELS, _run, _score
+from bench.restore_train import run_budget
 from oculi.core.timing import pin_threads
+from oculi.train import read_metrics
 
 TRAIN_DATA = "hymenoptera"
 RECIPE: dict[str, Any] = {"image_size": 128, "repeat": 1, "batch_size": 8, "lr": 1e-3,
@@ -47,22 +49,15 @@ def train(run: Path, recipe: dict[str, Any]) -> None:
     train_lowlight(SHARED_DATA / TRAIN_DATA, LowlightConfig(**recipe), run, progress=False)
 
 
-def run_budget(run: Path) -> dict[str, Any]:
-    """The run's settings, epochs done, training minutes and skipped files (its own files)."""
-    import yaml
-
-    from oculi.train import read_metrics
-
+def lowlight_budget(run: Path) -> dict[str, Any]:
+    """:func:`bench.restore_train.run_budget` with the low-light settings, the skipped files
+    and the final validation loss and PSNR."""
     history = read_metrics(run)
-    cfg = yaml.safe_load((run / "config.yaml").read_text())
-    keys = ("model", "image_size", "crop_min", "crop_max", "exposures", "batch_size", "repeat",
-            "epochs", "lr", "threads", "tv_weight")
-    data = json.loads((run / "data.json").read_text()) if (run / "data.json").is_file() else {}
     summary = run / "summary.json"
     skipped = json.loads(summary.read_text()).get("skipped", {}) if summary.is_file() else {}
-    return {"config": {k: cfg.get(k) for k in keys}, "epochs_done": len(history),
-            "train_minutes": sum(h.get("epoch_time_s", 0.0) for h in history) / 60,
-            "train_images": data.get("train_images"), "skipped": skipped,
+    keys = ("model", "image_size", "crop_min", "crop_max", "exposures", "batch_size", "repeat",
+            "epochs", "lr", "threads", "tv_weight")
+    return {**run_budget(run, keys), "skipped": skipped,
             "final_val_loss": history[-1]["val_loss"], "final_val_psnr": history[-1]["val_psnr"]}
 
 
@@ -113,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                 [[k, v["psnr"], v["ssim"], v["s_per_mp"], v.get("time_vs_lime", "")]
                  for k, v in lol.items()])
     record("restore", {"bench": "lowlight_train", "threads": args.threads,
-                       "dce_run": run_budget(args.dce_run), "pp_run": run_budget(args.pp_run),
+                       "dce_run": lowlight_budget(args.dce_run),
+                       "pp_run": lowlight_budget(args.pp_run),
                        "lol": lol, "published_lol_psnr_about": {"zero-dce": 14.9},
                        "seconds": time.perf_counter() - t0})
     return 0

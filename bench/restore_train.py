@@ -55,16 +55,20 @@ def train(run: Path, recipe: dict[str, Any]) -> None:
                    progress=False)
 
 
-def run_budget(run: Path) -> dict[str, Any]:
-    """The run's settings, epochs done and training minutes (from its own files)."""
+#: the settings :func:`run_budget` records by default
+RUN_KEYS = ("model", "scale", "sigma", "depth", "features", "channels", "image_size",
+            "batch_size", "repeat", "epochs", "lr", "loss", "threads")
+
+
+def run_budget(run: Path, keys: tuple[str, ...] = RUN_KEYS) -> dict[str, Any]:
+    """The run's settings ``keys``, epochs done, training minutes, training images and best
+    validation PSNR (from its own files; the sid and lowlight benches call it too)."""
     import yaml
 
     from oculi.train import read_metrics
 
     history = read_metrics(run)
     cfg = yaml.safe_load((run / "config.yaml").read_text())
-    keys = ("model", "scale", "sigma", "depth", "features", "channels", "image_size",
-            "batch_size", "repeat", "epochs", "lr", "loss", "threads")
     data = json.loads((run / "data.json").read_text()) if (run / "data.json").is_file() else {}
     return {"config": {k: cfg.get(k) for k in keys}, "epochs_done": len(history),
             "train_minutes": sum(h.get("epoch_time_s", 0.0) for h in history) / 60,

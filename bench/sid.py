@@ -24,7 +24,6 @@ Run: ``.venv/bin/python -m bench.sid [--run RUN] [--train-only] [--epochs N --re
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -32,12 +31,14 @@ from typing import Any
 import numpy as np
 
 from bench._common import SHARED_DATA, print_table, record
+from bench.restore_train import TRAIN_DATA, run_budget
 from oculi.core.timing import pin_threads
 
-TRAIN_DATA = ("hymenoptera", "stitch_weir", "stitch_budapest")
 RECIPE: dict[str, Any] = {"features": 16, "image_size": 128, "batch_size": 8, "repeat": 4,
                           "epochs": 7, "with_embedded": True, "val_images": 8, "threads": 1}
 RATIOS = (100.0, 300.0)
+#: the settings recorded with the run
+RUN_KEYS = (*RECIPE, "lr", "ratios", "shot_noise", "random_isp", "loss")
 
 
 def train(run: Path, recipe: dict[str, Any]) -> None:
@@ -51,21 +52,6 @@ def train(run: Path, recipe: dict[str, Any]) -> None:
         return
     train_sid([SHARED_DATA / d for d in TRAIN_DATA], SidConfig(**recipe), run,
               resume=(run / "last.safetensors").is_file(), progress=False)
-
-
-def run_budget(run: Path) -> dict[str, Any]:
-    """The run's settings, epochs done, training minutes and best validation PSNR."""
-    import yaml
-
-    from oculi.train import read_metrics
-
-    history = read_metrics(run)
-    data = json.loads((run / "data.json").read_text()) if (run / "data.json").is_file() else {}
-    return {"config": {k: v for k, v in yaml.safe_load((run / "config.yaml").read_text()).items()
-                       if k in (*RECIPE, "lr", "ratios", "shot_noise", "random_isp", "loss")},
-            "epochs_done": len(history), "train_images": data.get("train_images"),
-            "train_minutes": sum(h.get("epoch_time_s", 0.0) for h in history) / 60,
-            "best_val_psnr": max(h["val_psnr"] for h in history)}
 
 
 def bench(run: Path, crop: int, shot: float) -> dict[str, Any]:
@@ -132,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 [[k, v["psnr"], v["ssim"], v["seconds"], v["time_vs_sid"]]
                  for k, v in results.items()])
     record("sid", {"threads": args.threads, "crop": args.crop, "shot_noise": args.shot,
-                   "run": run_budget(args.run), "kodak": results,
+                   "run": run_budget(args.run, RUN_KEYS), "kodak": results,
                    "load": "shared 2-core CPU under other jobs, one torch thread",
                    "seconds": time.perf_counter() - t0})
     return 0

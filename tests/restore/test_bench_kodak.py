@@ -24,3 +24,24 @@ def test_kodak_sigma25_central_crops_and_noise(tmp_path, monkeypatch):
     assert 15 < float(np.std(noisy[0].astype(float) - refs[0])) < 25
     assert mp == 2 * 256 * 256 / 1e6 and set(results) == {"noisy"}
     assert n2n.kodak_sigma25 is rt.kodak_sigma25  # the N2N bench scores on the same set
+
+
+def test_run_budget_shared_by_the_restore_sid_and_lowlight_benches(tmp_path):
+    import json
+
+    import bench.lowlight_train as lowlight
+    import bench.restore_train as rt
+    import bench.sid as sid
+
+    (tmp_path / "config.yaml").write_text("model: zero-dce\nlr: 0.001\nratios: [100.0]\n")
+    rows = [{"epoch": 1, "val_psnr": 14.0, "val_loss": 0.5, "epoch_time_s": 30.0},
+            {"epoch": 2, "val_psnr": 12.5, "val_loss": 0.4, "epoch_time_s": 90.0}]
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "data.json").write_text('{"train_images": 3}')
+    budget = rt.run_budget(tmp_path, sid.RUN_KEYS)
+    assert budget["config"]["ratios"] == [100.0] and set(budget["config"]) == set(sid.RUN_KEYS)
+    assert budget["epochs_done"] == 2 and budget["train_minutes"] == 2.0
+    assert budget["best_val_psnr"] == 14.0 and budget["train_images"] == 3
+    low = lowlight.lowlight_budget(tmp_path)
+    assert low["config"]["model"] == "zero-dce" and low["skipped"] == {}
+    assert low["final_val_loss"] == 0.4 and low["final_val_psnr"] == 12.5
