@@ -22,6 +22,7 @@ the grey image (:func:`oculi.colorize.colorize`) — the **recoloured** image. S
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,18 @@ def _photos(folder: Path) -> list[Path]:
     return files
 
 
+@functools.cache
+def _class_indexes() -> dict[str, int]:
+    """Lower-case ImageNet class name -> index (built once: it is looked up per photo)."""
+    from oculi.models import imagenet_classes
+
+    return {n.lower(): i for i, n in enumerate(imagenet_classes())}
+
+
 def folder_class(folder: str) -> int | None:
     """The ImageNet class index a folder name gives (singular or plural: ``ants`` -> ``ant``),
     or None."""
-    from oculi.models import imagenet_classes
-
-    names = {n.lower(): i for i, n in enumerate(imagenet_classes())}
+    names = _class_indexes()
     folder = folder.lower()
     return names.get(folder, names.get(folder[:-1]) if folder.endswith("s") else None)
 
