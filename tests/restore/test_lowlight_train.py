@@ -191,6 +191,17 @@ def test_evaluation_on_pairs(plus_run, pairs):
         evaluate_lowlight(out, pairs / "low")
 
 
+def test_evaluation_reads_the_checkpoint_once(plus_run, pairs, monkeypatch):
+    import oculi.restore.lowlight_task as task
+
+    loads = []
+    real = task.load_lowlight
+    monkeypatch.setattr(task, "load_lowlight", lambda run: loads.append(run) or real(run))
+    task._cached.cache_clear()
+    assert evaluate_lowlight(plus_run[0], pairs)["model"] == "zero-dce++"
+    assert len(loads) == 1
+
+
 @pytest.mark.parametrize("bad", [
     {"model": "zero-dce+++"}, {"image_size": 8}, {"crop_min": 400, "crop_max": 300},
     {"exposures": ()}, {"exposures": (-30.0,)}, {"exposure_level": 1.2}, {"tv_weight": -1.0},

@@ -140,6 +140,15 @@ def _cached(path: str, mtime: float) -> DCENet:
     return load_lowlight(path)
 
 
+def _run_network(run: str | os.PathLike[str]) -> tuple[DCENet, str]:
+    """The network of ``run`` (loaded once per checkpoint version) and its model name."""
+    from oculi.train.checkpoint import resolve_checkpoint
+
+    ckpt = resolve_checkpoint(run, "lowlight")
+    net = _cached(str(ckpt.resolve()), ckpt.stat().st_mtime)
+    return net, "zero-dce++" if net.plus else "zero-dce"
+
+
 def run_enhancer(run: str | os.PathLike[str], method: str | None = None
                  ) -> Callable[[np.ndarray], np.ndarray]:
     """A float32 [0, 1] HxW / HxWx3 image function running the network of ``run``.
@@ -152,11 +161,7 @@ def run_enhancer(run: str | os.PathLike[str], method: str | None = None
         ParameterError: ``method`` names the other network.
         DataError: not a lowlight run.
     """
-    from oculi.train.checkpoint import resolve_checkpoint
-
-    ckpt = resolve_checkpoint(run, "lowlight")
-    net = _cached(str(ckpt.resolve()), ckpt.stat().st_mtime)
-    held = "zero-dce++" if net.plus else "zero-dce"
+    net, held = _run_network(run)
     if method is not None:
         from oculi.restore.lowlight import enhancers
 
@@ -218,7 +223,7 @@ def evaluate_lowlight(run: str | os.PathLike[str], data: str | os.PathLike[str],
         if enhancers.entry(m).meta.get("needs_model"):
             raise ParameterError(f"compare: {m} needs a weights file; compare it with "
                                  "oculi enhance --model, or in bench/lowlight_train.py")
-    apply = run_enhancer(run)
+    apply, model = run_enhancer(run), _run_network(run)[1]
     rows, scores = [], {m: ([], []) for m in others}
     for lo, hi in _pairs(data):
         low, ref = read_image(lo, mode="rgb"), read_image(hi, mode="rgb")
@@ -239,7 +244,6 @@ def evaluate_lowlight(run: str | os.PathLike[str], data: str | os.PathLike[str],
         key = m.replace("-", "_").replace("+", "p")
         metrics[f"val_psnr_{key}"] = float(np.mean(p))
         metrics[f"val_ssim_{key}"] = float(np.mean(s))
-    model = "zero-dce++" if load_lowlight(run).plus else "zero-dce"
     return EvaluationReport("lowlight", metrics, {"model": model, "pairs": len(rows),
                                                   "baseline": "input", "images": rows})
 
