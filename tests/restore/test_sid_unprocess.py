@@ -118,6 +118,8 @@ def test_normalize_raw_levels():
     (lambda: short_exposure(np.zeros((4, 4, 3), np.float32), -3, np.random.default_rng(),
                             (1e-4, 1e-4)), ParameterError),
     (lambda: noise_params(np.random.default_rng(), (0.0, 1e-3)), ParameterError),
+    (lambda: noise_params(np.random.default_rng(), 5e-4), ParameterError),
+    (lambda: noise_params(np.random.default_rng(), (1e-4, "high")), ParameterError),
 ])
 def test_bad_inputs_are_oculi_errors(call, error):
     with pytest.raises(error):

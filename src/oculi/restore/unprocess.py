@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oculi.core.checks import check_number
 from oculi.core.errors import DTypeError, ParameterError, ShapeError
 
 #: sRGB -> camera RGB matrices defined here (see the module doc); rows sum to 1
@@ -198,7 +199,9 @@ def noise_params(rng: np.random.Generator, shot_range: tuple[float, float]
                  ) -> tuple[float, float]:
     """``(shot, read)`` noise variances: ``log(shot)`` uniform over ``shot_range``, ``log(read)``
     on Brooks et al.'s line (module doc)."""
-    lo, hi = (float(v) for v in shot_range)
+    if np.ndim(shot_range) != 1 or len(shot_range) != 2:
+        raise ParameterError(f"shot_range: expected [low, high], got {shot_range!r}")
+    lo, hi = (float(check_number(v, "shot_range")) for v in shot_range)
     if not 0.0 < lo <= hi:
         raise ParameterError(f"shot_range: expected 0 < low <= high, got {shot_range!r}")
     log_shot = rng.uniform(np.log(lo), np.log(hi))
