@@ -268,9 +268,8 @@ class ValCrops(Dataset):
         self.names = [source for source, _ in crops]
         for _, crop in crops:
             clean = to_planes(crop, cfg.planes)
-            if cfg.srmd:
-                low, condition = degrade_srmd(clean, cfg, rng)
-                self.pairs.append((_tensor(low), torch.from_numpy(condition), _tensor(clean)))
+            if cfg.srmd:  # SRMD validates on its training degradations (drawn with seed 0)
+                self.pairs.append(training_pair(clean, cfg, rng))
                 continue
             noisy = degrade(clean, cfg, rng, cfg.val_sigma)
             self.pairs.append((_tensor(noisy), _tensor(clean)))
