@@ -62,3 +62,37 @@ def test_img2img_tab_stylizes_like_the_library(ui: UI) -> None:
     assert int(rows["loss evaluations"]) == 3
     assert max(ref.image.shape[:2]) == 64
     ui.screenshot("img2img")
+
+
+def test_img2img_tab_translates_like_the_library(tmp_path) -> None:
+    from oculi.core.errors import DataError, ParameterError
+    from oculi.generate.img2img_apply import load_img2img, translate
+    from oculi.generate.img2img_config import Pix2PixConfig
+    from oculi.generate.img2img_task import train_pix2pix
+    from oculi.io import read_image, write_image
+    from oculi.ui.context import make_context
+    from oculi.ui.tabs.imagetoimage import run
+
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):
+        for i in range(8):
+            a = rng.integers(0, 256, (16, 16, 3), np.uint8)
+            write_image(tmp_path / "pairs" / split / "A" / f"{i}.png", a)
+            write_image(tmp_path / "pairs" / split / "B" / f"{i}.png", 255 - a)
+    train_pix2pix(tmp_path / "pairs", Pix2PixConfig(epochs=1, image_size=16, width=8,
+                                                    critic_width=8, batch_size=8, threads=1,
+                                                    val_images=8), tmp_path / "run",
+                  progress=False)
+    image = tmp_path / "in.png"
+    write_image(image, rng.integers(0, 256, (20, 24, 3), np.uint8))
+    ctx = make_context(tmp_path / "work")
+    args = (str(image), None, "translation", 64, 3, False, "jpeg", 0.5, ctx)
+    out, rows, files = run(*args, str(tmp_path / "run"))
+    ref = translate(load_img2img(tmp_path / "run"), read_image(image, mode="rgb"))
+    assert ref.shape == (20, 24, 3)
+    assert np.array_equal(read_image(out, mode="unchanged"), ref)
+    assert rows == [["size (WxH)", "24x20"]] and len(files) == 2
+    with pytest.raises(ParameterError, match="run: translation needs"):
+        run(*args, " ")
+    with pytest.raises(DataError, match="pix2pix/cyclegan"):  # not a run of theirs
+        run(*args, str(tmp_path / "pairs"))

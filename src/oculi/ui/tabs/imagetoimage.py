@@ -1,6 +1,7 @@
-"""Image-to-image tab: an image restyled by another (Gatys optimisation, as ``oculi stylize``)
-or compressed by a classic codec at a target bit rate (JPEG/WebP/AVIF, as the baselines of
-``oculi eval compress``)."""
+"""Image-to-image tab: an image restyled by another (Gatys optimisation, as ``oculi stylize``),
+compressed by a classic codec at a target bit rate (JPEG/WebP/AVIF, as the baselines of
+``oculi eval compress``), or translated by a pix2pix / CycleGAN run (as ``oculi generate RUN --input
+IMAGE``)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from oculi.ui.tabs.widgets import (
 
 NAME = "img2img"
 #: what the run button does (the first is the default)
-ACTIONS = ("style transfer", "compression")
+ACTIONS = ("style transfer", "compression", "translation")
 #: the classic codecs offered (those this Pillow writes are usable)
 CODECS = ("jpeg", "webp", "avif")
 #: the table: one measured quantity per row
@@ -77,8 +78,29 @@ def compression(path: str, codec: str, bpp: float, ctx: TabContext) -> tuple:
     return str(saved), rows, [str(coded), str(saved), str(save_json(ctx, codec, summary))]
 
 
+def translation(path: str, run_folder: str, ctx: TabContext) -> tuple:
+    """:func:`oculi.generate.img2img_apply.translate` of the image by the generator of a run of
+    ``oculi train pix2pix`` / ``cyclegan`` (A -> B, at the input's size)."""
+    from oculi.core.errors import ParameterError
+    from oculi.generate.img2img_apply import load_img2img, translate
+    from oculi.io import read_image
+
+    if not run_folder.strip():
+        raise ParameterError("run: translation needs the run folder of oculi train pix2pix or "
+                             "cyclegan")
+    image = read_image(path, mode="rgb")
+    result = translate(load_img2img(run_folder.strip()), image)
+    saved = save_image(ctx, "translated", result)
+    size = f"{image.shape[1]}x{image.shape[0]}"
+    summary = {"image": Path(path).name, "run": run_folder.strip(), "size": size,
+               "out": saved.name}
+    return str(saved), [["size (WxH)", size]], [str(saved),
+                                               str(save_json(ctx, "translated", summary))]
+
+
 def run(content: str | None, style: str | None, action: str, size: float, steps: float,
-        keep_colour: bool, codec: str, bpp: float, ctx: TabContext) -> tuple:
+        keep_colour: bool, codec: str, bpp: float, ctx: TabContext,
+        run_folder: str = "") -> tuple:
     """The chosen action on the uploads (the style image only for style transfer)."""
     from oculi.core.errors import ParameterError
 
@@ -86,6 +108,8 @@ def run(content: str | None, style: str | None, action: str, size: float, steps:
         raise ParameterError(f"{NAME}: upload an image (or click an example)")
     if action == "compression":
         return compression(content, codec, bpp, ctx)
+    if action == "translation":
+        return translation(content, run_folder, ctx)
     if action != "style transfer":
         raise ParameterError(f"action: expected one of {', '.join(ACTIONS)}, got {action!r}")
     if not style:
@@ -96,7 +120,8 @@ def run(content: str | None, style: str | None, action: str, size: float, steps:
 @tabs.register(NAME, help="An image → restyled by a second image (Gatys et al. optimisation "
                "on EfficientNet-Lite0 features, small and few steps so it takes seconds; "
                "optionally keeping the content's colours), or compressed by JPEG/WebP at a "
-               "target bits per pixel, with the decoded picture, PSNR and MS-SSIM.", order=115,
+               "target bits per pixel, with the decoded picture, PSNR and MS-SSIM, or translated "
+               "by a run of `oculi train pix2pix` / `cyclegan`.", order=115,
                title="Style & compression")
 def build(ctx: TabContext) -> None:
     """The content and style uploads, the action and its settings; the result, table, files."""
@@ -114,11 +139,15 @@ def build(ctx: TabContext) -> None:
         codec = gr.Dropdown(list(CODECS), value="jpeg", label="compression: codec",
                             elem_id=f"{NAME}-codec")
         bpp = gr.Number(0.5, label="compression: target bits per pixel", elem_id=f"{NAME}-bpp")
+        trained = gr.Textbox(label="translation: run folder of oculi train pix2pix / cyclegan",
+                             elem_id=f"{NAME}-trained")
     examples(ctx, [content, style], [["chelsea", "coffee"], ["astronaut", "chelsea"],
                                      ["coffee", "astronaut"]])
     go = run_button(NAME, "Run")
     out = image_output(NAME, "result")
     table = table_output(NAME, HEADERS)
     files = files_output(NAME)
-    go.click(ctx.guard(lambda c, s, a, si, st, k, co, b: run(c, s, a, si, st, k, co, b, ctx)),
-             [content, style, action, size, steps, colour, codec, bpp], [out, table, files])
+    go.click(ctx.guard(lambda c, s, a, si, st, k, co, b, r:
+                       run(c, s, a, si, st, k, co, b, ctx, r)),
+             [content, style, action, size, steps, colour, codec, bpp, trained],
+             [out, table, files])
