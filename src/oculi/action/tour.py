@@ -6,7 +6,6 @@ gestures leave-one-person-out beside the motion-history baseline."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,9 @@ RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
 
 def bench_lines(results: Path = RESULTS) -> list[dict[str, Any]]:
     """Every line of ``action.jsonl`` in ``results``, oldest first (empty when there is none)."""
-    path = results / "action.jsonl"
-    if not path.is_file():
-        return []
-    return [json.loads(s) for s in path.read_text().splitlines() if s.strip()]
+    from oculi.report.results import bench_lines as read
+
+    return read("action", results)
 
 
 def latest_summaries(lines: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:

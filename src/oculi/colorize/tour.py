@@ -4,7 +4,6 @@ the held-out pictures and the three models' scores."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +20,9 @@ _KEYS = (("colourfulness", "colourfulness"), ("class_accuracy", "ant/bee accurac
 def bench_line(results: Path | None = None, topic: str = "colorize") -> dict | None:
     """The last line of ``{topic}.jsonl`` in ``results`` (default :data:`RESULTS`; None when
     there is none)."""
-    path = (results or RESULTS) / f"{topic}.jsonl"
-    if not path.is_file():
-        return None
-    lines = [s for s in path.read_text().splitlines() if s.strip()]
-    return json.loads(lines[-1]) if lines else None
+    from oculi.report.results import last_line
+
+    return last_line(topic, results or RESULTS)
 
 
 def bins_picture(cell: int = 8, lightness: float = 60.0) -> np.ndarray:

@@ -6,7 +6,6 @@ MSE codec at a low bit rate (``python -m bench.compress_gan``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +18,9 @@ RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
 
 def bench_line(results: Path | None = None, topic: str = "compress") -> dict | None:
     """The last line of ``<topic>.jsonl`` in ``results`` (None when there is none)."""
-    path = (results or RESULTS) / f"{topic}.jsonl"
-    if not path.is_file():
-        return None
-    lines = [s for s in path.read_text().splitlines() if s.strip()]
-    return json.loads(lines[-1]) if lines else None
+    from oculi.report.results import last_line
+
+    return last_line(topic, results or RESULTS)
 
 
 def rd_figure(line: dict):

@@ -5,7 +5,6 @@ more than the tour's few seconds."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,12 @@ HEADERS = ["model", "L1 to truth", "PSNR dB", "FID-LeNet", "class accuracy", "tr
 def bench_table(path: Path | None = None) -> tuple[list[list[Any]], dict[str, Any]]:
     """Rows of the last benchmark line (``path``, default :data:`RESULTS`) and the line itself;
     no rows when there is none."""
+    from oculi.report.results import last_line
+
     path = RESULTS if path is None else path
-    lines = [t for t in path.read_text().splitlines() if t.strip()] if path.is_file() else []
-    if not lines:
+    line = last_line(path.stem, path.parent)
+    if line is None:
         return [], {}
-    line = json.loads(lines[-1])
     rows: list[list[Any]] = []
     for name, r in line["models"].items():
         rows.append([name, f"{r['l1_error']:.4f}", f"{r['psnr']:.2f}", f"{r['fid_lenet']:.1f}",

@@ -4,7 +4,6 @@ table of Panoptic FPN against the semantic + connected-components baseline, read
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +16,9 @@ RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
 
 def bench_line(results: Path = RESULTS) -> dict | None:
     """The last line of ``panoptic.jsonl`` in ``results`` (None when there is none)."""
-    path = results / "panoptic.jsonl"
-    if not path.is_file():
-        return None
-    lines = [s for s in path.read_text().splitlines() if s.strip()]
-    return json.loads(lines[-1]) if lines else None
+    from oculi.report.results import last_line
+
+    return last_line("panoptic", results)
 
 
 def merge_example(size: int = 96) -> tuple[np.ndarray, np.ndarray]:

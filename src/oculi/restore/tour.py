@@ -75,16 +75,16 @@ def section(report: Report, workdir: Path, quick: bool) -> None:
 #: where the restoration benchmarks leave their lines
 RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
 
-#: (title, file, how to pick the line, the line's key holding ``"condition/method"`` scores)
+#: (title, bench topic, how to pick the line, the line's key holding ``"condition/method"`` scores)
 TRAINED = (
     ("SRMD (blur and noise as inputs) beside bicubic-trained models, Set5 x2/x3 (Y, shaved)",
-     "restore.jsonl", ("part", "srmd"), "set5"),
+     "restore", ("part", "srmd"), "set5"),
     ("Noise2Noise (noisy targets) beside clean targets, Kodak sigma 25 (RGB)",
-     "restore.jsonl", ("part", "n2n"), "kodak_s25"),
+     "restore", ("part", "n2n"), "kodak_s25"),
     ("Zero-DCE / Zero-DCE++ trained here (no reference images) beside the published weights "
-     "and LIME, LOL pairs", "restore.jsonl", ("bench", "lowlight_train"), "lol"),
+     "and LIME, LOL pairs", "restore", ("bench", "lowlight_train"), "lol"),
     ("See-in-the-dark U-Net on synthetic raws x100 / x300, Kodak crops (sRGB)",
-     "sid.jsonl", None, "kodak"),
+     "sid", None, "kodak"),
 )
 
 
@@ -107,20 +107,11 @@ def score_rows(scores: dict[str, dict[str, float]]) -> tuple[list[str], list[lis
                      for m, cells in methods.items()]
 
 
-def _newest(path: Path, pick: tuple[str, str] | None) -> dict | None:
-    """The last line of the JSON-lines file ``path`` whose ``pick[0]`` equals ``pick[1]``."""
-    import json
-
-    if not path.is_file():
-        return None
-    lines = [json.loads(t) for t in path.read_text().splitlines() if t.strip()]
-    found = [d for d in lines if pick is None or d.get(pick[0]) == pick[1]]
-    return found[-1] if found else None
-
-
 def trained_tables(report: Report, results: Path | None = None) -> None:
     """The trained models' figures, read from the newest benchmark lines (nothing is trained in
     the tour); a section says which benchmark to run when a line is missing."""
+    from oculi.report.results import last_line
+
     results = RESULTS if results is None else results
     sec = report.section(
         "Restoration models trained here",
@@ -128,7 +119,7 @@ def trained_tables(report: Report, results: Path | None = None) -> None:
         "bench.lowlight_train, bench.sid): every method side by side in one run; each line "
         "records its training budget.")
     for title, name, pick, key in TRAINED:
-        line = _newest(results / name, pick)
+        line = last_line(name, results, **dict([pick] if pick else []))
         if line is None or key not in line:
             sec.text(f"{title}: no benchmark line yet.")
             continue
