@@ -53,6 +53,10 @@ def runs(tmp_path_factory):
                                          batch_size=4, image_size=32, val_size=32,
                                          val_images=1, threads=1), root / "srmd",
                    progress=False)
+    train_restorer(photos, RestoreConfig(problem="denoise", features=8, depth=3, epochs=1,
+                                         repeat=2, batch_size=4, image_size=32, val_size=32,
+                                         val_images=1, threads=1), root / "dncnn",
+                   progress=False)
     image = root / "small.png"
     write_image(image, np.rint(read_image(photos / "val" / "b.png", mode="rgb") * 0.3)
                 .astype(np.uint8)[:24, :20])
@@ -85,6 +89,18 @@ def test_tab_upscales_with_an_srmd_run_and_its_degradation(runs, tmp_path) -> No
         assert np.array_equal(read_image(out, mode="unchanged"), ref)
     other = upscale(low, 2, run=srmd, blur=2.5, noise=5.0)
     assert not np.array_equal(other, ref)  # the degradation reaches the network
+
+
+def test_tab_denoises_with_a_dncnn_run_under_the_default_method(runs, tmp_path) -> None:
+    from oculi.restore import denoise
+
+    lowlight, _, image = runs
+    dncnn = lowlight.parent / "dncnn"
+    out, _, rows, _ = run(str(image), "denoise", "nlm", 2, None, "", str(dncnn),
+                          make_context(tmp_path))
+    ref = denoise(read_image(image, mode="unchanged"), run=dncnn)  # method None: dncnn
+    assert np.array_equal(read_image(out, mode="unchanged"), ref)
+    assert rows[0][1] == "the run's"
 
 
 def test_tab_refuses_bad_runs_and_degradations(runs, tmp_path) -> None:
