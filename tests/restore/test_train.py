@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -167,3 +169,34 @@ def test_train_and_eval_help():
     assert res.exit_code == 0 and "--problem" in res.output and "--val-sigma" in res.output
     res = runner.invoke(app, ["eval", "restore", "--help"], env={"COLUMNS": "300"})
     assert res.exit_code == 0 and "--sigma" in res.output and "--crop" in res.output
+
+
+def test_a_run_is_read_once_for_many_images(sr_run, photos, tmp_path, monkeypatch):
+    """Evaluating or upscaling several images with one run reads its checkpoint once; a
+    rewritten checkpoint is read again."""
+    import shutil
+
+    import oculi.train.checkpoint as checkpoint
+    from oculi.restore import upscale
+
+    out, _ = sr_run
+    run = tmp_path / "run"
+    shutil.copytree(out, run)
+    reads = []
+    real = checkpoint.load_run_model
+    monkeypatch.setattr(checkpoint, "load_run_model",
+                        lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("c.png", "d.png", "e.png"):
+        shutil.copy(photos / "val" / "b.png", images / name)
+    report = evaluate_restorer(run, images)
+    assert len(report["images"]) == 3 and len(reads) == 1
+    low = np.zeros((12, 12, 3), np.uint8)
+    upscale(low, 2, run=run)
+    assert len(reads) == 1
+    ckpt = checkpoint.resolve_checkpoint(run)
+    ckpt.write_bytes(ckpt.read_bytes())  # same content, a new modification time
+    os.utime(ckpt, ns=(1, 1))
+    upscale(low, 2, run=run)
+    assert len(reads) == 2

@@ -10,6 +10,7 @@ planes and averaged back).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -61,11 +62,26 @@ def run_config(run: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_restorer(run: str | os.PathLike[str]) -> nn.Module:
-    """The trained network of a restore run folder (or checkpoint), in eval mode on the CPU."""
+    """The trained network of a restore run folder (or checkpoint), in eval mode on the CPU.
+
+    The last few networks loaded are kept, keyed by the checkpoint's path, size and
+    modification time: restoring many images with one run (``oculi eval restore``, a folder of
+    inputs) reads the file once; a rewritten checkpoint is read again. Callers must not change
+    the returned network (it is shared)."""
+    from oculi.train.checkpoint import resolve_checkpoint
+
+    ckpt = os.path.realpath(resolve_checkpoint(run, "restore"))
+    st = os.stat(ckpt)
+    return _load_checkpoint(ckpt, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_checkpoint(ckpt: str, size: int, mtime_ns: int) -> nn.Module:
+    """:func:`load_restorer`'s read (``size`` and ``mtime_ns`` only key the cache)."""
     from oculi.restore.nets import build_network
     from oculi.train.checkpoint import load_run_model
 
-    return load_run_model(run, CHECKPOINT_KEY, "restore", lambda c: build_network(**c))
+    return load_run_model(ckpt, CHECKPOINT_KEY, "restore", lambda c: build_network(**c))
 
 
 def network_function(net: nn.Module, scale: int, condition: np.ndarray | None = None
